@@ -1,0 +1,1 @@
+"""Soft-label math (sigmoid, proxy, payoff) and the simulation engine (orchestrator)."""

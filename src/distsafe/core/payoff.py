@@ -1,0 +1,82 @@
+"""Soft payoff engine, the reformulated A3b equations.
+
+    S_soft = p * s_plus - (1 - p) * s_minus          expected surplus
+    E_soft = (1 - p) * h                              expected harm externality
+    pi_a   = theta * S_soft - tau - c_a - rho_a * E_soft + w_rep * r_a
+    pi_b   = (1 - theta) * S_soft + tau - c_b - rho_b * E_soft + w_rep * r_b
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PayoffConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    s_plus: float = Field(default=2.0, ge=0, description="surplus when v = +1")
+    s_minus: float = Field(default=1.0, ge=0, description="loss when v = -1")
+    h: float = Field(default=2.0, ge=0, description="harm magnitude of the externality")
+    theta: float = Field(default=0.5, ge=0, le=1, description="initiator's share of the surplus")
+    rho_a: float = Field(default=0.0, ge=0, le=1, description="externality internalized by the initiator")
+    rho_b: float = Field(default=0.0, ge=0, le=1, description="externality internalized by the counterparty")
+    w_rep: float = Field(default=1.0, ge=0, description="weight of reputation change in payoff")
+
+
+class SoftPayoffEngine:
+    def __init__(self, config: PayoffConfig | None = None):
+        self.config = config or PayoffConfig()
+
+    # ---- vectorized ---------------------------------------------------------------------------------
+    def expected_surplus(self, p):
+        c = self.config
+        return p * c.s_plus - (1.0 - p) * c.s_minus
+
+    def expected_harm(self, p):
+        return (1.0 - p) * self.config.h
+
+    def payoff_arrays(self, p, tau, c_a, c_b, r_a, r_b) -> tuple[np.ndarray, np.ndarray]:
+        c = self.config
+        s = self.expected_surplus(p)
+        e = self.expected_harm(p)
+        pi_a = c.theta * s - tau - c_a - c.rho_a * e + c.w_rep * r_a
+        pi_b = (1.0 - c.theta) * s + tau - c_b - c.rho_b * e + c.w_rep * r_b
+        return pi_a, pi_b
+
+    def apply_to_batch(self, batch) -> None:
+        """Fill payoff_a / payoff_b of an `InteractionBatch`; rejected interactions pay nothing."""
+        pi_a, pi_b = self.payoff_arrays(batch.p, batch.tau, batch.c_a, batch.c_b, batch.r_a, batch.r_b)
+        batch.payoff_a = np.where(batch.accepted, pi_a, 0.0)
+        batch.payoff_b = np.where(batch.accepted, pi_b, 0.0)
+
+    # ---- one interaction (the seed's API) -------------------------------------------------------------
+    def payoff_initiator(self, interaction) -> float:
+        a, _ = self.payoff_arrays(interaction.p, interaction.tau, interaction.c_a, interaction.c_b,
+                                  interaction.r_a, interaction.r_b)
+        return float(a)
+
+    def payoff_counterparty(self, interaction) -> float:
+        _, b = self.payoff_arrays(interaction.p, interaction.tau, interaction.c_a, interaction.c_b,
+                                  interaction.r_a, interaction.r_b)
+        return float(b)
+
+    def total_welfare(self, interaction) -> float:
+        return self.payoff_initiator(interaction) + self.payoff_counterparty(interaction)
+
+    def payoff_breakdown(self, interaction) -> dict[str, float]:
+        c = self.config
+        s = float(self.expected_surplus(interaction.p))
+        e = float(self.expected_harm(interaction.p))
+        return {
+            "S_soft": s,
+            "E_soft": e,
+            "surplus_a": c.theta * s,
+            "surplus_b": (1 - c.theta) * s,
+            "externality_a": c.rho_a * e,
+            "externality_b": c.rho_b * e,
+            "reputation_a": c.w_rep * interaction.r_a,
+            "reputation_b": c.w_rep * interaction.r_b,
+            "payoff_a": self.payoff_initiator(interaction),
+            "payoff_b": self.payoff_counterparty(interaction),
+        }

@@ -1,0 +1,131 @@
+"""Proxy: observable signals -> v_hat in [-1, 1] -> p via the calibrated sigmoid.
+
+v_hat = w_progress * clip(task_progress_delta)
+      + w_rework   * (2 * rework_decay^rework_count - 1)
+      + w_verifier * ((2 * rejection_decay^rejections - 1) + (2 * misuse_decay^misuse_flags - 1)) / 2
+      + w_engage   * clip(counterparty_engagement_delta)
+with weights 0.4 / 0.2 / 0.2 / 0.2 (normalized to sum to 1), then p = 1 / (1 + exp(-k * v_hat)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from distsafe.core.sigmoid import calibrated_sigmoid
+
+
+class ProxyWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_progress: float = Field(default=0.4, ge=0)
+    rework_penalty: float = Field(default=0.2, ge=0)
+    verifier_penalty: float = Field(default=0.2, ge=0)
+    engagement_signal: float = Field(default=0.2, ge=0)
+
+    def normalize(self) -> "ProxyWeights":
+        total = self.task_progress + self.rework_penalty + self.verifier_penalty + self.engagement_signal
+        if total == 0:
+            return ProxyWeights(task_progress=0.25, rework_penalty=0.25, verifier_penalty=0.25,
+                                engagement_signal=0.25)
+        return ProxyWeights(
+            task_progress=self.task_progress / total,
+            rework_penalty=self.rework_penalty / total,
+            verifier_penalty=self.verifier_penalty / total,
+            engagement_signal=self.engagement_signal / total,
+        )
+
+
+class ProxyObservables(BaseModel):
+    """Raw observable signals of one interaction."""
+
+    task_progress_delta: float = 0.0
+    rework_count: int = Field(default=0, ge=0)
+    verifier_rejections: int = Field(default=0, ge=0)
+    tool_misuse_flags: int = Field(default=0, ge=0)
+    counterparty_engagement_delta: float = 0.0
+
+    @classmethod
+    def from_interaction(cls, interaction) -> "ProxyObservables":
+        return cls(
+            task_progress_delta=interaction.task_progress_delta,
+            rework_count=interaction.rework_count,
+            verifier_rejections=interaction.verifier_rejections,
+            tool_misuse_flags=interaction.tool_misuse_flags,
+            counterparty_engagement_delta=interaction.counterparty_engagement_delta,
+        )
+
+
+class ProxyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: ProxyWeights = Field(default_factory=ProxyWeights)
+    sigmoid_k: float = Field(default=2.0, gt=0, le=100)
+    rework_decay: float = Field(default=0.3, gt=0, lt=1)
+    rejection_decay: float = Field(default=0.4, gt=0, lt=1)
+    misuse_decay: float = Field(default=0.5, gt=0, lt=1)
+
+
+class ProxyComputer:
+    """Turns observables into (v_hat, p). `compute_labels` for one, `compute_arrays` for columns."""
+
+    def __init__(
+        self,
+        weights: ProxyWeights | None = None,
+        sigmoid_k: float = 2.0,
+        rework_decay: float = 0.3,
+        rejection_decay: float = 0.4,
+        misuse_decay: float = 0.5,
+    ):
+        cfg = ProxyConfig(
+            weights=weights or ProxyWeights(), sigmoid_k=sigmoid_k, rework_decay=rework_decay,
+            rejection_decay=rejection_decay, misuse_decay=misuse_decay,
+        )
+        self.config = cfg
+        self.weights = cfg.weights.normalize()
+        self.sigmoid_k = cfg.sigmoid_k
+        self.rework_decay = cfg.rework_decay
+        self.rejection_decay = cfg.rejection_decay
+        self.misuse_decay = cfg.misuse_decay
+
+    @classmethod
+    def from_config(cls, cfg: ProxyConfig) -> "ProxyComputer":
+        return cls(cfg.weights, cfg.sigmoid_k, cfg.rework_decay, cfg.rejection_decay, cfg.misuse_decay)
+
+    def compute_v_hat_arrays(self, progress, rework, rejections, misuse, engagement) -> np.ndarray:
+        w = self.weights
+        progress = np.clip(np.asarray(progress, dtype=np.float64), -1.0, 1.0)
+        engagement = np.clip(np.asarray(engagement, dtype=np.float64), -1.0, 1.0)
+        rework_sig = 2.0 * np.power(self.rework_decay, np.asarray(rework, dtype=np.float64)) - 1.0
+        reject_sig = 2.0 * np.power(self.rejection_decay, np.asarray(rejections, dtype=np.float64)) - 1.0
+        misuse_sig = 2.0 * np.power(self.misuse_decay, np.asarray(misuse, dtype=np.float64)) - 1.0
+        v_hat = (
+            w.task_progress * progress
+            + w.rework_penalty * rework_sig
+            + w.verifier_penalty * 0.5 * (reject_sig + misuse_sig)
+            + w.engagement_signal * engagement
+        )
+        return np.clip(v_hat, -1.0, 1.0)
+
+    def compute_arrays(self, progress, rework, rejections, misuse, engagement) -> tuple[np.ndarray, np.ndarray]:
+        v_hat = self.compute_v_hat_arrays(progress, rework, rejections, misuse, engagement)
+        return v_hat, calibrated_sigmoid(v_hat, self.sigmoid_k)
+
+    def compute_v_hat(self, obs: ProxyObservables) -> float:
+        return float(self.compute_v_hat_arrays(
+            [obs.task_progress_delta], [obs.rework_count], [obs.verifier_rejections],
+            [obs.tool_misuse_flags], [obs.counterparty_engagement_delta])[0])
+
+    def compute_p(self, v_hat: float) -> float:
+        return float(calibrated_sigmoid(float(v_hat), self.sigmoid_k))
+
+    def compute_labels(self, obs: ProxyObservables) -> tuple[float, float]:
+        v_hat = self.compute_v_hat(obs)
+        return v_hat, self.compute_p(v_hat)
+
+    def apply_to_batch(self, batch) -> None:
+        """Fill `v_hat` and `p` of an `InteractionBatch` in place from its observable columns."""
+        batch.v_hat, batch.p = self.compute_arrays(
+            batch.task_progress_delta, batch.rework_count, batch.verifier_rejections,
+            batch.tool_misuse_flags, batch.counterparty_engagement_delta,
+        )
