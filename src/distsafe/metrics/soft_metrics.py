@@ -1,0 +1,565 @@
+"""Soft-label metrics over a columnar `InteractionBatch` (or a list of `SoftInteraction`).
+
+Notation (per interaction i): p = P(v = +1) the soft label, A the accepted flag, v in {-1, 0, +1} the
+hidden ground truth (0 = unknown), y = (v + 1) / 2 the binary outcome where v is known, pi_a / pi_b the
+initiator / counterparty payoffs, t the hard-label threshold. The *hard* label of an interaction is
+hard = [p >= t]; every "hard_" metric is the soft formula with p replaced by hard.
+
+Conventions shared by all metrics:
+
+* A rejected interaction pays nothing: pi_a = pi_b = 0 where A is false (as `SoftPayoffEngine.
+  apply_to_batch` writes it). Payoff columns that are all zero on a *list* input are filled from the
+  payoff engine; a batch is taken as it is.
+* Undefined values are ``nan``: a mean over an empty set (no interactions, no accepted, no rejected,
+  no ground truth). Counts and sums over an empty set are 0.
+* Calibration metrics (brier, ece, log_loss, calibration curve, spread) use only the interactions whose
+  ground truth is known (v != 0).
+
+Everything is vectorized: a batch is reduced by a handful of dot products, counts and bincounts, shared
+through a lazily evaluated `BatchStats`, so `compute_epoch` / `compute_all` touch each column few times.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Mapping, Sequence, Union
+
+import numpy as np
+
+from distsafe.core.payoff import SoftPayoffEngine
+from distsafe.models.agent import AgentType
+from distsafe.models.columns import InteractionBatch
+from distsafe.models.interaction import SoftInteraction
+
+InteractionsLike = Union[InteractionBatch, Sequence[SoftInteraction]]
+
+NAN = float("nan")
+
+#: Keys of `SoftMetrics.compute_epoch`, in order.
+EPOCH_KEYS: tuple[str, ...] = (
+    "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
+    "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
+    "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
+    "hard_quality_gap",
+)
+
+#: Keys of `SoftMetrics.compute_all` that are always present, in order. With `agent_types`, the keys
+#: ``payoff_mean_<type>``, ``toxicity_initiated_<type>`` and ``n_agents_<type>`` are added for every
+#: `AgentType` value; with `reputations`, ``gini_reputation``.
+ALL_KEYS: tuple[str, ...] = (
+    "n_interactions", "n_accepted", "n_rejected", "n_with_ground_truth", "acceptance_rate",
+    "avg_p", "avg_p_accepted", "avg_p_rejected", "var_p", "var_p_accepted", "uncertain_fraction",
+    "toxicity_rate", "hard_toxicity_rate", "quality_gap", "hard_quality_gap", "spread", "hard_spread",
+    "brier", "hard_brier", "ece", "hard_ece", "log_loss", "expected_harm", "hard_expected_harm",
+    "total_welfare", "hard_total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty",
+    "conditional_loss_initiator", "conditional_loss_counterparty", "hard_conditional_loss_initiator",
+    "hard_conditional_loss_counterparty", "gini_payoff",
+)
+
+
+def _div(num: float, den: float) -> float:
+    """num / den, or nan when den is 0 (mean over an empty set)."""
+    return float(num) / float(den) if den else NAN
+
+
+def gini(values) -> float:
+    """Gini coefficient of `values`, in [0, 1] (0 = perfectly equal).
+
+    G = sum_i (2 i - n - 1) x_(i) / (n * sum_i x_(i)) over the ascending order statistics x_(1..n).
+    Payoffs can be negative, so when min(x) < 0 the values are shifted by -min(x) first (the poorest
+    agent then holds 0); the coefficient is then that of the shifted distribution. Empty input gives
+    nan; all-equal input (sum 0 after the shift) gives 0. Non-finite values are ignored.
+    """
+    x = np.asarray(values, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    n = x.shape[0]
+    if n == 0:
+        return NAN
+    lo = x.min()
+    if lo < 0:
+        x = x - lo
+    total = x.sum()
+    if total <= 0:
+        return 0.0
+    x = np.sort(x)
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    g = float(((2.0 * ranks - n - 1.0) @ x) / (n * total))
+    return min(max(g, 0.0), 1.0)
+
+
+def to_batch(
+    data: InteractionsLike, payoff_engine: SoftPayoffEngine | None = None
+) -> tuple[InteractionBatch, list[str] | None]:
+    """An `InteractionBatch` for `data`, plus the agent-id list when `data` was a list.
+
+    For a list whose payoff columns come out all zero, payoffs are computed with the engine's
+    `payoff_arrays` (rejected interactions pay 0).
+    """
+    if isinstance(data, InteractionBatch):
+        return data, None
+    batch, names = InteractionBatch.from_interactions(list(data))
+    if len(batch) and not (batch.payoff_a.any() or batch.payoff_b.any()):
+        (payoff_engine or SoftPayoffEngine()).apply_to_batch(batch)
+    return batch, names
+
+
+class BatchStats:
+    """Lazily computed sums over one batch, shared by all metrics computed on it."""
+
+    def __init__(self, batch: InteractionBatch, engine: SoftPayoffEngine, threshold: float,
+                 ece_bins: int, uncertain_band: tuple[float, float]):
+        self.batch = batch
+        self.engine = engine
+        self.threshold = threshold
+        self.ece_bins = ece_bins
+        self.band = uncertain_band
+        self.p = np.asarray(batch.p, dtype=np.float64)
+        self.acc = np.asarray(batch.accepted, dtype=np.bool_)
+        self.n = int(self.p.shape[0])
+
+    # ---- counts and sums ------------------------------------------------------------------------
+    @cached_property
+    def accf(self) -> np.ndarray:
+        return self.acc.astype(np.float64)
+
+    @cached_property
+    def n_acc(self) -> int:
+        return int(np.count_nonzero(self.acc))
+
+    @cached_property
+    def sum_p(self) -> float:
+        return float(self.p.sum())
+
+    @cached_property
+    def sum_p_acc(self) -> float:
+        return float(self.p @ self.accf)
+
+    @cached_property
+    def hard(self) -> np.ndarray:
+        return self.p >= self.threshold
+
+    @cached_property
+    def n_hard(self) -> int:
+        return int(np.count_nonzero(self.hard))
+
+    @cached_property
+    def n_hard_acc(self) -> int:
+        return int(np.count_nonzero(self.hard & self.acc))
+
+    @cached_property
+    def sum_pa_acc(self) -> float:
+        return float(np.asarray(self.batch.payoff_a, dtype=np.float64) @ self.accf)
+
+    @cached_property
+    def sum_pb_acc(self) -> float:
+        return float(np.asarray(self.batch.payoff_b, dtype=np.float64) @ self.accf)
+
+    # ---- ground truth -----------------------------------------------------------------------------
+    @cached_property
+    def all_known(self) -> bool:
+        return bool(self.n) and bool(np.all(self.batch.v != 0))
+
+    @cached_property
+    def known(self) -> np.ndarray | None:
+        """Mask of rows with known truth, or None when every row is known (no masking needed)."""
+        return None if self.all_known else (self.batch.v != 0)
+
+    @cached_property
+    def n_known(self) -> int:
+        return self.n if self.known is None else int(np.count_nonzero(self.known))
+
+    @cached_property
+    def pk(self) -> np.ndarray:
+        return self.p if self.known is None else self.p[self.known]
+
+    @cached_property
+    def yk(self) -> np.ndarray:
+        v = self.batch.v if self.known is None else self.batch.v[self.known]
+        return (v > 0).astype(np.float64)
+
+    @cached_property
+    def hk(self) -> np.ndarray:
+        return (self.pk >= self.threshold).astype(np.float64)
+
+    @cached_property
+    def acc_known(self) -> np.ndarray:
+        """Accepted flag (float) of the rows with known truth."""
+        return self.accf if self.known is None else self.accf[self.known]
+
+    @cached_property
+    def bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(count, sum p, sum y) per equal-width bin of p over the rows with known truth."""
+        k = self.ece_bins
+        idx = (self.pk * k).astype(np.intp)
+        np.clip(idx, 0, k - 1, out=idx)
+        count = np.bincount(idx, minlength=k)[:k]
+        sp = np.bincount(idx, weights=self.pk, minlength=k)[:k]
+        sy = np.bincount(idx, weights=self.yk, minlength=k)[:k]
+        return count, sp, sy
+
+    # ---- per agent ----------------------------------------------------------------------------------
+    def agent_payoffs(self, n_agents: int | None) -> np.ndarray:
+        b = self.batch
+        m = 0
+        if self.n:
+            m = int(max(b.initiator.max(), b.counterparty.max())) + 1
+        size = max(m, int(n_agents or 0))
+        pa = np.where(self.acc, b.payoff_a, 0.0)
+        pb = np.where(self.acc, b.payoff_b, 0.0)
+        return (np.bincount(b.initiator, weights=pa, minlength=size)
+                + np.bincount(b.counterparty, weights=pb, minlength=size))
+
+
+class SoftMetrics:
+    """Soft (probability-weighted) and hard (thresholded) metrics of interaction batches.
+
+    Every metric method accepts a `list[SoftInteraction]` or an `InteractionBatch`.
+    `threshold` defines the hard label (p >= threshold), `ece_bins` the equal-width calibration bins,
+    `uncertain_band` the open interval of p counted as uncertain.
+    """
+
+    def __init__(self, payoff_engine: SoftPayoffEngine | None = None, threshold: float = 0.5,
+                 ece_bins: int = 10, uncertain_band: tuple[float, float] = (0.3, 0.7)):
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        if ece_bins < 1:
+            raise ValueError(f"ece_bins must be >= 1, got {ece_bins}")
+        lo, hi = uncertain_band
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f"uncertain_band must satisfy 0 <= lo <= hi <= 1, got {uncertain_band}")
+        self.payoff_engine = payoff_engine or SoftPayoffEngine()
+        self.threshold = float(threshold)
+        self.ece_bins = int(ece_bins)
+        self.uncertain_band = (float(lo), float(hi))
+
+    # ---- plumbing ---------------------------------------------------------------------------------
+    def stats(self, data: InteractionsLike | BatchStats) -> BatchStats:
+        """Shared reductions for `data`; pass the result to several metric methods to reuse them."""
+        if isinstance(data, BatchStats):
+            return data
+        batch, _ = to_batch(data, self.payoff_engine)
+        return BatchStats(batch, self.payoff_engine, self.threshold, self.ece_bins, self.uncertain_band)
+
+    # ---- counts and label averages ------------------------------------------------------------------
+    def n_interactions(self, data) -> int:
+        return self.stats(data).n
+
+    def n_accepted(self, data) -> int:
+        return self.stats(data).n_acc
+
+    def acceptance_rate(self, data) -> float:
+        """acceptance_rate = n_accepted / n."""
+        s = self.stats(data)
+        return _div(s.n_acc, s.n)
+
+    def avg_p(self, data) -> float:
+        """avg_p = E[p] over all interactions."""
+        s = self.stats(data)
+        return _div(s.sum_p, s.n)
+
+    def avg_p_accepted(self, data) -> float:
+        """avg_p_accepted = E[p | accepted]."""
+        s = self.stats(data)
+        return _div(s.sum_p_acc, s.n_acc)
+
+    def avg_p_rejected(self, data) -> float:
+        """avg_p_rejected = E[p | rejected]."""
+        s = self.stats(data)
+        return _div(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
+
+    def variance_p(self, data) -> float:
+        """var_p = E[p^2] - E[p]^2 over all interactions (population variance)."""
+        s = self.stats(data)
+        if s.n == 0:
+            return NAN
+        return max(float(s.p @ s.p) / s.n - (s.sum_p / s.n) ** 2, 0.0)
+
+    def variance_p_accepted(self, data) -> float:
+        """var_p_accepted = E[p^2 | accepted] - E[p | accepted]^2."""
+        s = self.stats(data)
+        if s.n_acc == 0:
+            return NAN
+        return max(float((s.p * s.accf) @ s.p) / s.n_acc - (s.sum_p_acc / s.n_acc) ** 2, 0.0)
+
+    def uncertain_fraction(self, data) -> float:
+        """uncertain_fraction = P(lo < p < hi) with (lo, hi) = uncertain_band (default (0.3, 0.7))."""
+        s = self.stats(data)
+        lo, hi = s.band
+        return _div(np.count_nonzero((s.p > lo) & (s.p < hi)), s.n)
+
+    # ---- selection metrics -------------------------------------------------------------------------
+    def toxicity_rate(self, data) -> float:
+        """toxicity_rate = E[1 - p | accepted] = 1 - avg_p_accepted (nan without accepted)."""
+        s = self.stats(data)
+        return _div(s.n_acc - s.sum_p_acc, s.n_acc)
+
+    def hard_toxicity_rate(self, data) -> float:
+        """hard_toxicity_rate = P(p < threshold | accepted)."""
+        s = self.stats(data)
+        return _div(s.n_acc - s.n_hard_acc, s.n_acc)
+
+    def quality_gap(self, data) -> float:
+        """quality_gap = E[p | accepted] - E[p | rejected]; negative = adverse selection.
+
+        nan when either side is empty.
+        """
+        s = self.stats(data)
+        return _div(s.sum_p_acc, s.n_acc) - _div(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
+
+    def hard_quality_gap(self, data) -> float:
+        """hard_quality_gap = P(p >= t | accepted) - P(p >= t | rejected); nan if a side is empty."""
+        s = self.stats(data)
+        return _div(s.n_hard_acc, s.n_acc) - _div(s.n_hard - s.n_hard_acc, s.n - s.n_acc)
+
+    def expected_harm(self, data) -> float:
+        """expected_harm = sum over accepted of (1 - p) * h (h from the payoff config); 0 if none."""
+        s = self.stats(data)
+        return float(self.payoff_engine.config.h * (s.n_acc - s.sum_p_acc))
+
+    def hard_expected_harm(self, data) -> float:
+        """hard_expected_harm = h * #(accepted with p < threshold)."""
+        s = self.stats(data)
+        return float(self.payoff_engine.config.h * (s.n_acc - s.n_hard_acc))
+
+    def spread(self, data) -> float:
+        """Offered-minus-realized surplus on accepted trades (the bid-ask spread of the analogy).
+
+        The offered (quoted) surplus of an interaction is S_soft = (s_plus + s_minus) * p - s_minus; the
+        realized surplus is s_plus if v = +1 and -s_minus if v = -1, i.e. (s_plus + s_minus) * y - s_minus.
+        spread = E[S_soft - S_realized | accepted, v known] = (s_plus + s_minus) * E[p - y | accepted, v
+        known]. Positive: accepted interactions under-deliver on what their label promised (the
+        uninformed side pays the informed one). nan without accepted interactions of known truth.
+        """
+        s = self.stats(data)
+        return self._spread(s, s.pk)
+
+    def hard_spread(self, data) -> float:
+        """hard_spread = (s_plus + s_minus) * E[[p >= t] - y | accepted, v known]."""
+        s = self.stats(data)
+        return self._spread(s, s.hk)
+
+    def _spread(self, s: BatchStats, pred: np.ndarray) -> float:
+        n = float(s.acc_known.sum()) if s.n_known else 0.0
+        if n == 0:
+            return NAN
+        c = self.payoff_engine.config
+        return (c.s_plus + c.s_minus) * float((pred - s.yk) @ s.acc_known) / n
+
+    # ---- calibration ------------------------------------------------------------------------------------
+    def brier(self, data) -> float:
+        """brier = E[(p - y)^2] with y = (v + 1) / 2 over interactions with known truth; in [0, 1]."""
+        s = self.stats(data)
+        if s.n_known == 0:
+            return NAN
+        d = s.pk - s.yk
+        return float(d @ d) / s.n_known
+
+    def hard_brier(self, data) -> float:
+        """hard_brier = E[([p >= t] - y)^2] = misclassification rate of the hard label."""
+        s = self.stats(data)
+        if s.n_known == 0:
+            return NAN
+        return float(np.count_nonzero(s.hk != s.yk)) / s.n_known
+
+    def ece(self, data) -> float:
+        """ece = sum_b (n_b / N) * |mean_b(p) - mean_b(y)| over `ece_bins` equal-width bins of [0, 1].
+
+        Bin b holds b/k <= p < (b+1)/k (p = 1 falls in the last bin); only rows with known truth.
+        """
+        s = self.stats(data)
+        if s.n_known == 0:
+            return NAN
+        count, sp, sy = s.bins
+        return float(np.abs(sp - sy).sum()) / s.n_known
+
+    def hard_ece(self, data) -> float:
+        """hard_ece: ece of the hard label, i.e. sum over g in {0, 1} of (n_g / N) * |g - mean_g(y)|."""
+        s = self.stats(data)
+        if s.n_known == 0:
+            return NAN
+        sy_hard = float(s.hk @ s.yk)
+        n_h = float(s.hk.sum())
+        sy_soft = float(s.yk.sum()) - sy_hard
+        return (abs(n_h - sy_hard) + abs(0.0 - sy_soft)) / s.n_known
+
+    def log_loss(self, data) -> float:
+        """log_loss = -E[y log p + (1 - y) log(1 - p)], p clipped to [1e-12, 1 - 1e-12]; known truth only."""
+        s = self.stats(data)
+        if s.n_known == 0:
+            return NAN
+        q = np.clip(np.where(s.yk > 0, s.pk, 1.0 - s.pk), 1e-12, 1.0)
+        return float(-np.log(q).sum()) / s.n_known
+
+    def calibration_curve(self, data) -> dict[str, np.ndarray]:
+        """Per bin: edges (k + 1), mean_p, frac_positive (= frequency of v = +1) and count.
+
+        mean_p and frac_positive are nan in empty bins; only rows with known truth.
+        """
+        s = self.stats(data)
+        k = self.ece_bins
+        if s.n_known == 0:
+            count = np.zeros(k, dtype=np.int64)
+            sp = sy = np.zeros(k)
+        else:
+            count, sp, sy = s.bins
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_p = np.where(count > 0, sp / np.maximum(count, 1), np.nan)
+            frac = np.where(count > 0, sy / np.maximum(count, 1), np.nan)
+        return {"edges": np.linspace(0.0, 1.0, k + 1), "mean_p": mean_p, "frac_positive": frac,
+                "count": count.astype(np.int64)}
+
+    # ---- payoffs ------------------------------------------------------------------------------------
+    def total_welfare(self, data) -> float:
+        """total_welfare = sum over accepted of (pi_a + pi_b); 0 if none accepted."""
+        s = self.stats(data)
+        return s.sum_pa_acc + s.sum_pb_acc
+
+    def hard_total_welfare(self, data) -> float:
+        """Welfare with p replaced by the hard label in the payoff equations (tau cancels).
+
+        pi_a + pi_b is linear in p with slope (s_plus + s_minus) + (rho_a + rho_b) * h, so
+        hard_total_welfare = total_welfare + slope * sum over accepted of ([p >= t] - p).
+        """
+        s = self.stats(data)
+        c = self.payoff_engine.config
+        slope = (c.s_plus + c.s_minus) + (c.rho_a + c.rho_b) * c.h
+        return self.total_welfare(s) + slope * (s.n_hard_acc - s.sum_p_acc)
+
+    def avg_payoff_initiator(self, data) -> float:
+        """avg_payoff_initiator = E[pi_a | accepted]."""
+        s = self.stats(data)
+        return _div(s.sum_pa_acc, s.n_acc)
+
+    def avg_payoff_counterparty(self, data) -> float:
+        """avg_payoff_counterparty = E[pi_b | accepted]."""
+        s = self.stats(data)
+        return _div(s.sum_pb_acc, s.n_acc)
+
+    def conditional_loss_initiator(self, data) -> float:
+        """conditional_loss_initiator = E[pi_a | accepted] - E[pi_a], with pi_a = 0 for rejected rows.
+
+        Equals sum_acc(pi_a) * (1 / n_accepted - 1 / n); nan without accepted interactions.
+        """
+        s = self.stats(data)
+        return _div(s.sum_pa_acc, s.n_acc) - _div(s.sum_pa_acc, s.n)
+
+    def conditional_loss_counterparty(self, data) -> float:
+        """conditional_loss_counterparty = E[pi_b | accepted] - E[pi_b], pi_b = 0 for rejected rows."""
+        s = self.stats(data)
+        return _div(s.sum_pb_acc, s.n_acc) - _div(s.sum_pb_acc, s.n)
+
+    def hard_conditional_loss_initiator(self, data) -> float:
+        """Conditional loss with payoffs re-evaluated at the hard label.
+
+        pi_a is linear in p with slope theta * (s_plus + s_minus) + rho_a * h.
+        """
+        s = self.stats(data)
+        c = self.payoff_engine.config
+        slope = c.theta * (c.s_plus + c.s_minus) + c.rho_a * c.h
+        total = s.sum_pa_acc + slope * (s.n_hard_acc - s.sum_p_acc)
+        return _div(total, s.n_acc) - _div(total, s.n)
+
+    def hard_conditional_loss_counterparty(self, data) -> float:
+        """As the initiator version with slope (1 - theta) * (s_plus + s_minus) + rho_b * h."""
+        s = self.stats(data)
+        c = self.payoff_engine.config
+        slope = (1.0 - c.theta) * (c.s_plus + c.s_minus) + c.rho_b * c.h
+        total = s.sum_pb_acc + slope * (s.n_hard_acc - s.sum_p_acc)
+        return _div(total, s.n_acc) - _div(total, s.n)
+
+    # ---- per agent and per type ---------------------------------------------------------------------
+    def agent_payoffs(self, data, n_agents: int | None = None) -> np.ndarray:
+        """Total payoff per agent index: bincount of pi_a by initiator plus pi_b by counterparty.
+
+        Only accepted interactions count. Length max(n_agents, highest index + 1).
+        """
+        return self.stats(data).agent_payoffs(n_agents)
+
+    def payoff_gini(self, data, n_agents: int | None = None) -> float:
+        """gini(agent_payoffs); see `gini` for the shift of negative payoffs."""
+        return gini(self.agent_payoffs(data, n_agents))
+
+    def per_type_payoff(self, data, agent_types, n_agents: int | None = None) -> dict[str, float]:
+        """Mean total payoff of the agents of each `AgentType` (nan for types with no agent).
+
+        `agent_types[i]` is the `AgentType.code` of agent index i; its length fixes the agent count
+        unless `n_agents` is larger (extra agents are then untyped and left out).
+        """
+        codes = np.asarray(agent_types, dtype=np.intp)
+        pay = self.agent_payoffs(data, max(int(n_agents or 0), codes.shape[0]))[: codes.shape[0]]
+        k = len(AgentType)
+        n_t = np.bincount(codes, minlength=k)
+        s_t = np.bincount(codes, weights=pay, minlength=k)
+        return {t.value: _div(s_t[t.code], n_t[t.code]) for t in AgentType}
+
+    def per_type_toxicity(self, data, agent_types) -> dict[str, float]:
+        """E[1 - p | accepted, initiator of type T] for each `AgentType` T (nan if T initiated none)."""
+        s = self.stats(data)
+        codes = np.asarray(agent_types, dtype=np.intp)
+        k = len(AgentType)
+        if s.n_acc == 0:
+            return {t.value: NAN for t in AgentType}
+        init_type = codes[s.batch.initiator[s.acc]]
+        n_t = np.bincount(init_type, minlength=k)
+        tox_t = np.bincount(init_type, weights=1.0 - s.p[s.acc], minlength=k)
+        return {t.value: _div(tox_t[t.code], n_t[t.code]) for t in AgentType}
+
+    # ---- bundles ------------------------------------------------------------------------------------
+    def compute_epoch(self, data) -> dict[str, float]:
+        """The fast per-epoch set, keys `EPOCH_KEYS` (counts as floats, nan where undefined)."""
+        s = self.stats(data)
+        out = {
+            "n_interactions": float(s.n),
+            "n_accepted": float(s.n_acc),
+            "acceptance_rate": self.acceptance_rate(s),
+            "toxicity_rate": self.toxicity_rate(s),
+            "quality_gap": self.quality_gap(s),
+            "avg_p": self.avg_p(s),
+            "total_welfare": self.total_welfare(s),
+            "avg_payoff_initiator": self.avg_payoff_initiator(s),
+            "avg_payoff_counterparty": self.avg_payoff_counterparty(s),
+            "conditional_loss_initiator": self.conditional_loss_initiator(s),
+            "conditional_loss_counterparty": self.conditional_loss_counterparty(s),
+            "brier": self.brier(s),
+            "ece": self.ece(s),
+            "expected_harm": self.expected_harm(s),
+            "hard_toxicity_rate": self.hard_toxicity_rate(s),
+            "hard_quality_gap": self.hard_quality_gap(s),
+        }
+        return out
+
+    def compute_all(self, data, agent_types=None, reputations=None,
+                    n_agents: int | None = None) -> dict[str, float]:
+        """Every scalar metric (keys `ALL_KEYS`, plus per-type and reputation keys when given).
+
+        Per-type keys (with `agent_types`): payoff_mean_<type>, toxicity_initiated_<type>,
+        n_agents_<type> for every `AgentType` value. `reputations` (one value per agent) adds
+        gini_reputation.
+        """
+        s = self.stats(data)
+        out: dict[str, float] = {
+            "n_interactions": float(s.n),
+            "n_accepted": float(s.n_acc),
+            "n_rejected": float(s.n - s.n_acc),
+            "n_with_ground_truth": float(s.n_known),
+        }
+        for name in ALL_KEYS[4:-1]:
+            out[name] = float(getattr(self, _METHOD.get(name, name))(s))
+        if agent_types is not None:
+            n_agents = max(int(n_agents or 0), len(agent_types))
+        out["gini_payoff"] = self.payoff_gini(s, n_agents)
+        if agent_types is not None:
+            codes = np.asarray(agent_types, dtype=np.intp)
+            counts = np.bincount(codes, minlength=len(AgentType))
+            for t, v in self.per_type_payoff(s, codes, n_agents).items():
+                out[f"payoff_mean_{t}"] = v
+            for t, v in self.per_type_toxicity(s, codes).items():
+                out[f"toxicity_initiated_{t}"] = v
+            for t in AgentType:
+                out[f"n_agents_{t.value}"] = float(counts[t.code])
+        if reputations is not None:
+            out["gini_reputation"] = gini(reputations)
+        return out
+
+
+_METHOD: Mapping[str, str] = {"var_p": "variance_p", "var_p_accepted": "variance_p_accepted"}
