@@ -24,10 +24,20 @@ from distsafe.llm.base import (
     create_provider,
     request_key,
 )
+from distsafe.llm.cost import (
+    DEFAULT_PRICES_PER_MTOK,
+    Price,
+    PriceTable,
+    UsageTracker,
+    default_price_table,
+    total_usage,
+)
 from distsafe.llm.dry_run import DryRunClient
+from distsafe.llm.recording import LLMRecorder, RecordingClient
 
 __all__ = [
-    "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT_S", "PROVIDER_NAMES", "ChatMessage", "DryRunClient", "LLMClient",
+    "DEFAULT_PRICES_PER_MTOK", "LLMRecorder", "Price", "PriceTable", "RecordingClient", "UsageTracker",
+    "default_price_table", "total_usage", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT_S", "PROVIDER_NAMES", "ChatMessage", "DryRunClient", "LLMClient",
     "LLMConfigError", "LLMConnectionError", "LLMError", "LLMRateLimitError", "LLMReplayMissError",
     "LLMRequest", "LLMRequestError", "LLMResponse", "LLMTransientError", "RetryPolicy", "create_provider",
     "request_key",

@@ -1,0 +1,11 @@
+"""LLM-backed agents: `LLMAgent`, `LLMConfig`, `LLMProvider`, `PersonaType` (provider layer: `distsafe.llm`)."""
+
+from distsafe.agents.llm.agent import LLMAgent, llm_agents_from_spec
+from distsafe.agents.llm.config import DEFAULT_MODELS, LLMConfig, LLMProvider, PersonaType
+from distsafe.agents.llm.parsing import ActionParseError, parse_action
+from distsafe.agents.llm.prompts import ACTION_SCHEMA, PERSONA_PROMPTS
+
+__all__ = [
+    "ACTION_SCHEMA", "ActionParseError", "DEFAULT_MODELS", "LLMAgent", "LLMConfig", "LLMProvider",
+    "PERSONA_PROMPTS", "PersonaType", "llm_agents_from_spec", "parse_action",
+]
