@@ -1,0 +1,478 @@
+"""Shared pieces of the event log: the line format and hash rule, the chain scanner, result types.
+
+Line rule (both storages; see docs/eventlog.md):
+
+    body = json.dumps(record_without_h, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False)
+    h    = sha256(body.encode("ascii")).hexdigest()
+    line = body[:-1] + ',"h":"' + h + '"}' + "\\n"
+
+so `h` is always the last key of a line, and the body can be recovered byte for byte as
+`line[:-73] + "}"` (without the trailing newline: `line[:-72] + "}"`). Each record carries `prev`, the
+`h` of the line before it (the header's `prev` is 64 zeros), which makes the file a hash chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+import distsafe
+from distsafe.models.columns import COLUMNS, InteractionBatch
+from distsafe.models.events import Event, EventType
+from distsafe.models.interaction import InteractionType, SoftInteraction
+
+FORMAT_NAME = "distsafe-eventlog"
+LOG_FORMAT_VERSION = 1
+ZERO_HASH = "0" * 64
+HASH_SUFFIX_LEN = 72  # len(',"h":"') + 64 + len('"}')
+RESERVED_HEADER_KEYS = frozenset({"prev", "h"})
+DEFAULT_IGNORED_HEADER_KEYS = frozenset({"storage"})
+
+# Columns of `InteractionBatch` that go into an interaction event's `data` (epoch and step are the
+# event's own fields); `itype` is written as `type` (the InteractionType value string).
+DATA_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in ("epoch", "step"))
+FLOAT_COLUMNS: tuple[str, ...] = tuple(c for c, dt in COLUMNS.items() if np.dtype(dt).kind == "f")
+_DATA_KEY = {c: ("type" if c == "itype" else c) for c in DATA_COLUMNS}
+_TYPE_VALUES = [t.value for t in InteractionType]
+_TYPE_CODES = {t.value: t.code for t in InteractionType}
+
+
+class EventLogError(Exception):
+    """Any problem with an event log; the message is one line. `line`/`seq` locate it when known."""
+
+    def __init__(self, message: str, *, line: int | None = None, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.seq = seq
+
+
+def canonical(obj: dict[str, Any]) -> str:
+    """The canonical JSON text of a record (the hashed body)."""
+    try:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise EventLogError(f"record is not canonical JSON: {exc}") from None
+
+
+def seal(body: str) -> tuple[str, str]:
+    """(line with trailing newline, h) for a canonical body."""
+    h = hashlib.sha256(body.encode("ascii")).hexdigest()
+    return f'{body[:-1]},"h":"{h}"}}\n', h
+
+
+def unseal(line: str) -> tuple[str, str] | None:
+    """(body, h) of a line without its newline, or None when it has no well-formed `h` suffix."""
+    if len(line) < HASH_SUFFIX_LEN + 2 or not line.endswith('"}'):
+        return None
+    if line[-HASH_SUFFIX_LEN : -HASH_SUFFIX_LEN + 6] != ',"h":"':
+        return None
+    return line[:-HASH_SUFFIX_LEN] + "}", line[-66:-2]
+
+
+def make_header(scenario: Any = None, seed: Any = None, extra: dict[str, Any] | None = None,
+                storage: str = "jsonl") -> dict[str, Any]:
+    head: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "log_version": LOG_FORMAT_VERSION,
+        "version": distsafe.__version__,
+        "storage": storage,
+        "scenario": scenario,
+        "seed": seed,
+    }
+    for key, value in (extra or {}).items():
+        if key in RESERVED_HEADER_KEYS:
+            raise EventLogError(f"header key {key!r} is reserved for the hash chain")
+        head[key] = value
+    return head
+
+
+# ---- results ------------------------------------------------------------------------------------
+@dataclass
+class LogReadResult:
+    header: dict[str, Any]
+    events: list[Event]
+    complete: bool
+    message: str
+
+
+@dataclass
+class ChainStatus:
+    """What a full verification found: events read, whether the run finished, and a one-line message."""
+
+    n_events: int
+    n_lines: int
+    complete: bool
+    message: str
+    last_hash: str
+    truncated_line: int | None = None
+
+
+@dataclass
+class LogDiff:
+    seq: int | None
+    event_type: str | None
+    field: str
+    a: Any
+    b: Any
+    message: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# ---- the chain scanner --------------------------------------------------------------------------
+class ChainScanner:
+    """Reads a chain file line by line, checking each line's hash and `prev` link.
+
+    Iterating yields (line_number, record) for the events after the header (line numbers are 1-based,
+    the header is line 1). A final line that is cut short (no newline and not a valid sealed record) is
+    dropped and noted in `truncated_line`; a bad line anywhere else raises EventLogError.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = str(path)
+        self.truncated_line: int | None = None
+        self.n_lines = 0
+        self.last_hash = ZERO_HASH
+        self.header: dict[str, Any] = {}
+        self._fh = open(self.path, "rb")
+        first = self._fh.readline()
+        rec = self._check(first, 1) if first else None
+        if rec is None:
+            self._fh.close()
+            raise EventLogError(f"{self.path}: no complete header line; not a readable event log", line=1)
+        if rec.get("format") != FORMAT_NAME:
+            self._fh.close()
+            raise EventLogError(f"{self.path}: line 1 is not a {FORMAT_NAME} header", line=1)
+        rec.pop("h", None)
+        rec.pop("prev", None)
+        self.header = rec
+
+    def _check(self, raw: bytes, lineno: int) -> dict[str, Any] | None:
+        """The record of a line, or None for an incomplete last line; raises on a corrupt line."""
+        whole = raw.endswith(b"\n")
+        try:
+            text = (raw[:-1] if whole else raw).decode("ascii")
+            parts = unseal(text)
+            if parts is None:
+                raise ValueError("no hash field at the end of the line")
+            body, h = parts
+            if hashlib.sha256(body.encode("ascii")).hexdigest() != h:
+                raise ValueError("hash mismatch")
+            rec = json.loads(text)
+            if not isinstance(rec, dict) or rec.get("h") != h:
+                raise ValueError("hash mismatch")
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            if not whole:
+                self.truncated_line = lineno
+                return None
+            seq = _guess_seq(raw)
+            where = f"line {lineno}" + (f" (seq {seq})" if seq is not None else "")
+            raise EventLogError(f"{self.path}: {where}: {exc}; the log was modified or corrupted",
+                                line=lineno, seq=seq) from None
+        if rec.get("prev") != self.last_hash:
+            seq = rec.get("seq")
+            where = f"line {lineno}" + (f" (seq {seq})" if seq is not None else "")
+            raise EventLogError(f"{self.path}: {where}: prev does not match the hash of line {lineno - 1}; "
+                                "a line was removed, reordered or modified", line=lineno, seq=seq)
+        self.last_hash = h
+        self.n_lines = lineno
+        return rec
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        lineno = 1
+        try:
+            for raw in self._fh:
+                lineno += 1
+                rec = self._check(raw, lineno)
+                if rec is None:
+                    return
+                yield lineno, rec
+        finally:
+            self._fh.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _guess_seq(raw: bytes) -> int | None:
+    i = raw.find(b'"seq":')
+    if i < 0:
+        return None
+    j = i + 6
+    k = j
+    while k < len(raw) and raw[k : k + 1].isdigit():
+        k += 1
+    return int(raw[j:k]) if k > j else None
+
+
+def status_message(n_events: int, last_type: str | None, truncated_line: int | None) -> tuple[bool, str]:
+    if truncated_line is not None:
+        return False, (f"log truncated after event seq {n_events - 1} (line {truncated_line} incomplete); "
+                       f"reading {n_events} events")
+    if last_type != EventType.SIMULATION_ENDED.value:
+        return False, f"log has no simulation_ended event (run did not finish); reading {n_events} events"
+    return True, f"log complete: {n_events} events"
+
+
+# ---- events <-> records -------------------------------------------------------------------------
+def event_record(event: Event, seq: int, prev: str) -> dict[str, Any]:
+    rec = event.to_record()
+    rec["seq"] = seq
+    rec["t"] = float(rec["t"])
+    rec["prev"] = prev
+    return rec
+
+
+def record_event(rec: dict[str, Any]) -> Event:
+    return Event.model_construct(
+        seq=rec["seq"],
+        event_type=EventType(rec["type"]),
+        timestamp=rec.get("t", 0.0),
+        epoch=rec.get("epoch", 0),
+        step=rec.get("step", 0),
+        agent_id=rec.get("agent"),
+        payload=rec.get("data", {}),
+    )
+
+
+# ---- fast serialisation of interaction rows -----------------------------------------------------
+def _repr_floats_python(values: list[float]) -> list[str]:
+    return list(map(float.__repr__, values))
+
+
+def _orjson_float_texts() -> Any:
+    """A faster exact replacement for `map(float.__repr__, ...)` built on orjson, or None.
+
+    orjson prints the same shortest round-trip digits as repr(); only the exponent style differs, and
+    only for 0 < |x| < 1e-4 or |x| >= 1e16, which are formatted with repr(). A self-check against repr()
+    at import disables it if an orjson version ever formats differently.
+    """
+    try:
+        import orjson
+    except ImportError:
+        return None
+
+    def texts(arr: np.ndarray) -> list[str]:
+        out = orjson.dumps(arr.tolist())[1:-1].decode("ascii").split(",") if len(arr) else []
+        a = np.abs(arr)
+        special = np.flatnonzero(((a < 1e-4) & (a != 0)) | (a >= 1e16))
+        for i in special.tolist():
+            out[i] = float.__repr__(float(arr[i]))
+        return out
+
+    probe = np.array([0.0, -0.0, 1.0, 0.1, 1 / 3, -2.5, 1e-4, 9.99e-5, 1e15, 9.999999999999998e15, 1e16,
+                      123456789012345.6, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 12345678.0,
+                      0.30000000000000004, 1e-7, 100.0, 6.02214076e23])
+    probe = np.concatenate([probe, -probe, np.random.default_rng(12345).normal(size=2000)])
+    return texts if texts(probe) == _repr_floats_python(probe.tolist()) else None
+
+
+_FAST_FLOATS = _orjson_float_texts()
+
+
+def float_texts(arr: np.ndarray) -> list[str]:
+    """repr() of each value, as json.dumps writes floats (orjson-accelerated when installed)."""
+    arr = np.asarray(arr, dtype=np.float64)
+    if _FAST_FLOATS is not None:
+        return _FAST_FLOATS(arr)
+    return _repr_floats_python(arr.tolist())
+
+
+def _float_texts(arr: np.ndarray, name: str) -> list[str]:
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise EventLogError(f"interaction column {name!r} row {bad} is not finite ({arr[bad]!r}); "
+                            "the log stores finite floats only")
+    return float_texts(arr)
+
+
+def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t: np.ndarray,
+                           lo: int, hi: int, seq0: int) -> tuple[list[str], list[str]]:
+    """For rows lo..hi-1: the canonical body split around the `prev` value (before, after).
+
+    The body is exactly `canonical(record)` of the interaction event: keys sorted, floats as repr.
+    """
+    names = [json.dumps(str(a)) for a in agent_ids]
+    cols: dict[str, list[Any]] = {}
+    for c in DATA_COLUMNS:
+        arr = getattr(batch, c)[lo:hi]
+        if c in FLOAT_COLUMNS:
+            cols[c] = _float_texts(np.asarray(arr, dtype=np.float64), c)
+        elif c == "accepted":
+            cols[c] = ["true" if x else "false" for x in arr.tolist()]
+        elif c in ("initiator", "counterparty"):
+            cols[c] = [names[i] for i in arr.tolist()]
+        elif c == "itype":
+            cols[c] = [f'"{_TYPE_VALUES[i]}"' for i in arr.tolist()]
+        else:
+            cols[c] = arr.tolist()  # Python ints: "%s" writes them as json.dumps does
+    keys = sorted(DATA_COLUMNS, key=lambda c: _DATA_KEY[c])
+    lists = [cols[c] for c in keys]
+    lists.append(batch.epoch[lo:hi].tolist())
+    fmt = '{"data":{' + ",".join(f'"{_DATA_KEY[c]}":%s' for c in keys) + '},"epoch":%s,"prev":"'
+    before = [fmt % vals for vals in zip(*lists)]
+    ts = _float_texts(np.asarray(t[lo:hi], dtype=np.float64), "timestamp")
+    fmt_after = '","seq":%s,"step":%s,"t":%s,"type":"interaction_completed"}'
+    after = [fmt_after % vals for vals in zip(range(seq0, seq0 + hi - lo), batch.step[lo:hi].tolist(), ts)]
+    return before, after
+
+
+def interaction_payload(batch: InteractionBatch, agent_ids: Sequence[str], i: int) -> dict[str, Any]:
+    """The `data` dict of row i (the same values interaction_line_parts writes)."""
+    out: dict[str, Any] = {}
+    for c in DATA_COLUMNS:
+        x = getattr(batch, c)[i].item()
+        if c in ("initiator", "counterparty"):
+            x = str(agent_ids[x])
+        elif c == "itype":
+            x = _TYPE_VALUES[x]
+        out[_DATA_KEY[c]] = x
+    return out
+
+
+def batch_from_events(events: Sequence[Event], index: dict[str, int], names: list[str]) -> InteractionBatch:
+    """Columns of interaction events; agent names are mapped through (and added to) index/names."""
+    n = len(events)
+    b = InteractionBatch.empty(n)
+
+    def idx(name: str) -> int:
+        k = index.get(name)
+        if k is None:
+            k = index[name] = len(names)
+            names.append(name)
+        return k
+
+    lists: dict[str, list[Any]] = {c: [0] * n for c in COLUMNS}
+    for i, ev in enumerate(events):
+        d = ev.payload
+        lists["epoch"][i] = ev.epoch
+        lists["step"][i] = ev.step
+        for c in DATA_COLUMNS:
+            key = _DATA_KEY[c]
+            if c in ("initiator", "counterparty"):
+                lists[c][i] = idx(str(d.get(key, "")))
+            elif c == "itype":
+                lists[c][i] = _TYPE_CODES[d.get("type", "reply")]
+            else:
+                lists[c][i] = d.get(key, 0)
+    for c, dt in COLUMNS.items():
+        setattr(b, c, np.asarray(lists[c], dtype=dt))
+    return b
+
+
+def interaction_from_event(ev: Event) -> SoftInteraction:
+    d = ev.payload
+    v = int(d.get("v", 0))
+    return SoftInteraction.model_construct(
+        interaction_id=f"i{ev.seq}",
+        timestamp=ev.timestamp,
+        epoch=ev.epoch,
+        step=ev.step,
+        initiator=d.get("initiator", ""),
+        counterparty=d.get("counterparty", ""),
+        interaction_type=InteractionType(d.get("type", "reply")),
+        accepted=bool(d.get("accepted", False)),
+        task_progress_delta=d.get("task_progress_delta", 0.0),
+        rework_count=d.get("rework_count", 0),
+        verifier_rejections=d.get("verifier_rejections", 0),
+        tool_misuse_flags=d.get("tool_misuse_flags", 0),
+        counterparty_engagement_delta=d.get("counterparty_engagement_delta", 0.0),
+        v_hat=d.get("v_hat", 0.0),
+        p=d.get("p", 0.5),
+        tau=d.get("tau", 0.0),
+        c_a=d.get("c_a", 0.0),
+        c_b=d.get("c_b", 0.0),
+        r_a=d.get("r_a", 0.0),
+        r_b=d.get("r_b", 0.0),
+        ground_truth=(v if v != 0 else None),
+        metadata={"payoff_a": d.get("payoff_a", 0.0), "payoff_b": d.get("payoff_b", 0.0)},
+    )
+
+
+def merge_agent_lists(parts: Sequence[tuple[InteractionBatch, Sequence[str]]]) -> tuple[InteractionBatch, list[str]]:
+    """Concatenate batches whose indices refer to different agent lists, remapping to their union."""
+    first_ids = list(parts[0][1])
+    if all(list(ids) == first_ids for _, ids in parts[1:]):
+        return InteractionBatch.concat([b for b, _ in parts]), first_ids
+    index: dict[str, int] = {}
+    names: list[str] = []
+    remapped = []
+    for b, ids in parts:
+        lut = np.empty(len(ids), dtype=np.int32)
+        for k, name in enumerate(ids):
+            if name not in index:
+                index[name] = len(names)
+                names.append(name)
+            lut[k] = index[name]
+        cols = b.columns()
+        cols["initiator"] = lut[b.initiator] if len(b) else b.initiator
+        cols["counterparty"] = lut[b.counterparty] if len(b) else b.counterparty
+        remapped.append(InteractionBatch(**cols))
+    return InteractionBatch.concat(remapped), names
+
+
+
+class ChainWriter:
+    """Appends sealed lines to a chain file, buffered: written every `flush_every` lines and on flush()."""
+
+    def __init__(self, path: str, header: dict[str, Any], flush_every: int = 1000, fsync: bool = False) -> None:
+        if flush_every < 1:
+            raise EventLogError(f"flush_every must be >= 1, got {flush_every}")
+        self.path = str(path)
+        self.flush_every = int(flush_every)
+        self.fsync = fsync
+        self.prev = ZERO_HASH
+        self.buf: list[str] = []
+        self._fh = open(self.path, "w", encoding="ascii", newline="")
+        self.add(dict(header))
+        self.flush()
+
+    def add(self, rec: dict[str, Any]) -> str:
+        """Seal and buffer one record (its `prev` is set here); returns its hash."""
+        rec["prev"] = self.prev
+        line, self.prev = seal(canonical(rec))
+        self.buf.append(line)
+        if len(self.buf) >= self.flush_every:
+            self.flush()
+        return self.prev
+
+    def add_interactions(self, before: list[str], after: list[str]) -> None:
+        prev = self.prev
+        buf = self.buf
+        sha = hashlib.sha256
+        for b, a in zip(before, after):
+            body = b + prev + a
+            prev = sha(body.encode("ascii")).hexdigest()
+            buf.append(f'{body[:-1]},"h":"{prev}"}}\n')
+            if len(buf) >= self.flush_every:
+                self.prev = prev
+                self.flush()
+                buf = self.buf
+        self.prev = prev
+
+    def flush(self) -> None:
+        if self._fh.closed:
+            return
+        if self.buf:
+            self._fh.write("".join(self.buf))
+            self.buf = []
+        self._fh.flush()
+        if self.fsync:
+            import os
+
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self.flush()
+            self._fh.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._fh.closed

@@ -1,0 +1,127 @@
+"""JSONL storage: one sealed JSON record per line, the header first (see docs/eventlog.md)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from distsafe.eventlog.base import EventLog
+from distsafe.eventlog.common import (
+    ChainScanner,
+    ChainStatus,
+    ChainWriter,
+    FLOAT_COLUMNS,
+    EventLogError,
+    event_record,
+    interaction_line_parts,
+    make_header,
+    record_event,
+    status_message,
+)
+from distsafe.models.columns import InteractionBatch
+from distsafe.models.events import Event
+
+_CHUNK = 1 << 15  # rows serialised at a time by append_interactions (bounds the memory used)
+
+
+class JsonlEventLog(EventLog):
+    """Hash-chained JSONL event log.
+
+    Writing: `JsonlEventLog(path, "w", header={...}, scenario=..., seed=..., flush_every=1000,
+    fsync=False)`. The header line is written and flushed at once; events are buffered and written
+    every `flush_every` lines, on `flush()` and on `close()`.
+    """
+
+    fmt = "jsonl"
+
+    def __init__(self, path: str | os.PathLike[str], mode: str = "r", fmt: str | None = None,
+                 header: dict[str, Any] | None = None, *, scenario: Any = None, seed: Any = None,
+                 flush_every: int = 1000, fsync: bool = False) -> None:
+        self._check_mode(mode)
+        if fmt not in (None, "jsonl"):
+            raise EventLogError(f"JsonlEventLog cannot open format {fmt!r}")
+        self.path = str(path)
+        self.mode = mode
+        self._seq = 0
+        self._writer: ChainWriter | None = None
+        self._last_type: str | None = None
+        if mode == "w":
+            extra = dict(header or {})
+            scenario = extra.pop("scenario", scenario)
+            seed = extra.pop("seed", seed)
+            self._header = make_header(scenario, seed, extra, storage="jsonl")
+            self._writer = ChainWriter(self.path, self._header, flush_every=flush_every, fsync=fsync)
+        else:
+            if not os.path.isfile(self.path):
+                raise EventLogError(f"{self.path}: no such event log file")
+            scanner = ChainScanner(self.path)
+            scanner.close()
+            self._header = scanner.header
+
+    # ---- writing --------------------------------------------------------------------------------
+    def append(self, event: Event) -> int:
+        self._require_writable()
+        assert self._writer is not None
+        seq = self._seq
+        self._writer.add(event_record(event, seq, ""))
+        self._seq += 1
+        self._last_type = event.event_type.value
+        return seq
+
+    def append_interactions(self, batch: InteractionBatch, agent_ids: Sequence[str],
+                            timestamp: float | np.ndarray = 0.0) -> range:
+        self._require_writable()
+        assert self._writer is not None
+        n = len(batch)
+        self._check_batch(batch, agent_ids)
+        t = self._as_times(timestamp, n)
+        seq0 = self._seq
+        # Check every value first so that a bad one (NaN, inf) leaves the log untouched.
+        for name in FLOAT_COLUMNS:
+            col = getattr(batch, name)
+            if not np.all(np.isfinite(col)):
+                raise EventLogError(f"interaction column {name!r} row {int(np.flatnonzero(~np.isfinite(col))[0])} "
+                                    "is not finite; the log stores finite floats only")
+        if not np.all(np.isfinite(t)):
+            raise EventLogError("timestamp has non-finite values; the log stores finite floats only")
+        for lo in range(0, n, _CHUNK):
+            before, after = interaction_line_parts(batch, agent_ids, t, lo, min(lo + _CHUNK, n), seq0 + lo)
+            self._writer.add_interactions(before, after)
+        self._seq += n
+        if n:
+            self._last_type = "interaction_completed"
+        return range(seq0, seq0 + n)
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._writer is None or self._writer.closed
+
+    # ---- reading --------------------------------------------------------------------------------
+    def _iter_events(self) -> Iterator[Event]:
+        for _, rec in ChainScanner(self.path):
+            yield record_event(rec)
+
+    def verify(self) -> ChainStatus:
+        if self.mode == "w" and not self.closed:
+            self.flush()
+        scanner = ChainScanner(self.path)
+        n = 0
+        last_type = None
+        for lineno, rec in scanner:
+            if rec.get("seq") != n:
+                raise EventLogError(f"{self.path}: line {lineno}: seq {rec.get('seq')} where {n} was expected",
+                                    line=lineno, seq=rec.get("seq"))
+            n += 1
+            last_type = rec.get("type")
+        complete, message = status_message(n, last_type, scanner.truncated_line)
+        return ChainStatus(n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line)
