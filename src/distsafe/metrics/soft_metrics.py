@@ -154,48 +154,77 @@ class BatchStats:
     def sum_pb_acc(self) -> float:
         return float(np.asarray(self.batch.payoff_b, dtype=np.float64) @ self.accf)
 
+    @cached_property
+    def sum_p2(self) -> float:
+        return float(self.p @ self.p)
+
     # ---- ground truth -----------------------------------------------------------------------------
+    # Rows with known truth (v != 0). When every row is known the arrays below are the full columns
+    # (no copy); otherwise they are the masked rows.
     @cached_property
     def all_known(self) -> bool:
-        return bool(self.n) and bool(np.all(self.batch.v != 0))
+        return bool(self.n) and not bool(np.any(self.batch.v == 0))
 
-    @cached_property
-    def known(self) -> np.ndarray | None:
-        """Mask of rows with known truth, or None when every row is known (no masking needed)."""
-        return None if self.all_known else (self.batch.v != 0)
-
-    @cached_property
-    def n_known(self) -> int:
-        return self.n if self.known is None else int(np.count_nonzero(self.known))
+    def _known(self, arr: np.ndarray) -> np.ndarray:
+        return arr if self.all_known else arr[self.batch.v != 0]
 
     @cached_property
     def pk(self) -> np.ndarray:
-        return self.p if self.known is None else self.p[self.known]
+        return self._known(self.p)
 
     @cached_property
-    def yk(self) -> np.ndarray:
-        v = self.batch.v if self.known is None else self.batch.v[self.known]
-        return (v > 0).astype(np.float64)
+    def ypos(self) -> np.ndarray:
+        """y = 1 (v = +1) as a boolean over the known rows."""
+        return self._known(self.batch.v) > 0
+
+    @cached_property
+    def n_known(self) -> int:
+        return int(self.pk.shape[0])
+
+    @cached_property
+    def n_pos(self) -> int:
+        return int(np.count_nonzero(self.ypos))
 
     @cached_property
     def hk(self) -> np.ndarray:
-        return (self.pk >= self.threshold).astype(np.float64)
+        return self.hard if self.all_known else self.pk >= self.threshold
 
     @cached_property
-    def acc_known(self) -> np.ndarray:
-        """Accepted flag (float) of the rows with known truth."""
-        return self.accf if self.known is None else self.accf[self.known]
+    def acck(self) -> np.ndarray:
+        return self._known(self.acc)
 
     @cached_property
-    def bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(count, sum p, sum y) per equal-width bin of p over the rows with known truth."""
+    def n_hard_pos(self) -> int:
+        """#(known rows with p >= t and v = +1)."""
+        return int(np.count_nonzero(self.hk & self.ypos))
+
+    @cached_property
+    def known_accepted(self) -> tuple[int, float, int, int]:
+        """(n, sum p, #hard, #v=+1) over accepted rows with known truth."""
+        if self.all_known:
+            return self.n_acc, self.sum_p_acc, self.n_hard_acc, int(np.count_nonzero(self.ypos & self.acc))
+        a = self.acck
+        return (int(np.count_nonzero(a)), float(self.pk @ a.astype(np.float64)),
+                int(np.count_nonzero(self.hk & a)), int(np.count_nonzero(self.ypos & a)))
+
+    @cached_property
+    def bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(count, #v=+1, sum p, sum p over v=+1) per equal-width bin of p, known rows only.
+
+        One unweighted and one weighted bincount over the joint index 2 * bin + y.
+        """
         k = self.ece_bins
         idx = (self.pk * k).astype(np.intp)
         np.clip(idx, 0, k - 1, out=idx)
-        count = np.bincount(idx, minlength=k)[:k]
-        sp = np.bincount(idx, weights=self.pk, minlength=k)[:k]
-        sy = np.bincount(idx, weights=self.yk, minlength=k)[:k]
-        return count, sp, sy
+        idx <<= 1
+        idx += self.ypos
+        c = np.bincount(idx, minlength=2 * k)[: 2 * k]
+        sp = np.bincount(idx, weights=self.pk, minlength=2 * k)[: 2 * k]
+        return c[0::2] + c[1::2], c[1::2], sp[0::2] + sp[1::2], sp[1::2]
+
+    @cached_property
+    def sum_pk2(self) -> float:
+        return self.sum_p2 if self.all_known else float(self.pk @ self.pk)
 
     # ---- per agent ----------------------------------------------------------------------------------
     def agent_payoffs(self, n_agents: int | None) -> np.ndarray:
@@ -204,8 +233,8 @@ class BatchStats:
         if self.n:
             m = int(max(b.initiator.max(), b.counterparty.max())) + 1
         size = max(m, int(n_agents or 0))
-        pa = np.where(self.acc, b.payoff_a, 0.0)
-        pb = np.where(self.acc, b.payoff_b, 0.0)
+        pa = b.payoff_a * self.accf
+        pb = b.payoff_b * self.accf
         return (np.bincount(b.initiator, weights=pa, minlength=size)
                 + np.bincount(b.counterparty, weights=pb, minlength=size))
 
@@ -272,7 +301,7 @@ class SoftMetrics:
         s = self.stats(data)
         if s.n == 0:
             return NAN
-        return max(float(s.p @ s.p) / s.n - (s.sum_p / s.n) ** 2, 0.0)
+        return max(s.sum_p2 / s.n - (s.sum_p / s.n) ** 2, 0.0)
 
     def variance_p_accepted(self, data) -> float:
         """var_p_accepted = E[p^2 | accepted] - E[p | accepted]^2."""
@@ -331,64 +360,66 @@ class SoftMetrics:
         uninformed side pays the informed one). nan without accepted interactions of known truth.
         """
         s = self.stats(data)
-        return self._spread(s, s.pk)
+        n, sum_p, _, n_pos = s.known_accepted
+        c = self.payoff_engine.config
+        return (c.s_plus + c.s_minus) * _div(sum_p - n_pos, n)
 
     def hard_spread(self, data) -> float:
         """hard_spread = (s_plus + s_minus) * E[[p >= t] - y | accepted, v known]."""
         s = self.stats(data)
-        return self._spread(s, s.hk)
-
-    def _spread(self, s: BatchStats, pred: np.ndarray) -> float:
-        n = float(s.acc_known.sum()) if s.n_known else 0.0
-        if n == 0:
-            return NAN
+        n, _, n_hard, n_pos = s.known_accepted
         c = self.payoff_engine.config
-        return (c.s_plus + c.s_minus) * float((pred - s.yk) @ s.acc_known) / n
+        return (c.s_plus + c.s_minus) * _div(n_hard - n_pos, n)
 
     # ---- calibration ------------------------------------------------------------------------------------
     def brier(self, data) -> float:
-        """brier = E[(p - y)^2] with y = (v + 1) / 2 over interactions with known truth; in [0, 1]."""
+        """brier = E[(p - y)^2] with y = (v + 1) / 2 over interactions with known truth; in [0, 1].
+
+        Computed as (sum p^2 - 2 * sum_{y=1} p + #(y=1)) / N.
+        """
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        d = s.pk - s.yk
-        return float(d @ d) / s.n_known
+        sum_p_pos = float(s.bins[3].sum())
+        return max(s.sum_pk2 - 2.0 * sum_p_pos + s.n_pos, 0.0) / s.n_known
 
     def hard_brier(self, data) -> float:
         """hard_brier = E[([p >= t] - y)^2] = misclassification rate of the hard label."""
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        return float(np.count_nonzero(s.hk != s.yk)) / s.n_known
+        n_h = int(np.count_nonzero(s.hk))
+        return (n_h + s.n_pos - 2 * s.n_hard_pos) / s.n_known
 
     def ece(self, data) -> float:
         """ece = sum_b (n_b / N) * |mean_b(p) - mean_b(y)| over `ece_bins` equal-width bins of [0, 1].
 
         Bin b holds b/k <= p < (b+1)/k (p = 1 falls in the last bin); only rows with known truth.
+        Since n_b * |mean_b(p) - mean_b(y)| = |sum_b p - #_b(y = 1)|, no division per bin is needed.
         """
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        count, sp, sy = s.bins
-        return float(np.abs(sp - sy).sum()) / s.n_known
+        _, npos, sp, _ = s.bins
+        return float(np.abs(sp - npos).sum()) / s.n_known
 
     def hard_ece(self, data) -> float:
         """hard_ece: ece of the hard label, i.e. sum over g in {0, 1} of (n_g / N) * |g - mean_g(y)|."""
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        sy_hard = float(s.hk @ s.yk)
-        n_h = float(s.hk.sum())
-        sy_soft = float(s.yk.sum()) - sy_hard
-        return (abs(n_h - sy_hard) + abs(0.0 - sy_soft)) / s.n_known
+        n_h = int(np.count_nonzero(s.hk))
+        pos_soft = s.n_pos - s.n_hard_pos
+        return (abs(n_h - s.n_hard_pos) + pos_soft) / s.n_known
 
     def log_loss(self, data) -> float:
         """log_loss = -E[y log p + (1 - y) log(1 - p)], p clipped to [1e-12, 1 - 1e-12]; known truth only."""
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        q = np.clip(np.where(s.yk > 0, s.pk, 1.0 - s.pk), 1e-12, 1.0)
-        return float(-np.log(q).sum()) / s.n_known
+        q = np.where(s.ypos, s.pk, 1.0 - s.pk)
+        np.clip(q, 1e-12, 1.0 - 1e-12, out=q)
+        return float(-np.log(q, out=q).sum()) / s.n_known
 
     def calibration_curve(self, data) -> dict[str, np.ndarray]:
         """Per bin: edges (k + 1), mean_p, frac_positive (= frequency of v = +1) and count.
@@ -401,7 +432,7 @@ class SoftMetrics:
             count = np.zeros(k, dtype=np.int64)
             sp = sy = np.zeros(k)
         else:
-            count, sp, sy = s.bins
+            count, sy, sp, _ = s.bins
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_p = np.where(count > 0, sp / np.maximum(count, 1), np.nan)
             frac = np.where(count > 0, sy / np.maximum(count, 1), np.nan)

@@ -43,6 +43,14 @@ def _split_agents(n_agents: int, toxic_fraction: float) -> int:
     return min(max(n_honest, 1), n_agents - 1)
 
 
+def _poisson(rng: np.random.Generator, n: int, lam: float, bad: np.ndarray,
+             lam_bad: float) -> np.ndarray:
+    """Poisson counts with rate `lam`, and `lam_bad` at the rows `bad` (scalar rates draw faster)."""
+    out = rng.poisson(lam, n).astype(np.int16)
+    out[bad] = rng.poisson(lam_bad, bad.shape[0])
+    return out
+
+
 def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance_bias: float,
              label_noise: float, n_agents: int, proxy: ProxyComputer | None) -> dict[str, np.ndarray]:
     """All generated columns (vectorized)."""
@@ -50,9 +58,10 @@ def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance
     u = rng.random((4, n))
     progress = np.where(toxic, -0.9 + 0.8 * u[0], 0.3 + 0.7 * u[0])
     engagement = np.where(toxic, -0.9 + 0.7 * u[1], 0.1 + 0.7 * u[1])
-    rework = rng.poisson(np.where(toxic, 1.5, 0.3)).astype(np.int16)
-    rejections = rng.poisson(np.where(toxic, 1.0, 0.1)).astype(np.int16)
-    misuse = rng.poisson(np.where(toxic, 0.8, 0.02)).astype(np.int16)
+    bad = np.flatnonzero(toxic)
+    rework = _poisson(rng, n, 0.3, bad, 1.5)
+    rejections = _poisson(rng, n, 0.1, bad, 1.0)
+    misuse = _poisson(rng, n, 0.02, bad, 0.8)
     v_hat, p = (proxy or ProxyComputer()).compute_arrays(progress, rework, rejections, misuse,
                                                          engagement)
     flip = u[2] < label_noise
