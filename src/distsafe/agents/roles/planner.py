@@ -1,0 +1,5 @@
+"""planner role mixin."""
+
+from distsafe.agents.roles.mixins import PlannerRole
+
+__all__ = ["PlannerRole"]

@@ -1,0 +1,5 @@
+"""worker role mixin."""
+
+from distsafe.agents.roles.mixins import WorkerRole
+
+__all__ = ["WorkerRole"]

@@ -1,0 +1,105 @@
+"""`OrchestratorConfig` and `EpochMetrics`: what a run is set up with and what each epoch reports."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from distsafe.core.observables import ObservableConfig
+from distsafe.core.payoff import PayoffConfig
+from distsafe.core.proxy import ProxyConfig
+from distsafe.env.feed import FeedConfig
+from distsafe.env.state import RateLimits, SafetyConfig
+from distsafe.env.tasks import TaskConfig
+from distsafe.governance.config import GovernanceConfig
+
+
+class OrchestratorConfig(BaseModel):
+    """Everything the engine needs. Every cap the engine applies is one of these fields."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    n_epochs: int = Field(default=10, ge=1)
+    steps_per_epoch: int = Field(default=10, ge=1)
+    seed: int = Field(default=0, ge=0)
+    scheduling: Literal["round_robin", "random", "priority"] = "round_robin"
+    scenario_id: str = "custom"
+
+    governance_config: GovernanceConfig | None = None
+    payoff_config: PayoffConfig = Field(default_factory=PayoffConfig)
+    proxy_config: ProxyConfig = Field(default_factory=ProxyConfig)
+    observable_config: ObservableConfig = Field(default_factory=ObservableConfig)
+    feed_config: FeedConfig = Field(default_factory=FeedConfig)
+    task_config: TaskConfig = Field(default_factory=TaskConfig)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+
+    #: reputation change per accepted interaction: r_a = rate_initiator * (2p - 1), r_b likewise
+    reputation_rate_initiator: float = Field(default=0.1, ge=0)
+    reputation_rate_counterparty: float = Field(default=0.05, ge=0)
+    initial_resources: float = Field(default=100.0, ge=0)
+    initial_reputation: float = 0.0
+    #: peers sampled into each object agent's observation
+    observation_peers: int = Field(default=10, ge=1)
+
+    log_path: Path | None = None
+    log_events: bool = False
+    log_format: Literal["jsonl", "parquet"] | None = None  # None: from the log_path suffix
+
+    #: LLM agents: how many of their calls run at once, and where their calls are recorded/replayed
+    max_concurrent_llm: int = Field(default=8, ge=1)
+    llm_recording_path: Path | None = None
+    llm_replay: bool = False
+
+
+#: Fields every `EpochMetrics` has as attributes (the rest are in `.values`).
+_EPOCH_FIELDS = (
+    "epoch", "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
+    "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
+    "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
+    "hard_quality_gap", "avg_reputation", "gini_payoff", "n_frozen", "bad_actor_payoff", "n_posts",
+    "n_votes", "tasks_completed", "n_blocked",
+)
+
+
+class EpochMetrics:
+    """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
+
+    Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type) and
+    `toxicity_<type>` (toxicity of the interactions they initiated this epoch).
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def epoch(self) -> int:
+        return int(self.values["epoch"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-safe: nan becomes None."""
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.values.items()}
+
+    def __repr__(self) -> str:
+        return (f"EpochMetrics(epoch={self.epoch}, toxicity_rate={self.values.get('toxicity_rate'):.3f}, "
+                f"total_welfare={self.values.get('total_welfare'):.2f})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EpochMetrics):
+            return NotImplemented
+        a, b = self.to_json_dict(), other.to_json_dict()
+        return a == b

@@ -1,0 +1,151 @@
+"""The feed: posts, replies and votes as numpy columns, ranked by visibility.
+
+    score = votes + alpha * replies - beta * age          (age in simulation steps)
+
+Only posts from the last `window_steps` steps are kept for ranking (older ones are retired from memory;
+they remain in the event log), so a step's cost does not grow with the length of the history. The
+ranking is computed once per step and shared by every observation of that step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FeedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alpha: float = Field(default=0.5, ge=0, description="weight of replies in visibility")
+    beta: float = Field(default=0.1, ge=0, description="visibility lost per step of age")
+    visible_limit: int = Field(default=20, ge=1, description="posts shown to an agent")
+    window_steps: int = Field(default=20, ge=1, description="posts older than this leave the ranking")
+    vote_reputation_rate: float = Field(default=0.02, ge=0, description="author reputation per unit vote")
+
+
+@dataclass(frozen=True)
+class Post:
+    post_id: str
+    author_id: str
+    content: str
+    parent_id: str | None
+    timestamp: int
+    votes: float
+    replies: int
+    score: float
+
+
+_COLS = {
+    "post_id": np.int64, "author": np.int32, "parent": np.int64, "votes": np.float64,
+    "n_replies": np.int32, "created": np.int64, "quality": np.float32,
+}
+
+
+class Feed:
+    def __init__(self, config: FeedConfig | None = None):
+        self.config = config or FeedConfig()
+        self.next_id = 0
+        self.total_posts = 0
+        for name, dt in _COLS.items():
+            setattr(self, name, np.zeros(0, dtype=dt))
+        self.content: dict[int, str] = {}
+        self._rank_time = -1
+        self._top = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.post_id.shape[0])
+
+    def add_posts(self, authors: np.ndarray, now: int, quality: np.ndarray, parents: np.ndarray | None = None,
+                  contents: dict[int, str] | None = None) -> np.ndarray:
+        """Append posts (or replies when `parents` >= 0). `contents` maps position in `authors` to text."""
+        k = int(authors.shape[0])
+        ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
+        self.next_id += k
+        self.total_posts += k
+        parents = np.full(k, -1, dtype=np.int64) if parents is None else parents.astype(np.int64)
+        new = {"post_id": ids, "author": authors, "parent": parents, "votes": np.zeros(k),
+               "n_replies": np.zeros(k, dtype=np.int32), "created": np.full(k, now, dtype=np.int64),
+               "quality": quality}
+        for name, dt in _COLS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dt)]))
+        if contents:
+            for pos, text in contents.items():
+                if text:
+                    self.content[int(ids[pos])] = text
+        reply_parents = parents[parents >= 0]
+        if reply_parents.size:
+            rows = self.rows_of(reply_parents)
+            ok = rows >= 0
+            np.add.at(self.n_replies, rows[ok], 1)
+        self._rank_time = -1
+        return ids
+
+    def rows_of(self, post_ids: np.ndarray) -> np.ndarray:
+        """Row of each post id in the live window, -1 if retired or unknown."""
+        if len(self) == 0:
+            return np.full(post_ids.shape[0], -1, dtype=np.int64)
+        rows = np.searchsorted(self.post_id, post_ids)
+        rows = np.minimum(rows, len(self) - 1)
+        return np.where(self.post_id[rows] == post_ids, rows, -1)
+
+    def add_votes(self, post_ids: np.ndarray, signed_weights: np.ndarray) -> np.ndarray:
+        """Add weighted votes; returns the author row of each voted post (-1 if the post is gone)."""
+        rows = self.rows_of(post_ids)
+        ok = rows >= 0
+        np.add.at(self.votes, rows[ok], signed_weights[ok])
+        self._rank_time = -1
+        return np.where(ok, self.author[np.maximum(rows, 0)], -1)
+
+    def retire(self, now: int) -> None:
+        keep = self.created > now - self.config.window_steps
+        if keep.all():
+            return
+        gone = self.post_id[~keep]
+        for name in _COLS:
+            setattr(self, name, getattr(self, name)[keep])
+        if self.content:
+            lo, hi = int(gone.min()), int(gone.max())
+            for pid in [p for p in self.content if lo <= p <= hi]:
+                del self.content[pid]
+        self._rank_time = -1
+
+    def scores(self, now: int) -> np.ndarray:
+        c = self.config
+        return self.votes + c.alpha * self.n_replies - c.beta * (now - self.created)
+
+    def top_rows(self, now: int, limit: int | None = None) -> np.ndarray:
+        """Rows of the `limit` most visible posts, best first (cached per step)."""
+        limit = limit or self.config.visible_limit
+        if self._rank_time != now or self._top.shape[0] != min(limit, len(self)):
+            n = len(self)
+            if n == 0:
+                self._top = np.zeros(0, dtype=np.int64)
+            else:
+                s = self.scores(now)
+                k = min(limit, n)
+                # Stable ranking: by score, ties broken by newer post first (higher id).
+                cand = np.argpartition(-s, k - 1)[:k] if k < n else np.arange(n)
+                order = np.lexsort((-self.post_id[cand], -s[cand]))
+                self._top = cand[order]
+            self._rank_time = now
+        return self._top
+
+    def get_visible(self, agent_id: str | None = None, limit: int | None = None, now: int = 0,
+                    agent_ids=None) -> list[Post]:
+        """The seed's API: posts ranked by visibility score."""
+        rows = self.top_rows(now, limit)
+        s = self.scores(now)
+        out = []
+        for r in rows.tolist():
+            pid = int(self.post_id[r])
+            parent = int(self.parent[r])
+            author = int(self.author[r])
+            out.append(Post(
+                post_id=f"post_{pid}", author_id=agent_ids[author] if agent_ids is not None else str(author),
+                content=self.content.get(pid, ""), parent_id=f"post_{parent}" if parent >= 0 else None,
+                timestamp=int(self.created[r]), votes=float(self.votes[r]), replies=int(self.n_replies[r]),
+                score=float(s[r]),
+            ))
+        return out

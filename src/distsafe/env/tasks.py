@@ -1,0 +1,164 @@
+"""The task pool: tasks are posted (with a bounty and a deadline), claimed, worked on with
+collaborators, and verified by their poster.
+
+Lifecycle: OPEN -> CLAIMED (first claim in schedule order) -> COMPLETED once `work_steps` steps have
+passed (the claimer's work and each collaborator's help become interactions the poster verifies), or
+EXPIRED when the deadline epoch ends before that. Later claims of a claimed task join it as
+collaborators, up to `max_collaborators`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskStatus(IntEnum):
+    OPEN = 0
+    CLAIMED = 1
+    COMPLETED = 2
+    EXPIRED = 3
+
+
+class TaskConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tasks_per_agent_per_epoch: float = Field(default=0.1, ge=0, description="new tasks each epoch, per agent")
+    bounty_mean: float = Field(default=2.0, ge=0)
+    deadline_epochs: int = Field(default=2, ge=1, description="a task expires at the end of created + this")
+    work_steps: int = Field(default=2, ge=1, description="steps between claim and completion")
+    max_collaborators: int = Field(default=2, ge=0)
+    visible_limit: int = Field(default=10, ge=1, description="open tasks shown to an agent")
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    poster_id: str
+    bounty: float
+    deadline_epoch: int
+    status: TaskStatus
+    claimer_id: str | None
+    collaborators: tuple[str, ...]
+
+
+_COLS = {
+    "task_id": np.int64, "poster": np.int32, "bounty": np.float64, "difficulty": np.float32,
+    "deadline": np.int32, "status": np.int8, "claimer": np.int32, "claimed_at": np.int64,
+    "worker_effort": np.float64, "worker_boost": np.float64,
+}
+
+
+class TaskPool:
+    def __init__(self, config: TaskConfig | None = None):
+        self.config = config or TaskConfig()
+        self.next_id = 0
+        for name, dt in _COLS.items():
+            setattr(self, name, np.zeros(0, dtype=dt))
+        self.collab = np.zeros((0, self.config.max_collaborators), dtype=np.int32)
+        self.collab_effort = np.zeros((0, self.config.max_collaborators))
+        self.counts = {s.name.lower(): 0 for s in TaskStatus}
+
+    def __len__(self) -> int:
+        return int(self.task_id.shape[0])
+
+    def spawn(self, posters: np.ndarray, epoch: int, rng: np.random.Generator) -> np.ndarray:
+        k = int(posters.shape[0])
+        ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
+        self.next_id += k
+        m = self.config.max_collaborators
+        new = {
+            "task_id": ids, "poster": posters, "bounty": rng.exponential(self.config.bounty_mean, k),
+            "difficulty": rng.random(k), "deadline": np.full(k, epoch + self.config.deadline_epochs),
+            "status": np.full(k, TaskStatus.OPEN), "claimer": np.full(k, -1), "claimed_at": np.full(k, -1),
+            "worker_effort": np.zeros(k), "worker_boost": np.zeros(k),
+        }
+        for name, dt in _COLS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dt)]))
+        self.collab = np.concatenate([self.collab, np.full((k, m), -1, dtype=np.int32)])
+        self.collab_effort = np.concatenate([self.collab_effort, np.zeros((k, m))])
+        self.counts["open"] += k
+        return ids
+
+    def open_rows(self, limit: int | None = None) -> np.ndarray:
+        """Open tasks, highest bounty first (at most `limit`)."""
+        rows = np.flatnonzero(self.status == TaskStatus.OPEN)
+        limit = limit or self.config.visible_limit
+        if rows.size > limit:
+            part = np.argpartition(-self.bounty[rows], limit - 1)[:limit]
+            rows = rows[part]
+        return rows[np.lexsort((self.task_id[rows], -self.bounty[rows]))]
+
+    def rows_of(self, task_ids: np.ndarray) -> np.ndarray:
+        if len(self) == 0:
+            return np.full(task_ids.shape[0], -1, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.task_id, task_ids), len(self) - 1)
+        return np.where(self.task_id[rows] == task_ids, rows, -1)
+
+    def claim(self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray,
+              now: int) -> tuple[np.ndarray, np.ndarray]:
+        """Process claims in the given (schedule) order. Returns (claimed_mask, joined_mask)."""
+        rows = self.rows_of(task_ids)
+        claimed = np.zeros(agents.shape[0], dtype=bool)
+        joined = np.zeros(agents.shape[0], dtype=bool)
+        # Claims are few (a fraction of acting agents); the sequential order is the schedule's.
+        for j, r in enumerate(rows.tolist()):
+            if r < 0:
+                continue
+            a = int(agents[j])
+            st = self.status[r]
+            if st == TaskStatus.OPEN and self.poster[r] != a:
+                self.status[r] = TaskStatus.CLAIMED
+                self.claimer[r] = a
+                self.claimed_at[r] = now
+                self.worker_effort[r] = effort[j]
+                self.worker_boost[r] = boost[j]
+                self.counts["open"] -= 1
+                self.counts["claimed"] += 1
+                claimed[j] = True
+            elif st == TaskStatus.CLAIMED and self.claimer[r] != a and self.poster[r] != a:
+                slots = np.flatnonzero(self.collab[r] == -1)
+                if slots.size and a not in self.collab[r]:
+                    self.collab[r, slots[0]] = a
+                    self.collab_effort[r, slots[0]] = effort[j]
+                    joined[j] = True
+        return claimed, joined
+
+    def due(self, now: int) -> np.ndarray:
+        """Rows of claimed tasks whose work is done at time `now`."""
+        return np.flatnonzero((self.status == TaskStatus.CLAIMED)
+                              & (now - self.claimed_at >= self.config.work_steps))
+
+    def complete(self, rows: np.ndarray) -> None:
+        self.status[rows] = TaskStatus.COMPLETED
+        self.counts["claimed"] -= int(rows.size)
+        self.counts["completed"] += int(rows.size)
+
+    def expire(self, epoch: int) -> np.ndarray:
+        """Expire open or claimed tasks whose deadline epoch has passed; drop finished rows."""
+        late = np.flatnonzero(((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
+                              & (self.deadline < epoch))
+        if late.size:
+            self.counts["open"] -= int(np.count_nonzero(self.status[late] == TaskStatus.OPEN))
+            self.counts["claimed"] -= int(np.count_nonzero(self.status[late] == TaskStatus.CLAIMED))
+            self.status[late] = TaskStatus.EXPIRED
+            self.counts["expired"] += int(late.size)
+        expired_ids = self.task_id[late].copy()
+        live = (self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED)
+        for name in _COLS:
+            setattr(self, name, getattr(self, name)[live])
+        self.collab = self.collab[live]
+        self.collab_effort = self.collab_effort[live]
+        return expired_ids
+
+    def task(self, row: int, agent_ids) -> Task:
+        return Task(
+            task_id=f"task_{int(self.task_id[row])}", poster_id=agent_ids[int(self.poster[row])],
+            bounty=float(self.bounty[row]), deadline_epoch=int(self.deadline[row]),
+            status=TaskStatus(int(self.status[row])),
+            claimer_id=agent_ids[int(self.claimer[row])] if self.claimer[row] >= 0 else None,
+            collaborators=tuple(agent_ids[int(c)] for c in self.collab[row] if c >= 0),
+        )

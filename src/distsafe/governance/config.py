@@ -1,0 +1,54 @@
+"""`GovernanceConfig`: the seeds' lever settings, validated. All levers are off by default."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GovernanceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Transaction tax: c_a += rate * |tau| * split, c_b += rate * |tau| * (1 - split)
+    transaction_tax_rate: float = Field(default=0.0, ge=0, le=1)
+    transaction_tax_split: float = Field(default=0.5, ge=0, le=1)
+    # Reputation decay: reputation *= rate at every epoch start (1.0 = no decay)
+    reputation_decay_rate: float = Field(default=1.0, ge=0, le=1)
+    # Vote normalization: an agent's k-th vote in an epoch weighs 1/sqrt(k), total weight capped
+    vote_normalization_enabled: bool = False
+    max_vote_weight_per_agent: float = Field(default=10.0, gt=0)
+    # Bandwidth cap: at most this many actions per agent per epoch (None = no cap)
+    bandwidth_cap: int | None = Field(default=None, ge=1)
+    # Staking: agents whose resources are below the stake cannot act; audits slash the stake
+    staking_enabled: bool = False
+    min_stake_to_participate: float = Field(default=0.0, ge=0)
+    stake_slash_rate: float = Field(default=0.1, ge=0, le=1)
+    # Circuit breaker: freeze an initiator whose recent toxicity (EMA of 1-p over ~window interactions)
+    # is >= threshold at `freeze_threshold_violations` steps; frozen for `freeze_duration_epochs`
+    circuit_breaker_enabled: bool = False
+    freeze_threshold_toxicity: float = Field(default=0.7, gt=0, le=1)
+    freeze_threshold_violations: int = Field(default=3, ge=1)
+    freeze_duration_epochs: int = Field(default=2, ge=1)
+    circuit_breaker_window: int = Field(default=10, ge=1)
+    # Random audit: with probability audit_probability, penalty (threshold - p) * multiplier if p < threshold
+    audit_enabled: bool = False
+    audit_probability: float = Field(default=0.1, ge=0, le=1)
+    audit_penalty_multiplier: float = Field(default=2.0, ge=0)
+    audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
+
+    def enabled_levers(self) -> list[str]:
+        on = []
+        if self.transaction_tax_rate > 0:
+            on.append("transaction_tax")
+        if self.reputation_decay_rate < 1.0:
+            on.append("reputation_decay")
+        if self.vote_normalization_enabled:
+            on.append("vote_normalization")
+        if self.bandwidth_cap is not None:
+            on.append("bandwidth_cap")
+        if self.staking_enabled:
+            on.append("staking")
+        if self.circuit_breaker_enabled:
+            on.append("circuit_breaker")
+        if self.audit_enabled:
+            on.append("random_audit")
+        return on

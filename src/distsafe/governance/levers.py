@@ -1,0 +1,54 @@
+"""The governance lever interface. Levers are vectorized over agents and over a step's interactions.
+
+Hooks, in the order the engine calls them:
+  on_epoch_start(ctx)            epoch-level effects (decay, unfreezing)
+  can_act(ctx, agents) -> mask   which of the given agent rows may act this step
+  vote_weight(ctx, voters, w)    adjust the weights of this step's votes
+  on_interactions(ctx, batch)    add governance costs to batch.c_a / batch.c_b before payoffs
+  after_payoffs(ctx, batch)      observe final p and payoffs (tracking, freezing)
+Levers import only models and the soft-label math, never the engine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from distsafe.models.agent_table import AgentTable
+from distsafe.models.columns import InteractionBatch
+
+
+@dataclass
+class GovernanceContext:
+    agents: AgentTable
+    epoch: int
+    step: int
+    rng: np.random.Generator
+    #: governance events produced by the hooks: (event_type value, agent row or -1, payload)
+    events: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+
+class GovernanceLever(ABC):
+    name: str = "lever"
+
+    def on_epoch_start(self, ctx: GovernanceContext) -> None:
+        return None
+
+    def can_act(self, ctx: GovernanceContext, agents: np.ndarray) -> np.ndarray:
+        return np.ones(agents.shape[0], dtype=bool)
+
+    def vote_weight(self, ctx: GovernanceContext, voters: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return weights
+
+    def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        return None
+
+    def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        return None
+
+    def stats(self) -> dict[str, float]:
+        """Counters for reports (e.g. audits run, agents frozen)."""
+        return {}

@@ -1,0 +1,167 @@
+"""Agent state as numpy columns: one row per agent, whether scripted (no Python object) or an object.
+
+The engine, the governance levers and the metrics read and write these arrays; `AgentState` records
+are produced on demand (`state_of`) for the seed's object API.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from distsafe.models.agent import AgentState, AgentType
+
+_COLUMNS: dict[str, tuple[type, float]] = {
+    # name: (dtype, initial value)
+    "type_code": (np.int8, 0),
+    "group": (np.int32, -1),
+    "reputation": (np.float64, 0.0),
+    "resources": (np.float64, 100.0),
+    "total_payoff": (np.float64, 0.0),
+    "n_initiated": (np.int32, 0),
+    "n_received": (np.int32, 0),
+    "posts": (np.int32, 0),
+    "votes_cast": (np.int32, 0),
+    "frozen_until": (np.int32, -1),  # agent is frozen while epoch < frozen_until
+    # per-epoch counters (reset at each epoch start)
+    "epoch_posts": (np.int32, 0),
+    "epoch_votes": (np.int32, 0),
+    "epoch_interactions": (np.int32, 0),
+    "epoch_actions": (np.int32, 0),
+    "epoch_spend": (np.float64, 0.0),
+}
+
+
+class AgentIds:
+    """Names of agent rows without one Python string per agent.
+
+    A population of k scripted agents is one segment `prefix_1 .. prefix_k`; named agents (objects)
+    are segments of one. `ids[i]` and `ids.index_of(name)` are O(log segments).
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._segments: list[tuple[str, int, bool]] = []  # (prefix or name, count, is_population)
+        self._named: dict[str, int] = {}
+        self._prefixes: dict[str, int] = {}  # prefix -> segment number
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add_named(self, name: str) -> int:
+        if name in self._named or self._population_hit(name) is not None:
+            raise ValueError(f"duplicate agent id {name!r}")
+        self._starts.append(self.n)
+        self._segments.append((name, 1, False))
+        self._named[name] = self.n
+        self.n += 1
+        return self.n - 1
+
+    def add_population(self, prefix: str, count: int) -> int:
+        if prefix in self._prefixes:
+            raise ValueError(f"duplicate population prefix {prefix!r}")
+        for name in self._named:
+            if name.startswith(prefix + "_") and name[len(prefix) + 1:].isdigit():
+                raise ValueError(f"population {prefix!r} would shadow agent id {name!r}")
+        start = self.n
+        self._starts.append(start)
+        self._segments.append((prefix, count, True))
+        self._prefixes[prefix] = len(self._segments) - 1
+        self.n += count
+        return start
+
+    def _population_hit(self, name: str) -> int | None:
+        prefix, _, num = name.rpartition("_")
+        seg = self._prefixes.get(prefix)
+        if seg is None or not num.isdigit():
+            return None
+        k = int(num)
+        count = self._segments[seg][1]
+        if 1 <= k <= count and str(k) == num:
+            return self._starts[seg] + k - 1
+        return None
+
+    def index_of(self, name: str) -> int | None:
+        i = self._named.get(name)
+        return i if i is not None else self._population_hit(name)
+
+    def __contains__(self, name: str) -> bool:
+        return self.index_of(name) is not None
+
+    def __getitem__(self, i: int) -> str:
+        i = int(i)
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        import bisect
+
+        seg = bisect.bisect_right(self._starts, i) - 1
+        label, _, is_pop = self._segments[seg]
+        return f"{label}_{i - self._starts[seg] + 1}" if is_pop else label
+
+    def __iter__(self):
+        for i in range(self.n):
+            yield self[i]
+
+
+class AgentTable:
+    """Struct-of-arrays agent state. `ids[i]` names row i; `ids.index_of(name)` finds it."""
+
+    def __init__(self) -> None:
+        self.ids = AgentIds()
+        self.n = 0
+        for name, (dt, _) in _COLUMNS.items():
+            setattr(self, name, np.zeros(0, dtype=dt))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, agent_type: AgentType, group: int, *, name: str | None = None, prefix: str | None = None,
+            count: int = 1, resources: float = 100.0, reputation: float = 0.0) -> np.ndarray:
+        """Append one named agent (`name`) or a population of `count` (`prefix_1..prefix_count`)."""
+        if name is not None:
+            start = self.ids.add_named(name)
+            k = 1
+        else:
+            if count < 1:
+                raise ValueError(f"population count must be >= 1, got {count}")
+            start = self.ids.add_population(prefix or agent_type.value, count)
+            k = count
+        for name, (dt, init) in _COLUMNS.items():
+            col = getattr(self, name)
+            new = np.full(k, init, dtype=dt)
+            setattr(self, name, np.concatenate([col, new]))
+        rows = np.arange(start, start + k)
+        self.type_code[rows] = agent_type.code
+        self.group[rows] = group
+        self.resources[rows] = resources
+        self.reputation[rows] = reputation
+        self.n += k
+        return rows
+
+    def frozen_mask(self, epoch: int) -> np.ndarray:
+        return self.frozen_until > epoch
+
+    def reset_epoch_counters(self) -> None:
+        self.epoch_posts[:] = 0
+        self.epoch_votes[:] = 0
+        self.epoch_interactions[:] = 0
+        self.epoch_actions[:] = 0
+        self.epoch_spend[:] = 0.0
+
+    def state_of(self, i: int, epoch: int = 0) -> AgentState:
+        return AgentState(
+            agent_id=self.ids[i],
+            agent_type=AgentType.from_code(self.type_code[i]),
+            reputation=float(self.reputation[i]),
+            resources=float(self.resources[i]),
+            total_payoff=float(self.total_payoff[i]),
+            interactions_initiated=int(self.n_initiated[i]),
+            interactions_received=int(self.n_received[i]),
+            posts=int(self.posts[i]),
+            votes_cast=int(self.votes_cast[i]),
+            frozen_until_epoch=int(self.frozen_until[i]),
+            is_frozen=bool(self.frozen_until[i] > epoch),
+        )
+
+    def memory_bytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in _COLUMNS)
