@@ -91,6 +91,8 @@ class ParquetEventLog(EventLog):
         self._pending_events: list[dict[str, Any]] = []
         self._last_agents: list[str] | None = None
         self._n_files = 0
+        if max_batch_rows < 1:
+            raise EventLogError(f"max_batch_rows must be >= 1, got {max_batch_rows}")
         self.max_batch_rows = int(max_batch_rows)
         self.compression = compression
         self.fsync = fsync
@@ -174,11 +176,16 @@ class ParquetEventLog(EventLog):
         epoch = int(batch.epoch[0])
         if self._pending and epoch != self._pending_epoch:
             self._commit()
-        self._pending.append((batch, ids, seqs, t))
-        self._pending_rows += len(batch)
-        self._pending_epoch = epoch
-        if self._pending_rows >= self.max_batch_rows:
-            self._commit()
+        lo, n = 0, len(batch)
+        while lo < n:
+            hi = min(n, lo + self.max_batch_rows - self._pending_rows)
+            part = batch if (lo == 0 and hi == n) else batch.take(np.arange(lo, hi))
+            self._pending.append((part, ids, seqs[lo:hi], t[lo:hi]))
+            self._pending_rows += hi - lo
+            self._pending_epoch = epoch
+            if self._pending_rows >= self.max_batch_rows:
+                self._commit()
+            lo = hi
 
     def _commit(self) -> None:
         """Write the open batch (temp file, rename), then its chain line and the events held back."""
