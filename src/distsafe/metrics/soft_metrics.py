@@ -227,12 +227,20 @@ class BatchStats:
         return self.sum_p2 if self.all_known else float(self.pk @ self.pk)
 
     # ---- per agent ----------------------------------------------------------------------------------
-    def agent_payoffs(self, n_agents: int | None) -> np.ndarray:
+    @cached_property
+    def n_agents_seen(self) -> int:
         b = self.batch
-        m = 0
-        if self.n:
-            m = int(max(b.initiator.max(), b.counterparty.max())) + 1
-        size = max(m, int(n_agents or 0))
+        return int(max(b.initiator.max(), b.counterparty.max())) + 1 if self.n else 0
+
+    def agent_payoffs(self, n_agents: int | None) -> np.ndarray:
+        size = max(self.n_agents_seen, int(n_agents or 0))
+        cache = self.__dict__.setdefault("_agent_payoff_cache", {})
+        if size not in cache:
+            cache[size] = self._agent_payoffs(size)
+        return cache[size].copy()
+
+    def _agent_payoffs(self, size: int) -> np.ndarray:
+        b = self.batch
         pa = b.payoff_a * self.accf
         pb = b.payoff_b * self.accf
         return (np.bincount(b.initiator, weights=pa, minlength=size)
