@@ -1,5 +1,5 @@
-"""Adversarial: maximizes harm to the system, even at a cost. Delivers harm (effort 0.05), offers
-transfers to get accepted, and coordinates with its allies (the other members of its group): all of them
+"""Adversarial: maximizes harm to the system, even at a cost. Sells harmful work (effort 0.05) in
+trades, and coordinates with its allies (the other members of its group): all of them
 focus on the same most-reputable outsiders each step, upvote each other's posts, downvote everyone else's,
 and always accept each other's proposals."""
 
@@ -14,8 +14,8 @@ from distsafe.models.agent import AgentType
 
 class AdversarialPolicy(ScriptedPolicy):
     agent_type = AgentType.ADVERSARIAL
-    default_params = PolicyParams(effort=0.05, signal_boost=0.1, tau=0.8, p_interact=0.5, p_post=0.1,
-                                  p_reply=0.1, p_vote=0.2, p_claim=0.05, candidates=8)
+    default_params = PolicyParams(effort=0.05, signal_boost=0.1, tau=0.0, price=0.6, trade_fraction=0.7,
+                                  p_interact=0.5, p_post=0.1, p_reply=0.1, p_vote=0.2, p_claim=0.05, candidates=8)
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         # Coordination: one shared candidate pool for the whole group this step; everyone targets its

@@ -1,4 +1,4 @@
-"""Honest: cooperative and trust-based; does diligent work (effort 0.9), pays a fair transfer, accepts
+"""Honest: cooperative and trust-based; does diligent work (effort 0.9), pays and asks fair prices, accepts
 partners whose reputation clears a bar (its estimate of E[S] > 0), votes on what it reads."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from distsafe.models.agent import AgentType
 
 class HonestPolicy(ScriptedPolicy):
     agent_type = AgentType.HONEST
-    default_params = PolicyParams(effort=0.9, signal_boost=0.0, tau=0.5, min_partner_reputation=-0.5)
+    default_params = PolicyParams(effort=0.9, signal_boost=0.0, tau=0.3, price=0.5, min_partner_reputation=-0.5)
 
 
 class HonestAgent(ScriptedAgent):

@@ -81,7 +81,8 @@ class PolicyParams(BaseModel):
     p_claim: float = Field(default=0.1, ge=0, le=1)
     effort: float = Field(default=0.9, ge=0, le=1, description="P(v=+1) of what the agent delivers")
     signal_boost: float = Field(default=0.0, ge=0, le=1)
-    tau: float = Field(default=0.5, description="transfer offered to the counterparty")
+    tau: float = Field(default=0.3, description="transfer paid to the partner of a collaboration")
+    price: float = Field(default=0.5, ge=0, description="price asked in a trade (tau = -price: the partner pays)")
     candidates: int = Field(default=4, ge=1, description="peers sampled per proposal")
     min_partner_reputation: float = Field(default=-1.0, description="refuse initiators below this")
     trade_fraction: float = Field(default=0.3, ge=0, le=1, description="share of proposals that are trades")
@@ -120,6 +121,12 @@ class ScriptedPolicy:
         n = view.members.shape[0]
         return np.full(n, self.params.effort), np.full(n, self.params.signal_boost)
 
+    def trade_fraction(self, view: GroupView) -> float:
+        return self.params.trade_fraction
+
+    def price(self, view: GroupView) -> float:
+        return self.params.price
+
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Pick one partner per row of `candidates` (shape [k, c]); default: the most reputable."""
         rep = view.agents.reputation[candidates]
@@ -157,14 +164,15 @@ class ScriptedPolicy:
         out.action = action
         effort, boost = self.effort_and_boost(view)
         out.effort, out.boost = effort, boost
-        out.tau = np.full(n, self.params.tau)
+        out.tau = np.zeros(n)
 
         prop = np.flatnonzero(action == PROPOSE)
         if prop.size:
             cand = self.sample_peers(view, view.members[prop], self.params.candidates)
             out.target[prop] = self.choose_partners(view, view.members[prop], cand)
-            trade = rng.random(prop.size) < self.params.trade_fraction
+            trade = rng.random(prop.size) < self.trade_fraction(view)
             out.itype[prop] = np.where(trade, InteractionType.TRADE.code, InteractionType.COLLABORATION.code)
+            out.tau[prop] = np.where(trade, -self.price(view), self.params.tau)
 
         feed_rows = np.flatnonzero((action == REPLY) | (action == VOTE))
         if feed_rows.size:

@@ -30,6 +30,10 @@ class ScriptedAgent(BaseAgent):
         self.policy = self.policy_class(params, roles=role_names)
         self._rng = np.random.default_rng(seed)
 
+    def replay_init(self) -> dict[str, Any]:
+        """Keyword arguments that rebuild this agent (recorded in the event log header)."""
+        return {"roles": list(self.roles), **self.config}
+
     @classmethod
     def runs_as_group(cls, agent: BaseAgent) -> bool:
         """True if the engine may run this object through its vectorized policy (no overridden hooks)."""

@@ -89,6 +89,8 @@ class Orchestrator:
         self._epoch_batches: list[InteractionBatch] = []
         self._epoch_counts: dict[str, int] = {}
         self._started = False
+        #: how the population was built, in row order: enough for `replay --verify` to rebuild it
+        self.population_record: list[dict[str, Any]] = []
         self._epoch_callbacks: list[Callable[[EpochMetrics], None]] = []
         self._step_callbacks: list[Callable[[int, int, int], None]] = []
         self.interaction_sink: Callable[[InteractionBatch], None] | None = None
@@ -118,6 +120,10 @@ class Orchestrator:
                                resources=cfg.initial_resources, reputation=cfg.initial_reputation)
         group.rows.append(rows)
         self._objects[int(rows[0])] = agent
+        init = agent.replay_init() if hasattr(agent, "replay_init") else {"roles": agent.roles, **agent.config}
+        self.population_record.append({
+            "kind": "object", "class": f"{type(agent).__module__}:{type(agent).__qualname__}",
+            "agent_id": agent.agent_id, "init": init})
         if group.kind == "object":
             self._driven[int(rows[0])] = agent
             if self.llm_recorder is not None and hasattr(agent, "set_recorder"):
@@ -138,6 +144,9 @@ class Orchestrator:
                                count=count, resources=self.config.initial_resources,
                                reputation=self.config.initial_reputation)
         group.rows.append(rows)
+        self.population_record.append({
+            "kind": "population", "type": policy.agent_type.value, "count": int(count),
+            "prefix": prefix or policy.agent_type.value, "params": dict(params or {}), "roles": list(roles or [])})
         return rows
 
     @property
@@ -181,6 +190,7 @@ class Orchestrator:
             "scenario": cfg.scenario_id, "seed": cfg.seed, "distsafe_version": __version__,
             "n_agents": len(self.agents), "n_epochs": cfg.n_epochs, "steps_per_epoch": cfg.steps_per_epoch,
             "config": cfg.model_dump(mode="json", exclude={"log_path", "llm_recording_path"}),
+            "population": self.population_record,
         }
 
     def _open_log(self) -> None:

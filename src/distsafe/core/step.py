@@ -461,7 +461,9 @@ class StepRunner:
         a.n_received += np.bincount(cp[acc], minlength=n).astype(np.int32)
         # Proposals (the first n_proposals rows) count against the interaction limit, accepted or not.
         a.epoch_interactions += np.bincount(init[:n_proposals], minlength=n).astype(np.int32)
-        a.epoch_spend += np.bincount(init, weights=np.where(acc, np.maximum(batch.tau, 0.0), 0.0), minlength=n)
+        # What each side paid out: tau > 0 is paid by the initiator, tau < 0 by the counterparty.
+        a.epoch_spend += (np.bincount(init, weights=np.where(acc, np.maximum(batch.tau, 0.0), 0.0), minlength=n)
+                          + np.bincount(cp, weights=np.where(acc, np.maximum(-batch.tau, 0.0), 0.0), minlength=n))
 
     def _notify_objects(self, batch: InteractionBatch) -> None:
         """Send `update_state` to the object agents (groups of one) involved in this step's interactions."""

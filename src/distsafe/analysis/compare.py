@@ -1,0 +1,102 @@
+"""The seeds' Scenario Comparison, over many seeds: governance settings and results, mean +- 95% CI."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from rich.table import Table
+
+from distsafe.scenarios.builder import build_orchestrator
+from distsafe.scenarios.loader import load_scenario
+from distsafe.scenarios.spec import ScenarioSpec
+
+RESULT_KEYS = ("bad_actor_payoff", "avg_toxicity", "welfare_per_epoch", "avg_quality_gap")
+
+
+@dataclass
+class ScenarioComparison:
+    name: str
+    spec: ScenarioSpec
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    frozen_runs: int = 0
+
+    def mean_ci(self, key: str) -> tuple[float, float]:
+        """Mean and the half-width of its 95% confidence interval (Student t)."""
+        x = np.asarray([v for v in self.samples.get(key, []) if not math.isnan(v)], dtype=float)
+        if x.size == 0:
+            return float("nan"), float("nan")
+        if x.size == 1:
+            return float(x[0]), float("nan")
+        from scipy import stats
+
+        half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+        return float(x.mean()), float(half)
+
+
+def compare_scenarios(names: list[str], seeds: int = 10, overrides: list[str] | None = None,
+                      on_run: Callable[[], None] | None = None) -> list[ScenarioComparison]:
+    out = []
+    for name in names:
+        base = load_scenario(name, overrides)
+        comp = ScenarioComparison(name=base.scenario_id, spec=base)
+        for k in range(seeds):
+            spec = load_scenario(name, list(overrides or []) + [f"simulation.seed={base.simulation.seed + k}"])
+            orch = build_orchestrator(spec)
+            orch.run()
+            s = orch.summary()
+            for key in RESULT_KEYS:
+                comp.samples.setdefault(key, []).append(float(s[key]))
+            comp.frozen_runs += int(s.get("frozen_ever", 0) > 0)
+            if on_run:
+                on_run()
+        out.append(comp)
+    return out
+
+
+def _settings(spec: ScenarioSpec) -> list[tuple[str, str]]:
+    g = spec.governance
+    return [
+        ("Tax rate", f"{g.transaction_tax_rate:.0%}"),
+        ("Reputation decay", "None" if g.reputation_decay_rate >= 1 else f"{1 - g.reputation_decay_rate:.0%}/epoch"),
+        ("Staking required", f"{g.min_stake_to_participate:g}" if g.staking_enabled else "No"),
+        ("Circuit breaker", f"Yes ({g.freeze_threshold_toxicity:g})" if g.circuit_breaker_enabled else "No"),
+        ("Audit probability", f"{g.audit_probability:.0%}" if g.audit_enabled else "0%"),
+    ]
+
+
+def _rows(comps: list[ScenarioComparison], seeds: int) -> list[tuple[str, list[str]]]:
+    rows: list[tuple[str, list[str]]] = []
+    settings = [_settings(c.spec) for c in comps]
+    for i, (label, _) in enumerate(settings[0]):
+        rows.append((label, [s[i][1] for s in settings]))
+    rows.append(("Bad actor frozen (runs)", [f"{c.frozen_runs}/{seeds}" for c in comps]))
+    labels = {"bad_actor_payoff": "Bad actor payoff", "avg_toxicity": "Avg toxicity",
+              "welfare_per_epoch": "Welfare/epoch", "avg_quality_gap": "Avg quality gap"}
+    for key in RESULT_KEYS:
+        cells = []
+        for c in comps:
+            m, h = c.mean_ci(key)
+            cells.append("n/a" if math.isnan(m) else (f"{m:+.2f} ± {h:.2f}" if not math.isnan(h) else f"{m:+.2f}"))
+        rows.append((labels[key], cells))
+    return rows
+
+
+def comparison_table(comps: list[ScenarioComparison], seeds: int) -> Table:
+    t = Table(title=f"Scenario comparison: mean ± 95% CI over {seeds} seeds")
+    t.add_column("Metric")
+    for c in comps:
+        t.add_column(c.name, justify="right")
+    for label, cells in _rows(comps, seeds):
+        t.add_row(label, *cells)
+    return t
+
+
+def comparison_markdown(comps: list[ScenarioComparison], seeds: int) -> str:
+    lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |",
+             "|---|" + "---|" * len(comps)]
+    for label, cells in _rows(comps, seeds):
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

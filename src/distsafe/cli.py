@@ -1,0 +1,271 @@
+"""The `distsafe` command.
+
+    distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
+    distsafe replay LOG [--verify]
+    distsafe scenarios list
+    distsafe compare [SCENARIO ...] [--seeds 10]
+    distsafe economy serve|run ...
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="distsafe: distributional safety in multi-agent systems.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+scenarios_app = typer.Typer(help="Shipped scenarios.", no_args_is_help=True)
+app.add_typer(scenarios_app, name="scenarios")
+console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """Anything a user can fix: shown as one line, exit status 2."""
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "n/a" if math.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | None):
+    from distsafe.scenarios import load_scenario
+
+    ov = list(overrides)
+    if epochs is not None:
+        ov.append(f"simulation.n_epochs={epochs}")
+    if seed is not None:
+        ov.append(f"simulation.seed={seed}")
+    return load_scenario(scenario, ov)
+
+
+def _report_table(result) -> Table:
+    s = result.summary
+    t = Table(title=f"{result.spec.scenario_id}: {s['epochs']} epochs, {s['n_agents']} agents, "
+                    f"{s['n_interactions']} interactions")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    last = result.metrics[-1].to_dict() if result.metrics else {}
+    rows = [
+        ("avg toxicity E[1-p | accepted]", s["avg_toxicity"]),
+        ("avg quality gap", s["avg_quality_gap"]),
+        ("final hard toxicity (p < 0.5)", last.get("hard_toxicity_rate", float("nan"))),
+        ("welfare / epoch", s["welfare_per_epoch"]),
+        ("bad actor payoff (mean)", s["bad_actor_payoff"]),
+    ]
+    rows += [(f"payoff {k[7:]} (mean)", v) for k, v in s.items() if k.startswith("payoff_")]
+    rows += [("final brier", last.get("brier", float("nan"))), ("final ECE", last.get("ece", float("nan"))),
+             ("agents frozen (total)", s.get("frozen_ever", 0))]
+    for k in ("tax_collected", "audits", "audits_failed", "stake_blocked_actions", "bandwidth_blocked_actions"):
+        if k in s:
+            rows.append((k.replace("_", " "), s[k]))
+    for name, value in rows:
+        t.add_row(name, _fmt(value))
+    return t
+
+
+def _criteria_table(result) -> Table | None:
+    if not result.criteria:
+        return None
+    t = Table(title="success criteria")
+    t.add_column("criterion")
+    t.add_column("result")
+    t.add_column("detail")
+    for name, ok, detail in result.criteria:
+        t.add_row(name, "[green]PASS[/green]" if ok else "[red]FAIL[/red]", detail)
+    return t
+
+
+@app.command()
+def run(
+    scenario: str = typer.Argument(..., help="a scenario file, or the name of a shipped scenario"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="override simulation.n_epochs"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="override simulation.seed"),
+    override: list[str] = typer.Option([], "--override", "-o", help="a.b=value (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="run folder (log, metrics, manifest)"),
+    log_format: Optional[str] = typer.Option(None, "--log-format", help="jsonl (default) or parquet"),
+    check: bool = typer.Option(False, "--check", help="exit 3 if a success criterion fails"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Run a scenario and print the safety report."""
+    from distsafe.scenarios.runner import run_scenario
+
+    if log_format not in (None, "jsonl", "parquet"):
+        raise UserError(f"--log-format must be jsonl or parquet, not {log_format!r}")
+    spec = _load(scenario, override, epochs, seed)
+    total_steps = spec.simulation.n_epochs * spec.simulation.steps_per_epoch
+    counters = {"n": 0, "t0": time.perf_counter()}
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
+                        disable=quiet, transient=False)
+
+    with progress:
+        task = progress.add_task(f"{spec.scenario_id} ({spec.n_agents} agents)", total=total_steps, rate="")
+
+        def on_step(epoch: int, step: int, n: int) -> None:
+            counters["n"] += n
+            dt = max(time.perf_counter() - counters["t0"], 1e-9)
+            progress.update(task, advance=1, rate=f"epoch {epoch} | {counters['n'] / dt:,.0f} interactions/s")
+
+        result = run_scenario(spec, out, log_format, on_step=on_step)
+    console.print(_report_table(result))
+    ct = _criteria_table(result)
+    if ct is not None:
+        console.print(ct)
+    if out is not None:
+        console.print(f"run folder: {out} ({', '.join(result.files)})")
+    if check and not result.passed:
+        raise typer.Exit(3)
+
+
+@app.command()
+def replay(
+    log: Path = typer.Argument(..., help="an event log (events.jsonl or events.parquet.d)"),
+    verify: bool = typer.Option(False, "--verify", help="re-run and prove identical events and metrics"),
+) -> None:
+    """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it."""
+    from distsafe.eventlog import read_log, verify_chain
+    from distsafe.metrics.soft_metrics import SoftMetrics
+    from distsafe.core.payoff import PayoffConfig, SoftPayoffEngine
+
+    if not log.exists():
+        raise UserError(f"{log}: no such log")
+    read = read_log(log)
+    if not read.complete:
+        err_console.print(f"[yellow]{read.message}[/yellow]")
+    else:
+        verify_chain(log)
+    h = read.header
+    console.print(f"log {log}: scenario {h.get('scenario')}, seed {h.get('seed')}, "
+                  f"distsafe {h.get('distsafe_version')}, {len(read.events)} events, hash chain intact")
+    payoff = SoftPayoffEngine(PayoffConfig.model_validate(h.get("config", {}).get("payoff_config", {})))
+    from distsafe.eventlog import batches_by_epoch
+
+    t = Table(title="per-epoch metrics rebuilt from the log")
+    for col in ("epoch", "interactions", "accepted", "toxicity", "quality gap", "welfare"):
+        t.add_column(col, justify="right")
+    sm = SoftMetrics(payoff)
+    for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
+        m = sm.compute_epoch(batch)
+        t.add_row(str(epoch), _fmt(int(m["n_interactions"])), _fmt(int(m["n_accepted"])), _fmt(m["toxicity_rate"]),
+                  _fmt(m["quality_gap"]), _fmt(m["total_welfare"]))
+    console.print(t)
+    if verify:
+        from distsafe.scenarios.runner import verify_log
+
+        res = verify_log(log)
+        if res.ok:
+            console.print(f"[green]VERIFIED[/green] {res.message}")
+        else:
+            console.print(f"[red]NOT REPRODUCED[/red] {res.message}")
+            raise typer.Exit(1)
+
+
+@scenarios_app.command("list")
+def scenarios_list() -> None:
+    """List the shipped scenarios."""
+    from distsafe.scenarios import list_scenarios, load_scenario
+
+    t = Table(title="shipped scenarios (run one with: distsafe run NAME)")
+    for col in ("name", "agents", "epochs x steps", "levers", "description"):
+        t.add_column(col)
+    for name, path in list_scenarios().items():
+        spec = load_scenario(path)
+        agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
+        levers = ", ".join(spec.governance.enabled_levers()) or "none"
+        t.add_row(name, agents, f"{spec.simulation.n_epochs} x {spec.simulation.steps_per_epoch}", levers,
+                  spec.description)
+    console.print(t)
+
+
+@app.command()
+def compare(
+    scenarios: list[str] = typer.Argument(None, help="scenarios to compare (default: the seed's three)"),
+    seeds: int = typer.Option(10, "--seeds", min=1, help="seeds per scenario"),
+    override: list[str] = typer.Option([], "--override", "-o", help="a.b=value applied to every scenario"),
+) -> None:
+    """The seeds' Scenario Comparison: mean and 95% CI over seeds for each scenario."""
+    from distsafe.analysis.compare import compare_scenarios, comparison_table
+
+    names = scenarios or ["baseline", "status_game", "strict_governance"]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as prog:
+        task = prog.add_task("runs", total=len(names) * seeds)
+        rows = compare_scenarios(names, seeds, override, on_run=lambda: prog.advance(task))
+    console.print(comparison_table(rows, seeds))
+
+
+def _mount_economy() -> None:
+    try:
+        from distsafe.economy.cli import app as economy_app
+    except ImportError as e:  # the [economy] extra is missing
+        missing = str(e)
+
+        @app.command("economy")
+        def economy_missing() -> None:
+            """The token economy (needs the [economy] extra)."""
+            raise UserError(f"the economy needs the [economy] extra: pip install 'distsafe[economy]' ({missing})")
+        return
+    app.add_typer(economy_app, name="economy", help="The token economy: ledger engine, HTTP API, turn loop.")
+
+
+_mount_economy()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user mistakes end with one line and exit status 2, never a traceback."""
+    from pydantic import ValidationError
+
+    from distsafe.scenarios.loader import ScenarioError
+
+    try:
+        from distsafe.eventlog import EventLogError
+    except ImportError:  # pragma: no cover
+        EventLogError = ScenarioError  # type: ignore[misc,assignment]
+    known: tuple[type[BaseException], ...] = (UserError, ScenarioError, EventLogError, ValidationError,
+                                              FileNotFoundError, PermissionError)
+    try:
+        from distsafe.llm import LLMError
+
+        known = known + (LLMError,)
+    except ImportError:
+        pass
+    try:
+        app(args=argv, standalone_mode=False)
+    except known as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, ValidationError):
+            first = e.errors()[0]
+            msg = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+        err_console.print(f"[red]error:[/red] {msg}", highlight=False)
+        return 2
+    except typer.Exit as e:
+        return int(e.exit_code or 0)
+    except SystemExit as e:
+        return int(e.code or 0) if isinstance(e.code, int) else 1
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/yellow]")
+        return 130
+    except Exception as e:  # click usage errors and the like
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            return 2
+        if isinstance(e, click.exceptions.Abort):
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

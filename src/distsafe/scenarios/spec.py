@@ -1,0 +1,180 @@
+"""Scenario files: the seeds' YAML format, validated (`extra="forbid"` everywhere).
+
+    scenario_id, description, motif
+    agents:            list of {type, count, role/roles, params, llm, id_prefix}
+    governance:        GovernanceConfig fields
+    simulation:        n_epochs (alias epochs), steps_per_epoch, seed, scheduling, log_format
+    payoff:            PayoffConfig fields
+    success_criteria:  thresholds checked after the run (PASS/FAIL)
+  and the optional blocks proxy, observables, feed, tasks, rate_limits, safety, environment, reputation,
+  metrics_to_track.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from distsafe.core.observables import ObservableConfig
+from distsafe.core.payoff import PayoffConfig
+from distsafe.core.proxy import ProxyConfig
+from distsafe.env.feed import FeedConfig
+from distsafe.env.state import RateLimits, SafetyConfig
+from distsafe.env.tasks import TaskConfig
+from distsafe.governance.config import GovernanceConfig
+
+SCRIPTED_TYPES = ("honest", "opportunistic", "deceptive", "adversarial")
+AGENT_TYPES = SCRIPTED_TYPES + ("llm",)
+ROLES = ("planner", "worker", "verifier", "poster", "moderator")
+
+
+class AgentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    count: int = Field(default=1, ge=1)
+    role: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    llm: dict[str, Any] | None = None
+    id_prefix: str | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        if v not in AGENT_TYPES:
+            raise ValueError(f"unknown agent type {v!r}; known: {', '.join(AGENT_TYPES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "AgentSpec":
+        for r in self.all_roles():
+            if r not in ROLES:
+                raise ValueError(f"unknown role {r!r}; known: {', '.join(ROLES)}")
+        if self.type == "llm" and self.llm is None:
+            raise ValueError("an llm agent needs an 'llm:' block (provider, model, persona, ...)")
+        if self.type != "llm" and self.llm is not None:
+            raise ValueError(f"'llm:' is only for type llm, not {self.type!r}")
+        return self
+
+    def all_roles(self) -> list[str]:
+        return ([self.role] if self.role else []) + [r for r in self.roles if r != self.role]
+
+    def prefix(self) -> str:
+        return self.id_prefix or self.type
+
+
+class SimulationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    n_epochs: int = Field(default=10, ge=1, validation_alias=AliasChoices("n_epochs", "epochs"))
+    steps_per_epoch: int = Field(default=10, ge=1)
+    seed: int = Field(default=0, ge=0)
+    scheduling: Literal["round_robin", "random", "priority"] = "round_robin"
+    log_format: Literal["jsonl", "parquet"] = "jsonl"
+    observation_peers: int = Field(default=10, ge=1)
+    max_concurrent_llm: int = Field(default=8, ge=1)
+
+
+class EnvironmentSpec(BaseModel):
+    """The plan's `environment:` block. initial_budget = starting resources of every agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initial_budget: float = Field(default=100.0, ge=0)
+    initial_reputation: float = 0.0
+
+
+class ReputationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate_initiator: float = Field(default=0.1, ge=0)
+    rate_counterparty: float = Field(default=0.05, ge=0)
+
+
+class SuccessCriteria(BaseModel):
+    """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_avg_toxicity: float | None = Field(default=None, ge=0, le=1)
+    max_final_toxicity: float | None = Field(default=None, ge=0, le=1)
+    min_avg_quality_gap: float | None = Field(default=None, ge=-1, le=1)
+    min_welfare_per_epoch: float | None = None
+    max_bad_actor_payoff: float | None = None
+    max_adversary_payoff: float | None = None
+    min_tasks_completed: int | None = Field(default=None, ge=0)
+    min_epochs: int | None = Field(default=None, ge=1)
+    bad_actor_frozen: bool | None = None
+    min_interactions: int | None = Field(default=None, ge=0)
+
+    def evaluate(self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+        """[(criterion, passed, detail)] for each criterion that is set."""
+        out: list[tuple[str, bool, str]] = []
+
+        def check(name: str, value: float, bound: float, upper: bool) -> None:
+            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
+            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
+
+        final_tox = epoch_values[-1]["toxicity_rate"] if epoch_values else float("nan")
+        tasks = sum(v.get("tasks_completed", 0) for v in epoch_values)
+        if self.max_avg_toxicity is not None:
+            check("max_avg_toxicity", summary["avg_toxicity"], self.max_avg_toxicity, True)
+        if self.max_final_toxicity is not None:
+            check("max_final_toxicity", final_tox, self.max_final_toxicity, True)
+        if self.min_avg_quality_gap is not None:
+            check("min_avg_quality_gap", summary["avg_quality_gap"], self.min_avg_quality_gap, False)
+        if self.min_welfare_per_epoch is not None:
+            check("min_welfare_per_epoch", summary["welfare_per_epoch"], self.min_welfare_per_epoch, False)
+        if self.max_bad_actor_payoff is not None:
+            check("max_bad_actor_payoff", summary["bad_actor_payoff"], self.max_bad_actor_payoff, True)
+        if self.max_adversary_payoff is not None:
+            check("max_adversary_payoff", summary.get("payoff_adversarial", float("nan")),
+                  self.max_adversary_payoff, True)
+        if self.min_tasks_completed is not None:
+            check("min_tasks_completed", float(tasks), self.min_tasks_completed, False)
+        if self.min_epochs is not None:
+            check("min_epochs", float(summary["epochs"]), self.min_epochs, False)
+        if self.min_interactions is not None:
+            check("min_interactions", float(summary["n_interactions"]), self.min_interactions, False)
+        if self.bad_actor_frozen is not None:
+            frozen = summary.get("frozen_ever", 0) > 0
+            out.append(("bad_actor_frozen", frozen == self.bad_actor_frozen,
+                        f"frozen={frozen}, wanted {self.bad_actor_frozen}"))
+        return out
+
+
+class ScenarioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_id: str = Field(min_length=1)
+    description: str = ""
+    motif: str | None = None
+    agents: list[AgentSpec] = Field(min_length=1)
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    simulation: SimulationSpec = Field(default_factory=SimulationSpec)
+    payoff: PayoffConfig = Field(default_factory=PayoffConfig)
+    proxy: ProxyConfig = Field(default_factory=ProxyConfig)
+    observables: ObservableConfig = Field(default_factory=ObservableConfig)
+    feed: FeedConfig = Field(default_factory=FeedConfig)
+    tasks: TaskConfig = Field(default_factory=TaskConfig)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    reputation: ReputationSpec = Field(default_factory=ReputationSpec)
+    success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
+    metrics_to_track: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> "ScenarioSpec":
+        prefixes = [a.prefix() for a in self.agents]
+        dup = {p for p in prefixes if prefixes.count(p) > 1}
+        if dup:
+            raise ValueError(f"two agent entries share the id prefix {sorted(dup)[0]!r}; give one an id_prefix")
+        return self
+
+    @property
+    def n_agents(self) -> int:
+        return sum(a.count for a in self.agents)
