@@ -51,29 +51,41 @@ def _poisson(rng: np.random.Generator, n: int, lam: float, bad: np.ndarray,
     return out
 
 
+def _uniform(u: np.ndarray, lo_width: tuple[float, float], bad: np.ndarray,
+             bad_lo_width: tuple[float, float]) -> np.ndarray:
+    """lo + width * u, with the other (lo, width) at the rows `bad`; u is consumed in place."""
+    lo, width = bad_lo_width
+    out_bad = lo + width * u[bad]
+    lo, width = lo_width
+    u *= width
+    u += lo
+    u[bad] = out_bad
+    return u
+
+
 def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance_bias: float,
              label_noise: float, n_agents: int, proxy: ProxyComputer | None) -> dict[str, np.ndarray]:
     """All generated columns (vectorized)."""
     toxic = rng.random(n) < toxic_fraction
-    u = rng.random((4, n))
-    progress = np.where(toxic, -0.9 + 0.8 * u[0], 0.3 + 0.7 * u[0])
-    engagement = np.where(toxic, -0.9 + 0.7 * u[1], 0.1 + 0.7 * u[1])
     bad = np.flatnonzero(toxic)
+    u = [rng.random(n) for _ in range(4)]  # separate arrays: columns must not pin each other
+    progress = _uniform(u[0], (0.3, 0.7), bad, (-0.9, 0.8))
+    engagement = _uniform(u[1], (0.1, 0.7), bad, (-0.9, 0.7))
     rework = _poisson(rng, n, 0.3, bad, 1.5)
     rejections = _poisson(rng, n, 0.1, bad, 1.0)
     misuse = _poisson(rng, n, 0.02, bad, 0.8)
     v_hat, p = (proxy or ProxyComputer()).compute_arrays(progress, rework, rejections, misuse,
                                                          engagement)
-    flip = u[2] < label_noise
-    v = np.where(toxic != flip, -1, 1).astype(np.int8)
+    v = np.ones(n, dtype=np.int8)
+    v[bad] = -1
+    v[u[2] < label_noise] *= -1
     accepted = u[3] < 0.5 + acceptance_bias * (p - 0.5)
     n_honest = _split_agents(n_agents, toxic_fraction)
-    honest_init = rng.integers(0, n_honest, n)
-    bad_init = rng.integers(n_honest, n_agents, n)
-    initiator = np.where(toxic, bad_init, honest_init).astype(np.int32)
-    counterparty = rng.integers(0, n_agents - 1, n).astype(np.int32)
+    initiator = rng.integers(0, n_honest, n, dtype=np.int32)
+    initiator[bad] = rng.integers(n_honest, n_agents, bad.shape[0], dtype=np.int32)
+    counterparty = rng.integers(0, n_agents - 1, n, dtype=np.int32)
     counterparty += counterparty >= initiator  # never self-interaction
-    itype = rng.integers(0, _N_TYPES, n).astype(np.int8)
+    itype = rng.integers(0, _N_TYPES, n, dtype=np.int8)
     return {
         "initiator": initiator, "counterparty": counterparty, "itype": itype, "accepted": accepted,
         "v": v, "task_progress_delta": progress, "rework_count": rework,
