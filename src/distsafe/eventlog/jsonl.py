@@ -14,6 +14,7 @@ from distsafe.eventlog.common import (
     ChainWriter,
     FLOAT_COLUMNS,
     EventLogError,
+    batch_from_records,
     event_record,
     interaction_line_parts,
     make_header,
@@ -110,6 +111,36 @@ class JsonlEventLog(EventLog):
     def _iter_events(self) -> Iterator[Event]:
         for _, rec in ChainScanner(self.path):
             yield record_event(rec)
+
+    def interaction_batches(self) -> Iterator[tuple[InteractionBatch, list[str]]]:
+        """(InteractionBatch, agent_ids) per run of same-epoch interaction events, read from the records
+        directly (no Event objects). Agent indices refer to one list growing in order of first appearance,
+        starting from the header's `agent_ids` when present; each yielded list is a snapshot."""
+        if self.mode == "w" and not self.closed:
+            self.flush()
+        base = self._header.get("agent_ids")
+        names: list[str] = [str(a) for a in base] if isinstance(base, list) else []
+        index = {n: i for i, n in enumerate(names)}
+        epochs: list[int] = []
+        steps: list[int] = []
+        datas: list[dict[str, Any]] = []
+        expected = 0
+        for lineno, rec in ChainScanner(self.path):
+            if rec.get("seq") != expected:
+                raise EventLogError(f"{self.path}: line {lineno}: seq {rec.get('seq')} where {expected} was expected",
+                                    line=lineno, seq=rec.get("seq"))
+            expected += 1
+            if rec.get("type") != "interaction_completed":
+                continue
+            epoch = rec.get("epoch", 0)
+            if epochs and epoch != epochs[0]:
+                yield batch_from_records(epochs, steps, datas, index, names), list(names)
+                epochs, steps, datas = [], [], []
+            epochs.append(epoch)
+            steps.append(rec.get("step", 0))
+            datas.append(rec.get("data", {}))
+        if epochs:
+            yield batch_from_records(epochs, steps, datas, index, names), list(names)
 
     def verify(self) -> ChainStatus:
         if self.mode == "w" and not self.closed:

@@ -34,6 +34,7 @@ from distsafe.eventlog.common import (
     EventLogError,
     batch_from_events,
     event_record,
+    make_event,
     make_header,
     merge_agent_lists,
     record_event,
@@ -276,11 +277,9 @@ class ParquetEventLog(EventLog):
             lists[c] = [agents[i] for i in lists[c]]
         lists["itype"] = [_TYPE_VALUES[i] for i in lists["itype"]]
         keys = ["type" if c == "itype" else c for c in DATA_COLUMNS]
-        construct = Event.model_construct
-        for i, vals in enumerate(zip(*(lists[c] for c in DATA_COLUMNS))):
-            yield construct(seq=lists["seq"][i], event_type=_INTERACTION, timestamp=lists["t"][i],
-                            epoch=lists["epoch"][i], step=lists["step"][i], agent_id=None,
-                            payload=dict(zip(keys, vals)))
+        for seq, t, epoch, step, vals in zip(lists["seq"], lists["t"], lists["epoch"], lists["step"],
+                                             zip(*(lists[c] for c in DATA_COLUMNS))):
+            yield make_event(seq, _INTERACTION, t, epoch, step, None, dict(zip(keys, vals)))
 
     def _iter_events(self) -> Iterator[Event]:
         current: dict[str, Any] | None = None
