@@ -4,6 +4,10 @@ System messages go to the top-level `system` field; consecutive turns of the sam
 API wants user/assistant alternation starting with user). Temperature is clamped to Anthropic's [0, 1].
 The API has no JSON mode: with `json_mode` the system prompt gets one more line asking for a single JSON
 object, and the agent's parser extracts and validates it. Streaming is off; the SDK's own retries are off.
+
+Temperature: recent `anthropic` SDKs no longer list `temperature` among `messages.create` arguments, so it
+is sent in the body (`extra_body`). If the API answers 400 naming `temperature` (a model that does not
+take it), the client drops it for the rest of its life and retries the request once without it.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ JSON_ONLY_LINE = "Answer with a single JSON object and nothing else."
 class AnthropicClient(LLMClient):
     provider_name = "anthropic"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None, **kw: Any):
+    def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
+                 send_temperature: bool = True, **kw: Any):
         super().__init__(**kw)
+        self.send_temperature = send_temperature
         try:
             import anthropic
         except ImportError as exc:
@@ -58,7 +64,7 @@ class AnthropicClient(LLMClient):
         return self._client
 
     @staticmethod
-    def build_params(request: LLMRequest) -> dict[str, Any]:
+    def build_params(request: LLMRequest, send_temperature: bool = True) -> dict[str, Any]:
         turns: list[dict[str, str]] = []
         for m in request.chat_messages:
             if turns and turns[-1]["role"] == m.role:
@@ -74,25 +80,32 @@ class AnthropicClient(LLMClient):
             "model": request.model,
             "messages": turns,
             "max_tokens": request.max_tokens,
-            "temperature": min(1.0, max(0.0, float(request.temperature))),
             "stream": False,
         }
+        if send_temperature:
+            params["extra_body"] = {"temperature": min(1.0, max(0.0, float(request.temperature)))}
         if system:
             params["system"] = system
         return params
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
-        params = self.build_params(request)
-
         async def attempt() -> Any:
+            params = self.build_params(request, self.send_temperature)
             try:
                 return await self._get_client().messages.create(**params)
             except self._sdk.AnthropicError as exc:
                 raise map_sdk_error(exc, self._sdk, provider="anthropic", where=self.where,
                                     key_env="ANTHROPIC_API_KEY") from exc
 
-        resp = await with_retries(attempt, self.retry, provider="anthropic",
-                                  what=f"anthropic at {self.where}")
+        try:
+            resp = await with_retries(attempt, self.retry, provider="anthropic",
+                                      what=f"anthropic at {self.where}")
+        except LLMRequestError as exc:
+            if not (self.send_temperature and exc.status == 400 and "temperature" in str(exc).lower()):
+                raise
+            self.send_temperature = False
+            resp = await with_retries(attempt, self.retry, provider="anthropic",
+                                      what=f"anthropic at {self.where}")
         try:
             text = "".join(getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text")
             usage = resp.usage
