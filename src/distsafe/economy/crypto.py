@@ -1,0 +1,86 @@
+"""Ed25519 identities: every action and every contract signature is checked against the agent's key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, no whitespace. What every signature covers."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(canonical(obj)).hexdigest()
+
+
+def derive_key(seed: int | str, agent_id: str) -> SigningKey:
+    """Deterministic key for simulations: the same seed gives the same identities."""
+    return SigningKey(hashlib.sha256(f"distsafe-economy:{seed}:{agent_id}".encode()).digest())
+
+
+def public_hex(key: SigningKey) -> str:
+    return key.verify_key.encode().hex()
+
+
+def sign(key: SigningKey, payload: Any) -> str:
+    return key.sign(canonical(payload)).signature.hex()
+
+
+@lru_cache(maxsize=65536)
+def _key_bytes(public_key_hex: str) -> bytes:
+    return bytes.fromhex(public_key_hex)
+
+
+def verify(public_key_hex: str, payload: Any, signature_hex: str | None) -> bool:
+    """True iff `signature_hex` is a valid Ed25519 signature of canonical(payload) by the key."""
+    if not signature_hex or not isinstance(signature_hex, str) or len(signature_hex) != 128:
+        return False
+    try:
+        crypto_sign_open(bytes.fromhex(signature_hex) + canonical(payload), _key_bytes(public_key_hex))
+    except (BadSignatureError, ValueError, TypeError):
+        return False
+    return True
+
+
+def is_public_key(value: str) -> bool:
+    try:
+        VerifyKey(bytes.fromhex(value))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def action_payload(action: dict[str, Any]) -> dict[str, Any]:
+    """The signed part of an action: everything but the signature."""
+    return {k: action[k] for k in ("agent_id", "turn", "nonce", "kind", "params")}
+
+
+def sign_action(key: SigningKey, agent_id: str, turn: int, nonce: int, kind: str,
+                params: dict[str, Any]) -> dict[str, Any]:
+    action = {"agent_id": agent_id, "turn": turn, "nonce": nonce, "kind": kind, "params": params}
+    action["signature"] = sign(key, action_payload(action))
+    return action
+
+
+def contract_payload(terms_hash: str) -> dict[str, str]:
+    """What each of the three parties signs to agree to a contract (the hash covers the proposer's nonce,
+    so a signature cannot be reused for a second contract with the same terms)."""
+    return {"contract_terms": terms_hash}
+
+
+def contract_terms_hash(kind: str, proposer: str, counterparty: str, arbitrator: str,
+                        terms: dict[str, Any], proposer_nonce: int) -> str:
+    return digest({"type": kind, "proposer": proposer, "counterparty": counterparty,
+                   "arbitrator": arbitrator, "terms": terms, "nonce": proposer_nonce})
+
+
+def contract_id_for(terms_hash: str) -> str:
+    return "c" + terms_hash[:16]

@@ -1,0 +1,197 @@
+"""The turn loop: build each agent's context, ask its policy for actions, sign, validate, post the turn.
+
+Invalid actions never crash a turn: a policy that raises, returns unparsable output or a malformed action
+is recorded as a client-side rejection; actions the engine refuses come back as engine rejections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import httpx
+from pydantic import ValidationError
+
+from .actions import Action
+from .client import EconomyClient, Wallet
+from .context import AgentContext, Decision, build_contexts
+from .strategies import Policy
+
+
+@dataclass
+class Rejection:
+    turn: int
+    agent_id: str
+    kind: str
+    reason: str
+    where: str  # "client" (never sent) or "engine"
+
+
+@dataclass
+class RunReport:
+    turns: int
+    agents: int
+    supply: dict[str, Any]
+    blocks_by_kind: dict[str, int]
+    contracts_by_status: dict[str, int]
+    balances: list[dict[str, Any]]
+    accepted: int
+    rejected: int
+    rejection_reasons: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _reason_class(reason: str) -> str:
+    """Reason without its numbers and names, to count rejections by kind."""
+    head = reason.split(":")[0].split(" (")[0]
+    return re.sub(r"'[^']*'|\d+", "#", head)[:60]
+
+
+class Orchestrator:
+    def __init__(self, client: EconomyClient, policies: dict[str, Policy], seed: int = 0,
+                 world_config: dict[str, Any] | None = None, max_rejections_kept: int = 2000) -> None:
+        if not policies:
+            raise ValueError("at least one agent is needed")
+        self.client = client
+        self.policies = policies
+        self.seed = seed
+        self.world_config = dict(world_config or {})
+        self.world_config.setdefault("seed", seed)
+        self.wallets = {aid: Wallet.derive(seed, aid) for aid in policies}
+        self.last_signed: dict[str, dict[str, Any]] = {}
+        self.rejections: list[Rejection] = []
+        self.rejection_counts: Counter[str] = Counter()
+        self.accepted = 0
+        self.rejected = 0
+        self.max_rejections_kept = max_rejections_kept
+        self.config: dict[str, Any] = {}
+
+    async def setup(self, force: bool = False) -> dict[str, Any]:
+        """POST /init with every agent's public key and the world config."""
+        out = await self.client.init({a: w.public_key for a, w in self.wallets.items()}, self.world_config, force)
+        self.config = await self.client.config()
+        return out
+
+    async def attach(self) -> None:
+        """Join an existing world: pick up the config and each agent's last nonce."""
+        self.config = await self.client.config()
+        for aid, w in self.wallets.items():
+            w.nonce = int((await self.client.agent(aid))["last_nonce"])
+
+    def _reject(self, turn: int, aid: str, kind: str, reason: str, where: str) -> None:
+        self.rejected += 1
+        self.rejection_counts[f"{where}: {_reason_class(reason)}"] += 1
+        if len(self.rejections) < self.max_rejections_kept:
+            self.rejections.append(Rejection(turn, aid, kind, reason, where))
+
+    async def _decide(self, aid: str, ctx: AgentContext) -> Decision:
+        try:
+            d = await self.policies[aid].decide(ctx)
+            if not isinstance(d, Decision):
+                return Decision(errors=[f"policy returned {type(d).__name__}, not a Decision"])
+            return d
+        except Exception as exc:  # a broken policy costs its agent the turn, never the run
+            return Decision(errors=[f"policy error: {type(exc).__name__}: {exc}"])
+
+    def _sign(self, aid: str, turn: int, raw: dict[str, Any], terms: dict[str, str],
+              state_agents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+            raise ValueError("action must be an object with a string 'kind'")
+        w = self.wallets[aid]
+        kind, params = raw["kind"], raw.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError("params must be an object")
+        if raw.get("_replay_last"):
+            if aid not in self.last_signed:
+                raise ValueError("nothing to replay yet")
+            return dict(self.last_signed[aid])
+        if raw.get("_forge_as"):
+            victim = str(raw["_forge_as"])
+            forged = Wallet(victim, w.key, int(state_agents.get(victim, {}).get("last_nonce", 0)))
+            return forged.action(turn, kind, params)
+        if kind == "propose_contract":
+            missing = [k for k in ("type", "counterparty", "arbitrator", "terms") if k not in params]
+            if missing:
+                raise ValueError(f"propose_contract needs {missing}")
+            act, _, _ = w.propose(turn, params["type"], params["counterparty"], params["arbitrator"],
+                                  params["terms"])
+        elif kind == "sign_contract":
+            cid, role = params.get("contract_id"), params.get("role")
+            if cid not in terms:
+                raise ValueError(f"unknown or closed contract {cid!r}")
+            act = w.sign_contract(turn, cid, str(role), terms[cid])
+        else:
+            act = w.action(turn, kind, params)
+        self.last_signed[aid] = act
+        return act
+
+    async def step(self) -> dict[str, Any]:
+        state = await self.client.state()
+        turn = state["turn"] + 1
+        ids = list(self.policies)
+        ctxs = build_contexts(state, self.config, ids)
+        for aid, ctx in ctxs.items():
+            if any(c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
+                   for c in ctx.contracts):
+                ctx.purchased = (await self.client.agent(aid))["purchased_information"]
+        decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
+        terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
+        agents = {a["agent_id"]: a for a in state["agents"]}
+        actions: list[dict[str, Any]] = []
+        usage: dict[str, int] = {}
+        for aid, d in zip(ids, decisions):
+            if d.output_tokens > 0:
+                usage[aid] = int(d.output_tokens)
+            for err in d.errors:
+                self._reject(turn, aid, "parse", err, "client")
+            for raw in d.actions:
+                kind = raw.get("kind", "?") if isinstance(raw, dict) else "?"
+                try:
+                    signed = self._sign(aid, turn, raw, terms, agents)
+                    Action.model_validate(signed)
+                except (ValueError, ValidationError, TypeError) as exc:
+                    msg = str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else \
+                        f"{exc.errors()[0]['msg']}".replace("Value error, ", "")
+                    self._reject(turn, aid, str(kind), msg, "client")
+                    continue
+                actions.append(signed)
+        result = await self._post(turn, actions, usage)
+        for r in result["results"]:
+            if r["accepted"]:
+                self.accepted += 1
+            else:
+                self._reject(turn, r["agent_id"], r["kind"], r["reason"], "engine")
+        return result
+
+    async def _post(self, turn: int, actions: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:
+        for attempt in range(3):  # the same body is idempotent, so a retry after a lost reply is safe
+            try:
+                return await self.client.turn(turn, actions, usage)
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+        raise RuntimeError("unreachable")
+
+    async def run(self, turns: int, progress: Callable[[int, dict[str, Any]], None] | None = None) -> RunReport:
+        for _ in range(turns):
+            result = await self.step()
+            if progress is not None:
+                progress(result["turn"], result)
+        return await self.report()
+
+    async def report(self) -> RunReport:
+        st = await self.client.state()
+        balances = sorted(({k: a[k] for k in ("agent_id", "balance", "staked", "burn_score", "study_level",
+                                               "cores", "blocks_won")} for a in st["agents"]),
+                          key=lambda a: (-a["balance"], a["agent_id"]))
+        return RunReport(turns=st["turn"], agents=len(st["agents"]), supply=st["supply"],
+                         blocks_by_kind=st["chain"]["blocks_by_kind"],
+                         contracts_by_status=st["contracts_by_status"], balances=balances,
+                         accepted=self.accepted, rejected=self.rejected,
+                         rejection_reasons=dict(self.rejection_counts.most_common()))
