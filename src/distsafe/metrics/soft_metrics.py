@@ -425,7 +425,8 @@ class SoftMetrics:
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        q = np.where(s.ypos, s.pk, 1.0 - s.pk)
+        q = np.subtract(1.0, s.pk)
+        np.copyto(q, s.pk, where=s.ypos)
         np.clip(q, 1e-12, 1.0 - 1e-12, out=q)
         return float(-np.log(q, out=q).sum()) / s.n_known
 
