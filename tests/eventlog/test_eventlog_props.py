@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distsafe.eventlog import EventLog, EventLogError, open_event_log, read_log, verify_chain
-from distsafe.eventlog.common import float_texts
+from distsafe.eventlog.interactions import float_texts
 from distsafe.models.columns import COLUMNS, InteractionBatch
 from distsafe.models.events import Event, EventType
 

@@ -39,6 +39,7 @@ __all__ = [
     "batches_by_epoch",
     "canonical",
     "compare_logs",
+    "infer_format",
     "open_event_log",
     "read_log",
     "verify_chain",

@@ -11,8 +11,11 @@ from distsafe.eventlog.common import (
     ChainStatus,
     EventLogError,
     LogReadResult,
+)
+from distsafe.eventlog.interactions import (
     batch_from_events,
     interaction_from_event,
+    merge_agent_lists,
 )
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import Event, EventType
@@ -179,8 +182,6 @@ class EventLog:
         for b, ids in self.interaction_batches():
             e = int(b.epoch[0])
             if e in out:
-                from distsafe.eventlog.common import merge_agent_lists
-
                 out[e] = merge_agent_lists([out[e], (b, ids)])
             else:
                 out[e] = (b, ids)

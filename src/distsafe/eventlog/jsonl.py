@@ -12,14 +12,16 @@ from distsafe.eventlog.common import (
     ChainScanner,
     ChainStatus,
     ChainWriter,
-    FLOAT_COLUMNS,
     EventLogError,
-    batch_from_records,
     event_record,
-    interaction_line_parts,
     make_header,
     record_event,
     status_message,
+)
+from distsafe.eventlog.interactions import (
+    FLOAT_COLUMNS,
+    batch_from_records,
+    interaction_line_parts,
 )
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import Event

@@ -26,19 +26,21 @@ import pyarrow.parquet as pq
 
 from distsafe.eventlog.base import EventLog
 from distsafe.eventlog.common import (
-    DATA_COLUMNS,
-    FLOAT_COLUMNS,
     ChainScanner,
     ChainStatus,
     ChainWriter,
     EventLogError,
-    batch_from_events,
     event_record,
     make_event,
     make_header,
-    merge_agent_lists,
     record_event,
     status_message,
+)
+from distsafe.eventlog.interactions import (
+    DATA_COLUMNS,
+    FLOAT_COLUMNS,
+    batch_from_events,
+    merge_agent_lists,
 )
 from distsafe.models.columns import COLUMNS, InteractionBatch
 from distsafe.models.events import Event, EventType
