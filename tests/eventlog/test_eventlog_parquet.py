@@ -163,6 +163,11 @@ def test_max_batch_rows_and_generic_interaction_events(tmp_path):
         log.append(ev)
         with pytest.raises(EventLogError, match="unsupported fields"):
             log.append(ev.model_copy(update={"payload": {"note": "x"}}))
+        with pytest.raises(EventLogError, match="does not fit"):
+            log.append(ev.model_copy(update={"payload": {"type": "hug"}}))
+        with pytest.raises(EventLogError, match="does not fit"):
+            log.append(ev.model_copy(update={"payload": {"p": "high"}}))
+        assert log.next_seq == 21
     assert len([f for f in os.listdir(d) if f.endswith(".parquet")]) == 3  # 8 + 8 + 5 rows
     ((b, ids),) = list(EventLog(d).interaction_batches())
     assert len(b) == 21

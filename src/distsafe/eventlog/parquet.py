@@ -134,7 +134,10 @@ class ParquetEventLog(EventLog):
                                     f"unsupported fields: {sorted(unknown) or ['agent']}")
             names: list[str] = []
             ev = event.model_copy(update={"seq": seq})
-            batch = batch_from_events([ev], {}, names)
+            try:
+                batch = batch_from_events([ev], {}, names)
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:
+                raise EventLogError(f"interaction event data does not fit the interaction columns: {exc!r}") from None
             self._check_finite(batch, np.array([float(event.timestamp)]))
             self._add_rows(batch, names, np.array([seq], dtype=np.int64), np.array([float(event.timestamp)]))
         else:
