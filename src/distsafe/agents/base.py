@@ -114,6 +114,9 @@ class VisiblePost:
     age: int
     score: float
     parent_id: str | None = None
+    #: what reading the post reveals of its quality (its author's effort); readers add their own noise
+    quality_signal: float = 0.5
+    author_reputation: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -51,6 +51,9 @@ class GroupView:
     open_tasks: np.ndarray  # task ids, best bounty first
     open_bounties: np.ndarray
     rng: np.random.Generator
+    #: proposals go to rows < n_candidates (0: any agent). A standalone agent's table also holds post
+    #: authors it knows only from the feed; they are not partner candidates.
+    n_candidates: int = 0
 
 
 @dataclass
@@ -159,7 +162,7 @@ class ScriptedPolicy:
             action[(action == REPLY) | (action == VOTE)] = NOOP
         if view.open_tasks.shape[0] == 0:
             action[action == CLAIM] = NOOP
-        if len(view.agents) < 2:
+        if (view.n_candidates or len(view.agents)) < 2:
             action[action == PROPOSE] = NOOP
         out.action = action
         effort, boost = self.effort_and_boost(view)
@@ -193,6 +196,6 @@ class ScriptedPolicy:
     @staticmethod
     def sample_peers(view: GroupView, who: np.ndarray, c: int) -> np.ndarray:
         """c uniform candidate peers per agent in `who`, never the agent itself. O(len(who) * c)."""
-        n = len(view.agents)
+        n = view.n_candidates or len(view.agents)
         draw = view.rng.integers(0, n - 1, size=(who.shape[0], c))
         return draw + (draw >= who[:, None])  # skip self

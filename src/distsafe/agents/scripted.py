@@ -48,27 +48,43 @@ class ScriptedAgent(BaseAgent):
 
     # ---- standalone use: a group of one --------------------------------------------------------------------
     def _mini_table(self, observation: Observation) -> AgentTable:
-        table = AgentTable()
-        table.add(self.agent_type, 0, name=self.agent_id, reputation=observation.state.reputation,
-                  resources=observation.state.resources)
+        """Row 0 is this agent, rows 1.. the peers it observes (with their public reputation)."""
+        names = [self.agent_id]
+        reps = [observation.state.reputation]
+        seen = {self.agent_id}
         for peer in observation.peers:
-            if peer.agent_id != self.agent_id and peer.agent_id not in table.ids:
-                table.add(self.agent_type, 1, name=peer.agent_id, reputation=peer.reputation)
+            if peer.agent_id not in seen:
+                seen.add(peer.agent_id)
+                names.append(peer.agent_id)
+                reps.append(peer.reputation)
+        n_peers = len(names)
+        for post in observation.visible_posts:
+            if post.author_id not in seen:
+                seen.add(post.author_id)
+                names.append(post.author_id)
+                reps.append(post.author_reputation)
+        table = AgentTable()
+        groups = np.ones(len(names), dtype=np.int32)
+        groups[0] = 0
+        groups[n_peers:] = 2  # post authors: known by their posts, not candidates for proposals
+        res = np.zeros(len(names))
+        res[0] = observation.state.resources
+        table.add_named_batch(names, self.agent_type, groups, np.array(reps), res)
         return table
 
     def act(self, observation: Observation) -> Action:
         table = self._mini_table(observation)
         posts = observation.visible_posts
-        # Without the engine's view of hidden post quality, a standalone agent judges posts by their votes.
-        quality = np.array([0.5 + 0.5 * np.tanh(p.votes) for p in posts], dtype=np.float32)
-        authors = np.array([table.ids.index_of(p.author_id) if p.author_id in table.ids else 0 for p in posts],
-                           dtype=np.int32)
+        quality = np.array([p.quality_signal for p in posts], dtype=np.float32)
+        index = {name: i for i, name in enumerate(table.ids)}
+        authors = np.array([index[p.author_id] for p in posts], dtype=np.int32)
         view = GroupView(
             members=np.array([0]), agents=table, epoch=observation.epoch, step=observation.step,
             time=observation.step, group_rows=np.array([0]),
             top_posts=np.arange(len(posts), dtype=np.int64), top_authors=authors, top_quality=quality,
             open_tasks=np.arange(len(observation.available_tasks), dtype=np.int64),
             open_bounties=np.array([t.bounty for t in observation.available_tasks]), rng=self._rng,
+            n_candidates=int(np.count_nonzero(table.group <= 1)),
         )
         arr = self.policy.act_batch(view)
         kind = ActionType.from_code(int(arr.action[0]))
@@ -88,9 +104,9 @@ class ScriptedAgent(BaseAgent):
 
     def accept_interaction(self, proposal: InteractionProposal, observation: Observation | None = None) -> bool:
         table = AgentTable()
-        table.add(self.agent_type, 0, name=self.agent_id)
-        table.add(self.agent_type, 1, name=proposal.initiator_id or "initiator",
-                  reputation=proposal.initiator_reputation)
+        other = proposal.initiator_id if proposal.initiator_id != self.agent_id else "initiator"
+        table.add_named_batch([self.agent_id, other], self.agent_type, np.array([0, 1]),
+                              np.array([0.0, proposal.initiator_reputation]), np.zeros(2))
         return bool(self.policy.accept_batch(
             table, np.array([0]), np.array([1]), np.array([proposal.tau]),
             np.array([InteractionType(proposal.interaction_type).code]), np.array([0]), self._rng)[0])

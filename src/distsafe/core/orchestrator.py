@@ -103,12 +103,13 @@ class Orchestrator:
         self.groups.append(g)
         return g
 
-    def register_agent(self, agent: BaseAgent) -> BaseAgent:
-        """Add a seed-style agent object. Built-in scripted agents join their policy's group."""
+    def register_agent(self, agent: BaseAgent, as_group: bool | None = None) -> BaseAgent:
+        """Add a seed-style agent object. Built-in scripted agents join their policy's group (vectorized);
+        `as_group=False` drives this one through its own `act()` instead, as a group of one."""
         if self._started:
             raise RuntimeError("agents must be registered before the run starts")
         cfg = self.config
-        if ScriptedAgent.runs_as_group(agent):
+        if as_group is not False and ScriptedAgent.runs_as_group(agent):
             key = ("scripted",) + agent.group_key()  # type: ignore[attr-defined]
             group = self._group_by_key.get(key)
             if group is None:

@@ -112,10 +112,14 @@ class StepRunner:
         if self._obs_cache is None:
             o = self.o
             feed = o.state.feed
+            top = feed.top_rows(o.state.time)
             posts = tuple(VisiblePost(post_id=p.post_id, author_id=p.author_id, content=p.content,
                                       votes=int(round(p.votes)), replies=p.replies,
-                                      age=o.state.time - p.timestamp, score=p.score, parent_id=p.parent_id)
-                          for p in feed.get_visible(now=o.state.time, agent_ids=o.agents.ids))
+                                      age=o.state.time - p.timestamp, score=p.score, parent_id=p.parent_id,
+                                      quality_signal=float(q), author_reputation=float(r))
+                          for p, q, r in zip(feed.get_visible(now=o.state.time, agent_ids=o.agents.ids),
+                                             feed.quality[top].tolist(),
+                                             o.agents.reputation[feed.author[top]].tolist()))
             tasks = o.state.tasks
             trows = tasks.open_rows()
             vis_tasks = tuple(VisibleTask(task_id=f"task_{int(tasks.task_id[r])}", bounty=float(tasks.bounty[r]),
@@ -304,7 +308,7 @@ class StepRunner:
         if pos.size:
             authors = active[pos].astype(np.int32)
             parents = np.concatenate([np.full(post_pos.size, -1, dtype=np.int64), arr.target[reply_pos]])
-            texts = {k: contents[j] for k, j in enumerate(pos.tolist()) if j in contents}
+            texts = ({k: contents[j] for k, j in enumerate(pos.tolist()) if j in contents} if contents else None)
             ids = feed.add_posts(authors, now, arr.effort[pos].astype(np.float32), parents, texts)
             a.posts[authors] += 1
             a.epoch_posts[authors] += 1

@@ -100,31 +100,55 @@ class TaskPool:
 
     def claim(self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray,
               now: int) -> tuple[np.ndarray, np.ndarray]:
-        """Process claims in the given (schedule) order. Returns (claimed_mask, joined_mask)."""
+        """Process claims as if one by one in the given (schedule) order, vectorized.
+
+        The first claim of an open task (not by its poster) claims it; every later claim of a claimed task
+        (not by its poster or claimer, not by a current collaborator) joins it while slots remain.
+        Returns (claimed_mask, joined_mask) aligned with `agents`."""
+        k = agents.shape[0]
+        claimed = np.zeros(k, dtype=bool)
+        joined = np.zeros(k, dtype=bool)
         rows = self.rows_of(task_ids)
-        claimed = np.zeros(agents.shape[0], dtype=bool)
-        joined = np.zeros(agents.shape[0], dtype=bool)
-        # Claims are few (a fraction of acting agents); the sequential order is the schedule's.
-        for j, r in enumerate(rows.tolist()):
-            if r < 0:
-                continue
-            a = int(agents[j])
-            st = self.status[r]
-            if st == TaskStatus.OPEN and self.poster[r] != a:
-                self.status[r] = TaskStatus.CLAIMED
-                self.claimer[r] = a
-                self.claimed_at[r] = now
-                self.worker_effort[r] = effort[j]
-                self.worker_boost[r] = boost[j]
-                self.counts["open"] -= 1
-                self.counts["claimed"] += 1
-                claimed[j] = True
-            elif st == TaskStatus.CLAIMED and self.claimer[r] != a and self.poster[r] != a:
-                slots = np.flatnonzero(self.collab[r] == -1)
-                if slots.size and a not in self.collab[r]:
-                    self.collab[r, slots[0]] = a
-                    self.collab_effort[r, slots[0]] = effort[j]
-                    joined[j] = True
+        ok = rows >= 0
+        ok[ok] &= self.poster[rows[ok]] != agents[ok]
+        ok[ok] &= (self.status[rows[ok]] == TaskStatus.OPEN) | (self.status[rows[ok]] == TaskStatus.CLAIMED)
+        idx = np.flatnonzero(ok)
+        if idx.size == 0:
+            return claimed, joined
+        r = rows[idx]
+        # claims of open tasks: the first in schedule order wins
+        open_ = self.status[r] == TaskStatus.OPEN
+        cand = idx[open_]
+        if cand.size:
+            _, first = np.unique(rows[cand], return_index=True)
+            win = cand[first]
+            wr = rows[win]
+            self.status[wr] = TaskStatus.CLAIMED
+            self.claimer[wr] = agents[win]
+            self.claimed_at[wr] = now
+            self.worker_effort[wr] = effort[win]
+            self.worker_boost[wr] = boost[win]
+            self.counts["open"] -= int(win.size)
+            self.counts["claimed"] += int(win.size)
+            claimed[win] = True
+        # everyone else joins as a collaborator while slots remain
+        m = self.config.max_collaborators
+        rest = idx[~claimed[idx]]
+        if rest.size and m > 0:
+            rr = rows[rest]
+            fresh = (self.claimer[rr] != agents[rest]) & ~(self.collab[rr] == agents[rest][:, None]).any(axis=1)
+            rest, rr = rest[fresh], rr[fresh]
+            if rest.size:
+                order = np.argsort(rr, kind="stable")  # keeps schedule order within a task
+                rest, rr = rest[order], rr[order]
+                starts = np.r_[0, np.flatnonzero(np.diff(rr)) + 1]
+                rank = np.arange(rr.size) - np.repeat(starts, np.diff(np.r_[starts, rr.size]))
+                slot = (self.collab[rr] >= 0).sum(axis=1) + rank
+                take = slot < m
+                jr, js, jj = rr[take], slot[take], rest[take]
+                self.collab[jr, js] = agents[jj]
+                self.collab_effort[jr, js] = effort[jj]
+                joined[jj] = True
         return claimed, joined
 
     def due(self, now: int) -> np.ndarray:

@@ -138,6 +138,23 @@ class AgentTable:
         self.n += k
         return rows
 
+    def add_named_batch(self, names: list[str], agent_type: AgentType, groups: np.ndarray,
+                        reputations: np.ndarray, resources: np.ndarray) -> np.ndarray:
+        """Append many named agents with one concatenation per column."""
+        start = self.n
+        for name in names:
+            self.ids.add_named(name)
+        k = len(names)
+        for col, (dt, init) in _COLUMNS.items():
+            setattr(self, col, np.concatenate([getattr(self, col), np.full(k, init, dtype=dt)]))
+        rows = np.arange(start, start + k)
+        self.type_code[rows] = agent_type.code
+        self.group[rows] = groups
+        self.reputation[rows] = reputations
+        self.resources[rows] = resources
+        self.n += k
+        return rows
+
     def frozen_mask(self, epoch: int) -> np.ndarray:
         return self.frozen_until > epoch
 
