@@ -302,3 +302,29 @@ def test_vectorized_equals_naive(rs):
     acc = [p for p, a, *_ in rs if a]
     if acc:
         assert m.hard_toxicity_rate(b) == pytest.approx(sum(p < 0.5 for p in acc) / len(acc))
+
+
+def test_chunked_pass_matches_direct_numpy():
+    """Several chunks (and a ragged last one) agree with whole-array numpy expressions."""
+    from distsafe.metrics.soft_metrics import CHUNK
+    from distsafe.testing import generate_batch_columns
+
+    b = generate_batch_columns(3 * CHUNK + 17, seed=4)
+    m = SoftMetrics()
+    p, acc, y = b.p, b.accepted, (b.v > 0).astype(float)
+    out = m.compute_all(b)
+    assert out["toxicity_rate"] == pytest.approx(np.mean(1 - p[acc]))
+    assert out["quality_gap"] == pytest.approx(p[acc].mean() - p[~acc].mean())
+    assert out["hard_toxicity_rate"] == pytest.approx(np.mean(p[acc] < 0.5))
+    assert out["brier"] == pytest.approx(np.mean((p - y) ** 2))
+    idx = np.minimum((p * 10).astype(int), 9)
+    ece = sum(abs(p[idx == i].sum() - y[idx == i].sum()) for i in range(10)) / len(p)
+    assert out["ece"] == pytest.approx(ece)
+    assert out["total_welfare"] == pytest.approx((b.payoff_a + b.payoff_b)[acc].sum())
+    assert out["spread"] == pytest.approx(3 * np.mean(p[acc] - y[acc]))
+    assert out["hard_brier"] == pytest.approx(np.mean((p >= 0.5) != (y > 0)))
+    # the same rows with a few unknown truths take the masked path
+    b.v[::1000] = 0
+    known = b.v != 0
+    assert m.brier(b) == pytest.approx(np.mean((p[known] - y[known]) ** 2))
+    assert m.toxicity_rate(b) == pytest.approx(out["toxicity_rate"])

@@ -35,6 +35,9 @@ InteractionsLike = Union[InteractionBatch, Sequence[SoftInteraction]]
 
 NAN = float("nan")
 
+#: Rows per chunk of the single reduction pass (scratch buffers of this length stay cache-resident).
+CHUNK = 1 << 16
+
 #: Keys of `SoftMetrics.compute_epoch`, in order.
 EPOCH_KEYS: tuple[str, ...] = (
     "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
@@ -55,6 +58,12 @@ ALL_KEYS: tuple[str, ...] = (
     "conditional_loss_initiator", "conditional_loss_counterparty", "hard_conditional_loss_initiator",
     "hard_conditional_loss_counterparty", "gini_payoff",
 )
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(a * b) without BLAS: numpy's own SIMD loop. BLAS ddot spawns threads, which on a busy
+    machine costs more than the product itself."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _div(num: float, den: float) -> float:
@@ -83,7 +92,7 @@ def gini(values) -> float:
         return 0.0
     x = np.sort(x)
     ranks = np.arange(1, n + 1, dtype=np.float64)
-    g = float(((2.0 * ranks - n - 1.0) @ x) / (n * total))
+    g = _dot(2.0 * ranks - n - 1.0, x) / (n * total)
     return min(max(g, 0.0), 1.0)
 
 
@@ -117,94 +126,146 @@ class BatchStats:
         self.acc = np.asarray(batch.accepted, dtype=np.bool_)
         self.n = int(self.p.shape[0])
 
-    # ---- counts and sums ------------------------------------------------------------------------
+    # ---- one chunked pass for the core sums --------------------------------------------------------
+    @cached_property
+    def core(self) -> dict:
+        """Counts, sums and (when every row has known truth) calibration bins in one chunked pass.
+
+        Chunks of `CHUNK` rows reuse small scratch buffers, so no 10^7-row temporaries are allocated
+        (page faults on fresh temporaries cost as much as the arithmetic).
+        """
+        b, k, t, n = self.batch, self.ece_bins, self.threshold, self.n
+        known = self.all_known
+        P, A = self.p, self.acc
+        PA = np.asarray(b.payoff_a, dtype=np.float64)
+        PB = np.asarray(b.payoff_b, dtype=np.float64)
+        c = dict.fromkeys(("n_acc", "n_hard", "n_hard_acc", "n_pos", "n_hard_pos", "n_pos_acc"), 0)
+        f = dict.fromkeys(("sum_p", "sum_p_acc", "sum_p2", "sum_pa_acc", "sum_pb_acc"), 0.0)
+        counts = np.zeros(2 * k, dtype=np.int64)
+        sums = np.zeros(2 * k)
+        m = min(CHUNK, n)
+        accf_buf, pk_buf, idx_buf = np.empty(m), np.empty(m), np.empty(m, dtype=np.intp)
+        h_buf, x_buf, y_buf = (np.empty(m, dtype=np.bool_) for _ in range(3))
+        for lo in range(0, n, CHUNK):
+            p, acc = P[lo:lo + CHUNK], A[lo:lo + CHUNK]
+            r = p.shape[0]
+            accf = accf_buf[:r]
+            accf[...] = acc
+            c["n_acc"] += np.count_nonzero(acc)
+            f["sum_p"] += p.sum()
+            f["sum_p_acc"] += _dot(p, accf)
+            f["sum_p2"] += _dot(p, p)
+            f["sum_pa_acc"] += _dot(PA[lo:lo + CHUNK], accf)
+            f["sum_pb_acc"] += _dot(PB[lo:lo + CHUNK], accf)
+            h = np.greater_equal(p, t, out=h_buf[:r])
+            c["n_hard"] += np.count_nonzero(h)
+            c["n_hard_acc"] += np.count_nonzero(np.logical_and(h, acc, out=x_buf[:r]))
+            if not known:
+                continue
+            y = np.greater(b.v[lo:lo + CHUNK], 0, out=y_buf[:r])
+            c["n_pos"] += np.count_nonzero(y)
+            c["n_hard_pos"] += np.count_nonzero(np.logical_and(h, y, out=x_buf[:r]))
+            c["n_pos_acc"] += np.count_nonzero(np.logical_and(y, acc, out=x_buf[:r]))
+            idx = idx_buf[:r]
+            idx[...] = np.multiply(p, k, out=pk_buf[:r])
+            np.clip(idx, 0, k - 1, out=idx)
+            idx <<= 1
+            idx += y
+            counts += np.bincount(idx, minlength=2 * k)[: 2 * k]
+            sums += np.bincount(idx, weights=p, minlength=2 * k)[: 2 * k]
+        out: dict = {key: int(v) for key, v in c.items()}
+        out.update({key: float(v) for key, v in f.items()})
+        out["bins"] = (counts[0::2] + counts[1::2], counts[1::2], sums[0::2] + sums[1::2], sums[1::2])
+        return out
+
     @cached_property
     def accf(self) -> np.ndarray:
         return self.acc.astype(np.float64)
 
-    @cached_property
+    @property
     def n_acc(self) -> int:
-        return int(np.count_nonzero(self.acc))
+        return self.core["n_acc"]
 
-    @cached_property
+    @property
     def sum_p(self) -> float:
-        return float(self.p.sum())
+        return self.core["sum_p"]
 
-    @cached_property
+    @property
     def sum_p_acc(self) -> float:
-        return float(self.p @ self.accf)
+        return self.core["sum_p_acc"]
 
-    @cached_property
-    def hard(self) -> np.ndarray:
-        return self.p >= self.threshold
-
-    @cached_property
+    @property
     def n_hard(self) -> int:
-        return int(np.count_nonzero(self.hard))
+        return self.core["n_hard"]
 
-    @cached_property
+    @property
     def n_hard_acc(self) -> int:
-        return int(np.count_nonzero(self.hard & self.acc))
+        return self.core["n_hard_acc"]
 
-    @cached_property
+    @property
     def sum_pa_acc(self) -> float:
-        return float(np.asarray(self.batch.payoff_a, dtype=np.float64) @ self.accf)
+        return self.core["sum_pa_acc"]
 
-    @cached_property
+    @property
     def sum_pb_acc(self) -> float:
-        return float(np.asarray(self.batch.payoff_b, dtype=np.float64) @ self.accf)
+        return self.core["sum_pb_acc"]
 
-    @cached_property
+    @property
     def sum_p2(self) -> float:
-        return float(self.p @ self.p)
+        return self.core["sum_p2"]
 
     # ---- ground truth -----------------------------------------------------------------------------
-    # Rows with known truth (v != 0). When every row is known the arrays below are the full columns
-    # (no copy); otherwise they are the masked rows.
+    # Rows with known truth (v != 0). When every row is known the chunked pass above covers them;
+    # otherwise the quantities below are computed on the masked rows.
     @cached_property
     def all_known(self) -> bool:
         return bool(self.n) and not bool(np.any(self.batch.v == 0))
 
-    def _known(self, arr: np.ndarray) -> np.ndarray:
-        return arr if self.all_known else arr[self.batch.v != 0]
+    @cached_property
+    def _mask(self) -> np.ndarray:
+        return self.batch.v != 0
 
     @cached_property
     def pk(self) -> np.ndarray:
-        return self._known(self.p)
+        return self.p if self.all_known else self.p[self._mask]
 
     @cached_property
     def ypos(self) -> np.ndarray:
         """y = 1 (v = +1) as a boolean over the known rows."""
-        return self._known(self.batch.v) > 0
+        v = self.batch.v if self.all_known else self.batch.v[self._mask]
+        return v > 0
 
     @cached_property
     def n_known(self) -> int:
-        return int(self.pk.shape[0])
-
-    @cached_property
-    def n_pos(self) -> int:
-        return int(np.count_nonzero(self.ypos))
+        return self.n if self.all_known else int(np.count_nonzero(self._mask))
 
     @cached_property
     def hk(self) -> np.ndarray:
-        return self.hard if self.all_known else self.pk >= self.threshold
+        return self.pk >= self.threshold
 
     @cached_property
-    def acck(self) -> np.ndarray:
-        return self._known(self.acc)
+    def n_hk(self) -> int:
+        """#(known rows with p >= t)."""
+        return self.n_hard if self.all_known else int(np.count_nonzero(self.hk))
+
+    @cached_property
+    def n_pos(self) -> int:
+        return self.core["n_pos"] if self.all_known else int(np.count_nonzero(self.ypos))
 
     @cached_property
     def n_hard_pos(self) -> int:
         """#(known rows with p >= t and v = +1)."""
+        if self.all_known:
+            return self.core["n_hard_pos"]
         return int(np.count_nonzero(self.hk & self.ypos))
 
     @cached_property
     def known_accepted(self) -> tuple[int, float, int, int]:
         """(n, sum p, #hard, #v=+1) over accepted rows with known truth."""
         if self.all_known:
-            return self.n_acc, self.sum_p_acc, self.n_hard_acc, int(np.count_nonzero(self.ypos & self.acc))
-        a = self.acck
-        return (int(np.count_nonzero(a)), float(self.pk @ a.astype(np.float64)),
+            return self.n_acc, self.sum_p_acc, self.n_hard_acc, self.core["n_pos_acc"]
+        a = self.acc[self._mask]
+        return (int(np.count_nonzero(a)), _dot(self.pk, a.astype(np.float64)),
                 int(np.count_nonzero(self.hk & a)), int(np.count_nonzero(self.ypos & a)))
 
     @cached_property
@@ -213,6 +274,8 @@ class BatchStats:
 
         One unweighted and one weighted bincount over the joint index 2 * bin + y.
         """
+        if self.all_known:
+            return self.core["bins"]
         k = self.ece_bins
         idx = (self.pk * k).astype(np.intp)
         np.clip(idx, 0, k - 1, out=idx)
@@ -224,7 +287,7 @@ class BatchStats:
 
     @cached_property
     def sum_pk2(self) -> float:
-        return self.sum_p2 if self.all_known else float(self.pk @ self.pk)
+        return self.sum_p2 if self.all_known else _dot(self.pk, self.pk)
 
     # ---- per agent ----------------------------------------------------------------------------------
     @cached_property
@@ -316,7 +379,7 @@ class SoftMetrics:
         s = self.stats(data)
         if s.n_acc == 0:
             return NAN
-        return max(float((s.p * s.accf) @ s.p) / s.n_acc - (s.sum_p_acc / s.n_acc) ** 2, 0.0)
+        return max(_dot(s.p * s.accf, s.p) / s.n_acc - (s.sum_p_acc / s.n_acc) ** 2, 0.0)
 
     def uncertain_fraction(self, data) -> float:
         """uncertain_fraction = P(lo < p < hi) with (lo, hi) = uncertain_band (default (0.3, 0.7))."""
@@ -396,7 +459,7 @@ class SoftMetrics:
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        n_h = int(np.count_nonzero(s.hk))
+        n_h = s.n_hk
         return (n_h + s.n_pos - 2 * s.n_hard_pos) / s.n_known
 
     def ece(self, data) -> float:
@@ -416,7 +479,7 @@ class SoftMetrics:
         s = self.stats(data)
         if s.n_known == 0:
             return NAN
-        n_h = int(np.count_nonzero(s.hk))
+        n_h = s.n_hk
         pos_soft = s.n_pos - s.n_hard_pos
         return (abs(n_h - s.n_hard_pos) + pos_soft) / s.n_known
 
