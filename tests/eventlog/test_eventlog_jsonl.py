@@ -304,3 +304,16 @@ def test_eventlog_factory_dispatch(tmp_path):
     r = EventLog(tmp_path / "x.jsonl")
     with pytest.raises(EventLogError, match="open for reading"):
         r.append(Event(event_type=EventType.AUDIT))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_per_row_timestamps_and_fsync(tmp_path, fmt):
+    p = tmp_path / f"ts.{fmt}"
+    b = make_batch(4, 1)
+    with open_event_log(p, "w", fmt=fmt, fsync=True) as log:
+        assert log.append_interactions(b, IDS, timestamp=np.array([1.0, 2.0, 3.0, 4.5])) == range(0, 4)
+        with pytest.raises(EventLogError, match="one value per row"):
+            log.append_interactions(b, IDS, timestamp=np.array([1.0, 2.0]))
+        assert log.append_interactions(InteractionBatch.empty(0), IDS) == range(4, 4)
+    assert [e.timestamp for e in EventLog(p).replay()] == [1.0, 2.0, 3.0, 4.5]
+    assert [it.timestamp for it in EventLog(p).to_interactions()] == [1.0, 2.0, 3.0, 4.5]
