@@ -9,7 +9,6 @@ signal_boost. `garbage_rate` makes a share of answers unparseable on purpose (to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Any

@@ -17,7 +17,7 @@ import asyncio
 from collections import Counter, deque
 from typing import Any, Mapping
 
-from distsafe.agents.base import Action, ActionType, BaseAgent, InteractionProposal, Observation
+from distsafe.agents.base import Action, BaseAgent, InteractionProposal, Observation
 from distsafe.agents.llm.config import LLMConfig, PersonaType
 from distsafe.agents.llm.parsing import ActionParseError, parse_action
 from distsafe.agents.llm.prompts import build_messages, repair_messages
