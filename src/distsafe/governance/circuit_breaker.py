@@ -3,7 +3,8 @@
 Recent toxicity is an exponential moving average of 1 - p over the agent's accepted interactions as
 initiator, with alpha = 2 / (window + 1) (the EMA analogue of a `window`-interaction mean), started at
 the agent's first value. Each step in which an agent's EMA is >= `freeze_threshold_toxicity` is a
-violation; at `freeze_threshold_violations` violations the agent is frozen for
+violation, once the agent has at least `circuit_breaker_min_interactions` accepted interactions (so one
+unlucky first outcome cannot freeze an honest agent); at `freeze_threshold_violations` violations the agent is frozen for
 `freeze_duration_epochs` epochs (it cannot act nor be a counterparty) and its violations reset.
 """
 
@@ -24,6 +25,7 @@ class CircuitBreakerLever(GovernanceLever):
         self.max_violations = config.freeze_threshold_violations
         self.duration = config.freeze_duration_epochs
         self.alpha = 2.0 / (config.circuit_breaker_window + 1.0)
+        self.min_seen = config.circuit_breaker_min_interactions
         self.ema = np.zeros(0)
         self.seen = np.zeros(0, dtype=np.int64)
         self.violations = np.zeros(0, dtype=np.int32)
@@ -52,7 +54,7 @@ class CircuitBreakerLever(GovernanceLever):
         first = self.seen[rows] == 0
         self.ema[rows] = np.where(first, mean, keep * self.ema[rows] + (1.0 - keep) * mean)
         self.seen[rows] += count[rows]
-        over = rows[self.ema[rows] >= self.threshold]
+        over = rows[(self.ema[rows] >= self.threshold) & (self.seen[rows] >= self.min_seen)]
         self.violations[over] += 1
         trip = over[self.violations[over] >= self.max_violations]
         if trip.size:

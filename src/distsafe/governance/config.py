@@ -23,12 +23,14 @@ class GovernanceConfig(BaseModel):
     min_stake_to_participate: float = Field(default=0.0, ge=0)
     stake_slash_rate: float = Field(default=0.1, ge=0, le=1)
     # Circuit breaker: freeze an initiator whose recent toxicity (EMA of 1-p over ~window interactions)
-    # is >= threshold at `freeze_threshold_violations` steps; frozen for `freeze_duration_epochs`
+    # is >= threshold at `freeze_threshold_violations` steps (counted once the agent has at least
+    # `circuit_breaker_min_interactions` of them); frozen for `freeze_duration_epochs`
     circuit_breaker_enabled: bool = False
     freeze_threshold_toxicity: float = Field(default=0.7, gt=0, le=1)
     freeze_threshold_violations: int = Field(default=3, ge=1)
     freeze_duration_epochs: int = Field(default=2, ge=1)
     circuit_breaker_window: int = Field(default=10, ge=1)
+    circuit_breaker_min_interactions: int = Field(default=5, ge=1)
     # Random audit: with probability audit_probability, penalty (threshold - p) * multiplier if p < threshold
     audit_enabled: bool = False
     audit_probability: float = Field(default=0.1, ge=0, le=1)
