@@ -328,3 +328,16 @@ def test_chunked_pass_matches_direct_numpy():
     known = b.v != 0
     assert m.brier(b) == pytest.approx(np.mean((p[known] - y[known]) ** 2))
     assert m.toxicity_rate(b) == pytest.approx(out["toxicity_rate"])
+
+
+def test_functional_interface():
+    import distsafe.metrics as dm
+
+    data = hand_list()
+    assert dm.toxicity_rate(data) == pytest.approx(0.45)
+    assert dm.hard_toxicity_rate(data, threshold=0.1) == pytest.approx(0.0)
+    assert dm.ece(data, ece_bins=1) == pytest.approx(0.025)
+    assert dm.compute_epoch(data)["brier"] == pytest.approx(0.0925)
+    assert dm.toxicity_rate.__doc__ == SoftMetrics.toxicity_rate.__doc__
+    for name in dm.FUNCTIONS:
+        assert callable(getattr(dm, name)) and name in dm.__all__
