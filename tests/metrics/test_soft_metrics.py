@@ -341,3 +341,13 @@ def test_functional_interface():
     assert dm.toxicity_rate.__doc__ == SoftMetrics.toxicity_rate.__doc__
     for name in dm.FUNCTIONS:
         assert callable(getattr(dm, name)) and name in dm.__all__
+
+
+def test_stats_reused_only_under_same_configuration():
+    b = hand_batch()
+    s = SoftMetrics().stats(b)
+    assert SoftMetrics().stats(s) is not s  # another engine instance
+    m = SoftMetrics()
+    s = m.stats(b)
+    assert m.stats(s) is s
+    assert SoftMetrics(payoff_engine=m.payoff_engine, threshold=0.1).hard_toxicity_rate(s) == 0.0

@@ -85,7 +85,10 @@ class SoftMetrics:
     def stats(self, data: InteractionsLike | BatchStats) -> BatchStats:
         """Shared reductions for `data`; pass the result to several metric methods to reuse them."""
         if isinstance(data, BatchStats):
-            return data
+            if (data.engine is self.payoff_engine and data.threshold == self.threshold
+                    and data.ece_bins == self.ece_bins and data.band == self.uncertain_band):
+                return data
+            data = data.batch  # built under another configuration: recompute
         batch, _ = to_batch(data, self.payoff_engine)
         return BatchStats(batch, self.payoff_engine, self.threshold, self.ece_bins, self.uncertain_band)
 
