@@ -123,25 +123,24 @@ assert set(PARAM_MODELS) == set(ACTION_KINDS)
 assert set(_REQUIRED_TERMS) == set(CONTRACT_TYPES)
 
 
-class Action(BaseModel):
-    """One signed action. `signature` is Ed25519 over the canonical JSON of the other five fields."""
+_Kind = Literal[
+    "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
+    "sign_contract", "confirm_delivery", "dispute_delivery", "arbitrator_ruling",
+    "sell_information", "bid_core", "speak",
+]
+
+
+class ActionBody(BaseModel):
+    """What to do: an action kind and its parameters (checked against the kind's schema)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    agent_id: AgentId = Field(min_length=1)
-    turn: StrictInt = Field(ge=1)
-    nonce: StrictInt = Field(ge=1)
-    kind: Literal[
-        "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
-        "sign_contract", "confirm_delivery", "dispute_delivery", "arbitrator_ruling",
-        "sell_information", "bid_core", "speak",
-    ]
+    kind: _Kind
     params: dict[str, Any] = Field(default_factory=dict)
-    signature: StrictStr | None = None
     _parsed: Any = PrivateAttr(None)
 
     @model_validator(mode="after")
-    def _params_valid(self) -> "Action":
+    def _params_valid(self) -> "ActionBody":
         try:
             self._parsed = PARAM_MODELS[self.kind].model_validate(self.params)
         except ValidationError as exc:
@@ -153,16 +152,49 @@ class Action(BaseModel):
     def parsed_params(self) -> Any:
         return self._parsed
 
-    def wire(self) -> dict[str, Any]:
+
+class Action(ActionBody):
+    """One signed action. `signature` is Ed25519 over the canonical JSON of the other five fields."""
+
+    agent_id: AgentId = Field(min_length=1)
+    turn: StrictInt = Field(ge=1)
+    nonce: StrictInt = Field(ge=1)
+    signature: StrictStr | None = None
+
+    def signed_payload(self) -> dict[str, Any]:
         return {"agent_id": self.agent_id, "turn": self.turn, "nonce": self.nonce, "kind": self.kind,
-                "params": self.params, "signature": self.signature}
+                "params": self.params}
+
+    def bodies(self) -> list[ActionBody]:
+        return [self]
+
+
+class Bundle(BaseModel):
+    """Several actions of one agent for one turn under a single signature and nonce (one Ed25519
+    verification instead of one per action). The signature covers agent_id, turn, nonce and the list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: AgentId = Field(min_length=1)
+    turn: StrictInt = Field(ge=1)
+    nonce: StrictInt = Field(ge=1)
+    actions: list[ActionBody] = Field(min_length=1, max_length=32)
+    signature: StrictStr | None = None
+
+    def signed_payload(self) -> dict[str, Any]:
+        return {"agent_id": self.agent_id, "turn": self.turn, "nonce": self.nonce,
+                "actions": [{"kind": a.kind, "params": a.params} for a in self.actions]}
+
+    def bodies(self) -> list[ActionBody]:
+        return list(self.actions)
 
 
 class TurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     turn: StrictInt = Field(ge=1, description="Must be the current turn + 1; resubmitting is idempotent.")
-    actions: list[Action] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list, description="Individually signed actions.")
+    bundles: list[Bundle] = Field(default_factory=list, description="Per-agent signed action lists.")
     usage: dict[str, StrictInt] = Field(
         default_factory=dict, description="Metered LLM output tokens per agent this turn (billed).")
     on_invalid: Literal["record", "fail"] = Field(

@@ -13,7 +13,7 @@ from nacl.signing import SigningKey
 
 from .actions import ContractTerms
 from .crypto import (contract_id_for, contract_payload, contract_terms_hash, derive_key, public_hex, sign,
-                     sign_action)
+                     sign_action, sign_bundle)
 
 
 class EconomyAPIError(RuntimeError):
@@ -46,19 +46,33 @@ class Wallet:
     def sign_terms(self, terms_hash: str) -> str:
         return sign(self.key, contract_payload(terms_hash))
 
-    def propose(self, turn: int, type_: str, counterparty: str, arbitrator: str,
-                terms: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
-        """Signed propose_contract action plus the terms hash and the contract id it will get."""
+    def propose_body(self, type_: str, counterparty: str, arbitrator: str, terms: dict[str, Any],
+                     nonce: int) -> tuple[dict[str, Any], str, str]:
+        """propose_contract body for an action or bundle signed with `nonce`, its terms hash and contract id."""
         norm = ContractTerms.model_validate(terms).model_dump(exclude_none=True)
-        nonce = self.nonce + 1
         h = contract_terms_hash(type_, self.agent_id, counterparty, arbitrator, norm, nonce)
         params = {"type": type_, "counterparty": counterparty, "arbitrator": arbitrator, "terms": norm,
                   "contract_signature": self.sign_terms(h)}
-        return self.action(turn, "propose_contract", params), h, contract_id_for(h)
+        return {"kind": "propose_contract", "params": params}, h, contract_id_for(h)
+
+    def sign_contract_body(self, contract_id: str, role: str, terms_hash: str) -> dict[str, Any]:
+        return {"kind": "sign_contract", "params": {"contract_id": contract_id, "role": role,
+                                                    "signature": self.sign_terms(terms_hash)}}
+
+    def propose(self, turn: int, type_: str, counterparty: str, arbitrator: str,
+                terms: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+        """Signed propose_contract action plus the terms hash and the contract id it will get."""
+        body, h, cid = self.propose_body(type_, counterparty, arbitrator, terms, self.nonce + 1)
+        return self.action(turn, body["kind"], body["params"]), h, cid
 
     def sign_contract(self, turn: int, contract_id: str, role: str, terms_hash: str) -> dict[str, Any]:
-        return self.action(turn, "sign_contract", {"contract_id": contract_id, "role": role,
-                                                   "signature": self.sign_terms(terms_hash)})
+        body = self.sign_contract_body(contract_id, role, terms_hash)
+        return self.action(turn, body["kind"], body["params"])
+
+    def bundle(self, turn: int, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+        """Sign several {"kind", "params"} bodies as one bundle (one nonce, one signature)."""
+        self.nonce += 1
+        return sign_bundle(self.key, self.agent_id, turn, self.nonce, bodies)
 
 
 class EconomyClient:
@@ -98,9 +112,11 @@ class EconomyClient:
         body = {"config": config or {}, "agents": [{"agent_id": a, "public_key": k} for a, k in agents.items()]}
         return await self._call("POST", "/init", json=body, params={"force": str(force).lower()})
 
-    async def turn(self, turn: int, actions: list[dict[str, Any]], usage: dict[str, int] | None = None,
-                   on_invalid: str = "record") -> dict[str, Any]:
-        body = {"turn": turn, "actions": actions, "usage": usage or {}, "on_invalid": on_invalid}
+    async def turn(self, turn: int, actions: list[dict[str, Any]] | None = None,
+                   usage: dict[str, int] | None = None, on_invalid: str = "record",
+                   bundles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        body = {"turn": turn, "actions": actions or [], "bundles": bundles or [], "usage": usage or {},
+                "on_invalid": on_invalid}
         return await self._call("POST", "/turn", json=body)
 
     async def state(self, agents: bool = True) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class AgentContext:
     tip_kind: str
     config: dict[str, Any]
     purchased: dict[str, str] = field(default_factory=dict)
+    all_ids: list[str] = field(default_factory=list)  # sorted agent ids, shared across contexts
 
     def role_in(self, c: dict[str, Any]) -> str | None:
         for role in ("proposer", "counterparty", "arbitrator"):
@@ -51,6 +52,7 @@ class AgentContext:
                 for c in self.contracts[:max_items]],
             "listings": self.listings[-max_items:],
             "recent_speech": self.speech[-max_items:],
+            "information_you_bought": {k: v[:300] for k, v in list(self.purchased.items())[-max_items:]},
             "prices": {k: self.config[k] for k in ("mine_block_reward", "stake_block_reward", "study_cost",
                                                     "job_wage", "commons_threshold", "inference_price_per_1k",
                                                     "arbitrator_collateral", "action_budget", "mine_cost")},
@@ -66,9 +68,11 @@ def build_contexts(state: dict[str, Any], config: dict[str, Any],
         for role in ("proposer", "counterparty", "arbitrator"):
             by_party.setdefault(c[role], []).append(c)
     turn = state["turn"] + 1
+    all_ids = sorted(agents)
     out = {}
     for aid in agent_ids:
         out[aid] = AgentContext(turn=turn, agent_id=aid, me=agents[aid], agents=agents,
                                 contracts=by_party.get(aid, []), listings=state["listings"],
-                                speech=state["speech"], tip_kind=state["chain"]["tip_kind"], config=config)
+                                speech=state["speech"], tip_kind=state["chain"]["tip_kind"], config=config,
+                                all_ids=all_ids)
     return out

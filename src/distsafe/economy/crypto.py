@@ -70,6 +70,15 @@ def sign_action(key: SigningKey, agent_id: str, turn: int, nonce: int, kind: str
     return action
 
 
+def sign_bundle(key: SigningKey, agent_id: str, turn: int, nonce: int,
+                actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """One signature over several actions ({"kind", "params"} dicts) of one agent for one turn."""
+    bundle = {"agent_id": agent_id, "turn": turn, "nonce": nonce,
+              "actions": [{"kind": a["kind"], "params": a["params"]} for a in actions]}
+    bundle["signature"] = sign(key, dict(bundle))
+    return bundle
+
+
 def contract_payload(terms_hash: str) -> dict[str, str]:
     """What each of the three parties signs to agree to a contract (the hash covers the proposer's nonce,
     so a signature cannot be reused for a second contract with the same terms)."""

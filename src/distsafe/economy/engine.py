@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import contracts as C
-from .actions import Action, TurnRequest
+from .actions import Action, ActionBody, Bundle, TurnRequest
 from .blockchain import (Block, burn_weight, decay_burn, genesis_block, make_block, mine_weight, run_lottery,
                          stake_weight)
 from .config import WorldConfig
-from .crypto import action_payload, verify
+from .crypto import verify
 from .state import TERMINAL_STATUSES, AgentState, Contract, InvariantError, Listing, Reject
 
 
@@ -153,18 +153,19 @@ class Engine:
         """Apply one turn. The caller has checked `req.turn == self.turn + 1` and that agents exist."""
         self._reset_turn_buffers()
         self.turn = req.turn
-        by_agent: dict[str, list[tuple[int, Action]]] = {}
-        for i, a in enumerate(req.actions):
-            by_agent.setdefault(a.agent_id, []).append((i, a))
+        units: list[Action | Bundle] = [*req.actions, *req.bundles]
+        by_agent: dict[str, list[tuple[int, Action | Bundle]]] = {}
+        for i, u in enumerate(units):
+            by_agent.setdefault(u.agent_id, []).append((i, u))
         order = sorted(by_agent)
         self.rng("order").shuffle(order)
-        results: list[ActionResult | None] = [None] * len(req.actions)
+        results: list[list[ActionResult]] = [[] for _ in units]
         budget: dict[str, int] = {}
-        self._miners: list[str] = []
+        self._miners: set[str] = set()
         self._bids: list[tuple[int, str]] = []
         for aid in order:
-            for i, act in sorted(by_agent[aid], key=lambda t: (t[1].nonce, t[0])):
-                results[i] = self._apply_action(act, budget)
+            for i, unit in sorted(by_agent[aid], key=lambda t: (t[1].nonce, t[0])):
+                results[i] = self._apply_unit(unit, budget)
         self._bill_inference(req.usage)
         if self.turn == self.cfg.core_auction_turn:
             self._resolve_auction()
@@ -176,36 +177,45 @@ class Engine:
             if a.burn_score:
                 a.burn_score = decay_burn(a.burn_score, self.cfg)
         supply = self.check_invariant()
-        res = [r for r in results if r is not None]
+        res = [r for rs in results for r in rs]
         rejected = sum(1 for r in res if not r.accepted)
-        for act, r in zip(req.actions, results):
-            if r is not None:
-                self.tx_rows.append((self.turn, r.agent_id, r.kind, r.nonce, json.dumps(act.params, sort_keys=True),
-                                     int(r.accepted), r.reason, r.ref))
+        for unit, rs in zip(units, results):
+            for body, r in zip(unit.bodies(), rs):
+                self.tx_rows.append((self.turn, r.agent_id, r.kind, r.nonce,
+                                     json.dumps(body.params, sort_keys=True), int(r.accepted), r.reason, r.ref))
         return TurnResult(self.turn, res, blocks, supply, rejected, list(self.events))
 
-    def _apply_action(self, act: Action, budget: dict[str, int]) -> ActionResult:
-        res = ActionResult(act.agent_id, act.kind, act.nonce, False)
-        agent = self.agents.get(act.agent_id)
+    def _apply_unit(self, unit: Action | Bundle, budget: dict[str, int]) -> list[ActionResult]:
+        """Check the signature, turn and nonce of a signed action or bundle once, then apply its actions."""
+        bodies = unit.bodies()
+        agent = self.agents.get(unit.agent_id)
+        reason = ""
+        if agent is None:
+            reason = f"unknown agent {unit.agent_id!r}"
+        elif unit.signature is None:
+            reason = "unsigned action"
+        elif not verify(agent.public_key, unit.signed_payload(), unit.signature):
+            reason = "signature does not verify for this agent"
+        elif unit.turn != self.turn:
+            reason = f"action signed for turn {unit.turn}, current turn is {self.turn}"
+        elif unit.nonce <= agent.last_nonce:
+            reason = f"replayed nonce {unit.nonce} (last used {agent.last_nonce})"
+        if reason or agent is None:
+            return [ActionResult(unit.agent_id, b.kind, unit.nonce, False, reason) for b in bodies]
+        agent.last_nonce = unit.nonce
+        return [self._apply_action(agent, b, unit.nonce, budget) for b in bodies]
+
+    def _apply_action(self, agent: AgentState, body: ActionBody, nonce: int,
+                      budget: dict[str, int]) -> ActionResult:
+        res = ActionResult(agent.agent_id, body.kind, nonce, False)
         try:
-            if agent is None:
-                raise Reject(f"unknown agent {act.agent_id!r}")
-            if act.signature is None:
-                raise Reject("unsigned action")
-            if not verify(agent.public_key, action_payload(act.wire()), act.signature):
-                raise Reject("signature does not verify for this agent")
-            if act.turn != self.turn:
-                raise Reject(f"action signed for turn {act.turn}, current turn is {self.turn}")
-            if act.nonce <= agent.last_nonce:
-                raise Reject(f"replayed nonce {act.nonce} (last used {agent.last_nonce})")
-            agent.last_nonce = act.nonce
-            cost = self.cfg.action_cost(act.kind)
-            spent = budget.get(act.agent_id, 0)
+            cost = self.cfg.action_cost(body.kind)
+            spent = budget.get(agent.agent_id, 0)
             if spent + cost > self.cfg.action_budget:
-                raise Reject(f"action budget exhausted ({spent}/{self.cfg.action_budget} used, {act.kind} "
+                raise Reject(f"action budget exhausted ({spent}/{self.cfg.action_budget} used, {body.kind} "
                              f"costs {cost})")
-            res.ref = getattr(self, "_do_" + act.kind)(agent, act.parsed_params(), act.nonce)
-            budget[act.agent_id] = spent + cost
+            res.ref = getattr(self, "_do_" + body.kind)(agent, body.parsed_params(), nonce)
+            budget[agent.agent_id] = spent + cost
             res.accepted = True
         except Reject as exc:
             res.reason = str(exc)
@@ -221,7 +231,7 @@ class Engine:
     def _do_mine(self, a: AgentState, p: Any, nonce: int) -> None:
         if a.agent_id in self._miners:
             raise Reject("already mined this turn")
-        self._miners.append(a.agent_id)
+        self._miners.add(a.agent_id)
 
     def _do_stake(self, a: AgentState, p: Any, nonce: int) -> None:
         self._need(a, p.amount, "stake")

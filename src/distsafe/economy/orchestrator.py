@@ -15,7 +15,7 @@ from typing import Any, Callable
 import httpx
 from pydantic import ValidationError
 
-from .actions import Action
+from .actions import ActionBody
 from .client import EconomyClient, Wallet
 from .context import AgentContext, Decision, build_contexts
 from .strategies import Policy
@@ -98,37 +98,58 @@ class Orchestrator:
         except Exception as exc:  # a broken policy costs its agent the turn, never the run
             return Decision(errors=[f"policy error: {type(exc).__name__}: {exc}"])
 
-    def _sign(self, aid: str, turn: int, raw: dict[str, Any], terms: dict[str, str],
-              state_agents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def _body(self, w: Wallet, raw: Any, nonce: int, terms: dict[str, str]) -> dict[str, Any]:
+        """A policy's raw action -> a checked {"kind", "params"} body (contract signatures added)."""
         if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
             raise ValueError("action must be an object with a string 'kind'")
-        w = self.wallets[aid]
         kind, params = raw["kind"], raw.get("params") or {}
         if not isinstance(params, dict):
             raise ValueError("params must be an object")
-        if raw.get("_replay_last"):
-            if aid not in self.last_signed:
-                raise ValueError("nothing to replay yet")
-            return dict(self.last_signed[aid])
-        if raw.get("_forge_as"):
-            victim = str(raw["_forge_as"])
-            forged = Wallet(victim, w.key, int(state_agents.get(victim, {}).get("last_nonce", 0)))
-            return forged.action(turn, kind, params)
         if kind == "propose_contract":
             missing = [k for k in ("type", "counterparty", "arbitrator", "terms") if k not in params]
             if missing:
                 raise ValueError(f"propose_contract needs {missing}")
-            act, _, _ = w.propose(turn, params["type"], params["counterparty"], params["arbitrator"],
-                                  params["terms"])
+            if not isinstance(params["terms"], dict):
+                raise ValueError("propose_contract terms must be an object")
+            body, _, _ = w.propose_body(str(params["type"]), str(params["counterparty"]),
+                                        str(params["arbitrator"]), params["terms"], nonce)
         elif kind == "sign_contract":
-            cid, role = params.get("contract_id"), params.get("role")
+            cid = params.get("contract_id")
             if cid not in terms:
                 raise ValueError(f"unknown or closed contract {cid!r}")
-            act = w.sign_contract(turn, cid, str(role), terms[cid])
+            body = w.sign_contract_body(str(cid), str(params.get("role")), terms[cid])
         else:
-            act = w.action(turn, kind, params)
-        self.last_signed[aid] = act
-        return act
+            body = {"kind": kind, "params": params}
+        ActionBody.model_validate(body)
+        return body
+
+    def _sign_agent(self, aid: str, turn: int, raws: list[Any], terms: dict[str, str],
+                    state_agents: dict[str, dict[str, Any]], actions: list[dict[str, Any]],
+                    bundles: list[dict[str, Any]]) -> None:
+        """Sign one agent's actions as one bundle; honour the cheater's forge/replay hooks."""
+        w = self.wallets[aid]
+        nonce = w.nonce + 1
+        bodies: list[dict[str, Any]] = []
+        for raw in raws:
+            kind = raw.get("kind", "?") if isinstance(raw, dict) else "?"
+            try:
+                if isinstance(raw, dict) and raw.get("_replay_last"):
+                    if aid in self.last_signed:
+                        bundles.append(dict(self.last_signed[aid]))
+                    continue
+                if isinstance(raw, dict) and raw.get("_forge_as"):
+                    victim = str(raw["_forge_as"])
+                    forged = Wallet(victim, w.key, int(state_agents.get(victim, {}).get("last_nonce", 0)))
+                    actions.append(forged.action(turn, str(kind), dict(raw.get("params") or {})))
+                    continue
+                bodies.append(self._body(w, raw, nonce, terms))
+            except (ValueError, ValidationError, TypeError) as exc:
+                msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
+                self._reject(turn, aid, str(kind), msg.replace("Value error, ", ""), "client")
+        if bodies:
+            bundle = w.bundle(turn, bodies)
+            self.last_signed[aid] = bundle
+            bundles.append(bundle)
 
     async def step(self) -> dict[str, Any]:
         state = await self.client.state()
@@ -136,31 +157,22 @@ class Orchestrator:
         ids = list(self.policies)
         ctxs = build_contexts(state, self.config, ids)
         for aid, ctx in ctxs.items():
-            if any(c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
+            if getattr(self.policies[aid], "needs_purchases", False) and any(c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
                    for c in ctx.contracts):
                 ctx.purchased = (await self.client.agent(aid))["purchased_information"]
         decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
         terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
         agents = {a["agent_id"]: a for a in state["agents"]}
         actions: list[dict[str, Any]] = []
+        bundles: list[dict[str, Any]] = []
         usage: dict[str, int] = {}
         for aid, d in zip(ids, decisions):
             if d.output_tokens > 0:
                 usage[aid] = int(d.output_tokens)
             for err in d.errors:
                 self._reject(turn, aid, "parse", err, "client")
-            for raw in d.actions:
-                kind = raw.get("kind", "?") if isinstance(raw, dict) else "?"
-                try:
-                    signed = self._sign(aid, turn, raw, terms, agents)
-                    Action.model_validate(signed)
-                except (ValueError, ValidationError, TypeError) as exc:
-                    msg = str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else \
-                        f"{exc.errors()[0]['msg']}".replace("Value error, ", "")
-                    self._reject(turn, aid, str(kind), msg, "client")
-                    continue
-                actions.append(signed)
-        result = await self._post(turn, actions, usage)
+            self._sign_agent(aid, turn, d.actions, terms, agents, actions, bundles)
+        result = await self._post(turn, actions, bundles, usage)
         for r in result["results"]:
             if r["accepted"]:
                 self.accepted += 1
@@ -168,10 +180,11 @@ class Orchestrator:
                 self._reject(turn, r["agent_id"], r["kind"], r["reason"], "engine")
         return result
 
-    async def _post(self, turn: int, actions: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:
+    async def _post(self, turn: int, actions: list[dict[str, Any]], bundles: list[dict[str, Any]],
+                    usage: dict[str, int]) -> dict[str, Any]:
         for attempt in range(3):  # the same body is idempotent, so a retry after a lost reply is safe
             try:
-                return await self.client.turn(turn, actions, usage)
+                return await self.client.turn(turn, actions, usage, bundles=bundles)
             except httpx.TransportError:
                 if attempt == 2:
                     raise

@@ -69,7 +69,7 @@ class EngineService:
                                          f"next turn is {eng.turn + 1}")
             if req.turn != eng.turn + 1:
                 raise HTTPException(409, f"wrong turn {req.turn}: next turn is {eng.turn + 1}")
-            for a in req.actions:
+            for a in (*req.actions, *req.bundles):
                 if a.agent_id not in eng.agents:
                     raise HTTPException(404, f"unknown agent {a.agent_id!r}")
             for aid in req.usage:

@@ -104,5 +104,5 @@ class Listing:
 
     def public(self) -> dict[str, Any]:
         d = self.to_dict()
-        d.pop("content")
+        d["content_chars"] = len(d.pop("content"))  # the size is public, the content only for buyers
         return d

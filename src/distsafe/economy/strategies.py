@@ -80,8 +80,7 @@ def do_duties(plan: _Plan, honest: bool = True, max_points: int | None = None) -
                 plan.add("confirm_delivery", contract_id=c["contract_id"])
             elif role == "proposer" and "proposer" not in confirmed:
                 if "counterparty" in confirmed:
-                    info = ctx.purchased.get(c["terms"].get("listing_id", ""), None)
-                    if c["type"] == "information_sale" and info is not None and len(info) < JUNK_MIN_CHARS:
+                    if c["type"] == "information_sale" and _info_chars(ctx, c) < JUNK_MIN_CHARS:
                         plan.add("dispute_delivery", contract_id=c["contract_id"], reason="junk information")
                     else:
                         plan.add("confirm_delivery", contract_id=c["contract_id"])
@@ -89,13 +88,23 @@ def do_duties(plan: _Plan, honest: bool = True, max_points: int | None = None) -
                     plan.add("dispute_delivery", contract_id=c["contract_id"], reason="not delivered")
 
 
+def _info_chars(ctx: AgentContext, c: dict[str, Any]) -> int:
+    lid = c["terms"].get("listing_id", "")
+    if lid in ctx.purchased:
+        return len(ctx.purchased[lid])
+    return next((int(x["content_chars"]) for x in ctx.listings if x["listing_id"] == lid), JUNK_MIN_CHARS)
+
+
 def _rng(ctx: AgentContext, seed: int) -> random.Random:
     return random.Random(f"{seed}:{ctx.agent_id}:{ctx.turn}")
 
 
 def _others(ctx: AgentContext, rng: random.Random, k: int) -> list[str]:
-    ids = [a for a in ctx.agents if a != ctx.agent_id]
-    return rng.sample(ids, k) if len(ids) >= k else []
+    """k distinct agents other than this one (empty when the world is too small)."""
+    ids = ctx.all_ids or sorted(ctx.agents)
+    if len(ids) <= k:
+        return []
+    return [a for a in rng.sample(ids, k + 1) if a != ctx.agent_id][:k]
 
 
 class _Base(ABC):

@@ -1,0 +1,186 @@
+"""`distsafe economy serve` and `distsafe economy run`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
+                       "behind an HTTP API, and a turn loop of scripted or LLM agents.", no_args_is_help=True)
+console = Console()
+TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
+
+
+def _fail(msg: str) -> None:
+    console.print(f"[red]error:[/red] {msg}")
+    raise typer.Exit(1)
+
+
+def _db_has_world(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        con = sqlite3.connect(path)
+        try:
+            return bool(con.execute("SELECT 1 FROM meta WHERE key='config'").fetchone())
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
+@app.command()
+def serve(
+    db: Path = typer.Option(Path("sim.db"), help="SQLite ledger file (created if missing)."),
+    port: int = typer.Option(3000, min=1, max=65535),
+    host: str = typer.Option("127.0.0.1", help="Bind address."),
+    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
+    debug_commit_delay: float = typer.Option(0.0, hidden=True, help="Crash tests: hold each turn's commit."),
+) -> None:
+    """Run the engine's HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from .server import create_app
+
+    token = admin_token or secrets.token_hex(16)
+    if not admin_token:
+        console.print(f"admin token (Authorization: Bearer ...): [bold]{token}[/bold]")
+    try:
+        application = create_app(db, token, commit_delay_s=debug_commit_delay)
+    except (sqlite3.Error, ValueError) as exc:
+        _fail(f"cannot open ledger {db}: {exc}")
+    console.print(f"engine on http://{host}:{port}  ledger {db}")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _policies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: str, llm_agents: int,
+              llm_base_url: str | None) -> dict[str, Any]:
+    from .strategies import STRATEGIES, assign_strategies
+
+    names = tuple(m.strip() for m in mix.split(",") if m.strip())
+    bad = [m for m in names if m not in STRATEGIES]
+    if not names or bad:
+        _fail(f"unknown strategy {bad[0] if bad else mix!r}; choose from {', '.join(sorted(STRATEGIES))}")
+    ids = [f"agent_{i}" for i in range(n)]
+    policies: dict[str, Any] = dict(assign_strategies(ids, seed, names))
+    if llm_agents:
+        if not llm_provider:
+            _fail("--llm-agents needs --llm-provider")
+        try:
+            from distsafe.llm import create_provider
+        except ImportError as exc:
+            _fail(f"the LLM provider layer is not available: {exc}")
+        from .llm_agent import LLMEconomyAgent
+
+        try:
+            client = create_provider(llm_provider, base_url=llm_base_url)
+        except Exception as exc:
+            _fail(f"cannot create LLM provider {llm_provider!r}: {exc}")
+        for aid in ids[: min(llm_agents, n)]:
+            policies[aid] = LLMEconomyAgent(client, llm_provider, llm_model)
+    return policies
+
+
+def _print_report(rep: Any) -> None:
+    t = Table(title=f"Economy after {rep.turns} turns, {rep.agents} agents")
+    for col in ("agent", "balance", "staked", "burn score", "study", "cores", "blocks"):
+        t.add_column(col, justify="right" if col != "agent" else "left")
+    rows = rep.balances if len(rep.balances) <= 12 else rep.balances[:6] + rep.balances[-6:]
+    for a in rows:
+        t.add_row(a["agent_id"], str(a["balance"]), str(a["staked"]), f"{a['burn_score']:.1f}",
+                  str(a["study_level"]), str(a["cores"]), str(a["blocks_won"]))
+    console.print(t)
+    s = rep.supply
+    console.print(f"supply {s['total']} = minted {s['minted']} - burned {s['burned']} - destroyed interest "
+                  f"{s['destroyed_interest']}  (invariant {'ok' if s['invariant_ok'] else 'BROKEN'})")
+    console.print("blocks by kind: " + ", ".join(f"{k} {v}" for k, v in rep.blocks_by_kind.items()))
+    console.print("contracts by status: " + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items())
+                                             or "none"))
+    console.print(f"actions accepted {rep.accepted}, rejected {rep.rejected}")
+    for reason, n in list(rep.rejection_reasons.items())[:8]:
+        console.print(f"  {n:6d}  {reason}")
+
+
+@app.command()
+def run(
+    agents: int = typer.Option(8, min=2, help="Number of agents."),
+    turns: int = typer.Option(50, min=1, help="Number of turns."),
+    seed: int = typer.Option(0, help="World and strategy seed."),
+    db: Path = typer.Option(Path("sim.db"), help="Ledger file of the embedded engine."),
+    engine_url: Optional[str] = typer.Option(None, help="Use a running engine at this URL instead."),
+    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),
+    config: Optional[Path] = typer.Option(None, help="JSON file with world config overrides."),
+    mix: str = typer.Option("miner,staker,trader,miner,pool_organiser,staker,trader,cheater",
+                            help="Strategies assigned round-robin."),
+    llm_provider: Optional[str] = typer.Option(None, help="dry_run | openai | anthropic | ollama"),
+    llm_model: str = typer.Option("gemma3:27b", help="Model for LLM agents."),
+    llm_agents: int = typer.Option(0, min=0, help="How many agents (the first ones) use the LLM."),
+    llm_base_url: Optional[str] = typer.Option(None, help="Provider base URL."),
+    force: bool = typer.Option(False, help="Overwrite a world already in --db."),
+    report_json: Optional[Path] = typer.Option(None, help="Also write the end report as JSON."),
+) -> None:
+    """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
+    from .client import EconomyAPIError, EconomyClient
+    from .orchestrator import Orchestrator
+
+    world_cfg: dict[str, Any] = {}
+    if config is not None:
+        try:
+            world_cfg = json.loads(config.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            _fail(f"cannot read world config {config}: {exc}")
+        if not isinstance(world_cfg, dict):
+            _fail(f"world config {config} must be a JSON object")
+    policies = _policies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
+    if engine_url is None and _db_has_world(db) and not force:
+        _fail(f"{db} already holds a world; pass --force to overwrite it or choose another --db")
+
+    async def go() -> Any:
+        if engine_url:
+            client = EconomyClient(base_url=engine_url, admin_token=admin_token or os.environ.get(TOKEN_ENV))
+        else:
+            from .server import create_app
+
+            token = secrets.token_hex(16)
+            client = EconomyClient(app=create_app(db, token), admin_token=token)
+        async with client:
+            orch = Orchestrator(client, policies, seed=seed, world_config=world_cfg)
+            await orch.setup(force=True)
+            with Progress(TextColumn("[bold]turn"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.fields[info]}"), console=console, transient=False) as prog:
+                task = prog.add_task("turns", total=turns, info="")
+
+                def tick(turn: int, result: dict[str, Any]) -> None:
+                    prog.update(task, advance=1, info=f"supply {result['supply']['total']}, "
+                                                      f"rejected {result['rejected']}")
+
+                return await orch.run(turns, progress=tick)
+
+    try:
+        rep = asyncio.run(go())
+    except EconomyAPIError as exc:
+        _fail(f"engine refused: {exc}")
+    except OSError as exc:
+        _fail(f"cannot reach the engine: {exc}")
+    except Exception as exc:  # httpx transport errors and the like: one line, no traceback
+        _fail(f"{type(exc).__name__}: {exc}")
+    _print_report(rep)
+    if report_json is not None:
+        report_json.write_text(json.dumps(rep.to_dict(), indent=2))
+        console.print(f"report written to {report_json}")
+    if engine_url is None:
+        console.print(f"ledger in {db}; try: sqlite3 {db} \"SELECT * FROM contracts WHERE status='settled'\"")
+
+
+if __name__ == "__main__":
+    app()
