@@ -25,7 +25,7 @@ app = typer.Typer(help="distsafe: distributional safety in multi-agent systems."
 scenarios_app = typer.Typer(help="Shipped scenarios.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(Exception):
@@ -240,13 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         pass
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int):  # click returns the code of a typer.Exit when not standalone
+            return rv
     except known as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if isinstance(e, ValidationError):
             first = e.errors()[0]
             msg = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-        err_console.print(f"[red]error:[/red] {msg}", highlight=False)
+        err_console.print(f"[red]error:[/red] {msg}", highlight=False, markup=True, soft_wrap=True)
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)
