@@ -42,3 +42,48 @@ class World:
 @pytest.fixture
 def world() -> World:
     return World()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn in a thread on 127.0.0.1:<free port>; stopped by the fixture."""
+
+    def __init__(self, db: str, token: str = "admin-token") -> None:
+        import threading
+        import time
+
+        import uvicorn
+
+        from distsafe.economy.server import create_app
+
+        self.token = token
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(db, token)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        for _ in range(200):
+            if self.server.started:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    srv = LiveServer(str(tmp_path / "live.db"))
+    yield srv
+    srv.stop()
