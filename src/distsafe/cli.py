@@ -193,15 +193,23 @@ def compare(
     scenarios: list[str] = typer.Argument(None, help="scenarios to compare (default: the seed's three)"),
     seeds: int = typer.Option(10, "--seeds", min=1, help="seeds per scenario"),
     override: list[str] = typer.Option([], "--override", "-o", help="a.b=value applied to every scenario"),
+    seed_base: int = typer.Option(0, "--seed-base", min=0, help="seeds used: seed-base .. seed-base+seeds-1"),
+    markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table instead"),
 ) -> None:
     """The seeds' Scenario Comparison: mean and 95% CI over seeds for each scenario."""
     from distsafe.analysis.compare import compare_scenarios, comparison_table
 
     names = scenarios or ["baseline", "status_game", "strict_governance"]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as prog:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err_console if markdown else console) as prog:
         task = prog.add_task("runs", total=len(names) * seeds)
-        rows = compare_scenarios(names, seeds, override, on_run=lambda: prog.advance(task))
-    console.print(comparison_table(rows, seeds))
+        rows = compare_scenarios(names, seeds, override, on_run=lambda: prog.advance(task), seed_base=seed_base)
+    if markdown:
+        from distsafe.analysis.compare import comparison_markdown
+
+        print(comparison_markdown(rows, seeds))
+    else:
+        console.print(comparison_table(rows, seeds))
 
 
 def _mount_economy() -> None:

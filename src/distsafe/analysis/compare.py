@@ -37,13 +37,14 @@ class ScenarioComparison:
 
 
 def compare_scenarios(names: list[str], seeds: int = 10, overrides: list[str] | None = None,
-                      on_run: Callable[[], None] | None = None) -> list[ScenarioComparison]:
+                      on_run: Callable[[], None] | None = None, seed_base: int = 0) -> list[ScenarioComparison]:
+    """Run each scenario with seeds seed_base .. seed_base + seeds - 1 (the same seeds for all)."""
     out = []
     for name in names:
         base = load_scenario(name, overrides)
         comp = ScenarioComparison(name=base.scenario_id, spec=base)
         for k in range(seeds):
-            spec = load_scenario(name, list(overrides or []) + [f"simulation.seed={base.simulation.seed + k}"])
+            spec = load_scenario(name, list(overrides or []) + [f"simulation.seed={seed_base + k}"])
             orch = build_orchestrator(spec)
             orch.run()
             s = orch.summary()
