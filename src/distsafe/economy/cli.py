@@ -18,11 +18,12 @@ from rich.table import Table
 app = typer.Typer(help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
                        "behind an HTTP API, and a turn loop of scripted or LLM agents.", no_args_is_help=True)
 console = Console()
+err_console = Console(stderr=True)
 TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
 
 
 def _fail(msg: str) -> None:
-    console.print(f"[red]error:[/red] {msg}")
+    err_console.print(f"[red]error:[/red] {msg}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
