@@ -40,7 +40,7 @@ from distsafe.governance.levers import GovernanceContext
 from distsafe.metrics.soft_metrics import SoftMetrics
 from distsafe.models.agent import BAD_ACTOR_TYPES, AgentState, AgentType
 from distsafe.models.agent_table import AgentTable
-from distsafe.models.columns import InteractionBatch
+from distsafe.models.columns import InteractionBatch, InteractionBuffer
 from distsafe.models.events import Event, EventType
 
 _STREAMS = ("schedule", "policy", "accept", "observables", "governance", "tasks", "observation")
@@ -86,7 +86,7 @@ class Orchestrator:
         self.epoch_metrics: list[EpochMetrics] = []
         self.llm_recorder = None
         self._step_runner = StepRunner(self)
-        self._epoch_batches: list[InteractionBatch] = []
+        self._epoch_buffer = InteractionBuffer()  # this epoch's interactions; buffers reused across epochs
         self._epoch_counts: dict[str, int] = {}
         self._started = False
         #: how the population was built, in row order: enough for `replay --verify` to rebuild it
@@ -273,7 +273,7 @@ class Orchestrator:
         st = self.state
         st.epoch, st.step = epoch, 0
         self.agents.reset_epoch_counters()
-        self._epoch_batches = []
+        self._epoch_buffer.clear()
         self._epoch_counts = {"n_posts": 0, "n_votes": 0, "tasks_completed": 0, "n_blocked": 0}
         ctx = self.gov_context()
         self.governance.on_epoch_start(ctx)
@@ -316,13 +316,12 @@ class Orchestrator:
     def _after_decisions(self, decisions: dict[int, Any]) -> None:
         batch = self._step_runner.run_step(decisions)
         if len(batch):
-            self._epoch_batches.append(batch)
+            self._epoch_buffer.append(batch)
         for cb in self._step_callbacks:
             cb(self.state.epoch, self.state.step, len(batch))
 
     def _end_epoch(self, epoch: int) -> None:
-        batch = InteractionBatch.concat(self._epoch_batches)
-        self._epoch_batches = []
+        batch = self._epoch_buffer.batch()
         values: dict[str, Any] = {"epoch": epoch}
         values.update(self.metrics.compute_epoch(batch))
         a = self.agents
@@ -332,17 +331,19 @@ class Orchestrator:
         bad = np.isin(a.type_code, [t.code for t in BAD_ACTOR_TYPES])
         values["bad_actor_payoff"] = float(a.total_payoff[bad].mean()) if bad.any() else float("nan")
         values.update({k: float(v) for k, v in self._epoch_counts.items()})
+        init_type = a.type_code[batch.initiator]  # one gather, shared by the per-type keys
         for t in AgentType:
             rows = a.type_code == t.code
             if rows.any():
                 values[f"payoff_{t.value}"] = float(a.total_payoff[rows].mean())
-                init_rows = rows[batch.initiator] & batch.accepted if len(batch) else np.zeros(0, bool)
+                init_rows = (init_type == t.code) & batch.accepted if len(batch) else np.zeros(0, bool)
                 values[f"toxicity_{t.value}"] = (float((1.0 - batch.p[init_rows]).mean())
                                                  if np.any(init_rows) else float("nan"))
         m = EpochMetrics(values)
         self.epoch_metrics.append(m)
         if self.interaction_sink is not None and len(batch):
             self.interaction_sink(batch)
+            self._epoch_buffer.release()  # the sink may keep the batch: the next epoch gets new buffers
         self.emit(EventType.EPOCH_COMPLETED, payload={"metrics": m.to_json_dict()})
         st = self.state
         tox = values["toxicity_rate"]

@@ -48,8 +48,13 @@ class Feed:
         self.config = config or FeedConfig()
         self.next_id = 0
         self.total_posts = 0
-        for name, dt in _COLS.items():
-            setattr(self, name, np.zeros(0, dtype=dt))
+        # Columns live in growth buffers: the live window is rows [_lo, _hi); the public attributes
+        # (`post_id`, `author`, ...) are views of it. Appending is amortized O(posts added), retiring the
+        # oldest posts (a prefix: posts are appended in time order) is O(1).
+        self._buf = {name: np.zeros(0, dtype=dt) for name, dt in _COLS.items()}
+        self._lo = self._hi = 0
+        self._time_ordered = True  # `created` is nondecreasing along the rows
+        self._views()
         self.content: dict[int, str] = {}
         self._rank_time = -1
         self._top = np.zeros(0, dtype=np.int64)
@@ -65,11 +70,19 @@ class Feed:
         self.next_id += k
         self.total_posts += k
         parents = np.full(k, -1, dtype=np.int64) if parents is None else parents.astype(np.int64)
-        new = {"post_id": ids, "author": authors, "parent": parents, "votes": np.zeros(k),
-               "n_replies": np.zeros(k, dtype=np.int32), "created": np.full(k, now, dtype=np.int64),
-               "quality": quality}
-        for name, dt in _COLS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dt)]))
+        if self._hi > self._lo and now < int(self.created[-1]):
+            self._time_ordered = False
+        lo = self._reserve(k)
+        b = self._buf
+        b["post_id"][lo:lo + k] = ids
+        b["author"][lo:lo + k] = authors
+        b["parent"][lo:lo + k] = parents
+        b["votes"][lo:lo + k] = 0.0
+        b["n_replies"][lo:lo + k] = 0
+        b["created"][lo:lo + k] = now
+        b["quality"][lo:lo + k] = quality
+        self._hi += k
+        self._views()
         if contents:
             for pos, text in contents.items():
                 if text:
@@ -84,8 +97,13 @@ class Feed:
 
     def rows_of(self, post_ids: np.ndarray) -> np.ndarray:
         """Row of each post id in the live window, -1 if retired or unknown."""
-        if len(self) == 0:
+        n = len(self)
+        if n == 0:
             return np.full(post_ids.shape[0], -1, dtype=np.int64)
+        first = int(self.post_id[0])
+        if int(self.post_id[-1]) - first == n - 1:  # ids are increasing: a contiguous range
+            rows = np.asarray(post_ids, dtype=np.int64) - first
+            return np.where((rows >= 0) & (rows < n), rows, -1)
         rows = np.searchsorted(self.post_id, post_ids)
         rows = np.minimum(rows, len(self) - 1)
         return np.where(self.post_id[rows] == post_ids, rows, -1)
@@ -98,13 +116,44 @@ class Feed:
         self._rank_time = -1
         return np.where(ok, self.author[np.maximum(rows, 0)], -1)
 
+    def _views(self) -> None:
+        for name, buf in self._buf.items():
+            setattr(self, name, buf[self._lo:self._hi])
+
+    def _reserve(self, k: int) -> int:
+        """Room for k more rows at the end of the buffers; returns the buffer row where they go."""
+        cap = self._buf["post_id"].shape[0]
+        if self._hi + k <= cap:
+            return self._hi
+        live = self._hi - self._lo
+        new_cap = max(cap, 2 * (live + k), 64)
+        for name, buf in self._buf.items():
+            new = buf if new_cap == cap else np.empty(new_cap, dtype=buf.dtype)
+            new[:live] = buf[self._lo:self._hi]  # forward copy: safe when moving down in place
+            self._buf[name] = new
+        self._lo, self._hi = 0, live
+        return live
+
     def retire(self, now: int) -> None:
-        keep = self.created > now - self.config.window_steps
-        if keep.all():
-            return
-        gone = self.post_id[~keep]
-        for name in _COLS:
-            setattr(self, name, getattr(self, name)[keep])
+        cutoff = now - self.config.window_steps
+        if self._time_ordered:
+            drop = int(np.searchsorted(self.created, cutoff, side="right"))
+            if drop == 0:
+                return
+            gone = self.post_id[:drop]
+            self._lo += drop
+            self._views()
+        else:
+            keep = self.created > cutoff
+            if keep.all():
+                return
+            gone = self.post_id[~keep]
+            live = int(np.count_nonzero(keep))
+            for name, buf in self._buf.items():
+                buf[:live] = buf[self._lo:self._hi][keep]
+            self._lo, self._hi = 0, live
+            self._views()
+            self._time_ordered = bool(np.all(np.diff(self.created) >= 0))
         if self.content:
             lo, hi = int(gone.min()), int(gone.max())
             for pid in [p for p in self.content if lo <= p <= hi]:

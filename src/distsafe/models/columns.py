@@ -189,3 +189,59 @@ class InteractionBatch:
             b.payoff_a[i] = it.metadata.get("payoff_a", 0.0) if it.metadata else 0.0
             b.payoff_b[i] = it.metadata.get("payoff_b", 0.0) if it.metadata else 0.0
         return b, names
+
+
+class InteractionBuffer:
+    """An epoch's interactions, appended step by step into growth buffers (one per column).
+
+    Replaces concatenating the step batches at epoch end: each step's rows are copied once, the buffers
+    are reused from epoch to epoch (no fresh allocation while the epoch size is stable), and a step batch
+    can be dropped as soon as it is appended. `batch()` returns views of the rows appended so far; they
+    stay valid until the next `clear()` unless `release()` hands the buffers over to the caller.
+    """
+
+    def __init__(self) -> None:
+        self._cols: dict[str, np.ndarray] = {}
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def capacity(self) -> int:
+        return int(self._cols["p"].shape[0]) if self._cols else 0
+
+    def _grow(self, need: int) -> None:
+        cap = max(need + need // 4, 2 * self.capacity, 1024)
+        cols = {name: np.empty(cap, dtype=dt) for name, dt in COLUMNS.items()}
+        for name, buf in self._cols.items():
+            cols[name][:self.n] = buf[:self.n]
+        self._cols = cols
+
+    def append(self, batch: InteractionBatch) -> None:
+        m = len(batch)
+        if m == 0:
+            return
+        if self.n + m > self.capacity:
+            self._grow(self.n + m)
+        lo, hi = self.n, self.n + m
+        for name, buf in self._cols.items():
+            buf[lo:hi] = getattr(batch, name)
+        self.n = hi
+
+    def batch(self) -> InteractionBatch:
+        if self.n == 0:
+            return InteractionBatch.empty(0)
+        return InteractionBatch(**{name: buf[:self.n] for name, buf in self._cols.items()})
+
+    def clear(self) -> None:
+        """Start over, keeping the buffers."""
+        self.n = 0
+
+    def release(self) -> None:
+        """Start over with no buffers: views returned by `batch()` keep their memory and are not reused."""
+        self._cols = {}
+        self.n = 0
+
+    def nbytes(self) -> int:
+        return sum(buf.nbytes for buf in self._cols.values())
