@@ -103,3 +103,58 @@ def test_same_seed_same_ledger() -> None:
 
     assert run(3) == run(3)
     assert run(3) != run(4)
+
+
+def test_fork_resolution_and_slimcoin_rule() -> None:
+    import pytest
+
+    from distsafe.economy.blockchain import genesis_block, make_block, resolve_fork
+
+    g = genesis_block(0)
+    m1 = make_block(1, 1, "mine", "a", 1.0, 20, 0, g.hash)
+    s2 = make_block(2, 1, "stake", "b", 4.0, 8, 0, m1.hash)
+    m2 = make_block(2, 2, "mine", "c", 1.2, 20, 0, m1.hash)
+    bad = make_block(3, 2, "burn", "d", 9.0, 8, 0, s2.hash)  # burn after stake: breaks the Slimcoin rule
+    assert chain_errors([g, m1, s2, bad]) == ["block 3: burn block cannot follow a stake block"]
+    assert chain_errors([g, make_block(1, 1, "stake", "b", 1.0, 8, 0, g.hash)])  # stake right after genesis
+    tampered = make_block(2, 1, "stake", "b", 4.0, 8, 0, m1.hash).__class__(**{**s2.to_dict(), "reward": 999})
+    assert chain_errors([g, m1, tampered]) == ["block 2: hash mismatch"]
+    # more mine blocks (the clock) beat a heavier stake block; invalid chains never win
+    assert resolve_fork([[g, m1, s2], [g, m1, m2]])[-1] is m2
+    assert resolve_fork([[g, m1, s2, bad], [g, m1, s2]])[-1] is s2
+    heavier = make_block(2, 2, "mine", "e", 3.0, 20, 0, m1.hash)
+    assert resolve_fork([[g, m1, m2], [g, m1, heavier]])[-1] is heavier
+    with pytest.raises(ValueError, match="no valid chain"):
+        resolve_fork([[g, m1, s2, bad]])
+
+
+def test_store_round_trip_and_tamper_detection(tmp_path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from distsafe.economy.store import Store
+
+    w = World(4)
+    store = Store(tmp_path / "s.db")
+    store.init_world(w.eng)
+    r = w.turn(w.act("a0", "mine"), w.act("a1", "stake", amount=30))
+    store.save_turn(w.eng, r, "h1", "{}")
+    prop, _, cid = w.propose("a0", "service", "a1", "a2", price=5, maturity=2)
+    store.save_turn(w.eng, w.turn(prop), "h2", "{}")
+    r = w.turn(w.sign("a1", cid, "counterparty"), w.sign("a2", cid, "arbitrator"))
+    store.save_turn(w.eng, r, "h3", "{}")
+    assert w.eng.contracts[cid].status == "active"
+    loaded = store.load()
+    assert loaded is not None and loaded.turn == 3
+    assert {a: x.to_dict() for a, x in loaded.agents.items()} == {a: x.to_dict() for a, x in w.eng.agents.items()}
+    assert loaded.contracts[cid].to_dict() == w.eng.contracts[cid].to_dict()
+    assert [b.hash for b in loaded.chain] == [b.hash for b in w.eng.chain]
+    assert loaded.supply() == w.eng.supply()
+    store.close()
+    con = sqlite3.connect(tmp_path / "s.db")
+    con.execute("UPDATE agents SET balance = balance + 1000 WHERE agent_id='a3'")
+    con.commit()
+    con.close()
+    with pytest.raises(Exception, match="supply"):
+        Store(tmp_path / "s.db").load()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import httpx
 from pydantic import ValidationError
 
-from .actions import ActionBody
+from .actions import PARAM_MODELS
 from .client import EconomyClient, Wallet
 from .context import AgentContext, Decision, build_contexts
 from .strategies import Policy
@@ -120,7 +120,14 @@ class Orchestrator:
             body = w.sign_contract_body(str(cid), str(params.get("role")), terms[cid])
         else:
             body = {"kind": kind, "params": params}
-        ActionBody.model_validate(body)
+        if kind not in PARAM_MODELS:
+            raise ValueError(f"unknown action kind {kind!r}")
+        try:
+            PARAM_MODELS[kind].model_validate(body["params"])
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"]) or "params"
+            raise ValueError(f"{kind} params invalid at {loc}: {err['msg']}") from None
         return body
 
     def _sign_agent(self, aid: str, turn: int, raws: list[Any], terms: dict[str, str],
