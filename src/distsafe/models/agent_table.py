@@ -31,6 +31,20 @@ _COLUMNS: dict[str, tuple[type, float]] = {
 }
 
 
+_BLANK: dict[int, dict[str, np.ndarray]] = {}
+
+
+def _blank_rows(k: int) -> dict[str, np.ndarray]:
+    """Initial column values for k rows; small sizes are cached (standalone agents build tiny tables
+    at every call). Callers copy before writing."""
+    blank = _BLANK.get(k)
+    if blank is None:
+        blank = {name: np.full(k, init, dtype=dt) for name, (dt, init) in _COLUMNS.items()}
+        if k <= 64:
+            _BLANK[k] = blank
+    return blank
+
+
 class AgentIds:
     """Names of agent rows without one Python string per agent.
 
@@ -88,10 +102,26 @@ class AgentIds:
     def __contains__(self, name: str) -> bool:
         return self.index_of(name) is not None
 
+    def add_named_many(self, names: list[str]) -> int:
+        """Append many named agents at once (same checks as `add_named`); returns the first row."""
+        seen: set[str] = set()
+        for name in names:
+            if name in seen or name in self._named or (self._prefixes and self._population_hit(name) is not None):
+                raise ValueError(f"duplicate agent id {name!r}")
+            seen.add(name)
+        start = self.n
+        self._starts.extend(range(start, start + len(names)))
+        self._segments.extend((name, 1, False) for name in names)
+        self._named.update(zip(names, range(start, start + len(names))))
+        self.n += len(names)
+        return start
+
     def __getitem__(self, i: int) -> str:
         i = int(i)
         if not 0 <= i < self.n:
             raise IndexError(i)
+        if len(self._segments) == self.n:  # named agents only: one segment per row
+            return self._segments[i][0]
         import bisect
 
         seg = bisect.bisect_right(self._starts, i) - 1
@@ -99,8 +129,12 @@ class AgentIds:
         return f"{label}_{i - self._starts[seg] + 1}" if is_pop else label
 
     def __iter__(self):
-        for i in range(self.n):
-            yield self[i]
+        for label, count, is_pop in self._segments:
+            if is_pop:
+                for k in range(1, count + 1):
+                    yield f"{label}_{k}"
+            else:
+                yield label
 
 
 class AgentTable:
@@ -141,12 +175,12 @@ class AgentTable:
     def add_named_batch(self, names: list[str], agent_type: AgentType, groups: np.ndarray,
                         reputations: np.ndarray, resources: np.ndarray) -> np.ndarray:
         """Append many named agents with one concatenation per column."""
-        start = self.n
-        for name in names:
-            self.ids.add_named(name)
+        start = self.ids.add_named_many(names)
         k = len(names)
-        for col, (dt, init) in _COLUMNS.items():
-            setattr(self, col, np.concatenate([getattr(self, col), np.full(k, init, dtype=dt)]))
+        blank = _blank_rows(k)
+        for col in _COLUMNS:
+            new = blank[col].copy()
+            setattr(self, col, np.concatenate([getattr(self, col), new]) if self.n else new)
         rows = np.arange(start, start + k)
         self.type_code[rows] = agent_type.code
         self.group[rows] = groups
