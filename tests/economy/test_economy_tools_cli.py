@@ -85,3 +85,18 @@ def test_cli_run_and_errors(tmp_path) -> None:
     res = runner.invoke(app, ["run", "--turns", "1", "--db", str(tmp_path / "r.db"),
                               "--engine-url", "http://127.0.0.1:9", "--admin-token", "x"])
     assert res.exit_code == 1 and "error" in res.output and "Traceback" not in res.output
+
+
+def test_cli_run_against_remote_engine(live_server) -> None:
+    runner = CliRunner()
+    args = ["run", "--agents", "4", "--turns", "3", "--engine-url", live_server.url,
+            "--admin-token", live_server.token]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "invariant ok" in res.output
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1 and "--force" in res.output
+    res = runner.invoke(app, args[:-1] + ["wrong"])
+    assert res.exit_code == 1 and "admin token" in res.output
+    res = runner.invoke(app, args + ["--force"])
+    assert res.exit_code == 0 and "Economy after 3 turns" in res.output

@@ -127,7 +127,7 @@ def run(
     llm_model: str = typer.Option("gemma3:27b", help="Model for LLM agents."),
     llm_agents: int = typer.Option(0, min=0, help="How many agents (the first ones) use the LLM."),
     llm_base_url: Optional[str] = typer.Option(None, help="Provider base URL."),
-    force: bool = typer.Option(False, help="Overwrite a world already in --db."),
+    force: bool = typer.Option(False, help="Overwrite a world already in --db (or on the remote engine)."),
     report_json: Optional[Path] = typer.Option(None, help="Also write the end report as JSON."),
 ) -> None:
     """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
@@ -156,7 +156,8 @@ def run(
             client = EconomyClient(app=create_app(db, token), admin_token=token)
         async with client:
             orch = Orchestrator(client, policies, seed=seed, world_config=world_cfg)
-            await orch.setup(force=True)
+            # embedded: the --db check above already guards an existing world; remote: only with --force
+            await orch.setup(force=True if engine_url is None else force)
             with Progress(TextColumn("[bold]turn"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TextColumn("{task.fields[info]}"), console=console, transient=False) as prog:
                 task = prog.add_task("turns", total=turns, info="")
@@ -170,7 +171,8 @@ def run(
     try:
         rep = asyncio.run(go())
     except EconomyAPIError as exc:
-        _fail(f"engine refused: {exc}")
+        hint = " (use --force to reset the remote world)" if exc.status == 409 and engine_url else ""
+        _fail(f"engine refused: {exc}{hint}")
     except OSError as exc:
         _fail(f"cannot reach the engine: {exc}")
     except Exception as exc:  # httpx transport errors and the like: one line, no traceback

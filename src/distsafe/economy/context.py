@@ -48,7 +48,7 @@ class AgentContext:
             "other_agents": others,
             "your_open_contracts": [
                 {k: c[k] for k in ("contract_id", "type", "proposer", "counterparty", "arbitrator", "status",
-                                   "terms", "confirmations", "maturity_turn")} | {"signed": sorted(c["signatures"])}
+                                   "terms", "confirmations", "maturity_turn")} | {"signed": c["signed"]}
                 for c in self.contracts[:max_items]],
             "listings": self.listings[-max_items:],
             "recent_speech": self.speech[-max_items:],

@@ -446,7 +446,7 @@ class Engine:
                       "recent": [b.to_dict() for b in self.chain[-6:]]},
             "cores": {aid: a.cores for aid, a in sorted(self.agents.items()) if a.cores},
             "contracts_by_status": self.contracts_by_status(),
-            "open_contracts": [self.contracts[cid].to_dict() for cid in self.open_contracts()],
+            "open_contracts": [self.contracts[cid].summary() for cid in self.open_contracts()],
             "listings": [l.public() for l in self.listings.values()],
             "speech": [{"turn": t, "agent_id": a, "message": m} for t, a, m in self.speech[-20:]],
         }

@@ -88,6 +88,13 @@ class Contract:
         return d
 
 
+    def summary(self) -> dict[str, Any]:
+        """Compact view for `GET /state`: signatures replaced by the roles that have signed."""
+        d = self.to_dict()
+        d["signed"] = sorted(d.pop("signatures"))
+        return d
+
+
 @dataclass
 class Listing:
     listing_id: str

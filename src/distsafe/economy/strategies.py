@@ -68,7 +68,7 @@ def do_duties(plan: _Plan, honest: bool = True, max_points: int | None = None) -
         if plan.left <= stop_at:
             return
         role = ctx.role_in(c)
-        if c["status"] == "proposed" and role in ("counterparty", "arbitrator") and role not in c["signatures"]:
+        if c["status"] == "proposed" and role in ("counterparty", "arbitrator") and role not in c["signed"]:
             need = _lock_needed(c, role)
             if need <= balance - 5 and plan.add("sign_contract", contract_id=c["contract_id"], role=role):
                 balance -= need
