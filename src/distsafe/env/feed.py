@@ -160,9 +160,25 @@ class Feed:
                 del self.content[pid]
         self._rank_time = -1
 
-    def scores(self, now: int) -> np.ndarray:
+    def scores(self, now: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Visibility of every live post, or of the given rows."""
         c = self.config
-        return self.votes + c.alpha * self.n_replies - c.beta * (now - self.created)
+        if rows is None:
+            return self.votes + c.alpha * self.n_replies - c.beta * (now - self.created)
+        return self.votes[rows] + c.alpha * self.n_replies[rows] - c.beta * (now - self.created[rows])
+
+    def _rank_candidates(self, k: int) -> np.ndarray:
+        """Rows that can be among the k most visible. A post nobody voted on or replied to scores
+        -beta * age, so among those newer is better (and wins ties): only the posts with votes or replies
+        and the k newest of the others can make the top k. Needs rows in time order."""
+        n = len(self)
+        if not self._time_ordered:
+            return np.arange(n)
+        touched = np.flatnonzero((self.votes != 0) | (self.n_replies != 0))
+        tail = max(0, n - k - touched.size)  # the last k + |touched| rows hold >= k untouched ones
+        if touched.size == 0 or touched[0] >= tail:
+            return np.arange(tail, n)
+        return np.concatenate([touched[touched < tail], np.arange(tail, n)])
 
     def top_rows(self, now: int, limit: int | None = None) -> np.ndarray:
         """Rows of the `limit` most visible posts, best first (cached per step)."""
@@ -172,12 +188,11 @@ class Feed:
             if n == 0:
                 self._top = np.zeros(0, dtype=np.int64)
             else:
-                s = self.scores(now)
                 k = min(limit, n)
-                # Stable ranking: by score, ties broken by newer post first (higher id).
-                cand = np.argpartition(-s, k - 1)[:k] if k < n else np.arange(n)
-                order = np.lexsort((-self.post_id[cand], -s[cand]))
-                self._top = cand[order]
+                # Ranking: by score, ties broken by newer post first (higher id), at the cut too.
+                cand = self._rank_candidates(k)
+                order = np.lexsort((-self.post_id[cand], -self.scores(now, cand)))
+                self._top = cand[order[:k]]
             self._rank_time = now
         return self._top
 
@@ -185,9 +200,9 @@ class Feed:
                     agent_ids=None) -> list[Post]:
         """The seed's API: posts ranked by visibility score."""
         rows = self.top_rows(now, limit)
-        s = self.scores(now)
+        s = np.zeros(0) if rows.size == 0 else self.scores(now, rows)
         out = []
-        for r in rows.tolist():
+        for i, r in enumerate(rows.tolist()):
             pid = int(self.post_id[r])
             parent = int(self.parent[r])
             author = int(self.author[r])
@@ -195,6 +210,6 @@ class Feed:
                 post_id=f"post_{pid}", author_id=agent_ids[author] if agent_ids is not None else str(author),
                 content=self.content.get(pid, ""), parent_id=f"post_{parent}" if parent >= 0 else None,
                 timestamp=int(self.created[r]), votes=float(self.votes[r]), replies=int(self.n_replies[r]),
-                score=float(s[r]),
+                score=float(s[i]),
             ))
         return out
