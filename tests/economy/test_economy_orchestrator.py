@@ -131,13 +131,28 @@ async def test_llm_agents_are_billed_and_bad_output_never_crashes(tmp_path) -> N
 
 async def test_dry_run_provider_end_to_end(tmp_path) -> None:
     llm = pytest.importorskip("distsafe.llm")
-    client = llm.create_provider("dry_run")
+
+    class Recording:
+        def __init__(self, inner) -> None:
+            self.inner, self.tokens = inner, 0
+
+        async def complete(self, request):
+            resp = await self.inner.complete(request)
+            self.tokens += resp.output_tokens
+            return resp
+
+    client = Recording(llm.create_provider("dry_run"))
     ids = [f"agent_{i}" for i in range(3)]
     policies = dict(assign_strategies(ids, 0))
     policies["agent_2"] = LLMEconomyAgent(client, "dry_run", "any")
     orch, rep = await _run(tmp_path / "dry.db", 3, 2, policies=policies)
     assert rep.turns == 2 and rep.supply["invariant_ok"]
-    assert any(r.agent_id == "agent_2" for r in orch.rejections)  # dry-run replies carry no actions
+    con = sqlite3.connect(tmp_path / "dry.db")
+    try:
+        tokens = con.execute("SELECT output_tokens FROM agents WHERE agent_id='agent_2'").fetchone()[0]
+    finally:
+        con.close()
+    assert tokens == client.tokens  # the engine metered exactly what the provider reported
 
 
 async def test_broken_policy_costs_only_its_turn(tmp_path) -> None:
@@ -152,3 +167,20 @@ async def test_broken_policy_costs_only_its_turn(tmp_path) -> None:
     policies["agent_1"] = Boom()
     orch, rep = await _run(tmp_path / "boom.db", 3, 3, policies=policies)
     assert rep.turns == 3 and sum("policy exploded" in r.reason for r in orch.rejections) == 3
+
+
+async def test_oversized_llm_reply_is_trimmed_not_fatal(tmp_path) -> None:
+    pytest.importorskip("distsafe.llm")
+    reply = json.dumps({"actions": [{"kind": "job", "params": {}}] * 40})
+    ids = [f"agent_{i}" for i in range(3)]
+    policies = dict(assign_strategies(ids, 0))
+    policies["agent_0"] = LLMEconomyAgent(FakeLLM([reply], output_tokens=0), "fake", "m")
+    orch, rep = await _run(tmp_path / "big.db", 3, 1, policies=policies)
+    mine = [r for r in orch.rejections if r.agent_id == "agent_0"]
+    assert sum(r.where == "client" for r in mine) == 8  # 40 - 32 never sent
+    assert sum("budget exhausted" in r.reason for r in mine) == 32 - 3  # budget 3: three jobs paid
+    con = sqlite3.connect(tmp_path / "big.db")
+    try:
+        assert con.execute("SELECT balance FROM agents WHERE agent_id='agent_0'").fetchone()[0] == 115
+    finally:
+        con.close()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, Stric
 from .config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
 
 AgentId = StrictStr
+MAX_BUNDLE = 32  # actions per bundle (far above any action budget)
 
 
 class _P(BaseModel):
@@ -178,7 +179,7 @@ class Bundle(BaseModel):
     agent_id: AgentId = Field(min_length=1)
     turn: StrictInt = Field(ge=1)
     nonce: StrictInt = Field(ge=1)
-    actions: list[ActionBody] = Field(min_length=1, max_length=32)
+    actions: list[ActionBody] = Field(min_length=1, max_length=MAX_BUNDLE)
     signature: StrictStr | None = None
 
     def signed_payload(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import httpx
 from pydantic import ValidationError
 
-from .actions import PARAM_MODELS
+from .actions import MAX_BUNDLE, PARAM_MODELS
 from .client import EconomyClient, Wallet
 from .context import AgentContext, Decision, build_contexts
 from .strategies import Policy
@@ -145,10 +145,13 @@ class Orchestrator:
                         bundles.append(dict(self.last_signed[aid]))
                     continue
                 if isinstance(raw, dict) and raw.get("_forge_as"):
+                    body = self._body(w, {"kind": kind, "params": raw.get("params")}, nonce, terms)
                     victim = str(raw["_forge_as"])
                     forged = Wallet(victim, w.key, int(state_agents.get(victim, {}).get("last_nonce", 0)))
-                    actions.append(forged.action(turn, str(kind), dict(raw.get("params") or {})))
+                    actions.append(forged.action(turn, body["kind"], body["params"]))
                     continue
+                if len(bodies) >= MAX_BUNDLE:
+                    raise ValueError(f"more than {MAX_BUNDLE} actions in one turn")
                 bodies.append(self._body(w, raw, nonce, terms))
             except (ValueError, ValidationError, TypeError) as exc:
                 msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
