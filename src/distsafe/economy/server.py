@@ -7,6 +7,7 @@ the admin token (`Authorization: Bearer <token>`); every action inside a turn is
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import threading
@@ -20,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from .actions import InitRequest, TurnRequest
-from .crypto import digest, is_public_key
+from .crypto import is_public_key
 from .engine import Engine
 from .state import InvariantError
 from .store import Store
@@ -58,7 +59,8 @@ class EngineService:
         return self.engine
 
     def turn(self, req: TurnRequest) -> dict[str, Any]:
-        h = digest(req.model_dump(mode="json"))
+        # idempotency key: the parsed request re-serialised (whitespace and defaults do not matter)
+        h = hashlib.sha256(req.model_dump_json().encode()).hexdigest()
         with self.lock:
             eng = self.require()
             if req.turn <= eng.turn:
