@@ -156,3 +156,18 @@ def test_concurrent_clients(live_server) -> None:
         a2 = c.get("/agent/a2").json()
     assert st["turn"] == 2 and st["supply"]["invariant_ok"]
     assert 100 - a2["balance"] in range(1, 9) and st["chain"]["blocks_by_kind"]["mine"] == 1
+
+
+def test_invariant_violation_refuses_the_turn(api, monkeypatch) -> None:
+    from distsafe.economy.engine import Engine
+
+    c, w = api
+    before = _state(c)
+
+    def counterfeit(self, a, p, nonce):  # a buggy rule that creates tokens without minting them
+        a.balance += 5
+
+    monkeypatch.setattr(Engine, "_do_job", counterfeit)
+    r = c.post("/turn", json={"turn": 1, "actions": [w["a0"].action(1, "job")]}, headers=AUTH)
+    assert r.status_code == 500 and "invariant broken" in r.json()["error"]
+    assert _state(c) == before  # the engine was reloaded from its file
