@@ -58,8 +58,9 @@ def main() -> None:
         for n in args.agents:
             row = asyncio.run(bench_one(n, args.turns, args.seed, Path(tmp) / f"bench_{n}.db"))
             rows.append(row)
-            print(f"{n:5d} agents x {row['turns']} turns: wall {row['run_s']:7.2f} s ({row['turns_per_s']:.2f} turns/s)"
-                  f"  cpu {row['cpu_s']:7.2f} s ({row['turns_per_cpu_s']:.2f} turns/cpu-s)  {row['actions']} actions"
+            print(f"{n:5d} agents x {row['turns']} turns: wall {row['run_s']:7.2f} s "
+                  f"({row['turns_per_s']:.2f} turns/s)  cpu {row['cpu_s']:7.2f} s "
+                  f"({row['turns_per_cpu_s']:.2f} turns/cpu-s)  {row['actions']} actions"
                   f"  invariant {'ok' if row['invariant_ok'] else 'BROKEN'}", flush=True)
     meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
             "load_avg_1m": round(os.getloadavg()[0], 2)}

@@ -57,7 +57,8 @@ def _turn_body(w: dict[str, Wallet], turn: int) -> dict:
     ids = sorted(w)
     return {"turn": turn, "bundles": [
         w[a].bundle(turn, [{"kind": "mine", "params": {}},
-                           {"kind": "transfer", "params": {"to": ids[(i + 1) % len(ids)], "amount": 3, "fee": 1}}])
+                           {"kind": "transfer",
+                            "params": {"to": ids[(i + 1) % len(ids)], "amount": 3, "fee": 1}}])
         for i, a in enumerate(ids)]}
 
 

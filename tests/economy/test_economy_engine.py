@@ -147,7 +147,8 @@ def test_store_round_trip_and_tamper_detection(tmp_path) -> None:
     assert w.eng.contracts[cid].status == "active"
     loaded = store.load()
     assert loaded is not None and loaded.turn == 3
-    assert {a: x.to_dict() for a, x in loaded.agents.items()} == {a: x.to_dict() for a, x in w.eng.agents.items()}
+    assert {a: x.to_dict() for a, x in loaded.agents.items()} == \
+        {a: x.to_dict() for a, x in w.eng.agents.items()}
     assert loaded.contracts[cid].to_dict() == w.eng.contracts[cid].to_dict()
     assert [b.hash for b in loaded.chain] == [b.hash for b in w.eng.chain]
     assert loaded.supply() == w.eng.supply()

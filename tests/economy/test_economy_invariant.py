@@ -21,7 +21,8 @@ simple = st.one_of(
               st.builds(lambda to, a, f: {"to": to, "amount": a, "fee": f}, agent, amount,
                         st.integers(0, 5))),
     st.tuples(agent, st.just("sell_information"),
-              st.builds(lambda p: {"topic": "t", "price": p, "content": "some information"}, st.integers(1, 9))),
+              st.builds(lambda p: {"topic": "t", "price": p, "content": "some information"},
+                        st.integers(1, 9))),
 )
 contract = st.tuples(
     st.permutations(IDS).map(lambda p: p[:3]),

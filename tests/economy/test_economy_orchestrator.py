@@ -38,7 +38,8 @@ async def test_scripted_run_exercises_the_economy(tmp_path) -> None:
     con = sqlite3.connect(db)
     try:  # the seed's README queries work as written
         speech = con.execute("SELECT turn, agent_id, message FROM speech_log ORDER BY turn").fetchall()
-        agents = con.execute("SELECT agent_id, balance, staked, burn_score, study_level FROM agents").fetchall()
+        agents = con.execute(
+            "SELECT agent_id, balance, staked, burn_score, study_level FROM agents").fetchall()
         settled = con.execute("SELECT * FROM contracts WHERE status='settled'").fetchall()
         cores = con.execute("SELECT SUM(cores) FROM agents").fetchone()[0]
     finally:
@@ -62,7 +63,8 @@ async def test_same_seed_same_ledger(tmp_path) -> None:
         con = sqlite3.connect(tmp_path / name)
         try:
             return [con.execute("SELECT hash FROM blocks ORDER BY height").fetchall(),
-                    con.execute("SELECT agent_id, balance, staked, burn_score FROM agents ORDER BY agent_id").fetchall(),
+                    con.execute("SELECT agent_id, balance, staked, burn_score FROM agents "
+                                "ORDER BY agent_id").fetchall(),
                     con.execute("SELECT contract_id, status FROM contracts ORDER BY contract_id").fetchall()]
         finally:
             con.close()
@@ -92,7 +94,8 @@ class FakeLLM:
 
 
 def test_parse_actions_variants() -> None:
-    assert parse_actions('{"actions": [{"kind": "mine", "params": {}}]}') == ([{"kind": "mine", "params": {}}], [])
+    assert parse_actions('{"actions": [{"kind": "mine", "params": {}}]}') == \
+        ([{"kind": "mine", "params": {}}], [])
     acts, errs = parse_actions('```json\n{"kind": "stake", "params": {"amount": 5}}\n```')
     assert acts == [{"kind": "stake", "params": {"amount": 5}}] and not errs
     acts, errs = parse_actions('Sure! {"action": "burn", "amount": 2} hope that helps')
@@ -104,9 +107,11 @@ def test_parse_actions_variants() -> None:
 
 async def test_llm_agents_are_billed_and_bad_output_never_crashes(tmp_path) -> None:
     pytest.importorskip("distsafe.llm")
-    good = FakeLLM(['{"actions": [{"kind": "mine", "params": {}}, {"kind": "speak", "params": {"message": "hi"}}]}'],
+    good = FakeLLM([json.dumps({"actions": [{"kind": "mine", "params": {}},
+                                            {"kind": "speak", "params": {"message": "hi"}}]})],
                    output_tokens=1256)
-    bad = FakeLLM(["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'], output_tokens=100)
+    bad = FakeLLM(["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'],
+                  output_tokens=100)
     ids = [f"agent_{i}" for i in range(4)]
     policies = dict(assign_strategies(ids, 0))
     policies["agent_0"] = LLMEconomyAgent(good, "fake", "m")
@@ -117,7 +122,8 @@ async def test_llm_agents_are_billed_and_bad_output_never_crashes(tmp_path) -> N
     assert json.loads(good.requests[0].messages[1].content.split("\n")[1])["turn"] == 1
     con = sqlite3.connect(tmp_path / "llm.db")
     try:
-        paid, tokens = con.execute("SELECT inference_paid, output_tokens FROM agents WHERE agent_id='agent_0'").fetchone()
+        paid, tokens = con.execute(
+            "SELECT inference_paid, output_tokens FROM agents WHERE agent_id='agent_0'").fetchone()
         fees = con.execute("SELECT SUM(amount) FROM events WHERE kind='inference_fee'").fetchone()[0]
     finally:
         con.close()

@@ -13,8 +13,8 @@ from distsafe.economy.tools import LEDGER_TOOLS, TOOL_NAMES, LedgerToolClient
 
 
 def test_tool_list_is_openai_function_format() -> None:
-    assert TOOL_NAMES == ("ledger_transfer", "ledger_balance", "ledger_propose_contract", "ledger_sign_contract",
-                          "ledger_mine")
+    assert TOOL_NAMES == ("ledger_transfer", "ledger_balance", "ledger_propose_contract",
+                          "ledger_sign_contract", "ledger_mine")
     for t in LEDGER_TOOLS:
         assert t["type"] == "function"
         fn = t["function"]
@@ -50,7 +50,8 @@ async def test_tools_drive_the_ledger(tmp_path) -> None:
                                                           "terms": {"price": 5, "maturity": 2}})
     cid = r["ref"]
     msgs = await tools["a1"].run_tool_calls([{"id": "call_1", "function": {
-        "name": "ledger_sign_contract", "arguments": json.dumps({"contract_id": cid, "role": "counterparty"})}}])
+        "name": "ledger_sign_contract",
+        "arguments": json.dumps({"contract_id": cid, "role": "counterparty"})}}])
     assert msgs[0]["tool_call_id"] == "call_1" and json.loads(msgs[0]["content"])["ok"]
     r = await tools["a2"].call("ledger_sign_contract", {"contract_id": cid, "role": "arbitrator"})
     assert r["ok"] and (await client.contract(cid))["status"] == "active"
@@ -63,7 +64,8 @@ def test_cli_run_and_errors(tmp_path) -> None:
     runner = CliRunner()
     db = tmp_path / "cli.db"
     rep = tmp_path / "rep.json"
-    res = runner.invoke(app, ["run", "--agents", "5", "--turns", "4", "--db", str(db), "--report-json", str(rep)])
+    res = runner.invoke(app, ["run", "--agents", "5", "--turns", "4", "--db", str(db),
+                              "--report-json", str(rep)])
     assert res.exit_code == 0, res.output
     assert "invariant ok" in res.output and "blocks by kind" in res.output
     data = json.loads(rep.read_text())

@@ -18,7 +18,8 @@ from .strategies import STRATEGIES, assign_strategies
 from .tools import LEDGER_TOOLS, LedgerToolClient
 
 __all__ = [
-    "ACTION_KINDS", "CONTRACT_TYPES", "LEDGER_TOOLS", "STRATEGIES", "EconomyAPIError", "EconomyClient", "Engine",
+    "ACTION_KINDS", "CONTRACT_TYPES", "LEDGER_TOOLS", "STRATEGIES", "EconomyAPIError", "EconomyClient",
+    "Engine",
     "LLMEconomyAgent", "LedgerToolClient", "Orchestrator", "RunReport", "Store", "TurnResult", "Wallet",
     "WorldConfig", "assign_strategies", "create_app", "export_interactions", "parse_actions", "soft_summary",
 ]

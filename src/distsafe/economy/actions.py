@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, ValidationError,
+                      model_validator)
 
 from .config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
 

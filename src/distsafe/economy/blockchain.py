@@ -71,7 +71,8 @@ def can_follow(parent_kind: str, kind: str) -> bool:
     return False
 
 
-def run_lottery(candidates: Sequence[tuple[str, str, float]], rng: random.Random) -> tuple[str, str, float] | None:
+def run_lottery(candidates: Sequence[tuple[str, str, float]],
+                rng: random.Random) -> tuple[str, str, float] | None:
     """Winner-takes-all draw among (agent_id, kind, weight), probability proportional to weight.
 
     Candidates must be in a deterministic order; zero-weight candidates never win."""

@@ -48,7 +48,7 @@ class Wallet:
 
     def propose_body(self, type_: str, counterparty: str, arbitrator: str, terms: dict[str, Any],
                      nonce: int) -> tuple[dict[str, Any], str, str]:
-        """propose_contract body for an action or bundle signed with `nonce`, its terms hash and contract id."""
+        """propose_contract body for an action or bundle signed with `nonce`; also its terms hash and id."""
         norm = ContractTerms.model_validate(terms).model_dump(exclude_none=True)
         h = contract_terms_hash(type_, self.agent_id, counterparty, arbitrator, norm, nonce)
         params = {"type": type_, "counterparty": counterparty, "arbitrator": arbitrator, "terms": norm,
@@ -109,7 +109,8 @@ class EconomyClient:
 
     async def init(self, agents: dict[str, str], config: dict[str, Any] | None = None,
                    force: bool = False) -> dict[str, Any]:
-        body = {"config": config or {}, "agents": [{"agent_id": a, "public_key": k} for a, k in agents.items()]}
+        body = {"config": config or {},
+                "agents": [{"agent_id": a, "public_key": k} for a, k in agents.items()]}
         return await self._call("POST", "/init", json=body, params={"force": str(force).lower()})
 
     async def turn(self, turn: int, actions: list[dict[str, Any]] | None = None,

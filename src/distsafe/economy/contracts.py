@@ -253,7 +253,8 @@ def _settle_automatic(eng: "Engine", c: Contract) -> None:
     elif c.type == "insurance":
         no_block = ag[c.proposer].blocks_won == c.blocks_at_activation
         to = c.proposer if no_block else c.counterparty
-        _pay(eng, c, "counterparty", to, c.escrow["counterparty"], "insurance_payout" if no_block else "settlement")
+        why = "insurance_payout" if no_block else "settlement"
+        _pay(eng, c, "counterparty", to, c.escrow["counterparty"], why)
         outcome = "claim paid" if no_block else "no claim"
     _release_arbitrator(eng, c)
     _close(eng, c, status, outcome)

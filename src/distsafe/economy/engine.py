@@ -182,7 +182,8 @@ class Engine:
         for unit, rs in zip(units, results):
             for body, r in zip(unit.bodies(), rs):
                 self.tx_rows.append((self.turn, r.agent_id, r.kind, r.nonce,
-                                     json.dumps(body.params, sort_keys=True), int(r.accepted), r.reason, r.ref))
+                                     json.dumps(body.params, sort_keys=True), int(r.accepted), r.reason,
+                                     r.ref))
         return TurnResult(self.turn, res, blocks, supply, rejected, list(self.events))
 
     def _apply_unit(self, unit: Action | Bundle, budget: dict[str, int]) -> list[ActionResult]:
@@ -369,7 +370,8 @@ class Engine:
         fees, self.pending_fees = self.pending_fees, 0
         self.minted += cfg.mine_block_reward
         tip = self.chain[-1]
-        blk = make_block(tip.height + 1, self.turn, "mine", win[0], win[2], cfg.mine_block_reward, fees, tip.hash)
+        blk = make_block(tip.height + 1, self.turn, "mine", win[0], win[2], cfg.mine_block_reward, fees,
+                         tip.hash)
         self.chain.append(blk)
         out.append(blk)
         self._award(win[0], cfg.mine_block_reward + fees, f"block:{blk.height}")

@@ -98,7 +98,8 @@ class LLMEconomyAgent:
 
     def messages(self, ctx: AgentContext) -> list[tuple[str, str]]:
         c = ctx.config
-        system = SYSTEM_PROMPT.format(agent_id=ctx.agent_id, mine_cost=c["mine_cost"], budget=c["action_budget"],
+        system = SYSTEM_PROMPT.format(agent_id=ctx.agent_id, mine_cost=c["mine_cost"],
+                                      budget=c["action_budget"],
                                       mine_reward=c["mine_block_reward"], study_cost=c["study_cost"],
                                       auction_turn=c["core_auction_turn"], threshold=c["commons_threshold"])
         return [("system", system), ("user", f"World state:\n{ctx.to_prompt()}\nYour actions (JSON):")]

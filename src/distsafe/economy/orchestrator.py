@@ -73,7 +73,8 @@ class Orchestrator:
 
     async def setup(self, force: bool = False) -> dict[str, Any]:
         """POST /init with every agent's public key and the world config."""
-        out = await self.client.init({a: w.public_key for a, w in self.wallets.items()}, self.world_config, force)
+        keys = {a: w.public_key for a, w in self.wallets.items()}
+        out = await self.client.init(keys, self.world_config, force)
         self.config = await self.client.config()
         return out
 
@@ -167,8 +168,9 @@ class Orchestrator:
         ids = list(self.policies)
         ctxs = build_contexts(state, self.config, ids)
         for aid, ctx in ctxs.items():
-            if getattr(self.policies[aid], "needs_purchases", False) and any(c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
-                   for c in ctx.contracts):
+            if getattr(self.policies[aid], "needs_purchases", False) and any(
+                    c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
+                    for c in ctx.contracts):
                 ctx.purchased = (await self.client.agent(aid))["purchased_information"]
         decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
         terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
@@ -181,6 +183,9 @@ class Orchestrator:
                 usage[aid] = int(d.output_tokens)
             for err in d.errors:
                 self._reject(turn, aid, "parse", err, "client")
+            if not isinstance(d.actions, list):
+                self._reject(turn, aid, "parse", "policy actions must be a list", "client")
+                continue
             self._sign_agent(aid, turn, d.actions, terms, agents, actions, bundles)
         result = await self._post(turn, actions, bundles, usage)
         for r in result["results"]:
@@ -201,7 +206,8 @@ class Orchestrator:
                 await asyncio.sleep(0.2 * (attempt + 1))
         raise RuntimeError("unreachable")
 
-    async def run(self, turns: int, progress: Callable[[int, dict[str, Any]], None] | None = None) -> RunReport:
+    async def run(self, turns: int,
+                  progress: Callable[[int, dict[str, Any]], None] | None = None) -> RunReport:
         for _ in range(turns):
             result = await self.step()
             if progress is not None:

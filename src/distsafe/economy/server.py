@@ -105,7 +105,8 @@ def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.
         raise ValueError("an admin token is required")
     svc = EngineService(db_path, commit_delay_s)
     app = FastAPI(title="distsafe economy engine", version="1.0",
-                  description="Token economy ledger: mine/stake/burn validation, contracts, inference billing.")
+                  description="Token economy ledger: mine/stake/burn validation, contracts, "
+                              "inference billing.")
     app.state.service = svc
 
     @app.exception_handler(HTTPException)

@@ -24,7 +24,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS agents (
     agent_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, balance INTEGER NOT NULL, staked INTEGER NOT NULL,
-    burn_score REAL NOT NULL, study_level INTEGER NOT NULL, cores INTEGER NOT NULL, last_nonce INTEGER NOT NULL,
+    burn_score REAL NOT NULL, study_level INTEGER NOT NULL, cores INTEGER NOT NULL,
+    last_nonce INTEGER NOT NULL,
     stake_locked_until INTEGER NOT NULL, locked_bid INTEGER NOT NULL, blocks_won INTEGER NOT NULL,
     rulings_lost INTEGER NOT NULL, output_tokens INTEGER NOT NULL, inference_paid INTEGER NOT NULL,
     dividends INTEGER NOT NULL);
@@ -48,18 +49,21 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, turn INTEGER NOT NULL, kind TEXT NOT NULL, agent_id TEXT NOT NULL,
     amount INTEGER NOT NULL, ref TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS speech_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, turn INTEGER NOT NULL, agent_id TEXT NOT NULL, message TEXT NOT NULL);
+    id INTEGER PRIMARY KEY AUTOINCREMENT, turn INTEGER NOT NULL, agent_id TEXT NOT NULL,
+    message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS turns (
     turn INTEGER PRIMARY KEY, request_hash TEXT NOT NULL, result TEXT NOT NULL, supply INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tx_turn ON transactions(turn);
 CREATE INDEX IF NOT EXISTS speech_turn ON speech_log(turn);
 """
 
-TABLES = ("meta", "agents", "contracts", "listings", "blocks", "transactions", "events", "speech_log", "turns")
+TABLES = ("meta", "agents", "contracts", "listings", "blocks", "transactions", "events", "speech_log",
+          "turns")
 AGENT_COLS = [f.name for f in fields(AgentState)]
 CONTRACT_COLS = ["contract_id", "type", "proposer", "counterparty", "arbitrator", "status", "created_turn",
-                 "activated_turn", "maturity_turn", "resolved_turn", "outcome", "ruling", "collateral", "terms",
-                 "escrow", "signatures", "confirmations", "dispute", "terms_hash", "blocks_at_activation"]
+                 "activated_turn", "maturity_turn", "resolved_turn", "outcome", "ruling", "collateral",
+                 "terms", "escrow", "signatures", "confirmations", "dispute", "terms_hash",
+                 "blocks_at_activation"]
 _JSON_CONTRACT = {"terms", "escrow", "signatures", "confirmations", "dispute"}
 
 
@@ -93,7 +97,8 @@ class Store:
                 c.execute("DELETE FROM sqlite_sequence")
             c.execute("INSERT INTO meta VALUES ('config', ?)", (eng.cfg.model_dump_json(),))
             self._write_state(eng, all_contracts=True)
-            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)", [self._block_row(b) for b in eng.chain])
+            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)",
+                          [self._block_row(b) for b in eng.chain])
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
@@ -134,10 +139,12 @@ class Store:
         c.execute("BEGIN IMMEDIATE")
         try:
             self._write_state(eng)
-            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)", [self._block_row(b) for b in result.blocks])
-            c.executemany("INSERT INTO transactions (turn, agent_id, kind, nonce, params, accepted, reason, ref) "
-                          "VALUES (?,?,?,?,?,?,?,?)", eng.tx_rows)
-            c.executemany("INSERT INTO events (turn, kind, agent_id, amount, ref) VALUES (?,?,?,?,?)", eng.events)
+            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)",
+                          [self._block_row(b) for b in result.blocks])
+            c.executemany("INSERT INTO transactions (turn, agent_id, kind, nonce, params, accepted, reason, "
+                          "ref) VALUES (?,?,?,?,?,?,?,?)", eng.tx_rows)
+            c.executemany("INSERT INTO events (turn, kind, agent_id, amount, ref) VALUES (?,?,?,?,?)",
+                          eng.events)
             c.executemany("INSERT INTO speech_log (turn, agent_id, message) VALUES (?,?,?)", eng.new_speech)
             c.execute("INSERT INTO turns VALUES (?,?,?,?)",
                       (result.turn, request_hash, result_json, result.supply["total"]))
@@ -176,13 +183,15 @@ class Store:
             a = AgentState(**dict(zip(AGENT_COLS, r)))
             eng.agents[a.agent_id] = a
         for r in c.execute(f"SELECT {', '.join(CONTRACT_COLS)} FROM contracts ORDER BY rowid"):
-            d = {k: (json.loads(v) if k in _JSON_CONTRACT and v is not None else v) for k, v in zip(CONTRACT_COLS, r)}
+            d = {k: (json.loads(v) if k in _JSON_CONTRACT and v is not None else v)
+                 for k, v in zip(CONTRACT_COLS, r)}
             eng.contracts[d["contract_id"]] = Contract(**d)
         for r in c.execute("SELECT listing_id, seller, topic, price, content, content_hash, turn, buyers "
                            "FROM listings ORDER BY rowid"):
             eng.listings[r[0]] = Listing(*r[:7], buyers=json.loads(r[7]))
         eng.chain = [Block(*r) for r in c.execute(
-            "SELECT height, turn, kind, validator, weight, reward, fees, parent_hash, hash FROM blocks ORDER BY height")]
+            "SELECT height, turn, kind, validator, weight, reward, fees, parent_hash, hash "
+            "FROM blocks ORDER BY height")]
         errors = chain_errors(eng.chain)
         if errors:
             raise ValueError(f"stored chain is invalid: {errors[0]}")

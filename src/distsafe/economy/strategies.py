@@ -48,7 +48,9 @@ def _lock_needed(c: dict[str, Any], role: str) -> int:
     if role == "arbitrator":
         return int(c["collateral"])
     t = c["terms"]
-    return int(t.get("receive", 0) if c["type"] == "forward" else t.get("coverage", 0) if c["type"] == "insurance" else 0)
+    if c["type"] == "forward":
+        return int(t.get("receive", 0))
+    return int(t.get("coverage", 0)) if c["type"] == "insurance" else 0
 
 
 def _ruling(ctx: AgentContext, c: dict[str, Any]) -> str:
@@ -221,7 +223,8 @@ class PoolOrganiser(_Base):
         ctx = plan.ctx
         self.auction(plan, 10)
         do_duties(plan, max_points=1)
-        pooled = {c["counterparty"] for c in ctx.contracts if c["type"] == "pool" and c["proposer"] == ctx.agent_id}
+        pooled = {c["counterparty"] for c in ctx.contracts
+                  if c["type"] == "pool" and c["proposer"] == ctx.agent_id}
         trio = _others(ctx, rng, 2)
         if trio and trio[0] not in pooled and ctx.me["balance"] > 5:
             plan.add("propose_contract", type="pool", counterparty=trio[0], arbitrator=trio[1],

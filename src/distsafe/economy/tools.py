@@ -49,9 +49,11 @@ LEDGER_TOOLS: list[dict[str, Any]] = [
          "counterparty": {"type": "string"}, "arbitrator": {"type": "string"}, "terms": _TERMS},
         ["type", "counterparty", "arbitrator", "terms"]),
     _fn("ledger_sign_contract", "Sign a contract that names you as counterparty or arbitrator.",
-        {"contract_id": {"type": "string"}, "role": {"type": "string", "enum": ["counterparty", "arbitrator"]}},
+        {"contract_id": {"type": "string"},
+         "role": {"type": "string", "enum": ["counterparty", "arbitrator"]}},
         ["contract_id", "role"]),
-    _fn("ledger_mine", "Spend action budget on proof of work for a chance to win the next mine block.", {}, []),
+    _fn("ledger_mine", "Spend action budget on proof of work for a chance to win the next mine block.",
+        {}, []),
 ]
 TOOL_NAMES = tuple(t["function"]["name"] for t in LEDGER_TOOLS)
 
@@ -114,7 +116,8 @@ class LedgerToolClient:
             terms = args.get("terms")
             if not isinstance(terms, dict):
                 return {"ok": False, "error": "terms must be an object"}
-            return await self._submit(lambda t: w.propose(t, str(args.get("type")), str(args.get("counterparty")),
+            return await self._submit(lambda t: w.propose(t, str(args.get("type")),
+                                                          str(args.get("counterparty")),
                                                           str(args.get("arbitrator")), terms)[0])
         except EconomyAPIError as exc:
             return {"ok": False, "error": exc.message}
