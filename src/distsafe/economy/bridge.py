@@ -103,12 +103,15 @@ def export_interactions(db_path: str | Path) -> list[SoftInteraction]:
 
 
 def soft_summary(interactions: Iterable[SoftInteraction]) -> dict[str, float | int]:
-    """Toxicity E[1-p | accepted] and quality gap E[p | accepted] - E[p | rejected] (NaN when undefined)."""
+    """The sandbox's metrics over an economy run, computed by `distsafe.metrics.SoftMetrics`:
+    toxicity E[1-p | accepted], quality gap E[p | accepted] - E[p | rejected], and calibration against the
+    ground truth the bridge assigns (NaN when undefined)."""
+    from distsafe.metrics import SoftMetrics
+
     items = list(interactions)
-    acc = [i.p for i in items if i.accepted]
-    rej = [i.p for i in items if not i.accepted]
-    nan = float("nan")
-    tox = sum(1 - p for p in acc) / len(acc) if acc else nan
-    gap = (sum(acc) / len(acc) - sum(rej) / len(rej)) if acc and rej else nan
-    return {"n": len(acc) + len(rej), "accepted": len(acc), "rejected": len(rej), "toxicity": tox,
-            "quality_gap": gap}
+    m = SoftMetrics()
+    n_acc = sum(1 for i in items if i.accepted)
+    return {"n": len(items), "accepted": n_acc, "rejected": len(items) - n_acc,
+            "toxicity": m.toxicity_rate(items) if items else float("nan"),
+            "quality_gap": m.quality_gap(items) if items else float("nan"),
+            "brier": m.brier(items) if items else float("nan")}
