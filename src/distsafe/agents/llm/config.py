@@ -73,6 +73,7 @@ class LLMConfig:
     timeout: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     json_mode: bool = True
+    compact_prompt: bool = False  # a short system prompt for small local models (fewer tokens to evaluate)
     system_prompt: str | None = None  # extra instructions appended to the persona prompt
     max_posts_in_prompt: int = 10
     max_content_chars: int = 400  # each post quoted in the prompt is cut to this many characters
