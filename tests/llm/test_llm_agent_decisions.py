@@ -236,3 +236,28 @@ async def test_cost_with_table_and_override(observation):
     await agent3.act_async(observation)
     s3 = agent3.usage_stats()
     assert s3["estimated_cost_usd"] == 0.0 and s3["input_tokens"] == 1000
+
+
+async def test_scenario_file_llm_blocks_build_offline_agents():
+    import yaml
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "llm_agents.yaml"
+    spec = yaml.safe_load(path.read_text())
+    llm_entries = [e for e in spec["agents"] if e["type"] == "llm"]
+    assert llm_entries and any(e["type"] != "llm" for e in spec["agents"])  # a mix with scripted agents
+    agents = [a for e in llm_entries for a in llm_agents_from_spec(e)]
+    assert [a.agent_id for a in agents] == ["llm_open_1", "llm_open_2", "llm_adv_1"]
+    assert {a.llm_config.provider for a in agents} == {LLMProvider.DRY_RUN}  # runs offline by default
+    assert {a.persona for a in agents} == {PersonaType.OPEN, PersonaType.ADVERSARIAL}
+    for a in agents:
+        await a.act_async(make_observation(a.agent_id))
+        assert a.usage_stats()["total_requests"] == 1
+
+
+def test_price_block_in_yaml_config():
+    c = LLMConfig.from_dict({"provider": "openai", "model": "my-model", "price": {"input": 2.0, "output": 4.0}})
+    assert (c.price_input_per_mtok, c.price_output_per_mtok) == (2.0, 4.0)
+    agent = LLMAgent("llm_1", c, client=object())  # client unused here
+    assert agent.usage.prices.cost("openai", "my-model", 10**6, 10**6) == pytest.approx(6.0)
+    with pytest.raises(ValueError, match="set both"):
+        LLMConfig(price_input_per_mtok=1.0)
