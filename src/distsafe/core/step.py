@@ -148,49 +148,39 @@ class StepRunner:
             interactions_left=max(0, lim.max_interactions_per_epoch - int(a.epoch_interactions[row])),
         )
 
-    def decide_objects_sync(self) -> dict[int, Action]:
+    def _collect_decisions(self) -> tuple[dict[int, Action], list[tuple[int, Any, Observation]]]:
+        """Start the step: sync object agents decide now; async ones are returned to be awaited."""
         self._prepare()
-        rows = self._object_rows()
         out: dict[int, Action] = {}
         pending = []
-        for r in rows:
+        for r in self._object_rows():
             agent = self.o._driven[r]
             obs = self.observation_for(r)
             if agent.is_async:
                 pending.append((r, agent, obs))
             else:
                 out[r] = agent.act(obs)
-        if pending:
-            async def gather() -> list[Action]:
-                sem = asyncio.Semaphore(self.o.config.max_concurrent_llm)
+        return out, pending
 
-                async def one(agent, obs):
-                    async with sem:
-                        return await agent.act_async(obs)
-                return await asyncio.gather(*(one(ag, ob) for _, ag, ob in pending))
-            for (r, _, _), action in zip(pending, asyncio.run(gather())):
-                out[r] = action
-        return out
-
-    async def decide_objects_async(self, sem: asyncio.Semaphore) -> dict[int, Action]:
-        self._prepare()
-        rows = self._object_rows()
-        out: dict[int, Action] = {}
-        pending = []
-        for r in rows:
-            agent = self.o._driven[r]
-            obs = self.observation_for(r)
-            if agent.is_async:
-                pending.append((r, agent, obs))
-            else:
-                out[r] = agent.act(obs)
-
+    @staticmethod
+    async def _await_all(pending: list[tuple[int, Any, Observation]], sem: asyncio.Semaphore) -> list[Action]:
         async def one(agent, obs):
             async with sem:
                 return await agent.act_async(obs)
-        results = await asyncio.gather(*(one(ag, ob) for _, ag, ob in pending))
-        for (r, _, _), action in zip(pending, results):
-            out[r] = action
+        return await asyncio.gather(*(one(ag, ob) for _, ag, ob in pending))
+
+    def decide_objects_sync(self) -> dict[int, Action]:
+        out, pending = self._collect_decisions()
+        if pending:
+            async def gather() -> list[Action]:
+                return await self._await_all(pending, asyncio.Semaphore(self.o.config.max_concurrent_llm))
+            out.update({r: a for (r, _, _), a in zip(pending, asyncio.run(gather()))})
+        return out
+
+    async def decide_objects_async(self, sem: asyncio.Semaphore) -> dict[int, Action]:
+        out, pending = self._collect_decisions()
+        if pending:
+            out.update({r: a for (r, _, _), a in zip(pending, await self._await_all(pending, sem))})
         return out
 
     def _object_action(self, action: Action, arr: ActionArrays, j: int, contents: dict[int, str]) -> bool:
@@ -453,21 +443,27 @@ class StepRunner:
     def _update_agents(self, batch: InteractionBatch, n_proposals: int) -> None:
         o = self.o
         a = o.agents
-        n = len(a)
         init, cp, acc = batch.initiator, batch.counterparty, batch.accepted
+        m = init.shape[0]
+        rows: slice | np.ndarray = slice(None)
+        n = len(a)
+        if 8 * m < n:  # few interactions for the population: sum over the agents involved only
+            rows, inv = np.unique(np.concatenate([init, cp]), return_inverse=True)
+            init, cp, n = inv[:m], inv[m:], rows.shape[0]
         gain = (np.bincount(init, weights=batch.payoff_a, minlength=n)
                 + np.bincount(cp, weights=batch.payoff_b, minlength=n))
-        a.resources += gain
-        a.total_payoff += gain
-        a.reputation += (np.bincount(init, weights=batch.r_a, minlength=n)
-                         + np.bincount(cp, weights=batch.r_b, minlength=n))
-        a.n_initiated += np.bincount(init[acc], minlength=n).astype(np.int32)
-        a.n_received += np.bincount(cp[acc], minlength=n).astype(np.int32)
+        a.resources[rows] += gain
+        a.total_payoff[rows] += gain
+        a.reputation[rows] += (np.bincount(init, weights=batch.r_a, minlength=n)
+                               + np.bincount(cp, weights=batch.r_b, minlength=n))
+        a.n_initiated[rows] += np.bincount(init[acc], minlength=n).astype(np.int32)
+        a.n_received[rows] += np.bincount(cp[acc], minlength=n).astype(np.int32)
         # Proposals (the first n_proposals rows) count against the interaction limit, accepted or not.
-        a.epoch_interactions += np.bincount(init[:n_proposals], minlength=n).astype(np.int32)
+        a.epoch_interactions[rows] += np.bincount(init[:n_proposals], minlength=n).astype(np.int32)
         # What each side paid out: tau > 0 is paid by the initiator, tau < 0 by the counterparty.
-        a.epoch_spend += (np.bincount(init, weights=np.where(acc, np.maximum(batch.tau, 0.0), 0.0), minlength=n)
-                          + np.bincount(cp, weights=np.where(acc, np.maximum(-batch.tau, 0.0), 0.0), minlength=n))
+        a.epoch_spend[rows] += (
+            np.bincount(init, weights=np.where(acc, np.maximum(batch.tau, 0.0), 0.0), minlength=n)
+            + np.bincount(cp, weights=np.where(acc, np.maximum(-batch.tau, 0.0), 0.0), minlength=n))
 
     def _notify_objects(self, batch: InteractionBatch) -> None:
         """Send `update_state` to the object agents (groups of one) involved in this step's interactions."""
