@@ -255,3 +255,26 @@ def test_openai_official_endpoint_uses_max_completion_tokens(monkeypatch):
 def test_unknown_provider():
     with pytest.raises(LLMConfigError, match="unknown LLM provider 'gemini'"):
         create_provider("gemini")
+
+
+def test_clients_survive_one_event_loop_per_call(scripted_server):
+    """`LLMAgent.act()` runs `asyncio.run` per call: pooled clients must follow the new loop each time."""
+    import asyncio
+    for _ in range(3):
+        scripted_server.add(200, ollama_ok("o")).add(200, openai_ok("a"))
+    ollama = create_provider("ollama", base_url=scripted_server.url, retry_policy=fast_retry())
+    openai_client = create_provider("openai", base_url=scripted_server.url + "/v1", api_key="k",
+                                    retry_policy=fast_retry())
+    for _ in range(3):
+        assert asyncio.run(ollama.complete(req("ollama", "llama3"))).text == "o"
+        assert asyncio.run(openai_client.complete(req("openai", "m"))).text == "a"
+    assert len(scripted_server.requests) == 6
+
+
+async def test_concurrent_requests_share_one_client(scripted_server):
+    import asyncio
+    scripted_server.default = (200, ollama_ok("same"), {})
+    client = create_provider("ollama", base_url=scripted_server.url)
+    out = await asyncio.gather(*[client.complete(req("ollama", "llama3")) for _ in range(6)])
+    assert [r.text for r in out] == ["same"] * 6 and len(scripted_server.requests) == 6
+    await client.aclose()

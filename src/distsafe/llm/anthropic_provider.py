@@ -23,6 +23,7 @@ from distsafe.llm.base import (
     LLMRequest,
     LLMRequestError,
     LLMResponse,
+    PerLoop,
     with_retries,
 )
 
@@ -48,20 +49,18 @@ class AnthropicClient(LLMClient):
             raise LLMConfigError("ANTHROPIC_API_KEY is not set: export it or pass api_key=...",
                                  provider="anthropic")
         self._api_key = key
-        self._client: Any = None
-        self._client_loop = -1
+        self._clients = PerLoop(self._new_client)
+
+    def _new_client(self) -> Any:
+        return self._sdk.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout,
+                                        max_retries=0)
 
     @property
     def where(self) -> str:
         return self.base_url or "api.anthropic.com"
 
     def _get_client(self) -> Any:
-        token = self._loop_token()
-        if self._client is None or self._client_loop != token:
-            self._client = self._sdk.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url,
-                                                    timeout=self.timeout, max_retries=0)
-            self._client_loop = token
-        return self._client
+        return self._clients.get()
 
     @staticmethod
     def build_params(request: LLMRequest, send_temperature: bool = True) -> dict[str, Any]:
@@ -117,9 +116,10 @@ class AnthropicClient(LLMClient):
                            model=str(getattr(resp, "model", None) or request.model), provider="anthropic")
 
     async def aclose(self) -> None:
-        if self._client is not None:
+        client = self._clients.current()
+        self._clients.clear()
+        if client is not None:
             try:
-                await self._client.close()
+                await client.close()
             except (RuntimeError, LLMError):
                 pass
-            self._client = None

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import random
+import weakref
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable, TypeVar
@@ -222,12 +223,41 @@ class LLMClient(ABC):
         """Release connections (optional)."""
         return None
 
-    def _loop_token(self) -> int:
-        """Id of the running event loop: SDK clients are rebuilt when `asyncio.run` starts a new loop."""
+
+
+class PerLoop:
+    """A lazily built object (an SDK or httpx client) rebuilt whenever the running event loop changes:
+    such clients are bound to the loop they were created in, and `LLMAgent.act()` starts a new loop per
+    call. The loop is held by weak reference, so a new loop reusing an old one's address is still seen."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory = factory
+        self._loop_ref: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self.value: Any = None
+
+    def get(self) -> Any:
         try:
-            return id(asyncio.get_running_loop())
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
-            return 0
+            loop = None
+        if self.value is None or loop is None or self._loop_ref is None or self._loop_ref() is not loop:
+            self.value = self._factory()
+            self._loop_ref = weakref.ref(loop) if loop is not None else None
+        return self.value
+
+    def current(self) -> Any:
+        """The object if it belongs to the running loop, else None (for closing)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        if self._loop_ref is not None and self._loop_ref() is loop:
+            return self.value
+        return None
+
+    def clear(self) -> None:
+        self.value = None
+        self._loop_ref = None
 
 
 def create_provider(provider: str, base_url: str | None = None, api_key: str | None = None,

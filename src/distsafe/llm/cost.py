@@ -94,17 +94,25 @@ class PriceTable:
         return cls(data, include_defaults=include_defaults)
 
     def price(self, provider: str, model: str) -> Price | None:
-        if provider in FREE_PROVIDERS and f"{provider}/{model}" not in self._prices:
+        """Longest-prefix match, first among "provider/model" keys, then among plain model keys."""
+        if provider in FREE_PROVIDERS and not any(k.startswith(f"{provider}/") for k in self._prices):
             return Price(0.0, 0.0)
-        for candidates in ([k for k in self._prices if k.startswith(f"{provider}/")], None):
-            best: str | None = None
-            for key in candidates if candidates is not None else [k for k in self._prices if "/" not in k]:
-                name = key.split("/", 1)[1] if candidates is not None else key
-                if model.startswith(name) and (best is None or len(key) > len(best)):
-                    best = key
+        for scoped in (True, False):
+            best, best_len = None, -1
+            for key, price in self._prices.items():
+                if scoped != ("/" in key):
+                    continue
+                if scoped:
+                    key_provider, name = key.split("/", 1)
+                    if key_provider != provider:
+                        continue
+                else:
+                    name = key
+                if model.startswith(name) and len(name) > best_len:
+                    best, best_len = price, len(name)
             if best is not None:
-                return self._prices[best]
-        return None
+                return best
+        return Price(0.0, 0.0) if provider in FREE_PROVIDERS else None
 
     def cost(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> float | None:
         p = self.price(provider, model)

@@ -17,6 +17,7 @@ from distsafe.llm.base import (
     LLMRequest,
     LLMRequestError,
     LLMResponse,
+    PerLoop,
     RetryableHTTPError,
     is_retryable_status,
     parse_retry_after,
@@ -53,6 +54,13 @@ class OllamaClient(LLMClient):
         self._httpx = httpx
         self.base_url = normalize_host(base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST)
         self._api_key = api_key  # Ollama itself needs none; a proxy in front of it might.
+        self._http = PerLoop(lambda: self._httpx.AsyncClient(timeout=self.timeout))
+
+    async def aclose(self) -> None:
+        client = self._http.current()
+        self._http.clear()
+        if client is not None:
+            await client.aclose()
 
     @property
     def url(self) -> str:
@@ -77,8 +85,7 @@ class OllamaClient(LLMClient):
 
         async def attempt() -> dict[str, Any]:
             try:
-                async with httpx.AsyncClient(timeout=self.timeout) as client:
-                    r = await client.post(self.url, json=payload, headers=headers)
+                r = await self._http.get().post(self.url, json=payload, headers=headers)
             except httpx.TimeoutException as exc:
                 raise RetryableHTTPError(f"request to {self.url} timed out after {self.timeout:g}s",
                                          connection=True) from exc

@@ -20,6 +20,7 @@ from distsafe.llm.base import (
     LLMRequest,
     LLMRequestError,
     LLMResponse,
+    PerLoop,
     with_retries,
 )
 from distsafe.llm.dry_run import estimate_tokens
@@ -46,20 +47,18 @@ class OpenAIClient(LLMClient):
                                      "base_url for an OpenAI-compatible server", provider="openai")
             key = NO_KEY_PLACEHOLDER
         self._api_key = key
-        self._client: Any = None
-        self._client_loop = -1
+        self._clients = PerLoop(self._new_client)
+
+    def _new_client(self) -> Any:
+        return self._sdk.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout,
+                                     max_retries=0)
 
     @property
     def where(self) -> str:
         return self.base_url or "api.openai.com"
 
     def _get_client(self) -> Any:
-        token = self._loop_token()
-        if self._client is None or self._client_loop != token:
-            self._client = self._sdk.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url,
-                                                 timeout=self.timeout, max_retries=0)
-            self._client_loop = token
-        return self._client
+        return self._clients.get()
 
     def build_params(self, request: LLMRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -101,9 +100,10 @@ class OpenAIClient(LLMClient):
                            model=str(getattr(resp, "model", None) or request.model), provider="openai")
 
     async def aclose(self) -> None:
-        if self._client is not None:
+        client = self._clients.current()
+        self._clients.clear()
+        if client is not None:
             try:
-                await self._client.close()
+                await client.close()
             except (RuntimeError, LLMError):
                 pass
-            self._client = None
