@@ -124,7 +124,8 @@ async def test_agent_run_replays_exactly_without_provider(tmp_path, monkeypatch)
         for k in ("total_requests", "input_tokens", "output_tokens", "parse_failures", "repairs", "noops",
                   "actions_by_type"):
             assert s[k] == live_stats[a.agent_id][k], k
-        assert s["replayed_requests"] == s["total_requests"]
+        assert a.usage.replayed_requests == s["total_requests"]
+        assert s == live_stats[a.agent_id]  # byte-identical usage in the run log
         assert a._client is None
 
     # A changed observation is a request the recording lacks: a clear error, not a silent call.
@@ -159,3 +160,15 @@ def test_price_table_and_totals(tmp_path, monkeypatch):
     assert (tot["total_requests"], tot["input_tokens"], tot["noops"], tot["repairs"], tot["agents"]) == (5, 11, 1, 2, 2)
     assert tot["estimated_cost_usd"] == pytest.approx(0.5)
     assert tot["by_provider"]["openai"]["total_requests"] == 2
+
+
+async def test_replay_init_rebuilds_the_same_agent(tmp_path):
+    cfg = LLMConfig(provider="dry_run", persona="strategic", temperature=0.2, max_tokens=300,
+                    api_key="secret", compact_prompt=True)
+    agent = LLMAgent("llm_7", cfg, roles=["worker"])
+    init = agent.replay_init()
+    assert "secret" not in json.dumps(init)  # JSON-safe, no key in the run log
+    clone = LLMAgent.from_replay_init("llm_7", json.loads(json.dumps(init)))
+    obs = make_observation("llm_7", step=3)
+    assert clone.build_request(obs) == agent.build_request(obs)
+    assert clone.roles == ["worker"] and clone.llm_config.persona.value == "strategic"

@@ -168,13 +168,13 @@ class UsageTracker:
         return cost
 
     def stats(self) -> dict[str, Any]:
+        """Identical for a run and its replay (`replayed_requests` is an attribute, not part of it)."""
         return {
             "total_requests": self.total_requests,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "total_tokens": self.input_tokens + self.output_tokens,
             "estimated_cost_usd": round(self.estimated_cost_usd, 10),
-            "replayed_requests": self.replayed_requests,
             "unpriced_requests": self.unpriced_requests,
             "by_model": {k: dict(v) for k, v in self.by_model.items()},
         }

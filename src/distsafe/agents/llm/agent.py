@@ -214,6 +214,18 @@ class LLMAgent(BaseAgent):
             return True
         return rep >= -0.5
 
+    # ---- rebuilding for replay ---------------------------------------------------------------------------
+    def replay_init(self) -> dict[str, Any]:
+        """JSON-safe constructor arguments (the engine writes them into the run log; no API key)."""
+        return {"roles": list(self.roles), "llm_config": self.llm_config.to_dict(), **self.config}
+
+    @classmethod
+    def from_replay_init(cls, agent_id: str, init: Mapping[str, Any]) -> "LLMAgent":
+        init = dict(init)
+        cfg = LLMConfig.from_dict(init.pop("llm_config", None) or {})
+        roles = init.pop("roles", None)
+        return cls(agent_id, cfg, roles=roles, **init)
+
     # ---- accounting -----------------------------------------------------------------------------------
     def usage_stats(self) -> dict[str, Any]:
         stats = self.usage.stats()
