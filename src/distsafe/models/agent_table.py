@@ -57,6 +57,7 @@ class AgentIds:
         self._segments: list[tuple[str, int, bool]] = []  # (prefix or name, count, is_population)
         self._named: dict[str, int] = {}
         self._prefixes: dict[str, int] = {}  # prefix -> segment number
+        self._names: list[str] | None = None  # every name, built on demand by __iter__
         self.n = 0
 
     def __len__(self) -> int:
@@ -129,12 +130,14 @@ class AgentIds:
         return f"{label}_{i - self._starts[seg] + 1}" if is_pop else label
 
     def __iter__(self):
-        for label, count, is_pop in self._segments:
-            if is_pop:
-                for k in range(1, count + 1):
-                    yield f"{label}_{k}"
-            else:
-                yield label
+        """All names in row order. The list is built on the first full iteration and kept until the next
+        addition: event logs name every agent of each step's batch, and building 10^6 strings per step
+        would cost more than the step."""
+        if self._names is None or len(self._names) != self.n:
+            self._names = [f"{label}_{k}" if is_pop else label
+                           for label, count, is_pop in self._segments
+                           for k in (range(1, count + 1) if is_pop else (0,))]
+        return iter(self._names)
 
 
 class AgentTable:
