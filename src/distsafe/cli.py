@@ -69,6 +69,15 @@ def _report_table(result) -> Table:
     for k in ("tax_collected", "audits", "audits_failed", "stake_blocked_actions", "bandwidth_blocked_actions"):
         if k in s:
             rows.append((k.replace("_", " "), s[k]))
+    usage = result.orchestrator.get_llm_usage_stats()
+    if usage:
+        from distsafe.llm.cost import total_usage
+
+        tot = total_usage(usage)
+        rows += [("LLM requests", tot["total_requests"]),
+                 ("LLM tokens in / out", f"{tot['input_tokens']} / {tot['output_tokens']}"),
+                 ("LLM repairs / no-ops", f"{tot['repairs']} / {tot['noops']}"),
+                 ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}")]
     for name, value in rows:
         t.add_row(name, _fmt(value))
     return t

@@ -40,7 +40,7 @@ def build_orchestrator(spec: ScenarioSpec, log_path: Path | None = None, log_for
             if agent.type == "llm":
                 from distsafe.agents.llm import LLMAgent, LLMConfig
 
-                cfg = LLMConfig(**agent.llm)  # type: ignore[arg-type]
+                cfg = LLMConfig.from_dict(agent.llm)  # type: ignore[arg-type]
                 for k in range(agent.count):
                     orch.register_agent(LLMAgent(f"{agent.prefix()}_{k + 1}", cfg))
             else:
