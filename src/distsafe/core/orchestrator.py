@@ -43,6 +43,13 @@ from distsafe.models.agent_table import AgentTable
 from distsafe.models.columns import InteractionBatch, InteractionBuffer
 from distsafe.models.events import Event, EventType
 
+def _nanmean(values: list[float]) -> float:
+    """Mean over the defined values; nan (without a warning) when there are none."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
 _STREAMS = ("schedule", "policy", "accept", "observables", "governance", "tasks", "observation")
 
 
@@ -370,8 +377,8 @@ class Orchestrator:
             "epochs": len(ms),
             "n_agents": len(a),
             "n_interactions": int(sum(m.n_interactions for m in ms)),
-            "avg_toxicity": float(np.nanmean([m.toxicity_rate for m in ms])) if ms else float("nan"),
-            "avg_quality_gap": float(np.nanmean([m.quality_gap for m in ms])) if ms else float("nan"),
+            "avg_toxicity": _nanmean([m.toxicity_rate for m in ms]),
+            "avg_quality_gap": _nanmean([m.quality_gap for m in ms]),
             "welfare_per_epoch": float(np.mean([m.total_welfare for m in ms])) if ms else float("nan"),
             "total_welfare": float(sum(m.total_welfare for m in ms)),
             "frozen_ever": int(self.governance.stats().get("freezes", 0)),
