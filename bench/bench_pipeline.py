@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     pipeline()  # warm up (and make the columns consistent)
     out: dict[str, dict[str, float]] = {}
     print(f"soft-label pipeline, n = {args.n:,} interactions, one core, median of {args.runs} runs")
-    print(f"{'stage':<38}{'wall s':>9}{'cpu s':>9}{'interactions/s (cpu)':>20}")
+    print(f"{'stage':<38}{'wall s':>9}{'cpu s':>9}{'interactions/s (cpu)':>24}")
     for name, fn in (("proxy  ProxyComputer.compute_arrays", proxy_stage),
                      ("payoff SoftPayoffEngine.payoff_arrays", payoff_stage),
                      ("metrics SoftMetrics.compute_epoch", metrics_stage),
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         wall, cpu = _median_times(fn, args.runs)
         rate = args.n / max(cpu, 1e-9)
         out[name] = {"wall_s": wall, "cpu_s": cpu, "per_s_cpu": rate, "per_s_wall": args.n / max(wall, 1e-9)}
-        print(f"{name:<38}{wall:>9.3f}{cpu:>9.3f}{rate:>20,.0f}")
+        print(f"{name:<38}{wall:>9.3f}{cpu:>9.3f}{rate:>24,.0f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"n": args.n, "runs": args.runs, "stages": out}, fh, indent=2)

@@ -212,7 +212,7 @@ class InteractionBuffer:
         return int(self._cols["p"].shape[0]) if self._cols else 0
 
     def _grow(self, need: int) -> None:
-        cap = max(need + need // 4, 2 * self.capacity, 1024)
+        cap = max(need + need // 4, self.capacity + self.capacity // 2, 1024)
         cols = {name: np.empty(cap, dtype=dt) for name, dt in COLUMNS.items()}
         for name, buf in self._cols.items():
             cols[name][:self.n] = buf[:self.n]
