@@ -66,6 +66,8 @@ class Group:
     rows: list[np.ndarray] = field(default_factory=list)
 
     def all_rows(self) -> np.ndarray:
+        if len(self.rows) == 1:  # a population: its rows as added (read-only use)
+            return self.rows[0]
         return np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
 
 
@@ -323,7 +325,10 @@ class Orchestrator:
     def _after_decisions(self, decisions: dict[int, Any]) -> None:
         batch = self._step_runner.run_step(decisions)
         if len(batch):
-            self._epoch_buffer.append(batch)
+            buf = self._epoch_buffer
+            if buf.n == 0 and buf.capacity < len(batch):  # first step of the run: room for an epoch of it
+                buf.reserve(len(batch) * self.config.steps_per_epoch)
+            buf.append(batch)
         for cb in self._step_callbacks:
             cb(self.state.epoch, self.state.step, len(batch))
 

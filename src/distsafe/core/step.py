@@ -234,6 +234,8 @@ class StepRunner:
                              top_quality=top_quality, open_tasks=st.tasks.task_id[open_rows],
                              open_bounties=st.tasks.bounty[open_rows], rng=g.rng)
             res = g.policy.act_batch(view)
+            if int(pos[-1]) - int(pos[0]) + 1 == pos.size:  # a contiguous run (round-robin turns): copy
+                pos = slice(int(pos[0]), int(pos[-1]) + 1)
             for name in ("action", "target", "vote", "itype", "tau", "effort", "boost"):
                 getattr(arr, name)[pos] = getattr(res, name)
         if decisions:

@@ -218,6 +218,11 @@ class InteractionBuffer:
             cols[name][:self.n] = buf[:self.n]
         self._cols = cols
 
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` rows in all (with some headroom), so that appending them copies once."""
+        if rows > self.capacity:
+            self._grow(rows)
+
     def append(self, batch: InteractionBatch) -> None:
         m = len(batch)
         if m == 0:
