@@ -227,7 +227,7 @@ def _mount_economy() -> None:
     except ImportError as e:  # the [economy] extra is missing
         missing = str(e)
 
-        @app.command("economy")
+        @app.command("economy", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
         def economy_missing() -> None:
             """The token economy (needs the [economy] extra)."""
             raise UserError(f"the economy needs the [economy] extra: pip install 'distsafe[economy]' ({missing})")
@@ -265,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, ValidationError):
             first = e.errors()[0]
             msg = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-        err_console.print(f"[red]error:[/red] {msg}", highlight=False, markup=True, soft_wrap=True)
+        from rich.markup import escape
+
+        err_console.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)
@@ -274,14 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/yellow]")
         return 130
-    except Exception as e:  # click usage errors and the like
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
+    except typer.Abort:
+        return 1
+    except Exception as e:  # usage errors from the command-line parser
+        show = getattr(e, "show", None)
+        if callable(show) and hasattr(e, "exit_code"):
+            show()
             return 2
-        if isinstance(e, click.exceptions.Abort):
-            return 1
         raise
     return 0
 

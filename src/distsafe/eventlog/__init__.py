@@ -25,8 +25,18 @@ from distsafe.eventlog.common import (
     canonical,
 )
 from distsafe.eventlog.jsonl import JsonlEventLog
-from distsafe.eventlog.parquet import ParquetEventLog
 from distsafe.models.columns import InteractionBatch
+
+
+
+def __getattr__(name: str) -> Any:
+    # The Parquet log needs pyarrow (the [parquet] extra); import it only when asked for.
+    if name == "ParquetEventLog":
+        from distsafe.eventlog.parquet import ParquetEventLog
+
+        return ParquetEventLog
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChainStatus",

@@ -48,9 +48,15 @@ class EventLog:
         if cls is EventLog:
             fmt = fmt or infer_format(path, mode)
             from distsafe.eventlog.jsonl import JsonlEventLog
-            from distsafe.eventlog.parquet import ParquetEventLog
 
-            sub = {"jsonl": JsonlEventLog, "parquet": ParquetEventLog}.get(fmt)
+            if fmt == "parquet":
+                try:
+                    from distsafe.eventlog.parquet import ParquetEventLog
+                except ImportError:
+                    raise EventLogError("Parquet event logs need pyarrow: pip install 'distsafe[parquet]'") from None
+                sub: type[EventLog] | None = ParquetEventLog
+            else:
+                sub = {"jsonl": JsonlEventLog}.get(fmt)
             if sub is None:
                 raise EventLogError(f"unknown event log format {fmt!r}; use 'jsonl' or 'parquet'")
             return super().__new__(sub)
