@@ -182,6 +182,11 @@ def run(
         report_json.write_text(json.dumps(rep.to_dict(), indent=2))
         console.print(f"report written to {report_json}")
     if engine_url is None:
+        from .bridge import export_interactions, soft_summary
+
+        soft = soft_summary(export_interactions(db))
+        console.print(f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "
+                      f"quality gap {soft['quality_gap']:.3f}")
         console.print(f"ledger in {db}; try: sqlite3 {db} \"SELECT * FROM contracts WHERE status='settled'\"")
 
 
