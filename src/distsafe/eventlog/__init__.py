@@ -13,7 +13,8 @@ See docs/eventlog.md for the file formats and the hash rule.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
 
 from distsafe.eventlog.base import EventLog, infer_format
 from distsafe.eventlog.common import (
@@ -26,6 +27,7 @@ from distsafe.eventlog.common import (
 )
 from distsafe.eventlog.jsonl import JsonlEventLog
 from distsafe.models.columns import InteractionBatch
+from distsafe.models.events import Event
 
 
 
@@ -44,12 +46,14 @@ __all__ = [
     "EventLogError",
     "JsonlEventLog",
     "LogDiff",
+    "LogInfo",
     "LogReadResult",
     "ParquetEventLog",
     "batches_by_epoch",
     "canonical",
     "compare_logs",
     "infer_format",
+    "log_info",
     "open_event_log",
     "read_log",
     "verify_chain",
@@ -60,6 +64,24 @@ def open_event_log(path: str | os.PathLike[str], mode: str = "r", fmt: str | Non
                    header: dict[str, Any] | None = None, **options: Any) -> EventLog:
     """Open a log for writing ("w") or reading ("r"); `fmt=None` infers it from the path."""
     return EventLog(path, mode, fmt, header, **options)
+
+
+@dataclass
+class LogInfo:
+    """What `replay` needs to print about a log without building its events."""
+
+    header: dict[str, Any]
+    n_events: int
+    complete: bool
+    message: str
+
+
+def log_info(path: str | os.PathLike[str], fmt: str | None = None) -> LogInfo:
+    """Header, number of valid events and completeness of a log; the whole chain is verified (raises
+    EventLogError like `verify_chain`), but no Event objects are built (cheap for big Parquet logs)."""
+    log = EventLog(path, "r", fmt)
+    status = log.verify()
+    return LogInfo(log.header, status.n_events, status.complete, status.message)
 
 
 def read_log(path: str | os.PathLike[str], fmt: str | None = None) -> LogReadResult:
@@ -105,7 +127,15 @@ def compare_logs(path_a: str | os.PathLike[str], path_b: str | os.PathLike[str],
         va, vb = ha.get(key, "<absent>"), hb.get(key, "<absent>")
         if _differs(va, vb):
             return LogDiff(None, None, f"header.{key}", va, vb, f"headers differ at {key!r}: {va!r} != {vb!r}")
-    it_a, it_b = log_a.replay(), log_b.replay()
+    if log_a.fmt == "parquet" and log_b.fmt == "parquet":
+        from distsafe.eventlog.parquet import compare_parquet_events
+
+        return compare_parquet_events(log_a, log_b, compare_event_streams)  # type: ignore[arg-type]
+    return compare_event_streams(log_a.replay(), log_b.replay())
+
+
+def compare_event_streams(it_a: Iterator[Event], it_b: Iterator[Event]) -> LogDiff | None:
+    """The first difference between two event streams taken in step, field by field, floats bit for bit."""
     while True:
         ea, eb = next(it_a, None), next(it_b, None)
         if ea is None and eb is None:
@@ -117,15 +147,23 @@ def compare_logs(path_a: str | os.PathLike[str], path_b: str | os.PathLike[str],
             return LogDiff(present.seq, present.event_type.value, "<missing>",
                            None if ea is None else ea.event_type.value, None if eb is None else eb.event_type.value,
                            f"the {side} log ends before event seq {present.seq} ({present.event_type.value})")
-        ra, rb = ea.to_record(), eb.to_record()
-        for key in sorted(set(ra) | set(rb)):
-            va, vb = ra.get(key, "<absent>"), rb.get(key, "<absent>")
-            if key == "data" and isinstance(va, dict) and isinstance(vb, dict):
-                for dk in sorted(set(va) | set(vb)):
-                    da, db = va.get(dk, "<absent>"), vb.get(dk, "<absent>")
-                    if _differs(da, db):
-                        return LogDiff(ea.seq, ea.event_type.value, f"data.{dk}", da, db,
-                                       f"event seq {ea.seq} ({ea.event_type.value}) differs at data.{dk}: {da!r} != {db!r}")
-            elif _differs(va, vb):
-                return LogDiff(ea.seq, ea.event_type.value, key, va, vb,
-                               f"event seq {ea.seq} ({ea.event_type.value}) differs at {key}: {va!r} != {vb!r}")
+        diff = event_diff(ea, eb)
+        if diff is not None:
+            return diff
+
+
+def event_diff(ea: Event, eb: Event) -> LogDiff | None:
+    """The first differing field of two events (data keys one by one), or None."""
+    ra, rb = ea.to_record(), eb.to_record()
+    for key in sorted(set(ra) | set(rb)):
+        va, vb = ra.get(key, "<absent>"), rb.get(key, "<absent>")
+        if key == "data" and isinstance(va, dict) and isinstance(vb, dict):
+            for dk in sorted(set(va) | set(vb)):
+                da, db = va.get(dk, "<absent>"), vb.get(dk, "<absent>")
+                if _differs(da, db):
+                    return LogDiff(ea.seq, ea.event_type.value, f"data.{dk}", da, db,
+                                   f"event seq {ea.seq} ({ea.event_type.value}) differs at data.{dk}: {da!r} != {db!r}")
+        elif _differs(va, vb):
+            return LogDiff(ea.seq, ea.event_type.value, key, va, vb,
+                           f"event seq {ea.seq} ({ea.event_type.value}) differs at {key}: {va!r} != {vb!r}")
+    return None

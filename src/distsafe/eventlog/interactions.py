@@ -81,7 +81,12 @@ def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t:
 
     The body is exactly `canonical(record)` of the interaction event: keys sorted, floats as repr.
     """
-    names = [json.dumps(str(a)) for a in agent_ids]
+    # Encode only the names this chunk uses (10^6 agents, 32k rows a chunk: most are not in it).
+    ini, cpt = batch.initiator[lo:hi], batch.counterparty[lo:hi]
+    used = np.unique(np.concatenate([ini, cpt]))
+    encoded = np.array([json.dumps(str(agent_ids[i])) for i in used.tolist()] or [""], dtype=object)
+    names = {"initiator": encoded[np.searchsorted(used, ini)].tolist() if hi > lo else [],
+             "counterparty": encoded[np.searchsorted(used, cpt)].tolist() if hi > lo else []}
     cols: dict[str, list[Any]] = {}
     for c in DATA_COLUMNS:
         arr = getattr(batch, c)[lo:hi]
@@ -90,7 +95,7 @@ def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t:
         elif c == "accepted":
             cols[c] = ["true" if x else "false" for x in arr.tolist()]
         elif c in ("initiator", "counterparty"):
-            cols[c] = [names[i] for i in arr.tolist()]
+            cols[c] = names[c]
         elif c == "itype":
             cols[c] = [f'"{_TYPE_VALUES[i]}"' for i in arr.tolist()]
         else:
@@ -172,7 +177,11 @@ def interaction_from_event(ev: Event) -> SoftInteraction:
 
 def merge_agent_lists(parts: Sequence[tuple[InteractionBatch, Sequence[str]]]) -> tuple[InteractionBatch, list[str]]:
     """Concatenate batches whose indices refer to different agent lists, remapping to their union."""
-    first_ids = list(parts[0][1])
+    first = parts[0][1]
+    if all(ids is first for _, ids in parts[1:]):
+        # One shared list (the Parquet writer passes the same names for every step): no copy, no compare.
+        return InteractionBatch.concat([b for b, _ in parts]), (first if isinstance(first, list) else list(first))
+    first_ids = list(first)
     if all(list(ids) == first_ids for _, ids in parts[1:]):
         return InteractionBatch.concat([b for b, _ in parts]), first_ids
     index: dict[str, int] = {}

@@ -30,6 +30,7 @@ from distsafe.eventlog.common import (
     ChainStatus,
     ChainWriter,
     EventLogError,
+    canonical,
     event_record,
     make_event,
     make_header,
@@ -93,6 +94,11 @@ class ParquetEventLog(EventLog):
         self._pending_epoch: int | None = None
         self._pending_events: list[dict[str, Any]] = []
         self._last_agents: list[str] | None = None
+        # The names of the last `agent_ids` passed to append_interactions, materialised once: the
+        # engine passes the same AgentIds object every step (agents are only appended before a run).
+        self._ids_source: Any = None
+        self._ids_len = -1
+        self._ids: list[str] = []
         self._n_files = 0
         if max_batch_rows < 1:
             raise EventLogError(f"max_batch_rows must be >= 1, got {max_batch_rows}")
@@ -168,7 +174,7 @@ class ParquetEventLog(EventLog):
         seq0 = self._seq
         if n == 0:
             return range(seq0, seq0)
-        ids = [str(a) for a in agent_ids]
+        ids = self._agent_names(agent_ids)
         seqs = np.arange(seq0, seq0 + n, dtype=np.int64)
         cuts = np.flatnonzero(np.diff(batch.epoch)) + 1
         bounds = [0, *cuts.tolist(), n]
@@ -177,6 +183,22 @@ class ParquetEventLog(EventLog):
             self._add_rows(part, ids, seqs[lo:hi], t[lo:hi])
         self._seq += n
         return range(seq0, seq0 + n)
+
+    def _agent_names(self, agent_ids: Sequence[str]) -> list[str]:
+        """`[str(a) for a in agent_ids]`, rebuilt only when `agent_ids` is a different object or changed length.
+
+        A list passed again is compared with the kept names (no copy; the strings are the same objects,
+        so this is cheap), since a caller may have changed it in place.
+        """
+        n = len(agent_ids)
+        if agent_ids is self._ids_source and n == self._ids_len:
+            if not isinstance(agent_ids, list) or agent_ids == self._ids:
+                return self._ids
+        ids = [str(a) for a in agent_ids]
+        if ids == self._ids:
+            ids = self._ids  # same names: keep one list, so pending parts and `_last_agents` share it
+        self._ids_source, self._ids_len, self._ids = agent_ids, n, ids
+        return ids
 
     def _add_rows(self, batch: InteractionBatch, ids: list[str], seqs: np.ndarray, t: np.ndarray) -> None:
         epoch = int(batch.epoch[0])
@@ -219,7 +241,7 @@ class ParquetEventLog(EventLog):
             "seq_last": int(cols["seq"][-1]),
             "digest": batch_digest(cols),
         }
-        if agents != self._last_agents:
+        if agents is not self._last_agents and agents != self._last_agents:
             entry["agents"] = agents
             self._last_agents = agents
         self._chain.add({"batch": entry})
@@ -362,3 +384,161 @@ class ParquetEventLog(EventLog):
             complete = False
             message += f"; {len(orphans)} uncommitted batch file(s) ignored ({orphans[0]}...)"
         return ChainStatus(n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line)
+
+
+# ---- comparing two Parquet logs -------------------------------------------------------------------
+# A segment is one batch line's columns (or None before the first batch) plus the non-interaction
+# records that follow it up to the next batch line. Replay yields each segment's events merged in seq
+# order, segment after segment, so two logs written the same way can be compared segment by segment:
+# columns with numpy (bit for bit), other records as text, building Events only where they differ.
+Segment = tuple[dict[str, Any] | None, list[dict[str, Any]]]
+
+
+def _segments(log: ParquetEventLog) -> Iterator[Segment]:
+    cols: dict[str, Any] | None = None
+    recs: list[dict[str, Any]] = []
+    for _, batch_cols, rec in log._iter_batches():
+        if batch_cols is None:
+            recs.append(rec)
+            continue
+        if cols is not None or recs:
+            yield cols, recs
+        cols, recs = batch_cols, []
+    if cols is not None or recs:
+        yield cols, recs
+
+
+def _segment_events(seg: Segment) -> Iterator[Event]:
+    """The segment's events in the order `ParquetEventLog._iter_events` yields them."""
+    cols, recs = seg
+    pos = 0
+    n = 0 if cols is None else len(cols["seq"])
+    for rec in recs:
+        ev = record_event(rec)
+        if cols is not None and pos < n:
+            stop = int(np.searchsorted(cols["seq"], ev.seq))
+            if stop > pos:
+                yield from ParquetEventLog._row_events(cols, pos, stop)
+                pos = stop
+        yield ev
+    if cols is not None and pos < n:
+        yield from ParquetEventLog._row_events(cols, pos, n)
+
+
+def _events_from(first: Segment | None, rest: Iterator[Segment], start: int, path: str) -> Iterator[Event]:
+    """Events of `first` and the segments after it, seq-checked from `start` as `replay()` checks them."""
+    expected = start
+    segs = rest if first is None else _chain_one(first, rest)
+    for seg in segs:
+        for ev in _segment_events(seg):
+            if ev.seq != expected:
+                raise EventLogError(f"{path}: event seq {ev.seq} where {expected} was expected", seq=ev.seq)
+            expected += 1
+            yield ev
+
+
+def _chain_one(first: Segment, rest: Iterator[Segment]) -> Iterator[Segment]:
+    yield first
+    yield from rest
+
+
+def _record_text_factory() -> Any:
+    """Sorted-key JSON bytes of a record without its chain fields (orjson when installed)."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+
+    def text(rec: dict[str, Any]) -> bytes | None:
+        body = {k: v for k, v in rec.items() if k != "prev" and k != "h"}
+        try:
+            if orjson is not None:
+                return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+            return canonical(body).encode("ascii")
+        except (TypeError, ValueError, EventLogError):
+            return None
+
+    return text
+
+
+_record_text = _record_text_factory()
+
+
+def _bits(arr: np.ndarray) -> np.ndarray:
+    """Floats as their bit patterns (so -0.0 != 0.0, as the event comparison's float.hex() has it)."""
+    return arr.view(f"u{arr.dtype.itemsize}") if arr.dtype.kind == "f" else arr
+
+
+def _same_segment(sa: Segment, sb: Segment, start: int, event_diff: Any) -> int | None:
+    """The number of events of two segments that hold the same events (seqs start.., in the same order
+    on both sides); None when they differ anywhere or are laid out differently."""
+    cols_a, recs_a = sa
+    cols_b, recs_b = sb
+    if (cols_a is None) != (cols_b is None) or len(recs_a) != len(recs_b):
+        return None
+    nb_a = [r.get("seq") for r in recs_a]
+    if nb_a != [r.get("seq") for r in recs_b] or not all(type(s) is int for s in nb_a):
+        return None
+    seq_parts = [np.asarray(nb_a, dtype=np.int64)]
+    if cols_a is not None and cols_b is not None:
+        if not np.array_equal(cols_a["seq"], cols_b["seq"]):
+            return None
+        seq_parts.append(cols_a["seq"])
+    for part in seq_parts:
+        if len(part) > 1 and not np.all(np.diff(part) > 0):
+            return None
+    allseq = np.sort(np.concatenate(seq_parts))
+    m = len(allseq)
+    if not np.array_equal(allseq, np.arange(start, start + m, dtype=np.int64)):
+        return None
+    if cols_a is not None and cols_b is not None:
+        for c in ALL_COLUMNS:
+            if c in ("initiator", "counterparty", "seq"):
+                continue
+            if not np.array_equal(_bits(cols_a[c]), _bits(cols_b[c])):
+                return None
+        agents_a, agents_b = cols_a["__agents__"], cols_b["__agents__"]
+        same_agents = agents_a is agents_b or agents_a == agents_b
+        for c in ("initiator", "counterparty"):
+            if same_agents:
+                if not np.array_equal(cols_a[c], cols_b[c]):
+                    return None
+            else:
+                try:
+                    names_a = np.asarray(agents_a, dtype=object)[cols_a[c]]
+                    names_b = np.asarray(agents_b, dtype=object)[cols_b[c]]
+                except IndexError:
+                    return None
+                if not np.all(names_a == names_b):
+                    return None
+    for ra, rb in zip(recs_a, recs_b):
+        ta = _record_text(ra)
+        if ta is not None and ta == _record_text(rb):
+            continue
+        if event_diff(record_event(ra), record_event(rb)) is not None:
+            return None
+    return m
+
+
+def compare_parquet_events(log_a: ParquetEventLog, log_b: ParquetEventLog, compare_streams: Any) -> Any:
+    """`compare_logs` for two Parquet logs: the first differing event (a LogDiff) or None.
+
+    Equal segments are skipped column-wise; from the first segment that differs (or does not line up,
+    e.g. batches cut at other rows) the logs are compared event by event with `compare_streams`, so the
+    difference named is the one a full event-by-event comparison names.
+    """
+    from distsafe.eventlog import event_diff
+
+    seg_a, seg_b = _segments(log_a), _segments(log_b)
+    start = 0
+    while True:
+        sa, sb = next(seg_a, None), next(seg_b, None)
+        if sa is None and sb is None:
+            return None
+        if sa is not None and sb is not None:
+            m = _same_segment(sa, sb, start, event_diff)
+            if m is not None:
+                start += m
+                continue
+        return compare_streams(_events_from(sa, seg_a, start, log_a.path),
+                               _events_from(sb, seg_b, start, log_b.path))
