@@ -7,6 +7,7 @@ policy on a group of one built from the `Observation`, so both paths share one s
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,15 @@ class ScriptedAgent(BaseAgent):
                     role_names.append(r)
         super().__init__(agent_id, roles=role_names, **params)
         self.policy = self.policy_class(params, roles=role_names)
-        self._rng = np.random.default_rng(seed)
+        # Standalone, an unseeded agent still draws deterministically (from its id); inside an engine it
+        # draws from the stream the engine gives it (`bind_rng`), which follows the run's seed.
+        self._seed = seed
+        self._rng = np.random.default_rng(seed if seed is not None else zlib.crc32(agent_id.encode()))
+
+    def bind_rng(self, rng: np.random.Generator) -> None:
+        """Take the engine's random stream for this agent, unless it was built with an explicit seed."""
+        if self._seed is None:
+            self._rng = rng
 
     def replay_init(self) -> dict[str, Any]:
         """Keyword arguments that rebuild this agent (recorded in the event log header)."""

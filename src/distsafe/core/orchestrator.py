@@ -126,6 +126,8 @@ class Orchestrator:
                 self._group_by_key[key] = group
         else:
             group = self._new_group("object", agent=agent)
+            if hasattr(agent, "bind_rng"):
+                agent.bind_rng(group.rng)
         rows = self.agents.add(agent.agent_type, group.gid, name=agent.agent_id,
                                resources=cfg.initial_resources, reputation=cfg.initial_reputation)
         group.rows.append(rows)
