@@ -25,7 +25,8 @@ def run_dir(tmp_path_factory):
 
 def test_run_writes_the_run_folder(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"events.jsonl", "metrics.csv", "metrics.json", "manifest.json", "scenario.yaml"} <= names
+    assert {"events.jsonl", "metrics.csv", "metrics.json", "metrics.png", "manifest.json", "scenario.yaml"} <= names
+    assert (run_dir / "metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert [m["epoch"] for m in metrics] == [0, 1, 2, 3]
     manifest = json.loads((run_dir / "manifest.json").read_text())

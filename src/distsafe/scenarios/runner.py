@@ -4,6 +4,7 @@ A run folder holds:
     events.jsonl | events.parquet.d/   the hash-chained event log (header: scenario, seed, version, config,
                                        population, the resolved scenario)
     metrics.csv, metrics.json          per-epoch metrics
+    metrics.png                        their plot (when matplotlib, the [analysis] extra, is installed)
     scenario.yaml                      the scenario as run (overrides applied)
     llm_recording.jsonl                every LLM request/response (runs with LLM agents)
     manifest.json                      what ran, with which version, the files and their sha256, the summary
@@ -145,9 +146,13 @@ def write_run_folder(result: RunResult, fmt: str) -> None:
     out = result.out_dir
     assert out is not None
     write_metrics(result.metrics, out)
+    from distsafe.analysis.plots import plot_epoch_metrics
+
+    plot_epoch_metrics([m.to_json_dict() for m in result.metrics], out / "metrics.png",
+                       f"{result.spec.scenario_id} (seed {result.spec.simulation.seed})")
     (out / "scenario.yaml").write_text(yaml.safe_dump(result.spec.model_dump(mode="json"), sort_keys=False))
     files = {}
-    for name in (log_name(fmt), "metrics.csv", "metrics.json", "scenario.yaml", RECORDING_NAME):
+    for name in (log_name(fmt), "metrics.csv", "metrics.json", "metrics.png", "scenario.yaml", RECORDING_NAME):
         p = out / name
         if p.exists():
             files[name] = _sha256(p)
