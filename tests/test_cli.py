@@ -111,12 +111,15 @@ def test_bad_cli_values():
         assert fragment in r.stderr and "Traceback" not in r.stderr
 
 
-def test_scenarios_list_and_compare():
+def test_scenarios_list_and_compare(tmp_path):
     r = ds("scenarios", "list")
     assert r.returncode == 0 and "status_game" in r.stdout and "strict_governance" in r.stdout
-    r = ds("compare", "baseline", "strict_governance", "--seeds", "2", "-o", "simulation.n_epochs=3")
+    png = tmp_path / "cmp.png"
+    r = ds("compare", "baseline", "strict_governance", "--seeds", "2", "-o", "simulation.n_epochs=3",
+           "--plot", str(png))
     assert r.returncode == 0, r.stderr
     assert "Bad actor payoff" in r.stdout and "2 seeds" in r.stdout
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_run_parquet_and_check_flag(tmp_path):

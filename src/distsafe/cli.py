@@ -203,6 +203,7 @@ def compare(
     override: list[str] = typer.Option([], "--override", "-o", help="a.b=value applied to every scenario"),
     seed_base: int = typer.Option(0, "--seed-base", min=0, help="seeds used: seed-base .. seed-base+seeds-1"),
     markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table instead"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="also draw the comparison to this PNG"),
 ) -> None:
     """The seeds' Scenario Comparison: mean and 95% CI over seeds for each scenario."""
     from distsafe.analysis.compare import compare_scenarios, comparison_table
@@ -218,6 +219,12 @@ def compare(
         print(comparison_markdown(rows, seeds))
     else:
         console.print(comparison_table(rows, seeds))
+    if plot is not None:
+        from distsafe.analysis.plots import plot_comparison
+
+        if plot_comparison(rows, plot, seeds) is None:
+            raise UserError("--plot needs matplotlib: pip install 'distsafe[analysis]'")
+        err_console.print(f"plot: {plot}")
 
 
 def _mount_economy() -> None:

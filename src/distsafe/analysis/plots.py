@@ -43,3 +43,31 @@ def plot_epoch_metrics(rows: Sequence[dict[str, Any]], path: Path, title: str = 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_comparison(comps: Sequence[Any], path: Path, seeds: int) -> Path | None:
+    """Bars with 95% CI error bars for each scenario of a `compare_scenarios` result; None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    keys = (("bad_actor_payoff", "bad actor payoff"), ("avg_toxicity", "avg toxicity"),
+            ("welfare_per_epoch", "welfare / epoch"), ("avg_quality_gap", "avg quality gap"))
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.6))
+    names = [c.name for c in comps]
+    for ax, (key, label) in zip(axes, keys):
+        stats = [c.mean_ci(key) for c in comps]
+        ax.bar(range(len(comps)), [m for m, _ in stats], yerr=[0 if h != h else h for _, h in stats], capsize=4,
+               color=["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"][: len(comps)])
+        ax.set_xticks(range(len(comps)), names, rotation=20, fontsize=8)
+        ax.set_title(label, fontsize=10)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(f"scenario comparison: mean ± 95% CI over {seeds} seeds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
