@@ -228,16 +228,10 @@ def compare(
 
 
 def _mount_economy() -> None:
-    try:
-        from distsafe.economy.cli import app as economy_app
-    except ImportError as e:  # the [economy] extra is missing
-        missing = str(e)
+    # economy.cli imports its heavy dependencies (FastAPI, uvicorn, PyNaCl) inside the commands; a missing
+    # [economy] extra surfaces as a one-line ModuleNotFoundError message from main().
+    from distsafe.economy.cli import app as economy_app
 
-        @app.command("economy", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-        def economy_missing() -> None:
-            """The token economy (needs the [economy] extra)."""
-            raise UserError(f"the economy needs the [economy] extra: pip install 'distsafe[economy]' ({missing})")
-        return
     app.add_typer(economy_app, name="economy", help="The token economy: ledger engine, HTTP API, turn loop.")
 
 
@@ -282,6 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/yellow]")
         return 130
+    except ModuleNotFoundError as e:  # an optional dependency of the command is not installed
+        extra = {"fastapi": "economy", "uvicorn": "economy", "nacl": "economy", "httpx": "economy",
+                 "pyarrow": "parquet", "matplotlib": "analysis", "anthropic": "llm", "openai": "llm"}.get(
+            (e.name or "").split(".")[0], "all")
+        err_console.print(f"[red]error:[/red] {e.name} is not installed: pip install 'distsafe\\[{extra}]'",
+                          highlight=False, soft_wrap=True)
+        return 2
     except typer.Abort:
         return 1
     except Exception as e:  # usage errors from the command-line parser

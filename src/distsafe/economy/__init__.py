@@ -6,16 +6,32 @@ sell information and pay for their own inference.
 - `LEDGER_TOOLS` / `LedgerToolClient` (OpenAI function-calling tools), `export_interactions` (bridge)
 """
 
-from .bridge import export_interactions, soft_summary
-from .client import EconomyAPIError, EconomyClient, Wallet
-from .config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
-from .engine import Engine, TurnResult
-from .llm_agent import LLMEconomyAgent, parse_actions
-from .orchestrator import Orchestrator, RunReport
-from .server import create_app
-from .store import Store
-from .strategies import STRATEGIES, assign_strategies
-from .tools import LEDGER_TOOLS, LedgerToolClient
+from importlib import import_module
+from typing import Any
+
+# Names load on first use, so `distsafe economy --help` (and every other `distsafe` command) does not
+# import FastAPI, uvicorn and PyNaCl.
+_SOURCES = {
+    "export_interactions": "bridge", "soft_summary": "bridge",
+    "EconomyAPIError": "client", "EconomyClient": "client", "Wallet": "client",
+    "ACTION_KINDS": "config", "CONTRACT_TYPES": "config", "WorldConfig": "config",
+    "Engine": "engine", "TurnResult": "engine",
+    "LLMEconomyAgent": "llm_agent", "parse_actions": "llm_agent",
+    "Orchestrator": "orchestrator", "RunReport": "orchestrator",
+    "create_app": "server", "Store": "store",
+    "STRATEGIES": "strategies", "assign_strategies": "strategies",
+    "LEDGER_TOOLS": "tools", "LedgerToolClient": "tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTION_KINDS", "CONTRACT_TYPES", "LEDGER_TOOLS", "STRATEGIES", "EconomyAPIError", "EconomyClient",
