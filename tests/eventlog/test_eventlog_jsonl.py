@@ -21,32 +21,14 @@ from distsafe.eventlog import (
     verify_chain,
 )
 from distsafe.models.columns import COLUMNS, InteractionBatch
+from eventlog_batches import random_batch
 from distsafe.models.events import Event, EventType
 
 IDS = ["alice", "bob", "carol", "dave", "eve"]
 
 
 def make_batch(n: int, epoch: int, seed: int = 0) -> InteractionBatch:
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for c, dt in COLUMNS.items():
-        kind = np.dtype(dt).kind
-        if kind == "f":
-            cols[c] = rng.normal(size=n)
-        elif c in ("initiator", "counterparty"):
-            cols[c] = rng.integers(0, len(IDS), n)
-        elif c == "itype":
-            cols[c] = rng.integers(0, 4, n)
-        elif c == "accepted":
-            cols[c] = rng.random(n) < 0.5
-        elif c == "v":
-            cols[c] = rng.choice([-1, 1], n)
-        elif c == "epoch":
-            cols[c] = np.full(n, epoch)
-        else:
-            cols[c] = rng.integers(0, 6, n)
-    cols["p"] = rng.random(n)
-    return InteractionBatch.from_columns(**cols)
+    return random_batch(n, epoch, seed, n_agents=len(IDS), uniform_p=True)
 
 
 def write_run(path, n_epochs=3, rows=20, finish=True, **opts):

@@ -28,31 +28,12 @@ from distsafe.eventlog.common import canonical
 from distsafe.eventlog.interactions import interaction_line_parts
 from distsafe.models.agent_table import AgentIds
 from distsafe.models.columns import COLUMNS, InteractionBatch
+from eventlog_batches import random_batch
 from distsafe.models.events import Event, EventType
 
 
 def make_batch(n: int, epoch: int, n_agents: int, seed: int = 0, step: int = 0) -> InteractionBatch:
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for c, dt in COLUMNS.items():
-        kind = np.dtype(dt).kind
-        if kind == "f":
-            cols[c] = rng.normal(size=n)
-        elif c in ("initiator", "counterparty"):
-            cols[c] = rng.integers(0, n_agents, n)
-        elif c == "itype":
-            cols[c] = rng.integers(0, 4, n)
-        elif c == "accepted":
-            cols[c] = rng.random(n) < 0.5
-        elif c == "v":
-            cols[c] = rng.choice([-1, 1], n)
-        elif c == "epoch":
-            cols[c] = np.full(n, epoch)
-        elif c == "step":
-            cols[c] = np.full(n, step)
-        else:
-            cols[c] = rng.integers(0, 6, n)
-    return InteractionBatch.from_columns(**cols)
+    return random_batch(n, epoch, seed, n_agents=n_agents, step=step)
 
 
 def population(n: int) -> AgentIds:
