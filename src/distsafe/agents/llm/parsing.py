@@ -5,18 +5,16 @@ observation (ids visible, budgets left), and convert. Every problem becomes a me
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Any
 
 from distsafe.agents.base import Action, ActionType, Observation
 from distsafe.agents.llm.prompts import ACTION_TYPES, allowed_actions
+from distsafe.llm.json_extract import JSONExtractError, extract_json_object
 from distsafe.models.interaction import InteractionType
 
 MAX_CONTENT_CHARS = 1000
 MAX_REASONING_CHARS = 500
-_FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
 class ActionParseError(ValueError):
@@ -26,26 +24,11 @@ class ActionParseError(ValueError):
 
 
 def extract_json(text: str) -> dict[str, Any]:
-    """The JSON object in `text`: the whole text, a fenced block, or the first object in prose."""
-    s = (text or "").strip()
-    if not s:
-        raise ActionParseError(["the answer was empty; expected a JSON object"])
-    m = _FENCE.match(s)
-    if m:
-        s = m.group(1).strip()
+    """The JSON object in `text` (see `distsafe.llm.json_extract`), errors as `ActionParseError`."""
     try:
-        value = json.loads(s)
-    except json.JSONDecodeError:
-        start = s.find("{")
-        if start < 0:
-            raise ActionParseError(["the answer is not JSON: no '{' found"]) from None
-        try:
-            value, _ = json.JSONDecoder().raw_decode(s[start:])
-        except json.JSONDecodeError as exc:
-            raise ActionParseError([f"the answer is not valid JSON: {exc.msg} at char {exc.pos}"]) from None
-    if not isinstance(value, dict):
-        raise ActionParseError([f"expected a JSON object, got {type(value).__name__}"])
-    return value
+        return extract_json_object(text)
+    except JSONExtractError as exc:
+        raise ActionParseError([str(exc)]) from None
 
 
 def _number(data: dict[str, Any], key: str, default: float, errors: list[str],
