@@ -229,7 +229,7 @@ def event_record(event: Event, seq: int, prev: str) -> dict[str, Any]:
     return rec
 
 
-EventMaker = Callable[[int, EventType, float, int, int, "str | None", "dict[str, Any]"], Event]
+EventMaker = Callable[[int, EventType, float, int, int, str | None, dict[str, Any]], Event]
 
 
 def _event_factory() -> EventMaker:
