@@ -1,22 +1,21 @@
-"""`EventLog`: the common face of the JSONL and Parquet logs (write API, replay API, format dispatch)."""
+"""The contracts of an event log, apart from the storages that implement them (jsonl.py, parquet.py).
+
+`EventLogWriter` is what a run appends to, `EventLogReader` what replay and metrics read from;
+`EventLogBase` is one opened log (both faces: a log open for writing can be read back, which flushes it
+first). Every storage subclasses `EventLogBase` and is opened through `open_event_log` (factory.py).
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from distsafe.eventlog.common import (
-    ChainStatus,
-    EventLogError,
-    LogReadResult,
-)
-from distsafe.eventlog.interactions import (
-    batch_from_events,
-    interaction_from_event,
-    merge_agent_lists,
-)
+from distsafe.eventlog.common import ChainStatus, EventLogError, LogReadResult
+from distsafe.eventlog.interactions import interaction_from_event, merge_agent_lists
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import Event, EventType
 from distsafe.models.interaction import SoftInteraction
@@ -24,117 +23,87 @@ from distsafe.models.interaction import SoftInteraction
 _INTERACTION = EventType.INTERACTION_COMPLETED
 
 
-def infer_format(path: str | os.PathLike[str], mode: str) -> str:
-    p = str(path).rstrip("/")
-    if os.path.isdir(p) or p.endswith(".d"):
-        return "parquet"
-    if p.endswith(".parquet"):
-        return "parquet"
-    return "jsonl"
+class EventLogWriter(ABC):
+    """The write side: events get consecutive seqs (0, 1, ...) in the order they are appended."""
 
-
-class EventLog:
-    """An append-only, hash-chained event log.
-
-    `EventLog(path, mode="w"|"r", fmt="jsonl"|"parquet"|None, header=None, **options)` returns a
-    `JsonlEventLog` or `ParquetEventLog` (both subclasses); `fmt=None` infers the storage from the path
-    (a directory, or a name ending in `.parquet` or `.d`, is Parquet; anything else JSONL).
-    """
-
-    fmt: str = ""
-
-    def __new__(cls, path: str | os.PathLike[str], mode: str = "r", fmt: str | None = None,
-                header: dict[str, Any] | None = None, **options: Any) -> "EventLog":
-        if cls is EventLog:
-            fmt = fmt or infer_format(path, mode)
-            from distsafe.eventlog.jsonl import JsonlEventLog
-
-            if fmt == "parquet":
-                try:
-                    from distsafe.eventlog.parquet import ParquetEventLog
-                except ImportError:
-                    raise EventLogError("Parquet event logs need pyarrow: pip install 'distsafe[parquet]'") from None
-                sub: type[EventLog] | None = ParquetEventLog
-            else:
-                sub = {"jsonl": JsonlEventLog}.get(fmt)
-            if sub is None:
-                raise EventLogError(f"unknown event log format {fmt!r}; use 'jsonl' or 'parquet'")
-            return super().__new__(sub)
-        return super().__new__(cls)
-
-    # -- set by subclasses
-    path: str
-    mode: str
-    _header: dict[str, Any]
     _seq: int
 
-    @staticmethod
-    def _check_mode(mode: str) -> None:
-        if mode not in ("r", "w"):
-            raise EventLogError(f"mode must be 'r' or 'w', got {mode!r}")
-
-    # ---- writing --------------------------------------------------------------------------------
-    def _require_writable(self) -> None:
-        if self.mode != "w":
-            raise EventLogError(f"{self.path}: log is open for reading; open with mode='w' to append")
-        if self.closed:
-            raise EventLogError(f"{self.path}: log is closed")
-
+    @abstractmethod
     def append(self, event: Event) -> int:
         """Append one event; the log assigns its `seq` (returned). The Event itself is not modified."""
-        raise EventLogError(f"{type(self).__name__} does not implement append")
 
-    def append_interactions(self, batch: InteractionBatch, agent_ids: Sequence[str],
-                            timestamp: float | np.ndarray = 0.0) -> range:
+    @abstractmethod
+    def append_interactions(
+        self, batch: InteractionBatch, agent_ids: Sequence[str], timestamp: float | np.ndarray = 0.0
+    ) -> range:
         """One `interaction_completed` event per row; returns the range of seqs assigned."""
-        raise EventLogError(f"{type(self).__name__} does not implement append_interactions")
 
+    @abstractmethod
     def flush(self) -> None:
         """Write buffered lines (and, for Parquet, the open batch) to disk."""
 
+    @abstractmethod
     def close(self) -> None:
         """Flush and close; reading methods keep working afterwards."""
 
     @property
-    def closed(self) -> bool:
-        return True
+    @abstractmethod
+    def closed(self) -> bool: ...
 
     @property
     def next_seq(self) -> int:
         return self._seq
 
-    def __enter__(self) -> "EventLog":
+    def __enter__(self) -> EventLogWriter:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _as_times(self, timestamp: float | np.ndarray, n: int) -> np.ndarray:
+    @staticmethod
+    def _as_times(timestamp: float | np.ndarray, n: int) -> np.ndarray:
         t = np.asarray(timestamp, dtype=np.float64)
         if t.ndim == 0:
             return np.full(n, float(t))
         if t.shape != (n,):
-            raise EventLogError(f"timestamp must be a scalar or have one value per row ({n}), got shape {t.shape}")
+            raise EventLogError(
+                f"timestamp must be a scalar or have one value per row ({n}), got shape {t.shape}"
+            )
         return t
 
     @staticmethod
     def _check_batch(batch: InteractionBatch, agent_ids: Sequence[str]) -> None:
-        n = len(batch)
-        if n and (int(batch.initiator.min(initial=0)) < 0 or int(batch.counterparty.min(initial=0)) < 0
-                  or max(int(batch.initiator.max()), int(batch.counterparty.max())) >= len(agent_ids)):
-            raise EventLogError(f"interaction batch refers to agents outside agent_ids (len {len(agent_ids)})")
+        if len(batch) and (
+            int(batch.initiator.min(initial=0)) < 0
+            or int(batch.counterparty.min(initial=0)) < 0
+            or max(int(batch.initiator.max()), int(batch.counterparty.max())) >= len(agent_ids)
+        ):
+            raise EventLogError(
+                f"interaction batch refers to agents outside agent_ids (len {len(agent_ids)})"
+            )
 
-    # ---- reading --------------------------------------------------------------------------------
+
+class EventLogReader(ABC):
+    """The read side: the header, a full chain check, and the events (or interaction columns) in seq order."""
+
+    path: str
+    _header: dict[str, Any]
+
     @property
     def header(self) -> dict[str, Any]:
         return dict(self._header)
 
+    @abstractmethod
     def _iter_events(self) -> Iterator[Event]:
-        raise EventLogError(f"{type(self).__name__} cannot be replayed")
+        """The events in storage order (seq order for a sound log), each line hash-checked as it is read."""
 
+    @abstractmethod
     def verify(self) -> ChainStatus:
         """Check the whole chain; raises EventLogError at the first bad line, else reports completeness."""
-        raise EventLogError(f"{type(self).__name__} cannot be verified")
+
+    @abstractmethod
+    def _before_read(self) -> None:
+        """Make what was written visible to the readers (a log open for writing flushes)."""
 
     def replay(self) -> Iterator[Event]:
         """The events in seq order, each line's hash and link checked as it is read.
@@ -142,12 +111,13 @@ class EventLog:
         A cut-short tail (killed run) ends the iteration quietly at the last valid event; see
         `verify()`/`read_log()` for the message. Tampering raises EventLogError.
         """
-        if self.mode == "w" and not self.closed:
-            self.flush()
+        self._before_read()
         expected = 0
         for ev in self._iter_events():
             if ev.seq != expected:
-                raise EventLogError(f"{self.path}: event seq {ev.seq} where {expected} was expected", seq=ev.seq)
+                raise EventLogError(
+                    f"{self.path}: event seq {ev.seq} where {expected} was expected", seq=ev.seq
+                )
             expected += 1
             yield ev
 
@@ -159,25 +129,18 @@ class EventLog:
     def to_interactions(self) -> list[SoftInteraction]:
         return [interaction_from_event(ev) for ev in self.replay() if ev.event_type == _INTERACTION]
 
+    @abstractmethod
     def interaction_batches(self) -> Iterator[tuple[InteractionBatch, list[str]]]:
-        """(InteractionBatch, agent_ids) per epoch, in log order.
+        """(InteractionBatch, agent_ids) per run of same-epoch interactions, in log order, read without
+        building Event objects.
 
-        Agent indices refer to one list that grows in order of first appearance (starting from the
+        Agent indices refer to one list that grows in order of first appearance (JSONL: starting from the
         header's `agent_ids` when it has one); each yielded list is a snapshot of it.
         """
+
+    def _base_agent_names(self) -> list[str]:
         base = self._header.get("agent_ids")
-        names: list[str] = [str(a) for a in base] if isinstance(base, list) else []
-        index = {n: i for i, n in enumerate(names)}
-        run: list[Event] = []
-        for ev in self.replay():
-            if ev.event_type != _INTERACTION:
-                continue
-            if run and ev.epoch != run[0].epoch:
-                yield batch_from_events(run, index, names), list(names)
-                run = []
-            run.append(ev)
-        if run:
-            yield batch_from_events(run, index, names), list(names)
+        return [str(a) for a in base] if isinstance(base, list) else []
 
     def batches_by_epoch(self) -> dict[int, tuple[InteractionBatch, list[str]]]:
         """epoch -> (InteractionBatch, agent_ids) for every epoch the log mentions.
@@ -197,9 +160,47 @@ class EventLog:
         return dict(sorted(out.items()))
 
     def _marker_events(self) -> Iterator[Event]:
+        """The epoch_started/epoch_completed events (storages may find them without building the rest)."""
         for ev in self.replay():
             if ev.event_type in (EventType.EPOCH_STARTED, EventType.EPOCH_COMPLETED):
                 yield ev
+
+
+class EventLogBase(EventLogWriter, EventLogReader):
+    """One opened event log: mode "w" writes (and can read back what it wrote), mode "r" only reads.
+
+    Subclasses set `fmt` and take `(path, mode, header, **options)`; open them with `open_event_log`.
+    """
+
+    fmt: str = ""
+    mode: str
+
+    @abstractmethod
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "r",
+        header: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None: ...
+
+    @staticmethod
+    def _check_mode(mode: str) -> None:
+        if mode not in ("r", "w"):
+            raise EventLogError(f"mode must be 'r' or 'w', got {mode!r}")
+
+    def _require_writable(self) -> None:
+        if self.mode != "w":
+            raise EventLogError(f"{self.path}: log is open for reading; open with mode='w' to append")
+        if self.closed:
+            raise EventLogError(f"{self.path}: log is closed")
+
+    def _before_read(self) -> None:
+        if self.mode == "w" and not self.closed:
+            self.flush()
+
+    def __enter__(self) -> EventLogBase:
+        return self
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.path!r}, mode={self.mode!r}, next_seq={self._seq})"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from distsafe.eventlog.base import EventLog
+from distsafe.eventlog.base import EventLogBase
 from distsafe.eventlog.common import (
     ChainScanner,
     ChainStatus,
@@ -29,22 +30,28 @@ from distsafe.models.events import Event
 _CHUNK = 1 << 15  # rows serialised at a time by append_interactions (bounds the memory used)
 
 
-class JsonlEventLog(EventLog):
+class JsonlEventLog(EventLogBase):
     """Hash-chained JSONL event log.
 
-    Writing: `JsonlEventLog(path, "w", header={...}, scenario=..., seed=..., flush_every=1000,
+    Writing: `open_event_log(path, "w", "jsonl", header={...}, scenario=..., seed=..., flush_every=1000,
     fsync=False)`. The header line is written and flushed at once; events are buffered and written
     every `flush_every` lines, on `flush()` and on `close()`.
     """
 
     fmt = "jsonl"
 
-    def __init__(self, path: str | os.PathLike[str], mode: str = "r", fmt: str | None = None,
-                 header: dict[str, Any] | None = None, *, scenario: Any = None, seed: Any = None,
-                 flush_every: int = 1000, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "r",
+        header: dict[str, Any] | None = None,
+        *,
+        scenario: Any = None,
+        seed: Any = None,
+        flush_every: int = 1000,
+        fsync: bool = False,
+    ) -> None:
         self._check_mode(mode)
-        if fmt not in (None, "jsonl"):
-            raise EventLogError(f"JsonlEventLog cannot open format {fmt!r}")
         self.path = str(path)
         self.mode = mode
         self._seq = 0
@@ -73,8 +80,9 @@ class JsonlEventLog(EventLog):
         self._last_type = event.event_type.value
         return seq
 
-    def append_interactions(self, batch: InteractionBatch, agent_ids: Sequence[str],
-                            timestamp: float | np.ndarray = 0.0) -> range:
+    def append_interactions(
+        self, batch: InteractionBatch, agent_ids: Sequence[str], timestamp: float | np.ndarray = 0.0
+    ) -> range:
         self._require_writable()
         assert self._writer is not None
         n = len(batch)
@@ -85,8 +93,10 @@ class JsonlEventLog(EventLog):
         for name in FLOAT_COLUMNS:
             col = getattr(batch, name)
             if not np.all(np.isfinite(col)):
-                raise EventLogError(f"interaction column {name!r} row {int(np.flatnonzero(~np.isfinite(col))[0])} "
-                                    "is not finite; the log stores finite floats only")
+                raise EventLogError(
+                    f"interaction column {name!r} row {int(np.flatnonzero(~np.isfinite(col))[0])} "
+                    "is not finite; the log stores finite floats only"
+                )
         if not np.all(np.isfinite(t)):
             raise EventLogError("timestamp has non-finite values; the log stores finite floats only")
         for lo in range(0, n, _CHUNK):
@@ -115,13 +125,9 @@ class JsonlEventLog(EventLog):
             yield record_event(rec)
 
     def interaction_batches(self) -> Iterator[tuple[InteractionBatch, list[str]]]:
-        """(InteractionBatch, agent_ids) per run of same-epoch interaction events, read from the records
-        directly (no Event objects). Agent indices refer to one list growing in order of first appearance,
-        starting from the header's `agent_ids` when present; each yielded list is a snapshot."""
-        if self.mode == "w" and not self.closed:
-            self.flush()
-        base = self._header.get("agent_ids")
-        names: list[str] = [str(a) for a in base] if isinstance(base, list) else []
+        # Read from the records directly: no Event objects.
+        self._before_read()
+        names = self._base_agent_names()
         index = {n: i for i, n in enumerate(names)}
         epochs: list[int] = []
         steps: list[int] = []
@@ -129,8 +135,11 @@ class JsonlEventLog(EventLog):
         expected = 0
         for lineno, rec in ChainScanner(self.path):
             if rec.get("seq") != expected:
-                raise EventLogError(f"{self.path}: line {lineno}: seq {rec.get('seq')} where {expected} was expected",
-                                    line=lineno, seq=rec.get("seq"))
+                raise EventLogError(
+                    f"{self.path}: line {lineno}: seq {rec.get('seq')} where {expected} was expected",
+                    line=lineno,
+                    seq=rec.get("seq"),
+                )
             expected += 1
             if rec.get("type") != "interaction_completed":
                 continue
@@ -145,15 +154,17 @@ class JsonlEventLog(EventLog):
             yield batch_from_records(epochs, steps, datas, index, names), list(names)
 
     def verify(self) -> ChainStatus:
-        if self.mode == "w" and not self.closed:
-            self.flush()
+        self._before_read()
         scanner = ChainScanner(self.path)
         n = 0
         last_type = None
         for lineno, rec in scanner:
             if rec.get("seq") != n:
-                raise EventLogError(f"{self.path}: line {lineno}: seq {rec.get('seq')} where {n} was expected",
-                                    line=lineno, seq=rec.get("seq"))
+                raise EventLogError(
+                    f"{self.path}: line {lineno}: seq {rec.get('seq')} where {n} was expected",
+                    line=lineno,
+                    seq=rec.get("seq"),
+                )
             n += 1
             last_type = rec.get("type")
         complete, message = status_message(n, last_type, scanner.truncated_line)

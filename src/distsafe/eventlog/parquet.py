@@ -7,60 +7,46 @@
         batch_000002.parquet   (agent indices) plus `seq` (int64) and `t` (float64)
 
 A batch line records the file name, row count, epoch, first/last seq, `digest` (sha256 of the batch's
-canonical bytes, see `batch_digest`) and, when it changed since the previous batch, the `agents` list the
-indices refer to. Its `h` covers `prev` and the digest, so the chain runs through every batch. A batch file
-is written to a hidden temp name and renamed before its line is appended, so a killed run leaves at worst
-an uncommitted file that readers ignore (and mention).
+canonical bytes, see `parquet_batches.batch_digest`) and, when it changed since the previous batch, the
+`agents` list the indices refer to. Its `h` covers `prev` and the digest, so the chain runs through every
+batch. A batch file is written to a hidden temp name and renamed before its line is appended, so a killed
+run leaves at worst an uncommitted file that readers ignore (and mention). The batch files themselves
+(columns, digest, rows back to events) are in parquet_batches.py.
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from distsafe.eventlog.base import EventLog
+from distsafe.eventlog.base import EventLogBase
 from distsafe.eventlog.common import (
     ChainScanner,
     ChainStatus,
     ChainWriter,
     EventLogError,
-    canonical,
     event_record,
-    make_event,
     make_header,
     record_event,
     status_message,
 )
-from distsafe.eventlog.interactions import (
-    DATA_COLUMNS,
-    FLOAT_COLUMNS,
-    batch_from_events,
-    merge_agent_lists,
+from distsafe.eventlog.interactions import DATA_COLUMNS, FLOAT_COLUMNS, batch_from_events, merge_agent_lists
+from distsafe.eventlog.parquet_batches import (
+    CHAIN_FILE,
+    Segment,
+    batch_digest,
+    load_batch_file,
+    merge_events,
+    write_batch_file,
 )
 from distsafe.models.columns import COLUMNS, InteractionBatch
 from distsafe.models.events import Event, EventType
-from distsafe.models.interaction import InteractionType
 
-CHAIN_FILE = "chain.jsonl"
-EXTRA_COLUMNS: dict[str, Any] = {"seq": np.int64, "t": np.float64}
-ALL_COLUMNS: dict[str, Any] = {**COLUMNS, **EXTRA_COLUMNS}
-_TYPE_VALUES = [t.value for t in InteractionType]
 _INTERACTION = EventType.INTERACTION_COMPLETED
-
-
-def batch_digest(cols: dict[str, np.ndarray]) -> str:
-    """sha256 over, for each column of ALL_COLUMNS in order: name, NUL, the little-endian raw values."""
-    h = hashlib.sha256()
-    for name, dt in ALL_COLUMNS.items():
-        h.update(name.encode("ascii") + b"\0")
-        h.update(np.ascontiguousarray(cols[name], dtype=np.dtype(dt).newbyteorder("<")).tobytes())
-    return h.hexdigest()
 
 
 def log_dir(path: str | os.PathLike[str]) -> str:
@@ -68,7 +54,7 @@ def log_dir(path: str | os.PathLike[str]) -> str:
     return p + ".d" if p.endswith(".parquet") else p
 
 
-class ParquetEventLog(EventLog):
+class ParquetEventLog(EventLogBase):
     """Parquet-backed event log with the same API as `JsonlEventLog`.
 
     Interactions are buffered and committed as one batch file when the epoch changes, when the open batch
@@ -78,13 +64,20 @@ class ParquetEventLog(EventLog):
 
     fmt = "parquet"
 
-    def __init__(self, path: str | os.PathLike[str], mode: str = "r", fmt: str | None = None,
-                 header: dict[str, Any] | None = None, *, scenario: Any = None, seed: Any = None,
-                 flush_every: int = 1000, fsync: bool = False, max_batch_rows: int = 1 << 21,
-                 compression: str = "zstd") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "r",
+        header: dict[str, Any] | None = None,
+        *,
+        scenario: Any = None,
+        seed: Any = None,
+        flush_every: int = 1000,
+        fsync: bool = False,
+        max_batch_rows: int = 1 << 21,
+        compression: str = "zstd",
+    ) -> None:
         self._check_mode(mode)
-        if fmt not in (None, "parquet"):
-            raise EventLogError(f"ParquetEventLog cannot open format {fmt!r}")
         self.path = log_dir(path)
         self.mode = mode
         self._seq = 0
@@ -108,8 +101,11 @@ class ParquetEventLog(EventLog):
         chain_path = os.path.join(self.path, CHAIN_FILE)
         if mode == "w":
             os.makedirs(self.path, exist_ok=True)
-            for old in [chain_path, *glob.glob(os.path.join(self.path, "batch_*.parquet")),
-                        *glob.glob(os.path.join(self.path, ".batch_*.tmp"))]:
+            for old in [
+                chain_path,
+                *glob.glob(os.path.join(self.path, "batch_*.parquet")),
+                *glob.glob(os.path.join(self.path, ".batch_*.tmp")),
+            ]:
                 if os.path.exists(old):
                     os.remove(old)
             extra = dict(header or {})
@@ -136,14 +132,18 @@ class ParquetEventLog(EventLog):
         if event.event_type == _INTERACTION:
             unknown = set(event.payload) - {"type" if c == "itype" else c for c in DATA_COLUMNS}
             if unknown or event.agent_id is not None:
-                raise EventLogError("a Parquet log stores interaction_completed events as columns; "
-                                    f"unsupported fields: {sorted(unknown) or ['agent']}")
+                raise EventLogError(
+                    "a Parquet log stores interaction_completed events as columns; "
+                    f"unsupported fields: {sorted(unknown) or ['agent']}"
+                )
             names: list[str] = []
             ev = event.model_copy(update={"seq": seq})
             try:
                 batch = batch_from_events([ev], {}, names)
             except (KeyError, TypeError, ValueError, OverflowError) as exc:
-                raise EventLogError(f"interaction event data does not fit the interaction columns: {exc!r}") from None
+                raise EventLogError(
+                    f"interaction event data does not fit the interaction columns: {exc!r}"
+                ) from None
             self._check_finite(batch, np.array([float(event.timestamp)]))
             self._add_rows(batch, names, np.array([seq], dtype=np.int64), np.array([float(event.timestamp)]))
         else:
@@ -159,13 +159,15 @@ class ParquetEventLog(EventLog):
     def _check_finite(batch: InteractionBatch, t: np.ndarray) -> None:
         for name in FLOAT_COLUMNS:
             if not np.all(np.isfinite(getattr(batch, name))):
-                raise EventLogError(f"interaction column {name!r} has non-finite values; "
-                                    "the log stores finite floats only")
+                raise EventLogError(
+                    f"interaction column {name!r} has non-finite values; the log stores finite floats only"
+                )
         if not np.all(np.isfinite(t)):
             raise EventLogError("timestamp has non-finite values; the log stores finite floats only")
 
-    def append_interactions(self, batch: InteractionBatch, agent_ids: Sequence[str],
-                            timestamp: float | np.ndarray = 0.0) -> range:
+    def append_interactions(
+        self, batch: InteractionBatch, agent_ids: Sequence[str], timestamp: float | np.ndarray = 0.0
+    ) -> range:
         self._require_writable()
         n = len(batch)
         self._check_batch(batch, agent_ids)
@@ -185,7 +187,7 @@ class ParquetEventLog(EventLog):
         return range(seq0, seq0 + n)
 
     def _agent_names(self, agent_ids: Sequence[str]) -> list[str]:
-        """`[str(a) for a in agent_ids]`, rebuilt only when `agent_ids` is a different object or changed length.
+        """`[str(a) for a in agent_ids]`, rebuilt only when `agent_ids` is another object or changed length.
 
         A list passed again is compared with the kept names (no copy; the strings are the same objects,
         so this is cheap), since a caller may have changed it in place.
@@ -225,14 +227,7 @@ class ParquetEventLog(EventLog):
         cols["seq"] = np.concatenate([s for _, _, s, _ in self._pending])
         cols["t"] = np.concatenate([t for _, _, _, t in self._pending])
         self._n_files += 1
-        name = f"batch_{self._n_files:06d}.parquet"
-        tmp = os.path.join(self.path, f".batch_{self._n_files:06d}.tmp")
-        table = pa.table({c: np.ascontiguousarray(cols[c], dtype=dt) for c, dt in ALL_COLUMNS.items()})
-        pq.write_table(table, tmp, compression=self.compression)
-        if self.fsync:
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, os.path.join(self.path, name))
+        name = write_batch_file(self.path, self._n_files, cols, self.compression, self.fsync)
         entry: dict[str, Any] = {
             "file": name,
             "rows": len(batch),
@@ -265,25 +260,10 @@ class ParquetEventLog(EventLog):
         return self._chain is None or self._chain.closed
 
     # ---- reading --------------------------------------------------------------------------------
-    def _load(self, entry: dict[str, Any], lineno: int) -> dict[str, np.ndarray]:
-        fname = str(entry.get("file", ""))
-        full = os.path.join(self.path, os.path.basename(fname))
-        where = f"{self.chain_path}: line {lineno} (seq {entry.get('seq_first')})"
-        if not os.path.isfile(full):
-            raise EventLogError(f"{where}: batch file {fname} is missing", line=lineno, seq=entry.get("seq_first"))
-        try:
-            table = pq.read_table(full)
-            cols = {c: np.asarray(table.column(c).to_numpy(), dtype=dt) for c, dt in ALL_COLUMNS.items()}
-        except (OSError, KeyError, pa.ArrowException) as exc:
-            raise EventLogError(f"{where}: batch file {fname} unreadable: {exc}".replace("\n", " "),
-                                line=lineno, seq=entry.get("seq_first")) from None
-        if len(cols["seq"]) != entry.get("rows") or batch_digest(cols) != entry.get("digest"):
-            raise EventLogError(f"{where}: batch file {fname} does not match its digest; the log was modified",
-                                line=lineno, seq=entry.get("seq_first"))
-        return cols
+    def chain_entries(self) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, Any]]]:
+        """(lineno, batch columns or None, record) for every chain line, hash- and digest-checked.
 
-    def _iter_batches(self) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, Any]]]:
-        """(lineno, batch columns or None, record) for every chain line; batch lines carry `agents`."""
+        A batch line's columns carry `"__agents__"`, the names its agent indices refer to."""
         agents: list[str] = []
         for lineno, rec in ChainScanner(self.chain_path):
             entry = rec.get("batch")
@@ -292,44 +272,30 @@ class ParquetEventLog(EventLog):
                 continue
             if "agents" in entry:
                 agents = [str(a) for a in entry["agents"]]
-            cols: dict[str, Any] = dict(self._load(entry, lineno))
+            cols: dict[str, Any] = dict(load_batch_file(self.path, entry, lineno))
             cols["__agents__"] = agents
             yield lineno, cols, entry
 
-    @staticmethod
-    def _row_events(cols: dict[str, Any], lo: int, hi: int) -> Iterator[Event]:
-        agents = cols["__agents__"]
-        lists = {c: cols[c][lo:hi].tolist() for c in ALL_COLUMNS}
-        for c in ("initiator", "counterparty"):
-            lists[c] = [agents[i] for i in lists[c]]
-        lists["itype"] = [_TYPE_VALUES[i] for i in lists["itype"]]
-        keys = ["type" if c == "itype" else c for c in DATA_COLUMNS]
-        for seq, t, epoch, step, vals in zip(lists["seq"], lists["t"], lists["epoch"], lists["step"],
-                                             zip(*(lists[c] for c in DATA_COLUMNS))):
-            yield make_event(seq, _INTERACTION, t, epoch, step, None, dict(zip(keys, vals)))
+    def segments(self) -> Iterator[Segment]:
+        """The chain cut at batch lines (see `Segment`), in chain order."""
+        cols: dict[str, Any] | None = None
+        recs: list[dict[str, Any]] = []
+        for _, batch_cols, rec in self.chain_entries():
+            if batch_cols is None:
+                recs.append(rec)
+                continue
+            if cols is not None or recs:
+                yield cols, recs
+            cols, recs = batch_cols, []
+        if cols is not None or recs:
+            yield cols, recs
 
     def _iter_events(self) -> Iterator[Event]:
-        current: dict[str, Any] | None = None
-        pos = 0
-        for _, cols, rec in self._iter_batches():
-            if cols is not None:
-                if current is not None:
-                    yield from self._row_events(current, pos, len(current["seq"]))
-                current, pos = cols, 0
-                continue
-            ev = record_event(rec)
-            if current is not None and pos < len(current["seq"]):
-                stop = int(np.searchsorted(current["seq"], ev.seq))
-                if stop > pos:
-                    yield from self._row_events(current, pos, stop)
-                    pos = stop
-            yield ev
-        if current is not None:
-            yield from self._row_events(current, pos, len(current["seq"]))
+        return merge_events((cols, rec) for _, cols, rec in self.chain_entries())
 
     def interaction_batches(self) -> Iterator[tuple[InteractionBatch, list[str]]]:
         run: list[tuple[InteractionBatch, list[str]]] = []
-        for _, cols, _ in self._iter_batches():
+        for _, cols, _ in self.chain_entries():
             if cols is None:
                 continue
             b = InteractionBatch(**{c: cols[c] for c in COLUMNS})
@@ -341,13 +307,12 @@ class ParquetEventLog(EventLog):
             yield merge_agent_lists(run)
 
     def _marker_events(self) -> Iterator[Event]:
-        for _, cols, rec in self._iter_batches():
+        for _, cols, rec in self.chain_entries():
             if cols is None and rec.get("type") in ("epoch_started", "epoch_completed"):
                 yield record_event(rec)
 
     def verify(self) -> ChainStatus:
-        if self.mode == "w" and not self.closed:
-            self.flush()
+        self._before_read()
         scanner = ChainScanner(self.chain_path)
         seqs: list[np.ndarray] = []
         last_seq, last_type = -1, None
@@ -358,15 +323,19 @@ class ParquetEventLog(EventLog):
             if entry is None:
                 s = rec.get("seq")
                 if not isinstance(s, int):
-                    raise EventLogError(f"{self.chain_path}: line {lineno}: event without an integer seq", line=lineno)
+                    raise EventLogError(
+                        f"{self.chain_path}: line {lineno}: event without an integer seq", line=lineno
+                    )
                 seqs.append(np.array([s], dtype=np.int64))
                 if s > last_seq:
                     last_seq, last_type = s, rec.get("type")
                 continue
             agents_known = agents_known or "agents" in entry
             if not agents_known:
-                raise EventLogError(f"{self.chain_path}: line {lineno}: batch before any agent list", line=lineno)
-            cols = self._load(entry, lineno)
+                raise EventLogError(
+                    f"{self.chain_path}: line {lineno}: batch before any agent list", line=lineno
+                )
+            cols = load_batch_file(self.path, entry, lineno)
             referenced.add(os.path.basename(str(entry["file"])))
             seqs.append(cols["seq"])
             if len(cols["seq"]) and int(cols["seq"][-1]) > last_seq:
@@ -375,170 +344,15 @@ class ParquetEventLog(EventLog):
         n = len(allseq)
         if not np.array_equal(allseq, np.arange(n)):
             bad = int(np.flatnonzero(allseq != np.arange(n))[0])
-            raise EventLogError(f"{self.chain_path}: seq numbers are not 0..{n - 1}: first gap or repeat at {bad}",
-                                seq=bad)
+            raise EventLogError(
+                f"{self.chain_path}: seq numbers are not 0..{n - 1}: first gap or repeat at {bad}", seq=bad
+            )
         complete, message = status_message(n, last_type, scanner.truncated_line)
-        orphans = sorted(set(os.path.basename(p) for p in glob.glob(os.path.join(self.path, "batch_*.parquet")))
-                         - referenced)
+        orphans = sorted(
+            set(os.path.basename(p) for p in glob.glob(os.path.join(self.path, "batch_*.parquet")))
+            - referenced
+        )
         if orphans:
             complete = False
             message += f"; {len(orphans)} uncommitted batch file(s) ignored ({orphans[0]}...)"
         return ChainStatus(n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line)
-
-
-# ---- comparing two Parquet logs -------------------------------------------------------------------
-# A segment is one batch line's columns (or None before the first batch) plus the non-interaction
-# records that follow it up to the next batch line. Replay yields each segment's events merged in seq
-# order, segment after segment, so two logs written the same way can be compared segment by segment:
-# columns with numpy (bit for bit), other records as text, building Events only where they differ.
-Segment = tuple[dict[str, Any] | None, list[dict[str, Any]]]
-
-
-def _segments(log: ParquetEventLog) -> Iterator[Segment]:
-    cols: dict[str, Any] | None = None
-    recs: list[dict[str, Any]] = []
-    for _, batch_cols, rec in log._iter_batches():
-        if batch_cols is None:
-            recs.append(rec)
-            continue
-        if cols is not None or recs:
-            yield cols, recs
-        cols, recs = batch_cols, []
-    if cols is not None or recs:
-        yield cols, recs
-
-
-def _segment_events(seg: Segment) -> Iterator[Event]:
-    """The segment's events in the order `ParquetEventLog._iter_events` yields them."""
-    cols, recs = seg
-    pos = 0
-    n = 0 if cols is None else len(cols["seq"])
-    for rec in recs:
-        ev = record_event(rec)
-        if cols is not None and pos < n:
-            stop = int(np.searchsorted(cols["seq"], ev.seq))
-            if stop > pos:
-                yield from ParquetEventLog._row_events(cols, pos, stop)
-                pos = stop
-        yield ev
-    if cols is not None and pos < n:
-        yield from ParquetEventLog._row_events(cols, pos, n)
-
-
-def _events_from(first: Segment | None, rest: Iterator[Segment], start: int, path: str) -> Iterator[Event]:
-    """Events of `first` and the segments after it, seq-checked from `start` as `replay()` checks them."""
-    expected = start
-    segs = rest if first is None else _chain_one(first, rest)
-    for seg in segs:
-        for ev in _segment_events(seg):
-            if ev.seq != expected:
-                raise EventLogError(f"{path}: event seq {ev.seq} where {expected} was expected", seq=ev.seq)
-            expected += 1
-            yield ev
-
-
-def _chain_one(first: Segment, rest: Iterator[Segment]) -> Iterator[Segment]:
-    yield first
-    yield from rest
-
-
-def _record_text_factory() -> Any:
-    """Sorted-key JSON bytes of a record without its chain fields (orjson when installed)."""
-    try:
-        import orjson
-    except ImportError:
-        orjson = None
-
-    def text(rec: dict[str, Any]) -> bytes | None:
-        body = {k: v for k, v in rec.items() if k != "prev" and k != "h"}
-        try:
-            if orjson is not None:
-                return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-            return canonical(body).encode("ascii")
-        except (TypeError, ValueError, EventLogError):
-            return None
-
-    return text
-
-
-_record_text = _record_text_factory()
-
-
-def _bits(arr: np.ndarray) -> np.ndarray:
-    """Floats as their bit patterns (so -0.0 != 0.0, as the event comparison's float.hex() has it)."""
-    return arr.view(f"u{arr.dtype.itemsize}") if arr.dtype.kind == "f" else arr
-
-
-def _same_segment(sa: Segment, sb: Segment, start: int, event_diff: Any) -> int | None:
-    """The number of events of two segments that hold the same events (seqs start.., in the same order
-    on both sides); None when they differ anywhere or are laid out differently."""
-    cols_a, recs_a = sa
-    cols_b, recs_b = sb
-    if (cols_a is None) != (cols_b is None) or len(recs_a) != len(recs_b):
-        return None
-    nb_a = [r.get("seq") for r in recs_a]
-    if nb_a != [r.get("seq") for r in recs_b] or not all(type(s) is int for s in nb_a):
-        return None
-    seq_parts = [np.asarray(nb_a, dtype=np.int64)]
-    if cols_a is not None and cols_b is not None:
-        if not np.array_equal(cols_a["seq"], cols_b["seq"]):
-            return None
-        seq_parts.append(cols_a["seq"])
-    for part in seq_parts:
-        if len(part) > 1 and not np.all(np.diff(part) > 0):
-            return None
-    allseq = np.sort(np.concatenate(seq_parts))
-    m = len(allseq)
-    if not np.array_equal(allseq, np.arange(start, start + m, dtype=np.int64)):
-        return None
-    if cols_a is not None and cols_b is not None:
-        for c in ALL_COLUMNS:
-            if c in ("initiator", "counterparty", "seq"):
-                continue
-            if not np.array_equal(_bits(cols_a[c]), _bits(cols_b[c])):
-                return None
-        agents_a, agents_b = cols_a["__agents__"], cols_b["__agents__"]
-        same_agents = agents_a is agents_b or agents_a == agents_b
-        for c in ("initiator", "counterparty"):
-            if same_agents:
-                if not np.array_equal(cols_a[c], cols_b[c]):
-                    return None
-            else:
-                try:
-                    names_a = np.asarray(agents_a, dtype=object)[cols_a[c]]
-                    names_b = np.asarray(agents_b, dtype=object)[cols_b[c]]
-                except IndexError:
-                    return None
-                if not np.all(names_a == names_b):
-                    return None
-    for ra, rb in zip(recs_a, recs_b):
-        ta = _record_text(ra)
-        if ta is not None and ta == _record_text(rb):
-            continue
-        if event_diff(record_event(ra), record_event(rb)) is not None:
-            return None
-    return m
-
-
-def compare_parquet_events(log_a: ParquetEventLog, log_b: ParquetEventLog, compare_streams: Any) -> Any:
-    """`compare_logs` for two Parquet logs: the first differing event (a LogDiff) or None.
-
-    Equal segments are skipped column-wise; from the first segment that differs (or does not line up,
-    e.g. batches cut at other rows) the logs are compared event by event with `compare_streams`, so the
-    difference named is the one a full event-by-event comparison names.
-    """
-    from distsafe.eventlog import event_diff
-
-    seg_a, seg_b = _segments(log_a), _segments(log_b)
-    start = 0
-    while True:
-        sa, sb = next(seg_a, None), next(seg_b, None)
-        if sa is None and sb is None:
-            return None
-        if sa is not None and sb is not None:
-            m = _same_segment(sa, sb, start, event_diff)
-            if m is not None:
-                start += m
-                continue
-        return compare_streams(_events_from(sa, seg_a, start, log_a.path),
-                               _events_from(sb, seg_b, start, log_b.path))

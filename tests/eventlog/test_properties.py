@@ -7,18 +7,36 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distsafe.eventlog import EventLog, EventLogError, open_event_log, read_log, verify_chain
+from distsafe.eventlog import EventLogError, open_event_log, read_log, verify_chain
 from distsafe.eventlog.interactions import float_texts
 from distsafe.models.columns import COLUMNS, InteractionBatch
 from distsafe.models.events import Event, EventType
 
 IDS = ["a", "b\u00e9", 'q"uote', "d"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
-extreme = st.sampled_from([0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
-                           -1.7976931348623157e308, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0,
-                           0.1, 1 / 3, 1e-300, 1e300])
+extreme = st.sampled_from(
+    [
+        0.0,
+        -0.0,
+        5e-324,
+        -5e-324,
+        2.2250738585072014e-308,
+        1.7976931348623157e308,
+        -1.7976931348623157e308,
+        1e-4,
+        9.999999999999999e-05,
+        1e16,
+        9999999999999998.0,
+        0.1,
+        1 / 3,
+        1e-300,
+        1e300,
+    ]
+)
 floats = st.one_of(finite, extreme)
 
 
@@ -57,13 +75,13 @@ def test_round_trip_is_bit_exact(tmp_path, fmt, b, t):
     path = tmp_path / f"rt.{fmt}"
     with open_event_log(path, "w", fmt=fmt, header={"agent_ids": IDS}) as log:
         log.append_interactions(b, IDS, timestamp=t)
-    got_batches = list(EventLog(path, fmt=fmt).interaction_batches())
+    got_batches = list(open_event_log(path, fmt=fmt).interaction_batches())
     got = InteractionBatch.concat([g for g, _ in got_batches])
     assert all(ids[: len(IDS)] == IDS for _, ids in got_batches)
     for c in COLUMNS:
         assert getattr(got, c).dtype == getattr(b, c).dtype
         np.testing.assert_array_equal(_bits(getattr(got, c)), _bits(getattr(b, c)), err_msg=c)
-    events = list(EventLog(path, fmt=fmt).replay())
+    events = list(open_event_log(path, fmt=fmt).replay())
     assert all(np.float64(e.timestamp).view(np.int64) == np.float64(t).view(np.int64) for e in events)
     assert [e.seq for e in events] == list(range(len(b)))
 
@@ -120,13 +138,15 @@ def test_header_tamper_is_detected(tmp_path, b, pos, byte):
 def test_truncation_reads_longest_valid_prefix(tmp_path, b, where):
     path = tmp_path / "c.jsonl"
     data = _small_log(path, b)
-    full = list(EventLog(path).replay())
+    full = list(open_event_log(path).replay())
     header_end = data.index(b"\n") + 1
     cut = header_end + int(where * (len(data) - header_end))
     path.write_bytes(data[:cut])
     prefix = data[:cut]
     whole = prefix.count(b"\n") - 1  # event lines that kept their newline
-    expected = whole + (1 if cut < len(data) and data[cut : cut + 1] == b"\n" else 0)  # newline-less but whole
+    expected = whole + (
+        1 if cut < len(data) and data[cut : cut + 1] == b"\n" else 0
+    )  # newline-less but whole
     res = read_log(path)
     assert len(res.events) == expected
     assert [e.model_dump() for e in res.events] == [e.model_dump() for e in full[:expected]]
