@@ -27,7 +27,7 @@ def test_llm_scenario_records_every_call(llm_run):
 
 
 def test_llm_run_replays_from_the_recording_without_any_model(llm_run, monkeypatch):
-    from distsafe.llm.dry_run import DryRunClient
+    from distsafe.llm import DryRunClient
 
     async def no_model(self, request):
         raise AssertionError("replay must not call a model")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from distsafe.llm.base import LLMResponse
+from distsafe.llm.contract import LLMResponse
 
 #: USD per 1M tokens (input, output). Public list prices at the time of writing; override as needed.
 DEFAULT_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {

@@ -3,7 +3,7 @@
 `base_url=None` talks to api.openai.com with OPENAI_API_KEY and sends `max_completion_tokens`; with a
 `base_url` (vLLM, llama.cpp's server, LM Studio, ...) it sends `max_tokens`, which those servers read, and
 a missing key is replaced by a placeholder since such servers usually need none. Streaming is off; JSON
-mode sends `response_format={"type": "json_object"}`. The SDK's own retries are off: `with_retries`
+mode sends `response_format={"type": "json_object"}`. The SDK's own retries are off: `RetryingClient`
 handles 429/5xx/timeouts with one policy for every provider.
 """
 
@@ -12,18 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from distsafe.llm._sdk import map_sdk_error, short
-from distsafe.llm.base import (
-    LLMClient,
-    LLMConfigError,
-    LLMError,
-    LLMRequest,
-    LLMRequestError,
-    LLMResponse,
-    PerLoop,
-    with_retries,
-)
-from distsafe.llm.dry_run import estimate_tokens
+from distsafe.llm._shared import PerLoop, estimate_tokens, map_sdk_error, positive_timeout, short
+from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
 
@@ -31,8 +22,9 @@ NO_KEY_PLACEHOLDER = "sk-no-key-required"
 class OpenAIClient(LLMClient):
     provider_name = "openai"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None, **kw: Any):
-        super().__init__(**kw)
+    def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S):
+        self.timeout = positive_timeout(timeout)
         try:
             import openai
         except ImportError as exc:
@@ -73,16 +65,13 @@ class OpenAIClient(LLMClient):
         return params
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
+        """One attempt; `RetryingClient` retries."""
         params = self.build_params(request)
-
-        async def attempt() -> Any:
-            try:
-                return await self._get_client().chat.completions.create(**params)
-            except self._sdk.OpenAIError as exc:
-                raise map_sdk_error(exc, self._sdk, provider="openai", where=self.where,
-                                    key_env="OPENAI_API_KEY") from exc
-
-        resp = await with_retries(attempt, self.retry, provider="openai", what=f"openai at {self.where}")
+        try:
+            resp = await self._get_client().chat.completions.create(**params)
+        except self._sdk.OpenAIError as exc:
+            raise map_sdk_error(exc, self._sdk, provider="openai", where=self.where,
+                                key_env="OPENAI_API_KEY") from exc
         try:
             choice = resp.choices[0]
             text = choice.message.content or ""

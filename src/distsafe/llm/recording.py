@@ -1,6 +1,8 @@
 """Exact record/replay of LLM traffic.
 
-Every request/response pair is one JSON line: `{"key", "n", "request", "response"}` where `key` is
+`LLMRecorder` is the file; `RecordingClient` is the one way to use it: a wrapper around any provider that
+records through it or replays from it (the LLM agents wrap their client in one when the engine hands them a
+recorder; `recorder.wrap(client)` builds one). Every request/response pair is one JSON line: `{"key", "n", "request", "response"}` where `key` is
 `request_key(request)` (SHA-256 of provider, model, messages, temperature, max_tokens, json_mode) and `n`
 counts earlier entries with the same key, so a request repeated within a run replays its responses in
 their recorded order. Record mode appends and flushes each entry; replay mode serves responses from the
@@ -15,14 +17,8 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Callable
 
-from distsafe.llm.base import (
-    LLMClient,
-    LLMError,
-    LLMReplayMissError,
-    LLMRequest,
-    LLMResponse,
-    request_key,
-)
+from distsafe.llm.contract import LLMClient, LLMRequest, LLMResponse, request_key
+from distsafe.llm.errors import LLMError, LLMReplayMissError
 
 RECORDER_MODES = ("record", "replay")
 
@@ -108,17 +104,6 @@ class LLMRecorder:
                            output_tokens=response.output_tokens, model=response.model,
                            provider=response.provider, cached=True)
 
-    async def complete(self, request: LLMRequest, client: LLMClient | Callable[[], LLMClient] | None) -> LLMResponse:
-        """Replay, or call `client` (an `LLMClient` or a factory, built only when needed) and record."""
-        if self.mode == "replay":
-            return self.replay(request)
-        if client is None:
-            raise LLMError("LLMRecorder in record mode needs a client")
-        real = client if isinstance(client, LLMClient) else client()
-        response = await real.complete(request)
-        self.record(request, response)
-        return response
-
     def wrap(self, client: LLMClient | Callable[[], LLMClient] | None) -> "RecordingClient":
         return RecordingClient(self, client)
 
@@ -136,10 +121,11 @@ class LLMRecorder:
 
 
 class RecordingClient(LLMClient):
-    """An `LLMClient` that records through (or replays from) an `LLMRecorder`."""
+    """`client` with every exchange recorded (record mode), or no client at all: answers from the recording
+    (replay mode). `client` may be a factory, called only when a request must really be sent, so a replay
+    never builds a provider (no key, no package, no server needed)."""
 
     def __init__(self, recorder: LLMRecorder, client: LLMClient | Callable[[], LLMClient] | None):
-        super().__init__()
         self.recorder = recorder
         self._client_or_factory = client
         self._client: LLMClient | None = client if isinstance(client, LLMClient) else None
@@ -149,13 +135,16 @@ class RecordingClient(LLMClient):
         if self._client is None:
             if self._client_or_factory is None:
                 raise LLMError("RecordingClient in record mode needs a client")
-            self._client = self._client_or_factory()  # type: ignore[operator]
+            assert not isinstance(self._client_or_factory, LLMClient)
+            self._client = self._client_or_factory()
         return self._client
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         if self.recorder.mode == "replay":
             return self.recorder.replay(request)
-        return await self.recorder.complete(request, self._inner())
+        response = await self._inner().complete(request)
+        self.recorder.record(request, response)
+        return response
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -14,25 +14,31 @@ request of this agent has succeeded (a server that is simply not there).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter, deque
 from typing import Any, Mapping
 
 from distsafe.agents.base import Action, BaseAgent, InteractionProposal, Observation
-from distsafe.agents.llm.config import LLMConfig, PersonaType
+from distsafe.agents.llm.config import LLMConfig, LLMProvider, PersonaType
+from distsafe.agents.llm.dry_run_policy import dry_run_action
 from distsafe.agents.llm.parsing import ActionParseError, parse_action
 from distsafe.agents.llm.prompts import build_messages, repair_messages
-from distsafe.llm.base import (
+from distsafe.llm import (
+    ChatMessage,
     LLMClient,
     LLMConnectionError,
+    LLMRecorder,
     LLMRequest,
     LLMRequestError,
     LLMResponse,
     LLMTransientError,
+    PriceTable,
+    RecordingClient,
+    UsageTracker,
     create_provider,
+    default_price_table,
     request_key,
 )
-from distsafe.llm.cost import PriceTable, UsageTracker, default_price_table
-from distsafe.llm.recording import LLMRecorder
 from distsafe.models.agent import AgentType
 
 TRANSCRIPT_LEN = 32
@@ -54,6 +60,7 @@ class LLMAgent(BaseAgent):
         self.persona: PersonaType = llm_config.persona
         self._client = client
         self._recorder = recorder
+        self._recording: RecordingClient | None = None
         prices = price_table or default_price_table()
         if llm_config.price_input_per_mtok is not None:
             prices = PriceTable(prices.as_dict())
@@ -69,7 +76,7 @@ class LLMAgent(BaseAgent):
         self._successes = 0
         self.actions_by_type: Counter[str] = Counter()
         self.last_error: str = ""
-        self.last_messages: tuple = ()
+        self.last_messages: tuple[ChatMessage, ...] = ()
         #: The last decisions: request keys, raw answers, the action taken (for inspection and tests).
         self.transcript: deque[dict[str, Any]] = deque(maxlen=TRANSCRIPT_LEN)
 
@@ -85,36 +92,44 @@ class LLMAgent(BaseAgent):
     def set_recorder(self, recorder: LLMRecorder | None) -> None:
         """Record to / replay from `recorder` (the engine calls this before a run)."""
         self._recorder = recorder
+        self._recording = None
 
     def set_client(self, client: LLMClient | None) -> None:
         """Use `client` instead of building one from the config (shared clients, tests)."""
         self._client = client
+        self._recording = None
 
     def _get_client(self) -> LLMClient:
         if self._client is None:
             c = self.llm_config
             api_key = c.api_key
             if api_key is None and c.api_key_env:
-                import os
                 api_key = os.environ.get(c.api_key_env) or None
+            options = dict(c.provider_options)
+            if c.provider == LLMProvider.DRY_RUN:
+                options.setdefault("responder", dry_run_action)  # the agents' protocol, not the provider's
             self._client = create_provider(c.provider.value, base_url=c.base_url, api_key=api_key,
-                                           timeout=c.timeout, max_retries=c.max_retries, **c.provider_options)
+                                           timeout=c.timeout, max_retries=c.max_retries, **options)
         return self._client
 
+    def _model(self) -> LLMClient:
+        """The client, wrapped in the recorder's `RecordingClient` when there is a recorder (built lazily:
+        a replay never builds a provider)."""
+        if self._recorder is None:
+            return self._get_client()
+        if self._recording is None:
+            self._recording = RecordingClient(self._recorder, self._get_client)
+        return self._recording
+
     async def _complete(self, request: LLMRequest) -> LLMResponse:
-        if self._recorder is not None:
-            if self._recorder.mode == "replay":
-                response = self._recorder.replay(request)
-            else:
-                response = await self._get_client().complete(request)
-                self._recorder.record(request, response)
-        else:
-            response = await self._get_client().complete(request)
+        response = await self._model().complete(request)
         self._successes += 1
         self.usage.record(response, provider=self.provider, model=self.model)
         return response
 
-    def build_request(self, observation: Observation, messages: tuple | None = None) -> LLMRequest:
+    def build_request(
+        self, observation: Observation, messages: tuple[ChatMessage, ...] | None = None
+    ) -> LLMRequest:
         c = self.llm_config
         if messages is None:
             messages = build_messages(observation, c, self.agent_id, self.history)

@@ -19,9 +19,13 @@ from typing import Any, Sequence
 
 from distsafe.agents.base import InteractionOutcome, Observation
 from distsafe.agents.llm.config import LLMConfig, PersonaType
-from distsafe.llm.base import ChatMessage
-from distsafe.llm.dry_run import OPTIONS_MARKER, PERSONA_MARKER
+from distsafe.llm import ChatMessage
 from distsafe.models.interaction import InteractionType
+
+#: Line prefixes of the machine-readable parts of the prompt: the persona (system prompt) and the allowed
+#: actions with their valid ids (user prompt, one JSON object). The dry-run policy reads them.
+PERSONA_MARKER = "PERSONA:"
+OPTIONS_MARKER = "OPTIONS_JSON:"
 
 DATA_OPEN = "<<<UNTRUSTED_POSTS"
 DATA_CLOSE = "UNTRUSTED_POSTS>>>"

