@@ -34,8 +34,13 @@ class ScriptedServer:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
-                outer.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                       "json": body})
+                outer.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "json": body,
+                    }
+                )
                 if outer.script:
                     status, payload, headers = outer.script.popleft()
                 elif outer.default is not None:
@@ -60,11 +65,11 @@ class ScriptedServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def add(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> "ScriptedServer":
+    def add(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> ScriptedServer:
         self.script.append((status, payload, headers or {}))
         return self
 
-    def start(self) -> "ScriptedServer":
+    def start(self) -> ScriptedServer:
         self.thread.start()
         return self
 

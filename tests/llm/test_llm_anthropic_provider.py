@@ -14,7 +14,6 @@ from distsafe.llm import (
     create_provider,
 )
 
-
 MESSAGES = (ChatMessage("system", "You are terse."), ChatMessage("user", "Say hi as JSON."))
 
 
@@ -23,9 +22,16 @@ def req(provider: str, model: str, **kw) -> LLMRequest:
 
 
 def anthropic_ok(text: str = '{"hi": 1}', inp: int = 11, out: int = 7) -> dict:
-    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-test",
-            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": inp, "output_tokens": out}}
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-test",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": inp, "output_tokens": out},
+    }
 
 
 def anthropic_err(kind: str, msg: str) -> dict:
@@ -34,15 +40,23 @@ def anthropic_err(kind: str, msg: str) -> dict:
 
 async def test_anthropic_request_shape_and_response(scripted_server, fast_retry):
     scripted_server.add(200, anthropic_ok('{"action_type": "noop"}', 11, 7))
-    client = create_provider("anthropic", base_url=scripted_server.url, api_key="test-key",
-                             retry_policy=fast_retry())
+    client = create_provider(
+        "anthropic", base_url=scripted_server.url, api_key="test-key", retry_policy=fast_retry()
+    )
     resp = await client.complete(req("anthropic", "claude-test"))
     assert resp.text == '{"action_type": "noop"}'
-    assert (resp.input_tokens, resp.output_tokens, resp.provider, resp.model) == (11, 7, "anthropic", "claude-test")
+    assert (resp.input_tokens, resp.output_tokens, resp.provider, resp.model) == (
+        11,
+        7,
+        "anthropic",
+        "claude-test",
+    )
     [r] = scripted_server.requests
     assert r["path"] == "/v1/messages"
     # The key travels as x-api-key (classic SDKs) or as a bearer token (recent SDKs).
-    assert r["headers"].get("x-api-key") == "test-key" or r["headers"].get("authorization") == "Bearer test-key"
+    assert (
+        r["headers"].get("x-api-key") == "test-key" or r["headers"].get("authorization") == "Bearer test-key"
+    )
     assert "anthropic-version" in r["headers"]
     body = r["json"]
     assert body["model"] == "claude-test"
@@ -58,8 +72,9 @@ async def test_anthropic_429_is_retried_with_retry_after(scripted_server, fast_r
     scripted_server.add(429, anthropic_err("rate_limit_error", "slow down"), {"retry-after": "0.05"})
     scripted_server.add(529, anthropic_err("overloaded_error", "busy"))
     scripted_server.add(200, anthropic_ok())
-    client = create_provider("anthropic", base_url=scripted_server.url, api_key="k",
-                             retry_policy=fast_retry(3, delays))
+    client = create_provider(
+        "anthropic", base_url=scripted_server.url, api_key="k", retry_policy=fast_retry(3, delays)
+    )
     resp = await client.complete(req("anthropic", "claude-test"))
     assert resp.text == '{"hi": 1}'
     assert len(scripted_server.requests) == 3
@@ -69,7 +84,9 @@ async def test_anthropic_429_is_retried_with_retry_after(scripted_server, fast_r
 
 async def test_anthropic_429_exhausted_raises_rate_limit(scripted_server, fast_retry):
     scripted_server.default = (429, anthropic_err("rate_limit_error", "slow down"), {})
-    client = create_provider("anthropic", base_url=scripted_server.url, api_key="k", retry_policy=fast_retry(2))
+    client = create_provider(
+        "anthropic", base_url=scripted_server.url, api_key="k", retry_policy=fast_retry(2)
+    )
     with pytest.raises(LLMRateLimitError) as err:
         await client.complete(req("anthropic", "claude-test"))
     assert len(scripted_server.requests) == 3
@@ -80,7 +97,9 @@ async def test_anthropic_429_exhausted_raises_rate_limit(scripted_server, fast_r
 async def test_anthropic_auth_and_bad_request_are_not_retried(scripted_server, fast_retry):
     scripted_server.add(401, anthropic_err("authentication_error", "invalid x-api-key"))
     scripted_server.add(400, anthropic_err("invalid_request_error", "max_tokens too large"))
-    client = create_provider("anthropic", base_url=scripted_server.url, api_key="bad", retry_policy=fast_retry())
+    client = create_provider(
+        "anthropic", base_url=scripted_server.url, api_key="bad", retry_policy=fast_retry()
+    )
     with pytest.raises(LLMConfigError, match="ANTHROPIC_API_KEY"):
         await client.complete(req("anthropic", "claude-test"))
     with pytest.raises(LLMRequestError, match="HTTP 400"):
@@ -89,9 +108,13 @@ async def test_anthropic_auth_and_bad_request_are_not_retried(scripted_server, f
 
 
 async def test_anthropic_drops_temperature_when_the_model_rejects_it(scripted_server, fast_retry):
-    scripted_server.add(400, anthropic_err("invalid_request_error", "temperature: not supported for this model"))
+    scripted_server.add(
+        400, anthropic_err("invalid_request_error", "temperature: not supported for this model")
+    )
     scripted_server.add(200, anthropic_ok()).add(200, anthropic_ok())
-    client = create_provider("anthropic", base_url=scripted_server.url, api_key="k", retry_policy=fast_retry())
+    client = create_provider(
+        "anthropic", base_url=scripted_server.url, api_key="k", retry_policy=fast_retry()
+    )
     assert (await client.complete(req("anthropic", "claude-test"))).text == '{"hi": 1}'
     assert (await client.complete(req("anthropic", "claude-test"))).text == '{"hi": 1}'
     bodies = [r["json"] for r in scripted_server.requests]
@@ -112,9 +135,19 @@ def test_anthropic_key_from_env(monkeypatch):
 
 async def test_anthropic_merges_turns_and_clamps_temperature():
     from distsafe.llm.anthropic_provider import AnthropicClient
-    r = LLMRequest(provider="anthropic", model="m", temperature=1.5, json_mode=False, messages=(
-        ChatMessage("system", "S"), ChatMessage("assistant", "a0"), ChatMessage("user", "u1"),
-        ChatMessage("user", "u2")))
+
+    r = LLMRequest(
+        provider="anthropic",
+        model="m",
+        temperature=1.5,
+        json_mode=False,
+        messages=(
+            ChatMessage("system", "S"),
+            ChatMessage("assistant", "a0"),
+            ChatMessage("user", "u1"),
+            ChatMessage("user", "u2"),
+        ),
+    )
     p = AnthropicClient.build_params(r)
     assert p["extra_body"]["temperature"] == 1.0 and p["system"] == "S"
     assert "extra_body" not in AnthropicClient.build_params(r, send_temperature=False)
@@ -123,9 +156,12 @@ async def test_anthropic_merges_turns_and_clamps_temperature():
 
 
 async def test_server_down_is_a_connection_error(free_port, fast_retry):
-    client = create_provider("anthropic", base_url=f"http://127.0.0.1:{free_port}", api_key="k",
-                             retry_policy=fast_retry(1), timeout=5)
+    client = create_provider(
+        "anthropic",
+        base_url=f"http://127.0.0.1:{free_port}",
+        api_key="k",
+        retry_policy=fast_retry(1),
+        timeout=5,
+    )
     with pytest.raises(LLMConnectionError, match="cannot connect"):
         await client.complete(req("anthropic", "claude-test"))
-
-

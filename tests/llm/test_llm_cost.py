@@ -20,6 +20,7 @@ def test_price_table_and_totals(tmp_path, monkeypatch):
     f.write_text("gpt-4o: {input: 5, output: 20}\nopenai/my-model: [1, 1]\n")
     monkeypatch.setenv("DISTSAFE_LLM_PRICES", str(f))
     from distsafe.llm import default_price_table
+
     t2 = default_price_table()
     assert t2.cost("openai", "gpt-4o", 10**6, 0) == pytest.approx(5.0)
     assert t2.cost("openai", "my-model-q4", 10**6, 10**6) == pytest.approx(2.0)
@@ -27,10 +28,32 @@ def test_price_table_and_totals(tmp_path, monkeypatch):
     with pytest.raises(ValueError):
         PriceTable({"x": {"input": -1, "output": 1}})
 
-    tot = total_usage({"a": {"provider": "openai", "total_requests": 2, "input_tokens": 10, "output_tokens": 5,
-                             "estimated_cost_usd": 0.5, "noops": 1},
-                       "b": {"provider": "dry_run", "total_requests": 3, "input_tokens": 1, "output_tokens": 1,
-                             "estimated_cost_usd": 0.0, "repairs": 2}})
-    assert (tot["total_requests"], tot["input_tokens"], tot["noops"], tot["repairs"], tot["agents"]) == (5, 11, 1, 2, 2)
+    tot = total_usage(
+        {
+            "a": {
+                "provider": "openai",
+                "total_requests": 2,
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "estimated_cost_usd": 0.5,
+                "noops": 1,
+            },
+            "b": {
+                "provider": "dry_run",
+                "total_requests": 3,
+                "input_tokens": 1,
+                "output_tokens": 1,
+                "estimated_cost_usd": 0.0,
+                "repairs": 2,
+            },
+        }
+    )
+    assert (tot["total_requests"], tot["input_tokens"], tot["noops"], tot["repairs"], tot["agents"]) == (
+        5,
+        11,
+        1,
+        2,
+        2,
+    )
     assert tot["estimated_cost_usd"] == pytest.approx(0.5)
     assert tot["by_provider"]["openai"]["total_requests"] == 2

@@ -16,7 +16,6 @@ from distsafe.llm import (
 )
 from distsafe.llm.ollama_provider import normalize_host
 
-
 MESSAGES = (ChatMessage("system", "You are terse."), ChatMessage("user", "Say hi as JSON."))
 
 
@@ -25,8 +24,14 @@ def req(provider: str, model: str, **kw) -> LLMRequest:
 
 
 def ollama_ok(text: str = '{"hi": 1}') -> dict:
-    return {"model": "llama3", "created_at": "2024-01-01T00:00:00Z", "message": {"role": "assistant", "content": text},
-            "done": True, "prompt_eval_count": 21, "eval_count": 5}
+    return {
+        "model": "llama3",
+        "created_at": "2024-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": text},
+        "done": True,
+        "prompt_eval_count": 21,
+        "eval_count": 5,
+    }
 
 
 async def test_ollama_request_shape(scripted_server, fast_retry):
@@ -96,8 +101,6 @@ def test_ollama_host_normalization():
     assert normalize_host("0.0.0.0") == "http://127.0.0.1:11434"
     assert normalize_host("example.lan:8080/") == "http://example.lan:8080"
     assert normalize_host("https://ollama.example") == "https://ollama.example:11434"
-
-
 
 
 def test_ollama_client_survives_one_event_loop_per_call(scripted_server, fast_retry):

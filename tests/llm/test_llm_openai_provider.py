@@ -11,7 +11,6 @@ from distsafe.llm import (
     create_provider,
 )
 
-
 MESSAGES = (ChatMessage("system", "You are terse."), ChatMessage("user", "Say hi as JSON."))
 
 
@@ -20,9 +19,14 @@ def req(provider: str, model: str, **kw) -> LLMRequest:
 
 
 def openai_ok(text: str = '{"hi": 1}') -> dict:
-    return {"id": "c1", "object": "chat.completion", "created": 0, "model": "local-model",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 13, "completion_tokens": 4, "total_tokens": 17}}
+    return {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "local-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 13, "completion_tokens": 4, "total_tokens": 17},
+    }
 
 
 async def test_openai_compatible_request_shape(scripted_server, monkeypatch, fast_retry):
@@ -56,15 +60,15 @@ def test_openai_official_endpoint_uses_max_completion_tokens(monkeypatch):
     assert "response_format" not in params
 
 
-
-
 def test_openai_client_survives_one_event_loop_per_call(scripted_server, fast_retry):
     """`LLMAgent.act()` runs `asyncio.run` per call: the SDK client must follow the new loop each time."""
     import asyncio
 
     for _ in range(3):
         scripted_server.add(200, openai_ok("a"))
-    client = create_provider("openai", base_url=scripted_server.url + "/v1", api_key="k", retry_policy=fast_retry())
+    client = create_provider(
+        "openai", base_url=scripted_server.url + "/v1", api_key="k", retry_policy=fast_retry()
+    )
     for _ in range(3):
         assert asyncio.run(client.complete(req("openai", "m"))).text == "a"
     assert len(scripted_server.requests) == 3

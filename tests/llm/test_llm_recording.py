@@ -1,4 +1,5 @@
-"""Exact record/replay: the recording file (`LLMRecorder`) and the wrapper that uses it (`RecordingClient`)."""
+"""Exact record/replay: the recording file (`LLMRecorder`) and the one wrapper that uses it
+(`RecordingClient`)."""
 
 from __future__ import annotations
 

@@ -29,9 +29,19 @@ def local_server():
 def configs(server: LocalModelServer) -> list[LLMConfig]:
     # json_mode=False: llama-cpp-python's grammar-constrained JSON sampling takes seconds per token on a
     # small CPU; free text exercises the same parse -> repair -> no-op path, and much faster.
-    common = dict(provider="openai", model=server.model_alias, base_url=server.base_url, temperature=0.0,
-                  max_tokens=48, timeout=120.0, max_retries=1, max_posts_in_prompt=2, max_content_chars=120,
-                  json_mode=False, compact_prompt=True)
+    common = dict(
+        provider="openai",
+        model=server.model_alias,
+        base_url=server.base_url,
+        temperature=0.0,
+        max_tokens=48,
+        timeout=120.0,
+        max_retries=1,
+        max_posts_in_prompt=2,
+        max_content_chars=120,
+        json_mode=False,
+        compact_prompt=True,
+    )
     return [LLMConfig(persona="honest", **common), LLMConfig(persona="adversarial", **common)]
 
 
@@ -50,7 +60,7 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     rec.close()
 
     stats = {a.agent_id: a.usage_stats() for a in agents}
-    for a, s in zip(agents, stats.values()):
+    for s in stats.values():
         # Every decision ended as a valid Action: parsed first time, repaired, or a recorded no-op.
         assert s["decisions"] == steps and s["errors"] == 0
         assert s["total_requests"] == steps + s["repairs"]
@@ -83,8 +93,15 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     assert replayed == live
     for a in replay_agents:
         s, live_s = a.usage_stats(), stats[a.agent_id]
-        for k in ("total_requests", "input_tokens", "output_tokens", "parse_failures", "repairs", "noops",
-                  "actions_by_type"):
+        for k in (
+            "total_requests",
+            "input_tokens",
+            "output_tokens",
+            "parse_failures",
+            "repairs",
+            "noops",
+            "actions_by_type",
+        ):
             assert s[k] == live_s[k], k
         assert a._client is None  # nothing was ever built
     with pytest.raises(LLMReplayMissError):

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from distsafe.llm.contract import DEFAULT_TIMEOUT_S, ChatMessage, LLMClient, LLMRequest, LLMResponse, request_key
+from distsafe.llm.contract import (
+    DEFAULT_TIMEOUT_S,
+    ChatMessage,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+    request_key,
+)
 from distsafe.llm.cost import (
     DEFAULT_PRICES_PER_MTOK,
     Price,
@@ -74,7 +81,9 @@ def create_provider(
 
         client = OllamaClient(base_url=base_url, timeout=timeout, **options)  # a key only via options
     else:
-        raise LLMConfigError(f"unknown LLM provider {provider!r}; expected one of {', '.join(PROVIDER_NAMES)}")
+        raise LLMConfigError(
+            f"unknown LLM provider {provider!r}; expected one of {', '.join(PROVIDER_NAMES)}"
+        )
     return RetryingClient(client, policy)
 
 

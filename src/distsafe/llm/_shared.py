@@ -57,7 +57,8 @@ def transient_error(
     retry_after: float | None = None,
     connection: bool = False,
 ) -> LLMTransientError:
-    """The retryable error for one failed attempt: 429 -> rate limit, no answer -> connection, else transient."""
+    """The retryable error for one failed attempt: 429 -> rate limit, no answer -> connection, else
+    transient."""
     message = f"{what}: {detail}"
     if status == 429:
         return LLMRateLimitError(message, provider=provider, status=429, retry_after=retry_after)

@@ -26,27 +26,36 @@ JSON_ONLY_LINE = "Answer with a single JSON object and nothing else."
 class AnthropicClient(LLMClient):
     provider_name = "anthropic"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
-                 send_temperature: bool = True, timeout: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        send_temperature: bool = True,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ):
         self.timeout = positive_timeout(timeout)
         self.send_temperature = send_temperature
         try:
             import anthropic
         except ImportError as exc:
-            raise LLMConfigError("the `anthropic` package is not installed: pip install 'distsafe[llm]'",
-                                 provider="anthropic") from exc
+            raise LLMConfigError(
+                "the `anthropic` package is not installed: pip install 'distsafe[llm]'", provider="anthropic"
+            ) from exc
         self._sdk = anthropic
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         key = api_key or os.environ.get("ANTHROPIC_API_KEY")
         if not key:
-            raise LLMConfigError("ANTHROPIC_API_KEY is not set: export it or pass api_key=...",
-                                 provider="anthropic")
+            raise LLMConfigError(
+                "ANTHROPIC_API_KEY is not set: export it or pass api_key=...", provider="anthropic"
+            )
         self._api_key = key
         self._clients = PerLoop(self._new_client)
 
     def _new_client(self) -> Any:
-        return self._sdk.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout,
-                                        max_retries=0)
+        return self._sdk.AsyncAnthropic(
+            api_key=self._api_key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+        )
 
     @property
     def where(self) -> str:
@@ -94,18 +103,25 @@ class AnthropicClient(LLMClient):
             usage = resp.usage
             in_tok, out_tok = int(usage.input_tokens), int(usage.output_tokens)
         except (AttributeError, TypeError, ValueError) as exc:
-            raise LLMRequestError(f"anthropic at {self.where}: unreadable response: {short(resp)}",
-                                  provider="anthropic") from exc
-        return LLMResponse(text=text, input_tokens=in_tok, output_tokens=out_tok,
-                           model=str(getattr(resp, "model", None) or request.model), provider="anthropic")
+            raise LLMRequestError(
+                f"anthropic at {self.where}: unreadable response: {short(resp)}", provider="anthropic"
+            ) from exc
+        return LLMResponse(
+            text=text,
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            model=str(getattr(resp, "model", None) or request.model),
+            provider="anthropic",
+        )
 
     async def _send(self, request: LLMRequest) -> Any:
         params = self.build_params(request, self.send_temperature)
         try:
             return await self._get_client().messages.create(**params)
         except self._sdk.AnthropicError as exc:
-            raise map_sdk_error(exc, self._sdk, provider="anthropic", where=self.where,
-                                key_env="ANTHROPIC_API_KEY") from exc
+            raise map_sdk_error(
+                exc, self._sdk, provider="anthropic", where=self.where, key_env="ANTHROPIC_API_KEY"
+            ) from exc
 
     async def aclose(self) -> None:
         client = self._clients.current()

@@ -31,7 +31,7 @@ def normalize_host(host: str) -> str:
         host = "http://" + host
     scheme, rest = host.split("://", 1)
     if rest.startswith("0.0.0.0"):
-        rest = "127.0.0.1" + rest[len("0.0.0.0"):]
+        rest = "127.0.0.1" + rest[len("0.0.0.0") :]
     if ":" not in rest.split("/", 1)[0]:
         netloc, _, path = rest.partition("/")
         rest = f"{netloc}:11434" + (f"/{path}" if path else "")
@@ -41,14 +41,16 @@ def normalize_host(host: str) -> str:
 class OllamaClient(LLMClient):
     provider_name = "ollama"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self, *, base_url: str | None = None, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+    ):
         self.timeout = positive_timeout(timeout)
         try:
             import httpx
         except ImportError as exc:
-            raise LLMConfigError("the `httpx` package is not installed: pip install 'distsafe[llm]'",
-                                 provider="ollama") from exc
+            raise LLMConfigError(
+                "the `httpx` package is not installed: pip install 'distsafe[llm]'", provider="ollama"
+            ) from exc
         self._httpx = httpx
         self.base_url = normalize_host(base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST)
         self._api_key = api_key  # Ollama itself needs none; a proxy in front of it might.
@@ -83,8 +85,10 @@ class OllamaClient(LLMClient):
             raise LLMRequestError(f"ollama at {self.base_url}: {short(data['error'])}", provider="ollama")
         message = data.get("message")
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
-            raise LLMRequestError(f"ollama at {self.base_url}: response without message.content: "
-                                  f"{short(data)}", provider="ollama")
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: response without message.content: {short(data)}",
+                provider="ollama",
+            )
         text = message["content"]
         in_tok = data.get("prompt_eval_count")
         out_tok = data.get("eval_count")
@@ -92,9 +96,13 @@ class OllamaClient(LLMClient):
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)
         if not isinstance(out_tok, int):
             out_tok = estimate_tokens(text)
-        return LLMResponse(text=text, input_tokens=in_tok, output_tokens=out_tok,
-                           model=str(data.get("model") or request.model), provider="ollama")
-
+        return LLMResponse(
+            text=text,
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            model=str(data.get("model") or request.model),
+            provider="ollama",
+        )
 
     async def _post(self, request: LLMRequest) -> dict[str, Any]:
         httpx = self._httpx
@@ -103,34 +111,57 @@ class OllamaClient(LLMClient):
         try:
             r = await self._http.get().post(self.url, json=self.build_payload(request), headers=headers)
         except httpx.TimeoutException as exc:
-            raise transient_error(what, f"request to {self.url} timed out after {self.timeout:g}s",
-                                  provider="ollama", connection=True) from exc
+            raise transient_error(
+                what,
+                f"request to {self.url} timed out after {self.timeout:g}s",
+                provider="ollama",
+                connection=True,
+            ) from exc
         except httpx.TransportError as exc:
             raise transient_error(
-                what, f"cannot reach the Ollama server at {self.base_url} ({short(exc, 100)}); is `ollama "
-                f"serve` running? set OLLAMA_HOST or base_url", provider="ollama", connection=True) from exc
+                what,
+                f"cannot reach the Ollama server at {self.base_url} ({short(exc, 100)}); is `ollama "
+                f"serve` running? set OLLAMA_HOST or base_url",
+                provider="ollama",
+                connection=True,
+            ) from exc
         if r.status_code != 200:
             detail = _error_detail(r)
             if is_retryable_status(r.status_code):
-                raise transient_error(what, f"HTTP {r.status_code} from {self.url}: {detail}", provider="ollama",
-                                      status=r.status_code,
-                                      retry_after=parse_retry_after(r.headers.get("retry-after")))
+                raise transient_error(
+                    what,
+                    f"HTTP {r.status_code} from {self.url}: {detail}",
+                    provider="ollama",
+                    status=r.status_code,
+                    retry_after=parse_retry_after(r.headers.get("retry-after")),
+                )
             if r.status_code == 404:
-                raise LLMConfigError(f"ollama at {self.base_url}: {detail} (HTTP 404; try `ollama pull "
-                                     f"{request.model}`)", provider="ollama", status=404)
+                raise LLMConfigError(
+                    f"ollama at {self.base_url}: {detail} (HTTP 404; try `ollama pull {request.model}`)",
+                    provider="ollama",
+                    status=404,
+                )
             if r.status_code in (401, 403):
-                raise LLMConfigError(f"ollama at {self.base_url} refused the request (HTTP "
-                                     f"{r.status_code}): {detail}", provider="ollama", status=r.status_code)
-            raise LLMRequestError(f"ollama at {self.base_url} rejected the request (HTTP "
-                                  f"{r.status_code}): {detail}", provider="ollama", status=r.status_code)
+                raise LLMConfigError(
+                    f"ollama at {self.base_url} refused the request (HTTP {r.status_code}): {detail}",
+                    provider="ollama",
+                    status=r.status_code,
+                )
+            raise LLMRequestError(
+                f"ollama at {self.base_url} rejected the request (HTTP {r.status_code}): {detail}",
+                provider="ollama",
+                status=r.status_code,
+            )
         try:
             data = r.json()
         except ValueError as exc:
-            raise LLMRequestError(f"ollama at {self.base_url}: response is not JSON: {short(r.text)}",
-                                  provider="ollama") from exc
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: response is not JSON: {short(r.text)}", provider="ollama"
+            ) from exc
         if not isinstance(data, dict):
-            raise LLMRequestError(f"ollama at {self.base_url}: unexpected response {short(data)}",
-                                  provider="ollama")
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: unexpected response {short(data)}", provider="ollama"
+            )
         return data
 
 

@@ -1,8 +1,10 @@
 """Exact record/replay of LLM traffic.
 
-`LLMRecorder` is the file; `RecordingClient` is the one way to use it: a wrapper around any provider that
-records through it or replays from it (the LLM agents wrap their client in one when the engine hands them a
-recorder; `recorder.wrap(client)` builds one). Every request/response pair is one JSON line: `{"key", "n", "request", "response"}` where `key` is
+`LLMRecorder` is the file; `RecordingClient` is the one way to use it: a wrapper around any provider
+that records through it or replays from it (the LLM agents wrap their client in one when the engine
+hands them a recorder; `recorder.wrap(client)` builds one).
+
+Every request/response pair is one JSON line: `{"key", "n", "request", "response"}` where `key` is
 `request_key(request)` (SHA-256 of provider, model, messages, temperature, max_tokens, json_mode) and `n`
 counts earlier entries with the same key, so a request repeated within a run replays its responses in
 their recorded order. Record mode appends and flushes each entry; replay mode serves responses from the
@@ -14,8 +16,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from distsafe.llm.contract import LLMClient, LLMRequest, LLMResponse, request_key
 from distsafe.llm.errors import LLMError, LLMReplayMissError
@@ -73,8 +76,12 @@ class LLMRecorder:
             raise LLMError("LLMRecorder.record called in replay mode")
         key = request_key(request)
         with self._lock:
-            entry = {"key": key, "n": self._counts[key], "request": request.to_dict(),
-                     "response": response.to_dict()}
+            entry = {
+                "key": key,
+                "n": self._counts[key],
+                "request": request.to_dict(),
+                "response": response.to_dict(),
+            }
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fh = self.path.open("a", encoding="utf-8")
@@ -93,18 +100,28 @@ class LLMRecorder:
             queue = self._pending.get(key)
             if not queue:
                 total = self._counts.get(key, 0)
-                why = (f"all {total} recorded responses for it were already served" if total
-                       else "it is not in the recording")
+                why = (
+                    f"all {total} recorded responses for it were already served"
+                    if total
+                    else "it is not in the recording"
+                )
                 raise LLMReplayMissError(
                     f"replay miss: request {key[:16]} ({request.provider}/{request.model}) cannot be served "
-                    f"from {self.path}: {why}", provider=request.provider)
+                    f"from {self.path}: {why}",
+                    provider=request.provider,
+                )
             response = queue.popleft()
             self.served += 1
-        return LLMResponse(text=response.text, input_tokens=response.input_tokens,
-                           output_tokens=response.output_tokens, model=response.model,
-                           provider=response.provider, cached=True)
+        return LLMResponse(
+            text=response.text,
+            input_tokens=response.input_tokens,
+            output_tokens=response.output_tokens,
+            model=response.model,
+            provider=response.provider,
+            cached=True,
+        )
 
-    def wrap(self, client: LLMClient | Callable[[], LLMClient] | None) -> "RecordingClient":
+    def wrap(self, client: LLMClient | Callable[[], LLMClient] | None) -> RecordingClient:
         return RecordingClient(self, client)
 
     def close(self) -> None:
@@ -113,7 +130,7 @@ class LLMRecorder:
                 self._fh.close()
                 self._fh = None
 
-    def __enter__(self) -> "LLMRecorder":
+    def __enter__(self) -> LLMRecorder:
         return self
 
     def __exit__(self, *exc: object) -> None:

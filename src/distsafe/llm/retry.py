@@ -32,7 +32,7 @@ class RetryPolicy:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        d = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
+        d = min(self.backoff_max_s, self.backoff_base_s * (2.0**attempt))
         if retry_after is not None and retry_after >= 0:
             d = min(self.backoff_max_s, max(d, retry_after))
         return d * (1.0 + self.jitter * random.random())

@@ -1,7 +1,7 @@
 """A hand-built observation for testing an agent one decision at a time (no engine needed).
 
-    obs = sample_observation("llm_1", step=3)            # two posts, one task, two peers
-    action = await agent.act_async(obs)
+obs = sample_observation("llm_1", step=3)            # two posts, one task, two peers
+action = await agent.act_async(obs)
 """
 
 from __future__ import annotations
@@ -12,10 +12,24 @@ from distsafe.agents.base import Observation, PeerInfo, VisiblePost, VisibleTask
 from distsafe.models.agent import AgentState
 
 DEFAULT_POSTS = (
-    VisiblePost(post_id="p1", author_id="h1", content="Tasks t1 and t2 need reviewers.", votes=3, replies=1,
-                age=2, score=0.8),
-    VisiblePost(post_id="p2", author_id="h2", content="I finished my part of t1.", votes=1, replies=0, age=1,
-                score=0.5),
+    VisiblePost(
+        post_id="p1",
+        author_id="h1",
+        content="Tasks t1 and t2 need reviewers.",
+        votes=3,
+        replies=1,
+        age=2,
+        score=0.8,
+    ),
+    VisiblePost(
+        post_id="p2",
+        author_id="h2",
+        content="I finished my part of t1.",
+        votes=1,
+        replies=0,
+        age=1,
+        score=0.5,
+    ),
 )
 
 

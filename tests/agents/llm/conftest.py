@@ -22,7 +22,9 @@ def agent_with() -> Callable[..., tuple[LLMAgent, ScriptedModel]]:
     """`agent_with(*answers, persona=..., **config)`: an OpenAI gpt-4o-mini agent "llm_1" whose model
     answers from the script (strings, or exceptions to raise); returns (agent, model)."""
 
-    def make(*answers: Any, persona: PersonaType = PersonaType.OPEN, **cfg: Any) -> tuple[LLMAgent, ScriptedModel]:
+    def make(
+        *answers: Any, persona: PersonaType = PersonaType.OPEN, **cfg: Any
+    ) -> tuple[LLMAgent, ScriptedModel]:
         model = ScriptedModel(*answers)
         config = LLMConfig(provider=LLMProvider.OPENAI, model="gpt-4o-mini", persona=persona, **cfg)
         return LLMAgent("llm_1", config, client=model), model

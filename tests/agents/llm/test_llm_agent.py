@@ -9,9 +9,16 @@ import pytest
 
 from distsafe.agents.base import ActionType, InteractionProposal
 from distsafe.agents.llm import LLMAgent, LLMConfig, LLMProvider, PersonaType, llm_agents_from_spec
-from distsafe.llm import LLMConfigError, LLMConnectionError, LLMRecorder, LLMReplayMissError, LLMTransientError
+from distsafe.llm import (
+    LLMConfigError,
+    LLMConnectionError,
+    LLMRecorder,
+    LLMReplayMissError,
+    LLMTransientError,
+)
 from distsafe.models.agent import AgentType
 from distsafe.testing import sample_observation
+
 
 async def test_valid_answer_one_request(observation, agent_with):
     agent, client = agent_with('{"action_type": "claim_task", "target_id": "t1", "effort": 0.8}')
@@ -20,15 +27,23 @@ async def test_valid_answer_one_request(observation, agent_with):
     assert a.metadata["llm"]["repaired"] is False
     assert len(client.requests) == 1
     r = client.requests[0]
-    assert (r.provider, r.model, r.json_mode, r.temperature, r.max_tokens) == ("openai", "gpt-4o-mini", True, 0.7, 512)
+    assert (r.provider, r.model, r.json_mode, r.temperature, r.max_tokens) == (
+        "openai",
+        "gpt-4o-mini",
+        True,
+        0.7,
+        512,
+    )
     assert [m.role for m in r.messages] == ["system", "user"]
     s = agent.usage_stats()
     assert (s["total_requests"], s["parse_failures"], s["repairs"], s["noops"]) == (1, 0, 0, 0)
 
 
 async def test_invalid_then_repaired(observation, agent_with):
-    agent, client = agent_with('{"action_type": "reply", "target_id": "p77", "content": "hey"}',
-                               '{"action_type": "reply", "target_id": "p2", "content": "hey"}')
+    agent, client = agent_with(
+        '{"action_type": "reply", "target_id": "p77", "content": "hey"}',
+        '{"action_type": "reply", "target_id": "p2", "content": "hey"}',
+    )
     a = await agent.act_async(observation)
     assert (a.action_type, a.target_id, a.metadata["llm"]["repaired"]) == (ActionType.REPLY, "p2", True)
     repair = client.requests[1]
@@ -36,7 +51,13 @@ async def test_invalid_then_repaired(observation, agent_with):
     assert repair.messages[2].content == '{"action_type": "reply", "target_id": "p77", "content": "hey"}'
     assert "p77" in repair.messages[3].content and "not a visible post_id" in repair.messages[3].content
     s = agent.usage_stats()
-    assert (s["total_requests"], s["parse_failures"], s["repairs"], s["repaired"], s["noops"]) == (2, 1, 1, 1, 0)
+    assert (s["total_requests"], s["parse_failures"], s["repairs"], s["repaired"], s["noops"]) == (
+        2,
+        1,
+        1,
+        1,
+        0,
+    )
 
 
 async def test_garbage_twice_is_a_recorded_noop(observation, agent_with):
@@ -47,13 +68,22 @@ async def test_garbage_twice_is_a_recorded_noop(observation, agent_with):
     assert a.metadata["llm"]["answer"] == "Still prose, sorry."
     assert len(client.requests) == 2  # exactly one repair request, never more
     s = agent.usage_stats()
-    assert (s["parse_failures"], s["repairs"], s["repaired"], s["noops"], s["actions_by_type"]) == \
-        (2, 1, 0, 1, {"noop": 1})
+    assert (s["parse_failures"], s["repairs"], s["repaired"], s["noops"], s["actions_by_type"]) == (
+        2,
+        1,
+        0,
+        1,
+        {"noop": 1},
+    )
 
 
 async def test_transient_error_after_success_is_a_noop_but_config_error_raises(observation, agent_with):
-    agent, _ = agent_with('{"action_type": "noop"}', LLMTransientError("HTTP 503 (gave up)"),
-                          LLMConnectionError("cannot connect"), LLMConfigError("OPENAI_API_KEY is not set"))
+    agent, _ = agent_with(
+        '{"action_type": "noop"}',
+        LLMTransientError("HTTP 503 (gave up)"),
+        LLMConnectionError("cannot connect"),
+        LLMConfigError("OPENAI_API_KEY is not set"),
+    )
     assert (await agent.act_async(observation)).action_type == ActionType.NOOP
     a = await agent.act_async(observation)
     assert a.metadata["reason"] == "llm_error" and "503" in a.metadata["llm"]["error"]
@@ -93,7 +123,10 @@ async def test_sync_act_inside_a_loop_is_refused(observation):
 
 def test_accept_interaction_rules():
     def prop(rep, tau=0.0):
-        return InteractionProposal(initiator_id="x", counterparty_id="llm_1", tau=tau, initiator_reputation=rep)
+        return InteractionProposal(
+            initiator_id="x", counterparty_id="llm_1", tau=tau, initiator_reputation=rep
+        )
+
     honest = LLMAgent("llm_1", LLMConfig(provider="dry_run", persona="honest"))
     strategic = LLMAgent("llm_1", LLMConfig(provider="dry_run", persona="strategic"))
     adversarial = LLMAgent("llm_1", LLMConfig(provider="dry_run", persona="adversarial"))
@@ -108,9 +141,20 @@ def test_accept_interaction_rules():
 
 def test_spec_builds_agents_and_missing_key_is_clear(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    agents = llm_agents_from_spec({"type": "llm", "count": 2, "llm": {
-        "provider": "anthropic", "model": "claude-sonnet-4-20250514", "persona": "open", "temperature": 0.7,
-        "max_tokens": 512, "cost_tracking": True}})
+    agents = llm_agents_from_spec(
+        {
+            "type": "llm",
+            "count": 2,
+            "llm": {
+                "provider": "anthropic",
+                "model": "claude-sonnet-4-20250514",
+                "persona": "open",
+                "temperature": 0.7,
+                "max_tokens": 512,
+                "cost_tracking": True,
+            },
+        }
+    )
     assert [a.agent_id for a in agents] == ["llm_1", "llm_2"]
     assert agents[0].llm_config.provider == LLMProvider.ANTHROPIC
     with pytest.raises(LLMConfigError, match="ANTHROPIC_API_KEY"):
@@ -131,8 +175,10 @@ async def test_cost_with_table_and_override(observation, agent_with):
 
 
 async def test_scenario_file_llm_blocks_build_offline_agents():
-    import yaml
     from pathlib import Path
+
+    import yaml
+
     path = Path(__file__).resolve().parents[3] / "scenarios" / "llm_agents.yaml"
     spec = yaml.safe_load(path.read_text())
     llm_entries = [e for e in spec["agents"] if e["type"] == "llm"]
@@ -156,8 +202,10 @@ async def run_agents(agents, steps=6):
 
 async def test_agent_run_replays_exactly_without_provider(tmp_path, monkeypatch):
     path = tmp_path / "llm_recording.jsonl"
-    cfgs = [LLMConfig(provider="dry_run", persona=p, provider_options={"garbage_rate": 0.3})
-            for p in ("honest", "adversarial", "open")]
+    cfgs = [
+        LLMConfig(provider="dry_run", persona=p, provider_options={"garbage_rate": 0.3})
+        for p in ("honest", "adversarial", "open")
+    ]
     agents = [LLMAgent(f"llm_{i}", c) for i, c in enumerate(cfgs)]
     rec = LLMRecorder(path, mode="record")
     for a in agents:
@@ -177,8 +225,15 @@ async def test_agent_run_replays_exactly_without_provider(tmp_path, monkeypatch)
     assert replayed == live
     for a in replay_agents:
         s = a.usage_stats()
-        for k in ("total_requests", "input_tokens", "output_tokens", "parse_failures", "repairs", "noops",
-                  "actions_by_type"):
+        for k in (
+            "total_requests",
+            "input_tokens",
+            "output_tokens",
+            "parse_failures",
+            "repairs",
+            "noops",
+            "actions_by_type",
+        ):
             assert s[k] == live_stats[a.agent_id][k], k
         assert a.usage.replayed_requests == s["total_requests"]
         assert s == live_stats[a.agent_id]  # byte-identical usage in the run log
@@ -190,8 +245,14 @@ async def test_agent_run_replays_exactly_without_provider(tmp_path, monkeypatch)
 
 
 async def test_replay_init_rebuilds_the_same_agent(tmp_path):
-    cfg = LLMConfig(provider="dry_run", persona="strategic", temperature=0.2, max_tokens=300,
-                    api_key="secret", compact_prompt=True)
+    cfg = LLMConfig(
+        provider="dry_run",
+        persona="strategic",
+        temperature=0.2,
+        max_tokens=300,
+        api_key="secret",
+        compact_prompt=True,
+    )
     agent = LLMAgent("llm_7", cfg, roles=["worker"])
     init = agent.replay_init()
     assert "secret" not in json.dumps(init)  # JSON-safe, no key in the run log

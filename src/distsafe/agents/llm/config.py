@@ -134,9 +134,8 @@ class LLMConfig(BaseModel):
         known = set(cls.model_fields) | {"price", "prices"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(
-                f"unknown key(s) in llm config: {', '.join(unknown)}; known: {', '.join(sorted(cls.model_fields))}"
-            )
+            known_list = ", ".join(sorted(cls.model_fields))
+            raise ValueError(f"unknown key(s) in llm config: {', '.join(unknown)}; known: {known_list}")
         return cls.model_validate(data)
 
     def to_dict(self) -> dict[str, Any]:
