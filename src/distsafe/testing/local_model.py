@@ -122,10 +122,10 @@ class LocalModelServer:
         return data[-chars:].decode("utf-8", "replace")
 
     def start(self) -> LocalModelServer:
-        self._log = tempfile.NamedTemporaryFile(prefix="llama_server_", suffix=".log", delete=False)
-        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
         import httpx  # imported here: `local_model_missing()` must work without the [llm] extra
 
+        self._log = tempfile.NamedTemporaryFile(prefix="llama_server_", suffix=".log", delete=False)
+        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
         self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
