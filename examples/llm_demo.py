@@ -28,8 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--provider", default=LLMProvider.ANTHROPIC.value, choices=[x.value for x in LLMProvider])
     p.add_argument("--model", default="", help="model name (default: the provider's default)")
     p.add_argument("--base-url", default=None, help="server URL (OpenAI-compatible server, Ollama host)")
-    p.add_argument("--persona", default=None, choices=[x.value for x in PersonaType],
-                   help="one persona for all LLM agents (default: one open, one strategic)")
+    p.add_argument(
+        "--persona",
+        default=None,
+        choices=[x.value for x in PersonaType],
+        help="one persona for all LLM agents (default: one open, one strategic)",
+    )
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--max-tokens", type=int, default=512)
     p.add_argument("--epochs", type=int, default=5)
@@ -46,14 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     provider = LLMProvider.DRY_RUN if args.dry_run else LLMProvider(args.provider)
     personas = [PersonaType(args.persona)] * 2 if args.persona else [PersonaType.OPEN, PersonaType.STRATEGIC]
 
-    orchestrator = Orchestrator(config=OrchestratorConfig(n_epochs=args.epochs, steps_per_epoch=args.steps,
-                                                          seed=args.seed))
+    orchestrator = Orchestrator(
+        config=OrchestratorConfig(n_epochs=args.epochs, steps_per_epoch=args.steps, seed=args.seed)
+    )
     recorder = None
     if args.record or args.replay:
         recorder = LLMRecorder(args.record or args.replay, mode="record" if args.record else "replay")
     for i, persona in enumerate(personas, start=1):
-        cfg = LLMConfig(provider=provider, model=args.model, persona=persona, temperature=args.temperature,
-                        max_tokens=args.max_tokens, base_url=args.base_url)
+        cfg = LLMConfig(
+            provider=provider,
+            model=args.model,
+            persona=persona,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            base_url=args.base_url,
+        )
         agent = LLMAgent(f"llm_{i}", cfg)
         if recorder is not None:
             agent.set_recorder(recorder)
@@ -61,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(1, 4):
         orchestrator.register_agent(HonestAgent(agent_id=f"h{i}"))
 
-    print(f"provider={provider.value} model={args.model or '(default)'} personas={[p.value for p in personas]}")
+    print(
+        f"provider={provider.value} model={args.model or '(default)'} personas={[p.value for p in personas]}"
+    )
     try:
         metrics = asyncio.run(orchestrator.run_async())
     except LLMError as exc:
@@ -78,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     stats = orchestrator.get_llm_usage_stats()
     print("\nLLM usage:")
     for agent_id, usage in stats.items():
-        print(f"  {agent_id}: {usage['total_requests']} requests, {usage['input_tokens']}+{usage['output_tokens']} "
-              f"tokens, ${usage['estimated_cost_usd']:.4f}, repairs {usage['repairs']}, no-ops {usage['noops']}, "
-              f"actions {usage['actions_by_type']}")
+        print(
+            f"  {agent_id}: {usage['total_requests']} requests, "
+            f"{usage['input_tokens']}+{usage['output_tokens']} tokens, ${usage['estimated_cost_usd']:.4f}, "
+            f"repairs {usage['repairs']}, no-ops {usage['noops']}, actions {usage['actions_by_type']}"
+        )
     total = total_usage(stats)
     print(f"  total: {total['total_requests']} requests, ${total['estimated_cost_usd']:.4f}")
     return 0

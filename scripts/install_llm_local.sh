@@ -39,7 +39,7 @@ echo "llm-local: CMAKE_ARGS=$CMAKE_ARGS"
 echo "llm-local: installed in $(( $(date +%s) - start ))s"
 
 "$PYTHON" - <<'PY'
-from distsafe.llm.local import local_model_missing, smollm2_gguf_path
+from distsafe.testing.local_model import local_model_missing, smollm2_gguf_path
 reason = local_model_missing()
 if reason:
     raise SystemExit(f"llm-local: still missing: {reason}")

@@ -27,7 +27,7 @@ def test_llm_scenario_records_every_call(llm_run):
 
 
 def test_llm_run_replays_from_the_recording_without_any_model(llm_run, monkeypatch):
-    from distsafe.llm.dry_run import DryRunClient
+    from distsafe.llm import DryRunClient
 
     async def no_model(self, request):
         raise AssertionError("replay must not call a model")
@@ -45,3 +45,55 @@ def test_llm_replay_needs_its_recording(llm_run, tmp_path):
     shutil.copy(llm_run.out_dir / "events.jsonl", tmp_path / "events.jsonl")
     with pytest.raises(ScenarioError, match=RECORDING_NAME):
         verify_log(tmp_path / "events.jsonl")
+
+
+LLM_SCENARIO = """scenario_id: llm_errors
+agents:
+  - type: llm
+    count: 1
+    llm:
+      provider: dry_run
+{bad}
+  - type: honest
+    count: 1
+"""
+
+
+@pytest.mark.parametrize(
+    "bad, where",
+    [
+        ("      temprature: 0.5", "llm_errors.yaml:7: agents.0.llm.temprature: unknown field"),
+        (
+            "      temperature: 3.0",
+            "llm_errors.yaml:7: agents.0.llm.temperature: Input should be less than or equal to 2",
+        ),
+        ("      persona: sneaky", "llm_errors.yaml:7: agents.0.llm.persona: unknown persona 'sneaky'"),
+        (
+            "      max_tokens: lots",
+            "llm_errors.yaml:7: agents.0.llm.max_tokens: Input should be a valid integer",
+        ),
+        ("      price_input_per_mtok: 1.0", "llm_errors.yaml:5: agents.0.llm: set both price_input_per_mtok"),
+    ],
+)
+def test_a_bad_llm_field_is_reported_with_its_yaml_line(bad, where, tmp_path):
+    from distsafe.scenarios import ScenarioError
+
+    path = tmp_path / "llm_errors.yaml"
+    path.write_text(LLM_SCENARIO.format(bad=bad))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path}/{where}"), message
+    assert "\n" not in message
+
+
+def test_the_llm_block_is_validated_into_an_llm_config(tmp_path):
+    from distsafe.agents.llm import LLMConfig, LLMProvider
+
+    path = tmp_path / "ok.yaml"
+    path.write_text(LLM_SCENARIO.format(bad="      price: {input: 1.0, output: 2.0}"))
+    spec = load_scenario(path)
+    cfg = spec.agents[0].llm
+    assert isinstance(cfg, LLMConfig) and cfg.provider == LLMProvider.DRY_RUN and cfg.model == "dry-run"
+    assert (cfg.price_input_per_mtok, cfg.price_output_per_mtok) == (1.0, 2.0)
+    assert spec.agents[1].llm is None

@@ -1,27 +1,26 @@
-"""Provider layer for LLM calls (agents and the token economy's orchestrator).
+"""Provider layer for LLM calls (the LLM agents and the token economy's LLM agents).
 
     from distsafe.llm import create_provider, LLMRequest, ChatMessage, LLMResponse, LLMError
     client = create_provider("dry_run" | "openai" | "anthropic" | "ollama", base_url=None, api_key=None)
     resp = await client.complete(LLMRequest(provider="openai", model="gpt-4o-mini", messages=(...)))
+
+Modules: `contract` (the `LLMClient` protocol, requests, responses), `errors`, one module per provider
+(`anthropic_provider`, `openai_provider`, `ollama_provider`, `dry_run`), and the wrappers that work around
+any provider: `retry` (`RetryingClient`) and `recording` (`LLMRecorder`, `RecordingClient`). `cost` prices
+tokens; `json_extract` finds the JSON object in an answer. The factory below is the only place that knows
+every provider; providers import the contract, the errors and `_shared`, never each other.
 """
 
-from distsafe.llm.base import (
-    DEFAULT_MAX_RETRIES,
+from __future__ import annotations
+
+from typing import Any
+
+from distsafe.llm.contract import (
     DEFAULT_TIMEOUT_S,
-    PROVIDER_NAMES,
     ChatMessage,
     LLMClient,
-    LLMConfigError,
-    LLMConnectionError,
-    LLMError,
-    LLMRateLimitError,
-    LLMReplayMissError,
     LLMRequest,
-    LLMRequestError,
     LLMResponse,
-    LLMTransientError,
-    RetryPolicy,
-    create_provider,
     request_key,
 )
 from distsafe.llm.cost import (
@@ -33,12 +32,87 @@ from distsafe.llm.cost import (
     total_usage,
 )
 from distsafe.llm.dry_run import DryRunClient
+from distsafe.llm.errors import (
+    LLMConfigError,
+    LLMConnectionError,
+    LLMError,
+    LLMRateLimitError,
+    LLMReplayMissError,
+    LLMRequestError,
+    LLMTransientError,
+)
 from distsafe.llm.recording import LLMRecorder, RecordingClient
+from distsafe.llm.retry import DEFAULT_MAX_RETRIES, RetryingClient, RetryPolicy
+
+#: Provider names understood by `create_provider` (the values of `LLMProvider` in the agent config).
+PROVIDER_NAMES = ("anthropic", "openai", "ollama", "dry_run")
+
+
+def create_provider(
+    provider: str,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    **options: Any,
+) -> RetryingClient:
+    """The client for `provider` ("dry_run" | "openai" | "anthropic" | "ollama"), wrapped in a
+    `RetryingClient` (`max_retries`, or the `retry_policy` option); `.inner` is the provider itself.
+
+    Other `options` go to the provider (e.g. dry-run `garbage_rate` and `responder`, Anthropic's
+    `send_temperature`). Keys default to the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY); Ollama reads
+    OLLAMA_HOST when `base_url` is None. SDK-backed providers are imported only when asked for.
+    """
+    name = str(getattr(provider, "value", provider)).strip().lower().replace("-", "_")
+    policy = options.pop("retry_policy", None) or RetryPolicy(max_retries=max_retries)
+    client: LLMClient
+    if name == "dry_run":
+        client = DryRunClient(timeout=timeout, **options)
+    elif name == "openai":
+        from distsafe.llm.openai_provider import OpenAIClient
+
+        client = OpenAIClient(base_url=base_url, api_key=api_key, timeout=timeout, **options)
+    elif name == "anthropic":
+        from distsafe.llm.anthropic_provider import AnthropicClient
+
+        client = AnthropicClient(base_url=base_url, api_key=api_key, timeout=timeout, **options)
+    elif name == "ollama":
+        from distsafe.llm.ollama_provider import OllamaClient
+
+        client = OllamaClient(base_url=base_url, timeout=timeout, **options)  # a key only via options
+    else:
+        raise LLMConfigError(
+            f"unknown LLM provider {provider!r}; expected one of {', '.join(PROVIDER_NAMES)}"
+        )
+    return RetryingClient(client, policy)
+
 
 __all__ = [
-    "DEFAULT_PRICES_PER_MTOK", "LLMRecorder", "Price", "PriceTable", "RecordingClient", "UsageTracker",
-    "default_price_table", "total_usage", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT_S", "PROVIDER_NAMES", "ChatMessage", "DryRunClient", "LLMClient",
-    "LLMConfigError", "LLMConnectionError", "LLMError", "LLMRateLimitError", "LLMReplayMissError",
-    "LLMRequest", "LLMRequestError", "LLMResponse", "LLMTransientError", "RetryPolicy", "create_provider",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_PRICES_PER_MTOK",
+    "DEFAULT_TIMEOUT_S",
+    "PROVIDER_NAMES",
+    "ChatMessage",
+    "DryRunClient",
+    "LLMClient",
+    "LLMConfigError",
+    "LLMConnectionError",
+    "LLMError",
+    "LLMRateLimitError",
+    "LLMRecorder",
+    "LLMReplayMissError",
+    "LLMRequest",
+    "LLMRequestError",
+    "LLMResponse",
+    "LLMTransientError",
+    "Price",
+    "PriceTable",
+    "RecordingClient",
+    "RetryPolicy",
+    "RetryingClient",
+    "UsageTracker",
+    "create_provider",
+    "default_price_table",
     "request_key",
+    "total_usage",
 ]

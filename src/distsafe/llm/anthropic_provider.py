@@ -3,7 +3,8 @@
 System messages go to the top-level `system` field; consecutive turns of the same role are merged (the
 API wants user/assistant alternation starting with user). Temperature is clamped to Anthropic's [0, 1].
 The API has no JSON mode: with `json_mode` the system prompt gets one more line asking for a single JSON
-object, and the agent's parser extracts and validates it. Streaming is off; the SDK's own retries are off.
+object, and the agent's parser extracts and validates it. Streaming is off; the SDK's own retries are off
+(`RetryingClient` retries).
 
 Temperature: recent `anthropic` SDKs no longer list `temperature` among `messages.create` arguments, so it
 is sent in the body (`extra_body`). If the API answers 400 naming `temperature` (a model that does not
@@ -15,17 +16,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from distsafe.llm._sdk import map_sdk_error, short
-from distsafe.llm.base import (
-    LLMClient,
-    LLMConfigError,
-    LLMError,
-    LLMRequest,
-    LLMRequestError,
-    LLMResponse,
-    PerLoop,
-    with_retries,
-)
+from distsafe.llm._shared import PerLoop, map_sdk_error, positive_timeout, short
+from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
 JSON_ONLY_LINE = "Answer with a single JSON object and nothing else."
 
@@ -33,27 +26,36 @@ JSON_ONLY_LINE = "Answer with a single JSON object and nothing else."
 class AnthropicClient(LLMClient):
     provider_name = "anthropic"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
-                 send_temperature: bool = True, **kw: Any):
-        super().__init__(**kw)
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        send_temperature: bool = True,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ):
+        self.timeout = positive_timeout(timeout)
         self.send_temperature = send_temperature
         try:
             import anthropic
         except ImportError as exc:
-            raise LLMConfigError("the `anthropic` package is not installed: pip install 'distsafe[llm]'",
-                                 provider="anthropic") from exc
+            raise LLMConfigError(
+                "the `anthropic` package is not installed: pip install 'distsafe[llm]'", provider="anthropic"
+            ) from exc
         self._sdk = anthropic
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         key = api_key or os.environ.get("ANTHROPIC_API_KEY")
         if not key:
-            raise LLMConfigError("ANTHROPIC_API_KEY is not set: export it or pass api_key=...",
-                                 provider="anthropic")
+            raise LLMConfigError(
+                "ANTHROPIC_API_KEY is not set: export it or pass api_key=...", provider="anthropic"
+            )
         self._api_key = key
         self._clients = PerLoop(self._new_client)
 
     def _new_client(self) -> Any:
-        return self._sdk.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout,
-                                        max_retries=0)
+        return self._sdk.AsyncAnthropic(
+            api_key=self._api_key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+        )
 
     @property
     def where(self) -> str:
@@ -88,32 +90,38 @@ class AnthropicClient(LLMClient):
         return params
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
-        async def attempt() -> Any:
-            params = self.build_params(request, self.send_temperature)
-            try:
-                return await self._get_client().messages.create(**params)
-            except self._sdk.AnthropicError as exc:
-                raise map_sdk_error(exc, self._sdk, provider="anthropic", where=self.where,
-                                    key_env="ANTHROPIC_API_KEY") from exc
-
+        """One attempt (retries: `RetryingClient`); a second one without temperature if it was refused."""
         try:
-            resp = await with_retries(attempt, self.retry, provider="anthropic",
-                                      what=f"anthropic at {self.where}")
+            resp = await self._send(request)
         except LLMRequestError as exc:
             if not (self.send_temperature and exc.status == 400 and "temperature" in str(exc).lower()):
                 raise
             self.send_temperature = False
-            resp = await with_retries(attempt, self.retry, provider="anthropic",
-                                      what=f"anthropic at {self.where}")
+            resp = await self._send(request)
         try:
             text = "".join(getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text")
             usage = resp.usage
             in_tok, out_tok = int(usage.input_tokens), int(usage.output_tokens)
         except (AttributeError, TypeError, ValueError) as exc:
-            raise LLMRequestError(f"anthropic at {self.where}: unreadable response: {short(resp)}",
-                                  provider="anthropic") from exc
-        return LLMResponse(text=text, input_tokens=in_tok, output_tokens=out_tok,
-                           model=str(getattr(resp, "model", None) or request.model), provider="anthropic")
+            raise LLMRequestError(
+                f"anthropic at {self.where}: unreadable response: {short(resp)}", provider="anthropic"
+            ) from exc
+        return LLMResponse(
+            text=text,
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            model=str(getattr(resp, "model", None) or request.model),
+            provider="anthropic",
+        )
+
+    async def _send(self, request: LLMRequest) -> Any:
+        params = self.build_params(request, self.send_temperature)
+        try:
+            return await self._get_client().messages.create(**params)
+        except self._sdk.AnthropicError as exc:
+            raise map_sdk_error(
+                exc, self._sdk, provider="anthropic", where=self.where, key_env="ANTHROPIC_API_KEY"
+            ) from exc
 
     async def aclose(self) -> None:
         client = self._clients.current()

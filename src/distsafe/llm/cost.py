@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from distsafe.llm.base import LLMResponse
+from distsafe.llm.contract import LLMResponse
 
 #: USD per 1M tokens (input, output). Public list prices at the time of writing; override as needed.
 DEFAULT_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
@@ -69,10 +70,14 @@ class PriceTable:
         else:
             inp, out = value
         if inp is None or out is None or float(inp) < 0 or float(out) < 0:
-            raise ValueError(f"a price needs non-negative input and output (USD per 1M tokens), got {value!r}")
+            raise ValueError(
+                f"a price needs non-negative input and output (USD per 1M tokens), got {value!r}"
+            )
         return Price(float(inp), float(out))
 
-    def set(self, model: str, input_per_mtok: float, output_per_mtok: float, provider: str | None = None) -> None:
+    def set(
+        self, model: str, input_per_mtok: float, output_per_mtok: float, provider: str | None = None
+    ) -> None:
         key = f"{provider}/{model}" if provider else model
         self._prices[key] = self._as_price((input_per_mtok, output_per_mtok))
 
@@ -81,11 +86,12 @@ class PriceTable:
             self._prices[str(key)] = self._as_price(value)
 
     @classmethod
-    def from_file(cls, path: str | Path, include_defaults: bool = True) -> "PriceTable":
+    def from_file(cls, path: str | Path, include_defaults: bool = True) -> PriceTable:
         """JSON or YAML mapping `model` (or `provider/model`) -> {input, output} or [input, output]."""
         text = Path(path).read_text(encoding="utf-8")
         if str(path).endswith((".yaml", ".yml")):
             import yaml
+
             data = yaml.safe_load(text) or {}
         else:
             data = json.loads(text)
@@ -158,9 +164,17 @@ class UsageTracker:
             else:
                 cost = c
         self.estimated_cost_usd += cost
-        row = self.by_model.setdefault(f"{provider}/{model}", {
-            "provider": provider, "model": model, "requests": 0, "input_tokens": 0, "output_tokens": 0,
-            "estimated_cost_usd": 0.0})
+        row = self.by_model.setdefault(
+            f"{provider}/{model}",
+            {
+                "provider": provider,
+                "model": model,
+                "requests": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "estimated_cost_usd": 0.0,
+            },
+        )
         row["requests"] += 1
         row["input_tokens"] += response.input_tokens
         row["output_tokens"] += response.output_tokens
@@ -189,8 +203,16 @@ def total_usage(per_agent: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[st
     out["agents"] = len(rows)
     by_provider: dict[str, dict[str, Any]] = {}
     for r in rows:
-        p = by_provider.setdefault(str(r.get("provider", "")), {
-            "agents": 0, "total_requests": 0, "input_tokens": 0, "output_tokens": 0, "estimated_cost_usd": 0.0})
+        p = by_provider.setdefault(
+            str(r.get("provider", "")),
+            {
+                "agents": 0,
+                "total_requests": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "estimated_cost_usd": 0.0,
+            },
+        )
         p["agents"] += 1
         for k in ("total_requests", "input_tokens", "output_tokens"):
             p[k] += int(r.get(k, 0))

@@ -10,20 +10,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from distsafe.llm._sdk import short
-from distsafe.llm.base import (
-    LLMClient,
-    LLMConfigError,
-    LLMRequest,
-    LLMRequestError,
-    LLMResponse,
+from distsafe.llm._shared import (
     PerLoop,
-    RetryableHTTPError,
+    estimate_tokens,
     is_retryable_status,
     parse_retry_after,
-    with_retries,
+    positive_timeout,
+    short,
+    transient_error,
 )
-from distsafe.llm.dry_run import estimate_tokens
+from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm.errors import LLMConfigError, LLMRequestError
 
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 
@@ -34,7 +31,7 @@ def normalize_host(host: str) -> str:
         host = "http://" + host
     scheme, rest = host.split("://", 1)
     if rest.startswith("0.0.0.0"):
-        rest = "127.0.0.1" + rest[len("0.0.0.0"):]
+        rest = "127.0.0.1" + rest[len("0.0.0.0") :]
     if ":" not in rest.split("/", 1)[0]:
         netloc, _, path = rest.partition("/")
         rest = f"{netloc}:11434" + (f"/{path}" if path else "")
@@ -44,13 +41,16 @@ def normalize_host(host: str) -> str:
 class OllamaClient(LLMClient):
     provider_name = "ollama"
 
-    def __init__(self, *, base_url: str | None = None, api_key: str | None = None, **kw: Any):
-        super().__init__(**kw)
+    def __init__(
+        self, *, base_url: str | None = None, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+    ):
+        self.timeout = positive_timeout(timeout)
         try:
             import httpx
         except ImportError as exc:
-            raise LLMConfigError("the `httpx` package is not installed: pip install 'distsafe[llm]'",
-                                 provider="ollama") from exc
+            raise LLMConfigError(
+                "the `httpx` package is not installed: pip install 'distsafe[llm]'", provider="ollama"
+            ) from exc
         self._httpx = httpx
         self.base_url = normalize_host(base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST)
         self._api_key = api_key  # Ollama itself needs none; a proxy in front of it might.
@@ -79,51 +79,16 @@ class OllamaClient(LLMClient):
         return payload
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
-        httpx = self._httpx
-        payload = self.build_payload(request)
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-
-        async def attempt() -> dict[str, Any]:
-            try:
-                r = await self._http.get().post(self.url, json=payload, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise RetryableHTTPError(f"request to {self.url} timed out after {self.timeout:g}s",
-                                         connection=True) from exc
-            except httpx.TransportError as exc:
-                raise RetryableHTTPError(
-                    f"cannot reach the Ollama server at {self.base_url} ({short(exc, 100)}); is `ollama "
-                    f"serve` running? set OLLAMA_HOST or base_url", connection=True) from exc
-            if r.status_code != 200:
-                detail = _error_detail(r)
-                if is_retryable_status(r.status_code):
-                    raise RetryableHTTPError(f"HTTP {r.status_code} from {self.url}: {detail}",
-                                             status=r.status_code,
-                                             retry_after=parse_retry_after(r.headers.get("retry-after")))
-                if r.status_code == 404:
-                    raise LLMConfigError(f"ollama at {self.base_url}: {detail} (HTTP 404; try `ollama pull "
-                                         f"{request.model}`)", provider="ollama", status=404)
-                if r.status_code in (401, 403):
-                    raise LLMConfigError(f"ollama at {self.base_url} refused the request (HTTP "
-                                         f"{r.status_code}): {detail}", provider="ollama", status=r.status_code)
-                raise LLMRequestError(f"ollama at {self.base_url} rejected the request (HTTP "
-                                      f"{r.status_code}): {detail}", provider="ollama", status=r.status_code)
-            try:
-                data = r.json()
-            except ValueError as exc:
-                raise LLMRequestError(f"ollama at {self.base_url}: response is not JSON: {short(r.text)}",
-                                      provider="ollama") from exc
-            if not isinstance(data, dict):
-                raise LLMRequestError(f"ollama at {self.base_url}: unexpected response {short(data)}",
-                                      provider="ollama")
-            return data
-
-        data = await with_retries(attempt, self.retry, provider="ollama", what=f"ollama at {self.base_url}")
+        """One attempt; `RetryingClient` retries."""
+        data = await self._post(request)
         if "error" in data:
             raise LLMRequestError(f"ollama at {self.base_url}: {short(data['error'])}", provider="ollama")
         message = data.get("message")
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
-            raise LLMRequestError(f"ollama at {self.base_url}: response without message.content: "
-                                  f"{short(data)}", provider="ollama")
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: response without message.content: {short(data)}",
+                provider="ollama",
+            )
         text = message["content"]
         in_tok = data.get("prompt_eval_count")
         out_tok = data.get("eval_count")
@@ -131,8 +96,73 @@ class OllamaClient(LLMClient):
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)
         if not isinstance(out_tok, int):
             out_tok = estimate_tokens(text)
-        return LLMResponse(text=text, input_tokens=in_tok, output_tokens=out_tok,
-                           model=str(data.get("model") or request.model), provider="ollama")
+        return LLMResponse(
+            text=text,
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            model=str(data.get("model") or request.model),
+            provider="ollama",
+        )
+
+    async def _post(self, request: LLMRequest) -> dict[str, Any]:
+        httpx = self._httpx
+        what = f"ollama at {self.base_url}"
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            r = await self._http.get().post(self.url, json=self.build_payload(request), headers=headers)
+        except httpx.TimeoutException as exc:
+            raise transient_error(
+                what,
+                f"request to {self.url} timed out after {self.timeout:g}s",
+                provider="ollama",
+                connection=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise transient_error(
+                what,
+                f"cannot reach the Ollama server at {self.base_url} ({short(exc, 100)}); is `ollama "
+                f"serve` running? set OLLAMA_HOST or base_url",
+                provider="ollama",
+                connection=True,
+            ) from exc
+        if r.status_code != 200:
+            detail = _error_detail(r)
+            if is_retryable_status(r.status_code):
+                raise transient_error(
+                    what,
+                    f"HTTP {r.status_code} from {self.url}: {detail}",
+                    provider="ollama",
+                    status=r.status_code,
+                    retry_after=parse_retry_after(r.headers.get("retry-after")),
+                )
+            if r.status_code == 404:
+                raise LLMConfigError(
+                    f"ollama at {self.base_url}: {detail} (HTTP 404; try `ollama pull {request.model}`)",
+                    provider="ollama",
+                    status=404,
+                )
+            if r.status_code in (401, 403):
+                raise LLMConfigError(
+                    f"ollama at {self.base_url} refused the request (HTTP {r.status_code}): {detail}",
+                    provider="ollama",
+                    status=r.status_code,
+                )
+            raise LLMRequestError(
+                f"ollama at {self.base_url} rejected the request (HTTP {r.status_code}): {detail}",
+                provider="ollama",
+                status=r.status_code,
+            )
+        try:
+            data = r.json()
+        except ValueError as exc:
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: response is not JSON: {short(r.text)}", provider="ollama"
+            ) from exc
+        if not isinstance(data, dict):
+            raise LLMRequestError(
+                f"ollama at {self.base_url}: unexpected response {short(data)}", provider="ollama"
+            )
+        return data
 
 
 def _error_detail(response: Any) -> str:

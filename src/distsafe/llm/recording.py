@@ -1,5 +1,9 @@
 """Exact record/replay of LLM traffic.
 
+`LLMRecorder` is the file; `RecordingClient` is the one way to use it: a wrapper around any provider
+that records through it or replays from it (the LLM agents wrap their client in one when the engine
+hands them a recorder; `recorder.wrap(client)` builds one).
+
 Every request/response pair is one JSON line: `{"key", "n", "request", "response"}` where `key` is
 `request_key(request)` (SHA-256 of provider, model, messages, temperature, max_tokens, json_mode) and `n`
 counts earlier entries with the same key, so a request repeated within a run replays its responses in
@@ -12,17 +16,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from distsafe.llm.base import (
-    LLMClient,
-    LLMError,
-    LLMReplayMissError,
-    LLMRequest,
-    LLMResponse,
-    request_key,
-)
+from distsafe.llm.contract import LLMClient, LLMRequest, LLMResponse, request_key
+from distsafe.llm.errors import LLMError, LLMReplayMissError
 
 RECORDER_MODES = ("record", "replay")
 
@@ -77,8 +76,12 @@ class LLMRecorder:
             raise LLMError("LLMRecorder.record called in replay mode")
         key = request_key(request)
         with self._lock:
-            entry = {"key": key, "n": self._counts[key], "request": request.to_dict(),
-                     "response": response.to_dict()}
+            entry = {
+                "key": key,
+                "n": self._counts[key],
+                "request": request.to_dict(),
+                "response": response.to_dict(),
+            }
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fh = self.path.open("a", encoding="utf-8")
@@ -97,29 +100,28 @@ class LLMRecorder:
             queue = self._pending.get(key)
             if not queue:
                 total = self._counts.get(key, 0)
-                why = (f"all {total} recorded responses for it were already served" if total
-                       else "it is not in the recording")
+                why = (
+                    f"all {total} recorded responses for it were already served"
+                    if total
+                    else "it is not in the recording"
+                )
                 raise LLMReplayMissError(
                     f"replay miss: request {key[:16]} ({request.provider}/{request.model}) cannot be served "
-                    f"from {self.path}: {why}", provider=request.provider)
+                    f"from {self.path}: {why}",
+                    provider=request.provider,
+                )
             response = queue.popleft()
             self.served += 1
-        return LLMResponse(text=response.text, input_tokens=response.input_tokens,
-                           output_tokens=response.output_tokens, model=response.model,
-                           provider=response.provider, cached=True)
+        return LLMResponse(
+            text=response.text,
+            input_tokens=response.input_tokens,
+            output_tokens=response.output_tokens,
+            model=response.model,
+            provider=response.provider,
+            cached=True,
+        )
 
-    async def complete(self, request: LLMRequest, client: LLMClient | Callable[[], LLMClient] | None) -> LLMResponse:
-        """Replay, or call `client` (an `LLMClient` or a factory, built only when needed) and record."""
-        if self.mode == "replay":
-            return self.replay(request)
-        if client is None:
-            raise LLMError("LLMRecorder in record mode needs a client")
-        real = client if isinstance(client, LLMClient) else client()
-        response = await real.complete(request)
-        self.record(request, response)
-        return response
-
-    def wrap(self, client: LLMClient | Callable[[], LLMClient] | None) -> "RecordingClient":
+    def wrap(self, client: LLMClient | Callable[[], LLMClient] | None) -> RecordingClient:
         return RecordingClient(self, client)
 
     def close(self) -> None:
@@ -128,7 +130,7 @@ class LLMRecorder:
                 self._fh.close()
                 self._fh = None
 
-    def __enter__(self) -> "LLMRecorder":
+    def __enter__(self) -> LLMRecorder:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -136,10 +138,11 @@ class LLMRecorder:
 
 
 class RecordingClient(LLMClient):
-    """An `LLMClient` that records through (or replays from) an `LLMRecorder`."""
+    """`client` with every exchange recorded (record mode), or no client at all: answers from the recording
+    (replay mode). `client` may be a factory, called only when a request must really be sent, so a replay
+    never builds a provider (no key, no package, no server needed)."""
 
     def __init__(self, recorder: LLMRecorder, client: LLMClient | Callable[[], LLMClient] | None):
-        super().__init__()
         self.recorder = recorder
         self._client_or_factory = client
         self._client: LLMClient | None = client if isinstance(client, LLMClient) else None
@@ -149,13 +152,16 @@ class RecordingClient(LLMClient):
         if self._client is None:
             if self._client_or_factory is None:
                 raise LLMError("RecordingClient in record mode needs a client")
-            self._client = self._client_or_factory()  # type: ignore[operator]
+            assert not isinstance(self._client_or_factory, LLMClient)
+            self._client = self._client_or_factory()
         return self._client
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         if self.recorder.mode == "replay":
             return self.recorder.replay(request)
-        return await self.recorder.complete(request, self._inner())
+        response = await self._inner().complete(request)
+        self.recorder.record(request, response)
+        return response
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -38,11 +38,10 @@ def build_orchestrator(spec: ScenarioSpec, log_path: Path | None = None, log_for
     for i, agent in enumerate(spec.agents):
         try:
             if agent.type == "llm":
-                from distsafe.agents.llm import LLMAgent, LLMConfig
+                from distsafe.agents.llm import LLMAgent
 
-                cfg = LLMConfig.from_dict(agent.llm)  # type: ignore[arg-type]
                 for k in range(agent.count):
-                    orch.register_agent(LLMAgent(f"{agent.prefix()}_{k + 1}", cfg))
+                    orch.register_agent(LLMAgent(f"{agent.prefix()}_{k + 1}", agent.llm))
             else:
                 orch.add_population(agent.type, agent.count, prefix=agent.prefix(), params=agent.params,
                                     roles=agent.all_roles())

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from distsafe.agents.llm.config import LLMConfig
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
@@ -38,7 +39,7 @@ class AgentSpec(BaseModel):
     role: str | None = None
     roles: list[str] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
-    llm: dict[str, Any] | None = None
+    llm: LLMConfig | None = None
     id_prefix: str | None = None
 
     @field_validator("type")

@@ -1,4 +1,5 @@
-"""LLM-backed agents: `LLMAgent`, `LLMConfig`, `LLMProvider`, `PersonaType` (provider layer: `distsafe.llm`)."""
+"""LLM-backed agents: `LLMAgent`, `LLMConfig`, `LLMProvider`, `PersonaType`; their prompts, answer parsing
+and dry-run policy. The provider layer they use is `distsafe.llm`."""
 
 from distsafe.agents.llm.agent import LLMAgent, llm_agents_from_spec
 from distsafe.agents.llm.config import DEFAULT_MODELS, LLMConfig, LLMProvider, PersonaType
@@ -6,6 +7,14 @@ from distsafe.agents.llm.parsing import ActionParseError, parse_action
 from distsafe.agents.llm.prompts import ACTION_SCHEMA, PERSONA_PROMPTS
 
 __all__ = [
-    "ACTION_SCHEMA", "ActionParseError", "DEFAULT_MODELS", "LLMAgent", "LLMConfig", "LLMProvider",
-    "PERSONA_PROMPTS", "PersonaType", "llm_agents_from_spec", "parse_action",
+    "ACTION_SCHEMA",
+    "ActionParseError",
+    "DEFAULT_MODELS",
+    "LLMAgent",
+    "LLMConfig",
+    "LLMProvider",
+    "PERSONA_PROMPTS",
+    "PersonaType",
+    "llm_agents_from_spec",
+    "parse_action",
 ]

@@ -14,25 +14,32 @@ request of this agent has succeeded (a server that is simply not there).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter, deque
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from distsafe.agents.base import Action, BaseAgent, InteractionProposal, Observation
-from distsafe.agents.llm.config import LLMConfig, PersonaType
+from distsafe.agents.llm.config import LLMConfig, LLMProvider, PersonaType
+from distsafe.agents.llm.dry_run_policy import dry_run_action
 from distsafe.agents.llm.parsing import ActionParseError, parse_action
 from distsafe.agents.llm.prompts import build_messages, repair_messages
-from distsafe.llm.base import (
+from distsafe.llm import (
+    ChatMessage,
     LLMClient,
     LLMConnectionError,
+    LLMRecorder,
     LLMRequest,
     LLMRequestError,
     LLMResponse,
     LLMTransientError,
+    PriceTable,
+    RecordingClient,
+    UsageTracker,
     create_provider,
+    default_price_table,
     request_key,
 )
-from distsafe.llm.cost import PriceTable, UsageTracker, default_price_table
-from distsafe.llm.recording import LLMRecorder
 from distsafe.models.agent import AgentType
 
 TRANSCRIPT_LEN = 32
@@ -42,9 +49,17 @@ class LLMAgent(BaseAgent):
     agent_type = AgentType.LLM
     is_async = True
 
-    def __init__(self, agent_id: str, llm_config: LLMConfig | Mapping[str, Any] | None = None,
-                 roles: list[str] | None = None, *, client: LLMClient | None = None,
-                 recorder: LLMRecorder | None = None, price_table: PriceTable | None = None, **config: Any):
+    def __init__(
+        self,
+        agent_id: str,
+        llm_config: LLMConfig | Mapping[str, Any] | None = None,
+        roles: list[str] | None = None,
+        *,
+        client: LLMClient | None = None,
+        recorder: LLMRecorder | None = None,
+        price_table: PriceTable | None = None,
+        **config: Any,
+    ):
         super().__init__(agent_id, roles=roles, **config)
         if llm_config is None:
             llm_config = LLMConfig()
@@ -54,11 +69,16 @@ class LLMAgent(BaseAgent):
         self.persona: PersonaType = llm_config.persona
         self._client = client
         self._recorder = recorder
+        self._recording: RecordingClient | None = None
         prices = price_table or default_price_table()
         if llm_config.price_input_per_mtok is not None:
             prices = PriceTable(prices.as_dict())
-            prices.set(llm_config.model, llm_config.price_input_per_mtok, llm_config.price_output_per_mtok or 0.0,
-                       provider=llm_config.provider.value)
+            prices.set(
+                llm_config.model,
+                llm_config.price_input_per_mtok,
+                llm_config.price_output_per_mtok or 0.0,
+                provider=llm_config.provider.value,
+            )
         self.usage = UsageTracker(prices, enabled=llm_config.cost_tracking)
         self.parse_failures = 0
         self.repairs = 0
@@ -69,7 +89,7 @@ class LLMAgent(BaseAgent):
         self._successes = 0
         self.actions_by_type: Counter[str] = Counter()
         self.last_error: str = ""
-        self.last_messages: tuple = ()
+        self.last_messages: tuple[ChatMessage, ...] = ()
         #: The last decisions: request keys, raw answers, the action taken (for inspection and tests).
         self.transcript: deque[dict[str, Any]] = deque(maxlen=TRANSCRIPT_LEN)
 
@@ -85,41 +105,61 @@ class LLMAgent(BaseAgent):
     def set_recorder(self, recorder: LLMRecorder | None) -> None:
         """Record to / replay from `recorder` (the engine calls this before a run)."""
         self._recorder = recorder
+        self._recording = None
 
     def set_client(self, client: LLMClient | None) -> None:
         """Use `client` instead of building one from the config (shared clients, tests)."""
         self._client = client
+        self._recording = None
 
     def _get_client(self) -> LLMClient:
         if self._client is None:
             c = self.llm_config
             api_key = c.api_key
             if api_key is None and c.api_key_env:
-                import os
                 api_key = os.environ.get(c.api_key_env) or None
-            self._client = create_provider(c.provider.value, base_url=c.base_url, api_key=api_key,
-                                           timeout=c.timeout, max_retries=c.max_retries, **c.provider_options)
+            options = dict(c.provider_options)
+            if c.provider == LLMProvider.DRY_RUN:
+                options.setdefault("responder", dry_run_action)  # the agents' protocol, not the provider's
+            self._client = create_provider(
+                c.provider.value,
+                base_url=c.base_url,
+                api_key=api_key,
+                timeout=c.timeout,
+                max_retries=c.max_retries,
+                **options,
+            )
         return self._client
 
+    def _model(self) -> LLMClient:
+        """The client, wrapped in the recorder's `RecordingClient` when there is a recorder (built lazily:
+        a replay never builds a provider)."""
+        if self._recorder is None:
+            return self._get_client()
+        if self._recording is None:
+            self._recording = RecordingClient(self._recorder, self._get_client)
+        return self._recording
+
     async def _complete(self, request: LLMRequest) -> LLMResponse:
-        if self._recorder is not None:
-            if self._recorder.mode == "replay":
-                response = self._recorder.replay(request)
-            else:
-                response = await self._get_client().complete(request)
-                self._recorder.record(request, response)
-        else:
-            response = await self._get_client().complete(request)
+        response = await self._model().complete(request)
         self._successes += 1
         self.usage.record(response, provider=self.provider, model=self.model)
         return response
 
-    def build_request(self, observation: Observation, messages: tuple | None = None) -> LLMRequest:
+    def build_request(
+        self, observation: Observation, messages: tuple[ChatMessage, ...] | None = None
+    ) -> LLMRequest:
         c = self.llm_config
         if messages is None:
             messages = build_messages(observation, c, self.agent_id, self.history)
-        return LLMRequest(provider=c.provider.value, model=c.model, messages=messages,
-                          temperature=c.temperature, max_tokens=c.max_tokens, json_mode=c.json_mode)
+        return LLMRequest(
+            provider=c.provider.value,
+            model=c.model,
+            messages=messages,
+            temperature=c.temperature,
+            max_tokens=c.max_tokens,
+            json_mode=c.json_mode,
+        )
 
     # ---- decisions ------------------------------------------------------------------------------------
     def _noop(self, reason: str, **meta: Any) -> Action:
@@ -151,8 +191,12 @@ class LLMAgent(BaseAgent):
             return action
         request = self.build_request(observation)
         self.last_messages = request.messages
-        entry: dict[str, Any] = {"epoch": observation.epoch, "step": observation.step,
-                                 "request_keys": [request_key(request)], "answers": []}
+        entry: dict[str, Any] = {
+            "epoch": observation.epoch,
+            "step": observation.step,
+            "request_keys": [request_key(request)],
+            "answers": [],
+        }
         self.transcript.append(entry)
         result = await self._ask(request)
         if isinstance(result, Action):
@@ -162,11 +206,15 @@ class LLMAgent(BaseAgent):
         entry["answers"].append(result.text)
         repaired = False
         try:
-            action = parse_action(result.text, observation, self.agent_id, self.llm_config.max_posts_in_prompt)
+            action = parse_action(
+                result.text, observation, self.agent_id, self.llm_config.max_posts_in_prompt
+            )
         except ActionParseError as first:
             self.parse_failures += 1
             self.repairs += 1
-            fix = self.build_request(observation, repair_messages(request.messages, result.text, first.errors))
+            fix = self.build_request(
+                observation, repair_messages(request.messages, result.text, first.errors)
+            )
             entry["request_keys"].append(request_key(fix))
             second = await self._ask(fix)
             if isinstance(second, Action):
@@ -175,20 +223,29 @@ class LLMAgent(BaseAgent):
                 return second
             entry["answers"].append(second.text)
             try:
-                action = parse_action(second.text, observation, self.agent_id,
-                                      self.llm_config.max_posts_in_prompt)
+                action = parse_action(
+                    second.text, observation, self.agent_id, self.llm_config.max_posts_in_prompt
+                )
                 self.repaired += 1
                 repaired = True
             except ActionParseError as again:
                 self.parse_failures += 1
-                action = self._noop("invalid_llm_output", errors=again.errors[:8],
-                                    first_errors=first.errors[:8], answer=second.text[:500])
+                action = self._noop(
+                    "invalid_llm_output",
+                    errors=again.errors[:8],
+                    first_errors=first.errors[:8],
+                    answer=second.text[:500],
+                )
                 entry["action"] = "noop"
                 entry["errors"] = again.errors[:8]
                 self.actions_by_type["noop"] += 1
                 return action
-        action.metadata["llm"] = {"provider": self.provider, "model": self.model, "repaired": repaired,
-                                  "request_key": entry["request_keys"][-1][:16]}
+        action.metadata["llm"] = {
+            "provider": self.provider,
+            "model": self.model,
+            "repaired": repaired,
+            "request_key": entry["request_keys"][-1][:16],
+        }
         entry["action"] = action.action_type.value
         self.actions_by_type[action.action_type.value] += 1
         return action
@@ -199,9 +256,13 @@ class LLMAgent(BaseAgent):
             asyncio.get_running_loop()
         except RuntimeError:
             return asyncio.run(self.act_async(observation))
-        raise RuntimeError("LLMAgent.act() was called inside a running event loop; use `await agent.act_async(obs)`")
+        raise RuntimeError(
+            "LLMAgent.act() was called inside a running event loop; use `await agent.act_async(obs)`"
+        )
 
-    def accept_interaction(self, proposal: InteractionProposal, observation: Observation | None = None) -> bool:
+    def accept_interaction(
+        self, proposal: InteractionProposal, observation: Observation | None = None
+    ) -> bool:
         """Persona rule, no LLM call. `tau` > 0 means the initiator pays this agent."""
         rep = float(proposal.initiator_reputation)
         if observation is not None and observation.state.is_frozen:
@@ -220,7 +281,7 @@ class LLMAgent(BaseAgent):
         return {"roles": list(self.roles), "llm_config": self.llm_config.to_dict(), **self.config}
 
     @classmethod
-    def from_replay_init(cls, agent_id: str, init: Mapping[str, Any]) -> "LLMAgent":
+    def from_replay_init(cls, agent_id: str, init: Mapping[str, Any]) -> LLMAgent:
         init = dict(init)
         cfg = LLMConfig.from_dict(init.pop("llm_config", None) or {})
         roles = init.pop("roles", None)
@@ -229,13 +290,22 @@ class LLMAgent(BaseAgent):
     # ---- accounting -----------------------------------------------------------------------------------
     def usage_stats(self) -> dict[str, Any]:
         stats = self.usage.stats()
-        stats.update({
-            "agent_id": self.agent_id, "provider": self.provider, "model": self.model,
-            "persona": self.persona.value, "decisions": self.decisions,
-            "parse_failures": self.parse_failures, "repairs": self.repairs, "repaired": self.repaired,
-            "noops": self.noops, "errors": self.errors, "actions_by_type": dict(sorted(self.actions_by_type.items())),
-            "cost_tracking": self.llm_config.cost_tracking,
-        })
+        stats.update(
+            {
+                "agent_id": self.agent_id,
+                "provider": self.provider,
+                "model": self.model,
+                "persona": self.persona.value,
+                "decisions": self.decisions,
+                "parse_failures": self.parse_failures,
+                "repairs": self.repairs,
+                "repaired": self.repaired,
+                "noops": self.noops,
+                "errors": self.errors,
+                "actions_by_type": dict(sorted(self.actions_by_type.items())),
+                "cost_tracking": self.llm_config.cost_tracking,
+            }
+        )
         return stats
 
     async def aclose(self) -> None:
@@ -243,8 +313,13 @@ class LLMAgent(BaseAgent):
             await self._client.aclose()
 
 
-def llm_agents_from_spec(spec: Mapping[str, Any], *, start_index: int = 0, id_prefix: str = "llm",
-                         price_table: PriceTable | None = None) -> list[LLMAgent]:
+def llm_agents_from_spec(
+    spec: Mapping[str, Any],
+    *,
+    start_index: int = 0,
+    id_prefix: str = "llm",
+    price_table: PriceTable | None = None,
+) -> list[LLMAgent]:
     """Agents for one YAML entry `{type: llm, count: N, llm: {...}, id_prefix?, ids?, roles?}`."""
     if str(spec.get("type", "llm")).lower() != "llm":
         raise ValueError(f"llm_agents_from_spec wants a `type: llm` entry, got type {spec.get('type')!r}")

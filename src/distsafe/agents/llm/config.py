@@ -17,11 +17,13 @@ agents:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
-from distsafe.llm.base import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from distsafe.llm import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
 
 
 class LLMProvider(str, Enum):
@@ -47,80 +49,98 @@ DEFAULT_MODELS: dict[LLMProvider, str] = {
 
 
 def _enum(cls: type[Enum], value: Any, what: str) -> Any:
+    """`cls(value)`, forgiving case, spaces and dashes ("Dry-Run" is dry_run)."""
     if isinstance(value, cls):
         return value
     key = str(value).strip().lower().replace("-", "_")
     try:
         return cls(key)
     except ValueError:
-        choices = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+        choices = ", ".join(str(m.value) for m in cls)
         raise ValueError(f"unknown {what} {value!r}; expected one of {choices}") from None
 
 
-@dataclass
-class LLMConfig:
-    """How one LLM agent talks to its model. Every field can be set from the YAML `llm:` block."""
+class LLMConfig(BaseModel):
+    """How one LLM agent talks to its model. Every field can be set from the YAML `llm:` block; an unknown
+    key is an error (`extra="forbid"`), reported with its YAML line by the scenario loader."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     provider: LLMProvider = LLMProvider.ANTHROPIC
     model: str = ""  # empty: the provider's default (DEFAULT_MODELS)
     persona: PersonaType = PersonaType.OPEN
-    temperature: float = 0.7
-    max_tokens: int = 512
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=512, gt=0)
     cost_tracking: bool = True
     base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)  # else the provider's env var
+    # Never written anywhere (`to_dict`, a run's scenario.yaml): else the provider's env var.
+    api_key: str | None = Field(default=None, repr=False, exclude=True)
     api_key_env: str | None = None  # read the key from this env var instead of the provider's default
-    timeout: float = DEFAULT_TIMEOUT_S
-    max_retries: int = DEFAULT_MAX_RETRIES
+    timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     json_mode: bool = True
     compact_prompt: bool = False  # a short system prompt for small local models (fewer tokens to evaluate)
     system_prompt: str | None = None  # extra instructions appended to the persona prompt
-    max_posts_in_prompt: int = 10
-    max_content_chars: int = 400  # each post quoted in the prompt is cut to this many characters
+    max_posts_in_prompt: int = Field(default=10, ge=0)
+    max_content_chars: int = Field(default=400, ge=16)  # each post quoted in the prompt is cut to this
     price_input_per_mtok: float | None = None  # overrides the price table for this agent (USD / 1M tokens)
     price_output_per_mtok: float | None = None
-    provider_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"garbage_rate": 0.2} for dry_run
+    provider_options: dict[str, Any] = Field(default_factory=dict)  # e.g. {"garbage_rate": 0.2} (dry_run)
 
-    def __post_init__(self) -> None:
-        self.provider = _enum(LLMProvider, self.provider, "LLM provider")
-        self.persona = _enum(PersonaType, self.persona, "persona")
-        if not self.model:
-            self.model = DEFAULT_MODELS[self.provider]
-        self.temperature = float(self.temperature)
-        if not 0.0 <= self.temperature <= 2.0:
-            raise ValueError(f"temperature must be in [0, 2], got {self.temperature}")
-        self.max_tokens = int(self.max_tokens)
-        if self.max_tokens <= 0:
-            raise ValueError(f"max_tokens must be positive, got {self.max_tokens}")
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout}")
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.max_posts_in_prompt < 0 or self.max_content_chars < 16:
-            raise ValueError("max_posts_in_prompt must be >= 0 and max_content_chars >= 16")
-        if (self.price_input_per_mtok is None) != (self.price_output_per_mtok is None):
-            raise ValueError("set both price_input_per_mtok and price_output_per_mtok, or neither")
-        self.provider_options = dict(self.provider_options or {})
-
+    @model_validator(mode="before")
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "LLMConfig":
-        """Build from a YAML `llm:` block; unknown keys are an error (catches typos)."""
-        data = dict(data or {})
-        known = {f.name for f in fields(cls)}
-        # Accepted aliases: a nested price block.
+    def _price_block(cls, data: Any) -> Any:
+        """Accepted alias: a nested `price:` (or `prices:`) block with `input` and `output`."""
+        if not isinstance(data, Mapping) or ("price" not in data and "prices" not in data):
+            return data
+        data = dict(data)
         price = data.pop("price", None) or data.pop("prices", None)
         if isinstance(price, Mapping):
             data.setdefault("price_input_per_mtok", price.get("input", price.get("input_per_mtok")))
             data.setdefault("price_output_per_mtok", price.get("output", price.get("output_per_mtok")))
+        return data
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _provider(cls, v: Any) -> LLMProvider:
+        return _enum(LLMProvider, v, "LLM provider")  # type: ignore[no-any-return]
+
+    @field_validator("persona", mode="before")
+    @classmethod
+    def _persona(cls, v: Any) -> PersonaType:
+        return _enum(PersonaType, v, "persona")  # type: ignore[no-any-return]
+
+    @field_validator("model")
+    @classmethod
+    def _default_model(cls, v: str, info: ValidationInfo) -> str:
+        provider = info.data.get("provider")
+        return v or (DEFAULT_MODELS[provider] if provider is not None else v)
+
+    @field_validator("provider_options", mode="before")
+    @classmethod
+    def _options(cls, v: Any) -> Any:
+        return {} if v is None else v
+
+    @model_validator(mode="after")
+    def _prices_in_pairs(self) -> LLMConfig:
+        if (self.price_input_per_mtok is None) != (self.price_output_per_mtok is None):
+            raise ValueError("set both price_input_per_mtok and price_output_per_mtok, or neither")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> LLMConfig:
+        """Build from a YAML `llm:` block; unknown keys are an error (catches typos)."""
+        data = dict(data or {})
+        known = set(cls.model_fields) | {"price", "prices"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown key(s) in llm config: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**data)
+            known_list = ", ".join(sorted(cls.model_fields))
+            raise ValueError(f"unknown key(s) in llm config: {', '.join(unknown)}; known: {known_list}")
+        return cls.model_validate(data)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, without the API key (safe to write into a run's config record)."""
-        d = asdict(self)
+        d = self.model_dump()  # `api_key` is excluded by its field
         d["provider"] = self.provider.value
         d["persona"] = self.persona.value
-        d.pop("api_key", None)
         return d

