@@ -56,7 +56,7 @@ def test_agent_columns_are_memory_lean():
     # fixed width: 73 bytes an agent, no per-agent Python object (names are segments, not strings)
     assert t.memory_bytes() == 1000 * sum(np.dtype(dt).itemsize for dt, _ in _COLUMNS.values())
     assert t.memory_bytes() <= 1000 * 80
-    assert len(t.ids._segments) == 4 and not o._objects
+    assert len(t.ids._segments) == 4 and not o.agent_objects
     assert t.ids[0] == "honest_1" and t.ids.index_of("adversarial_200") == 999
 
 
@@ -64,7 +64,7 @@ def test_interactions_streamed_per_epoch():
     """Only the current epoch's interactions are held; the buffers are reused from epoch to epoch."""
     o = _population(2, n=2000)
     sizes = []
-    o.on_epoch_end(lambda m: sizes.append((len(o._epoch_buffer), o._epoch_buffer.capacity)))
+    o.on_epoch_end(lambda m: sizes.append((len(o.engine_state.epoch_buffer), o.engine_state.epoch_buffer.capacity)))
     ms = o.run()
     assert [n for n, _ in sizes] == [int(m.n_interactions) for m in ms]
     assert max(cap for _, cap in sizes) < 3 * max(n for n, _ in sizes)  # one epoch, not the run

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 from abc import ABC
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
 from distsafe.models.agent import AgentState, AgentType
 from distsafe.models.interaction import InteractionType
+
+
+class ActionCode(IntEnum):
+    """An `ActionType` as the int8 code of the engine's action column (same order as `ActionType`)."""
+
+    NOOP = 0
+    POST = 1
+    REPLY = 2
+    VOTE = 3
+    PROPOSE_INTERACTION = 4
+    CLAIM_TASK = 5
 
 
 class ActionType(str, Enum):
@@ -31,7 +42,7 @@ class ActionType(str, Enum):
     CLAIM_TASK = "claim_task"
 
     @property
-    def code(self) -> int:
+    def code(self) -> ActionCode:
         return _ACTION_CODES[self]
 
     @classmethod
@@ -40,7 +51,7 @@ class ActionType(str, Enum):
 
 
 _ACTIONS_BY_CODE = list(ActionType)
-_ACTION_CODES = {t: i for i, t in enumerate(_ACTIONS_BY_CODE)}
+_ACTION_CODES = {t: ActionCode[t.name] for t in ActionType}
 
 
 def _unit(name: str, value: float) -> float:

@@ -14,16 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from distsafe.agents.base import ActionType
+from distsafe.agents.base import ActionCode
 from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable
 from distsafe.models.interaction import InteractionType
 
-NOOP, POST, REPLY, VOTE, PROPOSE, CLAIM = (a.code for a in (
-    ActionType.NOOP, ActionType.POST, ActionType.REPLY, ActionType.VOTE, ActionType.PROPOSE_INTERACTION,
-    ActionType.CLAIM_TASK))
+# Plain ints (not the IntEnum members) for the array comparisons of the hot path.
+NOOP, POST, REPLY, VOTE = int(ActionCode.NOOP), int(ActionCode.POST), int(ActionCode.REPLY), int(ActionCode.VOTE)
+PROPOSE, CLAIM = int(ActionCode.PROPOSE_INTERACTION), int(ActionCode.CLAIM_TASK)
+#: The action mix, in draw order: `_MIX_KEYS[k]` is the probability of `_ACTION_ORDER[k]`.
 _MIX_KEYS = ("p_interact", "p_post", "p_reply", "p_vote", "p_claim")
 _ACTION_ORDER = np.array([PROPOSE, POST, REPLY, VOTE, CLAIM], dtype=np.int8)
+#: A draw past the last entry of the mix (the leftover probability mass) is a noop.
+_NOOP_DRAW = len(_MIX_KEYS)
 
 #: Multipliers on the action mix for the plan's roles (planner, worker, verifier, poster, moderator).
 ROLE_MIX: dict[str, dict[str, float]] = {
@@ -58,7 +61,7 @@ class GroupView:
 
 @dataclass
 class ActionArrays:
-    action: np.ndarray  # int8 ActionType codes
+    action: np.ndarray  # int8 `ActionCode`s
     target: np.ndarray  # int64: agent row / post id / task id; -1 when unused
     vote: np.ndarray  # int8 +1/-1
     itype: np.ndarray  # int8 InteractionType codes
@@ -155,8 +158,9 @@ class ScriptedPolicy:
         rng = view.rng
         cum = np.cumsum(self._mix())
         u = rng.random(n)
-        kind = np.searchsorted(cum, u, side="right")  # 0..4 picks an action, 5 = noop
-        action = np.where(kind < 5, _ACTION_ORDER[np.minimum(kind, 4)], NOOP).astype(np.int8)
+        draw = np.searchsorted(cum, u, side="right")  # index into the mix; _NOOP_DRAW: no action
+        picked = _ACTION_ORDER[np.minimum(draw, _NOOP_DRAW - 1)]
+        action = np.where(draw < _NOOP_DRAW, picked, NOOP).astype(np.int8)
         # Actions that need something to act on fall back to noop when there is nothing.
         if view.top_posts.shape[0] == 0:
             action[(action == REPLY) | (action == VOTE)] = NOOP
