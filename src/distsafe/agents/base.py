@@ -46,7 +46,7 @@ class ActionType(str, Enum):
         return _ACTION_CODES[self]
 
     @classmethod
-    def from_code(cls, code: int) -> "ActionType":
+    def from_code(cls, code: int) -> ActionType:
         return _ACTIONS_BY_CODE[int(code)]
 
 
@@ -103,15 +103,21 @@ class Action:
             raise ValueError(f"vote must be +1 or -1, got {self.vote}")
 
     @classmethod
-    def noop(cls, agent_id: str = "", reason: str = "") -> "Action":
-        return cls(action_type=ActionType.NOOP, agent_id=agent_id,
-                   metadata={"reason": reason} if reason else {})
+    def noop(cls, agent_id: str = "", reason: str = "") -> Action:
+        return cls(
+            action_type=ActionType.NOOP, agent_id=agent_id, metadata={"reason": reason} if reason else {}
+        )
 
     def to_proposal(self, initiator_reputation: float = 0.0) -> InteractionProposal:
         return InteractionProposal(
-            initiator_id=self.agent_id, counterparty_id=self.target_id,
-            interaction_type=self.interaction_type, tau=self.tau, effort=self.effort,
-            signal_boost=self.signal_boost, content=self.content, initiator_reputation=initiator_reputation,
+            initiator_id=self.agent_id,
+            counterparty_id=self.target_id,
+            interaction_type=self.interaction_type,
+            tau=self.tau,
+            effort=self.effort,
+            signal_boost=self.signal_boost,
+            content=self.content,
+            initiator_reputation=initiator_reputation,
         )
 
 
@@ -175,7 +181,7 @@ class InteractionOutcome:
     step: int
 
 
-class BaseAgent(ABC):
+class BaseAgent(ABC):  # noqa: B024  (every method has a default; subclasses override some)
     """Seed-style agent: one object, one call per turn.
 
     Override `act` (or, in the plan's style, `select_action` and `propose_interaction`), and
@@ -204,9 +210,13 @@ class BaseAgent(ABC):
         proposal = self.propose_interaction(observation)
         if proposal is not None:
             return Action(
-                action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id,
-                target_id=proposal.counterparty_id, interaction_type=proposal.interaction_type,
-                tau=proposal.tau, effort=proposal.effort, signal_boost=proposal.signal_boost,
+                action_type=ActionType.PROPOSE_INTERACTION,
+                agent_id=self.agent_id,
+                target_id=proposal.counterparty_id,
+                interaction_type=proposal.interaction_type,
+                tau=proposal.tau,
+                effort=proposal.effort,
+                signal_boost=proposal.signal_boost,
                 content=proposal.content,
             )
         return self.select_action(observation)
@@ -220,7 +230,9 @@ class BaseAgent(ABC):
     def propose_interaction(self, observation: Observation) -> InteractionProposal | None:
         return None
 
-    def accept_interaction(self, proposal: InteractionProposal, observation: Observation | None = None) -> bool:
+    def accept_interaction(
+        self, proposal: InteractionProposal, observation: Observation | None = None
+    ) -> bool:
         return True
 
     # ---- feedback -----------------------------------------------------------------------------------------

@@ -26,7 +26,9 @@ def apply_rails(state: EngineState, arr: ActionArrays, contents: dict[int, str],
     reason[invalid & (act != NOOP)] = BlockReason.INVALID_TARGET.code
     free = reason == _NOT_BLOCKED
     is_post = (act == POST) | (act == REPLY)
-    reason[free & is_post & (a.epoch_posts[active] >= lim.max_posts_per_epoch)] = BlockReason.RATE_LIMIT_POSTS.code
+    reason[free & is_post & (a.epoch_posts[active] >= lim.max_posts_per_epoch)] = (
+        BlockReason.RATE_LIMIT_POSTS.code
+    )
     free = reason == _NOT_BLOCKED
     votes_over = (act == VOTE) & (a.epoch_votes[active] >= lim.max_votes_per_epoch)
     reason[free & votes_over] = BlockReason.RATE_LIMIT_VOTES.code
@@ -97,7 +99,11 @@ def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]
                     state.emit(
                         EventType.VOTE_CAST,
                         int(voters[k]),
-                        {"post": post_id(int(arr.target[j])), "vote": int(arr.vote[j]), "weight": float(w[k])},
+                        {
+                            "post": post_id(int(arr.target[j])),
+                            "vote": int(arr.vote[j]),
+                            "weight": float(w[k]),
+                        },
                     )
     feed.retire(now)
 

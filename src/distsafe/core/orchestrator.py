@@ -17,7 +17,8 @@ awaited concurrently) are groups of one. Time is simulation time (the global ste
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 
@@ -153,21 +154,26 @@ class Orchestrator:
             if hasattr(agent, "bind_rng"):
                 agent.bind_rng(group.rng)
         rows = self.agents.add(agent.agent_type, group.gid, name=agent.agent_id,
-                               resources=cfg.initial_resources, reputation=cfg.initial_reputation)
+                               resources=cfg.initial_resources,
+                               reputation=cfg.initial_reputation)  # fmt: skip
         group.rows.append(rows)
         self._objects[int(rows[0])] = agent
-        init = agent.replay_init() if hasattr(agent, "replay_init") else {"roles": agent.roles, **agent.config}
+        init = (
+            agent.replay_init() if hasattr(agent, "replay_init") else {"roles": agent.roles, **agent.config}
+        )
         self.population_record.append({
             "kind": "object", "class": f"{type(agent).__module__}:{type(agent).__qualname__}",
-            "agent_id": agent.agent_id, "init": init})
+            "agent_id": agent.agent_id, "init": init})  # fmt: skip
         if group.kind == "object":
             self.engine_state.driven[int(rows[0])] = agent
             if self.llm_recorder is not None and hasattr(agent, "set_recorder"):
                 agent.set_recorder(self.llm_recorder)
         return agent
 
-    def add_population(self, agent_type: str | AgentType, count: int, prefix: str | None = None,
-                       params: dict[str, Any] | None = None, roles: list[str] | None = None) -> np.ndarray:
+    def add_population(
+        self, agent_type: str | AgentType, count: int, prefix: str | None = None,
+        params: dict[str, Any] | None = None, roles: list[str] | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Add `count` scripted agents of a type as columns only (no Python object per agent).
 
         Names are `prefix_1 .. prefix_count` (prefix defaults to the type name)."""
@@ -178,11 +184,12 @@ class Orchestrator:
         group = self._new_group("scripted", policy=policy, key=key)
         rows = self.agents.add(policy.agent_type, group.gid, prefix=prefix or policy.agent_type.value,
                                count=count, resources=self.config.initial_resources,
-                               reputation=self.config.initial_reputation)
+                               reputation=self.config.initial_reputation)  # fmt: skip
         group.rows.append(rows)
         self.population_record.append({
             "kind": "population", "type": policy.agent_type.value, "count": int(count),
-            "prefix": prefix or policy.agent_type.value, "params": dict(params or {}), "roles": list(roles or [])})
+            "prefix": prefix or policy.agent_type.value, "params": dict(params or {}),
+            "roles": list(roles or [])})  # fmt: skip
         return rows
 
     @property
@@ -237,7 +244,9 @@ class Orchestrator:
             cfg.log_path.parent.mkdir(parents=True, exist_ok=True)
             self.event_log = open_event_log(cfg.log_path, "w", fmt=cfg.log_format, header=self.header())
 
-    def emit(self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None) -> None:
+    def emit(
+        self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
         self.engine_state.emit(event_type, agent, payload)
 
     @property
@@ -276,7 +285,9 @@ class Orchestrator:
             result: list[EpochMetrics] = done.value
             return result
         coro.close()
-        raise RuntimeError("the run suspended although no agent is async; use `await orchestrator.run_async()`")
+        raise RuntimeError(
+            "the run suspended although no agent is async; use `await orchestrator.run_async()`"
+        )
 
     async def run_async(self) -> list[EpochMetrics]:
         """Run every epoch inside an event loop: the async (LLM) agents of a step are called concurrently,
@@ -316,7 +327,10 @@ class Orchestrator:
         })  # fmt: skip
 
     def _finish(self) -> None:
-        payload: dict[str, Any] = {"epochs_run": len(self.epoch_metrics), "governance": self.governance.stats()}
+        payload: dict[str, Any] = {
+            "epochs_run": len(self.epoch_metrics),
+            "governance": self.governance.stats(),
+        }
         if self.state.killed:
             payload["killed"] = self.state.kill_reason
         usage = self.get_llm_usage_stats()
@@ -361,7 +375,12 @@ class Orchestrator:
         self.emit(EventType.EPOCH_COMPLETED, payload={"metrics": m.to_json_dict()})
         st = eng.env
         tox = m.values["toxicity_rate"]
-        if st.safety.kill_switch_enabled and tox == tox and tox > st.safety.kill_switch_toxicity and not st.killed:
+        if (
+            st.safety.kill_switch_enabled
+            and tox == tox
+            and tox > st.safety.kill_switch_toxicity
+            and not st.killed
+        ):
             self.kill(f"kill switch: toxicity {tox:.3f} > {st.safety.kill_switch_toxicity}")
         if st.killed:
             self.emit(EventType.KILL_SWITCH, payload={"reason": st.kill_reason})

@@ -33,7 +33,12 @@ class _Parts:
         self.n = 0  # rows so far
 
     def add(
-        self, init: np.ndarray, cp: np.ndarray, itype: np.ndarray, tau: np.ndarray, effort: np.ndarray,
+        self,
+        init: np.ndarray,
+        cp: np.ndarray,
+        itype: np.ndarray,
+        tau: np.ndarray,
+        effort: np.ndarray,
         boost: np.ndarray,
     ) -> int:
         """Append a piece; returns the row where it starts."""
@@ -57,7 +62,9 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
     parts = _Parts()
 
     prop = np.flatnonzero(act == PROPOSE)
-    parts.add(active[prop], arr.target[prop], arr.itype[prop], arr.tau[prop], arr.effort[prop], arr.boost[prop])
+    parts.add(
+        active[prop], arr.target[prop], arr.itype[prop], arr.tau[prop], arr.effort[prop], arr.boost[prop]
+    )
 
     # A reply is an interaction with the author of the post replied to.
     rep = np.flatnonzero(act == REPLY)
@@ -66,7 +73,9 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
         cp = np.where(rows >= 0, feed.author[np.maximum(rows, 0)], -1)
         keep = (cp >= 0) & (cp != active[rep])
         rep, cp = rep[keep], cp[keep]
-        parts.add(active[rep], cp, np.full(rep.size, _REPLY), np.zeros(rep.size), arr.effort[rep], arr.boost[rep])
+        parts.add(
+            active[rep], cp, np.full(rep.size, _REPLY), np.zeros(rep.size), arr.effort[rep], arr.boost[rep]
+        )
 
     # Finished tasks: the claimer's work is verified by the poster, who pays the bounty (tau < 0 is a
     # transfer from counterparty to initiator); each collaborator's help is an interaction with the claimer.

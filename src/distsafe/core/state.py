@@ -28,7 +28,15 @@ from distsafe.models.columns import InteractionBatch, InteractionBuffer
 from distsafe.models.events import Event, EventType
 
 #: The run's independent random streams, spawned in this order from the seed (the order fixes the draws).
-STREAMS: tuple[str, ...] = ("schedule", "policy", "accept", "observables", "governance", "tasks", "observation")
+STREAMS: tuple[str, ...] = (
+    "schedule",
+    "policy",
+    "accept",
+    "observables",
+    "governance",
+    "tasks",
+    "observation",
+)
 
 
 class EventSink(Protocol):
@@ -97,7 +105,9 @@ class EngineState:
         """Per-post and per-vote events in JSONL logs; columnar (Parquet) runs log a per-step summary."""
         return self.event_log is not None and getattr(self.event_log, "fmt", "jsonl") == "jsonl"
 
-    def emit(self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None) -> None:
+    def emit(
+        self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
         """Append an event at the current time; `agent` is a row (None or < 0: no agent)."""
         log = self.event_log
         if log is None or log.closed:
@@ -116,7 +126,9 @@ class EngineState:
 
     def gov_context(self) -> GovernanceContext:
         st = self.env
-        return GovernanceContext(agents=self.agents, epoch=st.epoch, step=st.step, rng=self.rngs["governance"])
+        return GovernanceContext(
+            agents=self.agents, epoch=st.epoch, step=st.step, rng=self.rngs["governance"]
+        )
 
     def flush_governance_events(self, ctx: GovernanceContext) -> None:
         """Emit the events the levers queued on `ctx`, in order."""

@@ -44,10 +44,12 @@ def epoch_tasks(state: EngineState, epoch: int) -> None:
     ids = tasks.spawn(posters, epoch, rng)
     if log:
         for tid, r in zip(ids.tolist(), tasks.rows_of(ids).tolist()):
-            state.emit(
-                EventType.TASK_CREATED, int(tasks.poster[r]),
-                {"task": task_id(tid), "bounty": float(tasks.bounty[r]), "deadline_epoch": int(tasks.deadline[r])},
-            )  # fmt: skip
+            payload = {
+                "task": task_id(tid),
+                "bounty": float(tasks.bounty[r]),
+                "deadline_epoch": int(tasks.deadline[r]),
+            }
+            state.emit(EventType.TASK_CREATED, int(tasks.poster[r]), payload)
 
 
 def group_actions(state: EngineState) -> ActionArrays:

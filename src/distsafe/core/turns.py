@@ -47,7 +47,11 @@ def block(state: EngineState, rows: np.ndarray, reason: BlockReason) -> None:
     ids = state.agents.ids
     state.emit(
         EventType.ACTION_BLOCKED,
-        payload={"reason": reason.value, "count": int(rows.size), "agents": [ids[i] for i in rows[:20].tolist()]},
+        payload={
+            "reason": reason.value,
+            "count": int(rows.size),
+            "agents": [ids[i] for i in rows[:20].tolist()],
+        },
     )
 
 
@@ -124,7 +128,9 @@ def observation_for(state: EngineState, row: int) -> Observation:
     )  # fmt: skip
 
 
-async def _await_all(pending: Sequence[tuple[int, BaseAgent, Observation]], sem: asyncio.Semaphore) -> list[Action]:
+async def _await_all(
+    pending: Sequence[tuple[int, BaseAgent, Observation]], sem: asyncio.Semaphore
+) -> list[Action]:
     async def one(agent: BaseAgent, obs: Observation) -> Action:
         async with sem:
             return await agent.act_async(obs)

@@ -50,7 +50,7 @@ class BlockReason(str, Enum):
         return _BLOCK_CODES[self]
 
     @classmethod
-    def from_code(cls, code: int) -> "BlockReason":
+    def from_code(cls, code: int) -> BlockReason:
         return _BLOCKS_BY_CODE[int(code) - 1]
 
 
@@ -84,7 +84,7 @@ class Event(BaseModel):
         return rec
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> "Event":
+    def from_record(cls, rec: dict[str, Any]) -> Event:
         return cls(
             seq=rec.get("seq", 0),
             event_type=EventType(rec["type"]),
