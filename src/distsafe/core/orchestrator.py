@@ -9,7 +9,9 @@
             governance costs, payoffs, state updates, events
         epoch metrics
 
-Agent state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
+Everything the loop reads and writes is one `EngineState` (core.state), passed to the plain step
+functions (core.step, turns, actions, resolve); epoch metrics are measured by `metrics.epoch`. Agent
+state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
 Scripted agents run as vectorized group policies; seed-style `BaseAgent` objects (including LLM agents,
 awaited concurrently) are groups of one. Time is simulation time (the global step index).
 """
