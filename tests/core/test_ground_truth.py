@@ -16,11 +16,16 @@ def test_v_follows_effort_and_signals_follow_v():
     obs = g.draw(np.full(n, 0.7), np.zeros(n), rng)
     assert abs((obs["v"] == 1).mean() - 0.7) < 0.01
     pc = ProxyComputer()
-    _, p = pc.compute_arrays(obs["task_progress_delta"], obs["rework_count"], obs["verifier_rejections"],
-                             obs["tool_misuse_flags"], obs["counterparty_engagement_delta"])
+    _, p = pc.compute_arrays(
+        obs["task_progress_delta"],
+        obs["rework_count"],
+        obs["verifier_rejections"],
+        obs["tool_misuse_flags"],
+        obs["counterparty_engagement_delta"],
+    )
     good, bad = p[obs["v"] == 1], p[obs["v"] == -1]
     assert good.mean() > 0.7 and bad.mean() < 0.35  # the proxy separates the hidden outcomes
-    assert p.min() >= 1 / (1 + np.e ** 2) - 1e-12 and p.max() <= 1 - 1 / (1 + np.e ** 2) + 1e-12
+    assert p.min() >= 1 / (1 + np.e**2) - 1e-12 and p.max() <= 1 - 1 / (1 + np.e**2) + 1e-12
 
 
 def test_signal_boost_games_observables_without_changing_v():
@@ -43,8 +48,12 @@ class Labelled(BaseAgent):
 
     def act(self, observation):
         target = observation.peers[0].agent_id
-        return Action(action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id, target_id=target,
-                      effort=self.effort)
+        return Action(
+            action_type=ActionType.PROPOSE_INTERACTION,
+            agent_id=self.agent_id,
+            target_id=target,
+            effort=self.effort,
+        )
 
 
 def _mean_p(label, effort, seed=5):

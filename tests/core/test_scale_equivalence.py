@@ -26,15 +26,17 @@ KEYS = ("toxicity_rate", "quality_gap", "total_welfare")
 
 def _run(seed: int, objects: bool, mix: dict[str, int] = MIX) -> np.ndarray:
     """Per-epoch (toxicity, quality gap, welfare) of one run: array [epochs, 3]."""
-    o = Orchestrator(OrchestratorConfig(n_epochs=N_EPOCHS, steps_per_epoch=N_STEPS, seed=seed,
-                                        scheduling="random"))
+    o = Orchestrator(
+        OrchestratorConfig(n_epochs=N_EPOCHS, steps_per_epoch=N_STEPS, seed=seed, scheduling="random")
+    )
     if objects:
         k = 0
         for kind, count in mix.items():
             for i in range(count):
                 k += 1
-                o.register_agent(SCRIPTED_AGENTS[kind](f"{kind}_{i + 1}", seed=seed * 100_000 + k),
-                                 as_group=False)
+                o.register_agent(
+                    SCRIPTED_AGENTS[kind](f"{kind}_{i + 1}", seed=seed * 100_000 + k), as_group=False
+                )
     else:
         for kind, count in mix.items():
             o.add_population(kind, count)
@@ -52,8 +54,10 @@ def _ci(x: np.ndarray) -> tuple[float, float, float]:
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, np.ndarray]:
-    return {"object": np.stack([_run(s, True) for s in SEEDS]),
-            "batch": np.stack([_run(s, False) for s in SEEDS])}
+    return {
+        "object": np.stack([_run(s, True) for s in SEEDS]),
+        "batch": np.stack([_run(s, False) for s in SEEDS]),
+    }
 
 
 @pytest.mark.parametrize("key", KEYS)

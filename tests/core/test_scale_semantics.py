@@ -15,13 +15,22 @@ from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import _COLUMNS, AgentTable
 from distsafe.models.columns import InteractionBatch, InteractionBuffer
 
-ALL_LEVERS = GovernanceConfig(transaction_tax_rate=0.05, reputation_decay_rate=0.95,
-                              vote_normalization_enabled=True, bandwidth_cap=8, staking_enabled=True,
-                              min_stake_to_participate=50.0, circuit_breaker_enabled=True, audit_enabled=True)
+ALL_LEVERS = GovernanceConfig(
+    transaction_tax_rate=0.05,
+    reputation_decay_rate=0.95,
+    vote_normalization_enabled=True,
+    bandwidth_cap=8,
+    staking_enabled=True,
+    min_stake_to_participate=50.0,
+    circuit_breaker_enabled=True,
+    audit_enabled=True,
+)
 
 
 def _population(seed: int, n: int = 10_000, gov: GovernanceConfig | None = None, **cfg) -> Orchestrator:
-    o = Orchestrator(OrchestratorConfig(n_epochs=3, steps_per_epoch=3, seed=seed, governance_config=gov, **cfg))
+    o = Orchestrator(
+        OrchestratorConfig(n_epochs=3, steps_per_epoch=3, seed=seed, governance_config=gov, **cfg)
+    )
     for kind, share in (("honest", 0.4), ("opportunistic", 0.2), ("deceptive", 0.2), ("adversarial", 0.2)):
         o.add_population(kind, int(n * share))
     return o
@@ -47,8 +56,18 @@ def test_agent_columns_are_memory_lean():
     o = _population(1, n=1000)
     t = o.agents
     assert t.type_code.dtype == np.int8
-    for name in ("group", "n_initiated", "n_received", "posts", "votes_cast", "frozen_until", "epoch_posts",
-                 "epoch_votes", "epoch_interactions", "epoch_actions"):
+    for name in (
+        "group",
+        "n_initiated",
+        "n_received",
+        "posts",
+        "votes_cast",
+        "frozen_until",
+        "epoch_posts",
+        "epoch_votes",
+        "epoch_interactions",
+        "epoch_actions",
+    ):
         assert getattr(t, name).dtype == np.int32, name
     for name in _COLUMNS:
         col = getattr(t, name)
@@ -56,7 +75,7 @@ def test_agent_columns_are_memory_lean():
     # fixed width: 73 bytes an agent, no per-agent Python object (names are segments, not strings)
     assert t.memory_bytes() == 1000 * sum(np.dtype(dt).itemsize for dt, _ in _COLUMNS.values())
     assert t.memory_bytes() <= 1000 * 80
-    assert len(t.ids._segments) == 4 and not o._objects
+    assert len(t.ids._segments) == 4 and not o.agent_objects
     assert t.ids[0] == "honest_1" and t.ids.index_of("adversarial_200") == 999
 
 
@@ -64,7 +83,9 @@ def test_interactions_streamed_per_epoch():
     """Only the current epoch's interactions are held; the buffers are reused from epoch to epoch."""
     o = _population(2, n=2000)
     sizes = []
-    o.on_epoch_end(lambda m: sizes.append((len(o._epoch_buffer), o._epoch_buffer.capacity)))
+    o.on_epoch_end(
+        lambda m: sizes.append((len(o.engine_state.epoch_buffer), o.engine_state.epoch_buffer.capacity))
+    )
     ms = o.run()
     assert [n for n, _ in sizes] == [int(m.n_interactions) for m in ms]
     assert max(cap for _, cap in sizes) < 3 * max(n for n, _ in sizes)  # one epoch, not the run
@@ -72,8 +93,10 @@ def test_interactions_streamed_per_epoch():
 
 def test_interaction_buffer_matches_concat():
     rng = np.random.default_rng(0)
-    parts = [InteractionBatch.from_columns(initiator=rng.integers(0, 9, k), p=rng.random(k), epoch=np.full(k, 1))
-             for k in (5, 0, 3000, 17)]
+    parts = [
+        InteractionBatch.from_columns(initiator=rng.integers(0, 9, k), p=rng.random(k), epoch=np.full(k, 1))
+        for k in (5, 0, 3000, 17)
+    ]
     buf = InteractionBuffer()
     for b in parts:
         buf.append(b)
@@ -93,8 +116,9 @@ def test_table_bulk_population_has_no_per_agent_objects():
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "distsafe.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "distsafe.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_parquet_run_folder_through_cli_and_replay_verify(tmp_path):
@@ -105,7 +129,8 @@ def test_parquet_run_folder_through_cli_and_replay_verify(tmp_path):
         "  - {type: honest, count: 120}\n  - {type: opportunistic, count: 60}\n"
         "  - {type: deceptive, count: 60}\n  - {type: adversarial, count: 60}\n"
         "governance: {transaction_tax_rate: 0.05, audit_enabled: true, circuit_breaker_enabled: true}\n"
-        "simulation: {n_epochs: 3, steps_per_epoch: 3, seed: 11}\n")
+        "simulation: {n_epochs: 3, steps_per_epoch: 3, seed: 11}\n"
+    )
     out = tmp_path / "run"
     res = _cli("run", str(scenario), "--out", str(out), "--log-format", "parquet", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr

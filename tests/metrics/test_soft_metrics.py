@@ -144,10 +144,22 @@ def test_compute_epoch_keys_and_values(m):
     out = m.compute_epoch(hand_batch())
     assert tuple(out) == EPOCH_KEYS
     assert set(EPOCH_KEYS) == {
-        "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
-        "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty",
-        "conditional_loss_initiator", "conditional_loss_counterparty", "brier", "ece",
-        "expected_harm", "hard_toxicity_rate", "hard_quality_gap",
+        "n_interactions",
+        "n_accepted",
+        "acceptance_rate",
+        "toxicity_rate",
+        "quality_gap",
+        "avg_p",
+        "total_welfare",
+        "avg_payoff_initiator",
+        "avg_payoff_counterparty",
+        "conditional_loss_initiator",
+        "conditional_loss_counterparty",
+        "brier",
+        "ece",
+        "expected_harm",
+        "hard_toxicity_rate",
+        "hard_quality_gap",
     }
     assert out["toxicity_rate"] == pytest.approx(0.45)
     assert out["brier"] == pytest.approx(0.0925)
@@ -166,8 +178,17 @@ def test_empty_input(m, empty):
     epoch = m.compute_epoch(empty)
     assert epoch["n_interactions"] == 0.0 and epoch["n_accepted"] == 0.0
     assert epoch["total_welfare"] == 0.0 and epoch["expected_harm"] == 0.0
-    for key in ("acceptance_rate", "toxicity_rate", "quality_gap", "avg_p", "brier", "ece",
-                "conditional_loss_initiator", "hard_toxicity_rate", "hard_quality_gap"):
+    for key in (
+        "acceptance_rate",
+        "toxicity_rate",
+        "quality_gap",
+        "avg_p",
+        "brier",
+        "ece",
+        "conditional_loss_initiator",
+        "hard_toxicity_rate",
+        "hard_quality_gap",
+    ):
         assert math.isnan(epoch[key]), key
     everything = m.compute_all(empty, agent_types=np.array([0, 1]), reputations=[])
     assert math.isnan(everything["gini_reputation"])
@@ -213,16 +234,19 @@ def test_invalid_configuration():
 
 # ---- properties --------------------------------------------------------------------------------------
 rows = st.lists(
-    st.tuples(st.floats(0.0, 1.0), st.booleans(), st.sampled_from([-1, 0, 1]),
-              st.integers(0, 5), st.integers(0, 5)),
-    min_size=0, max_size=40,
+    st.tuples(
+        st.floats(0.0, 1.0), st.booleans(), st.sampled_from([-1, 0, 1]), st.integers(0, 5), st.integers(0, 5)
+    ),
+    min_size=0,
+    max_size=40,
 )
 
 
 def batch_of(rs) -> InteractionBatch:
     cols = list(zip(*rs)) if rs else [[], [], [], [], []]
-    b = InteractionBatch.from_columns(p=cols[0], accepted=cols[1], v=cols[2], initiator=cols[3],
-                                      counterparty=cols[4])
+    b = InteractionBatch.from_columns(
+        p=cols[0], accepted=cols[1], v=cols[2], initiator=cols[3], counterparty=cols[4]
+    )
     SoftPayoffEngine().apply_to_batch(b)
     return b
 
@@ -236,8 +260,17 @@ def same(a: float, b: float) -> bool:
 def test_bounds(rs):
     m = SoftMetrics()
     out = m.compute_all(batch_of(rs))
-    for key in ("toxicity_rate", "hard_toxicity_rate", "brier", "hard_brier", "ece", "hard_ece",
-                "acceptance_rate", "uncertain_fraction", "gini_payoff"):
+    for key in (
+        "toxicity_rate",
+        "hard_toxicity_rate",
+        "brier",
+        "hard_brier",
+        "ece",
+        "hard_ece",
+        "acceptance_rate",
+        "uncertain_fraction",
+        "gini_payoff",
+    ):
         v = out[key]
         assert math.isnan(v) or -1e-12 <= v <= 1 + 1e-12, (key, v)
     for key in ("quality_gap", "hard_quality_gap"):
@@ -267,8 +300,7 @@ def test_permutation_invariance(rs, rnd):
 def test_list_input_equals_batch_input(rs):
     m = SoftMetrics()
     items = [
-        SoftInteraction(initiator=f"a{i}", counterparty=f"a{c}", p=p, accepted=acc,
-                        ground_truth=(v or None))
+        SoftInteraction(initiator=f"a{i}", counterparty=f"a{c}", p=p, accepted=acc, ground_truth=(v or None))
         for p, acc, v, i, c in rs
     ]
     batch, names = InteractionBatch.from_interactions(items)

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 from abc import ABC
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
 from distsafe.models.agent import AgentState, AgentType
 from distsafe.models.interaction import InteractionType
+
+
+class ActionCode(IntEnum):
+    """An `ActionType` as the int8 code of the engine's action column (same order as `ActionType`)."""
+
+    NOOP = 0
+    POST = 1
+    REPLY = 2
+    VOTE = 3
+    PROPOSE_INTERACTION = 4
+    CLAIM_TASK = 5
 
 
 class ActionType(str, Enum):
@@ -31,16 +42,16 @@ class ActionType(str, Enum):
     CLAIM_TASK = "claim_task"
 
     @property
-    def code(self) -> int:
+    def code(self) -> ActionCode:
         return _ACTION_CODES[self]
 
     @classmethod
-    def from_code(cls, code: int) -> "ActionType":
+    def from_code(cls, code: int) -> ActionType:
         return _ACTIONS_BY_CODE[int(code)]
 
 
 _ACTIONS_BY_CODE = list(ActionType)
-_ACTION_CODES = {t: i for i, t in enumerate(_ACTIONS_BY_CODE)}
+_ACTION_CODES = {t: ActionCode[t.name] for t in ActionType}
 
 
 def _unit(name: str, value: float) -> float:
@@ -92,15 +103,21 @@ class Action:
             raise ValueError(f"vote must be +1 or -1, got {self.vote}")
 
     @classmethod
-    def noop(cls, agent_id: str = "", reason: str = "") -> "Action":
-        return cls(action_type=ActionType.NOOP, agent_id=agent_id,
-                   metadata={"reason": reason} if reason else {})
+    def noop(cls, agent_id: str = "", reason: str = "") -> Action:
+        return cls(
+            action_type=ActionType.NOOP, agent_id=agent_id, metadata={"reason": reason} if reason else {}
+        )
 
     def to_proposal(self, initiator_reputation: float = 0.0) -> InteractionProposal:
         return InteractionProposal(
-            initiator_id=self.agent_id, counterparty_id=self.target_id,
-            interaction_type=self.interaction_type, tau=self.tau, effort=self.effort,
-            signal_boost=self.signal_boost, content=self.content, initiator_reputation=initiator_reputation,
+            initiator_id=self.agent_id,
+            counterparty_id=self.target_id,
+            interaction_type=self.interaction_type,
+            tau=self.tau,
+            effort=self.effort,
+            signal_boost=self.signal_boost,
+            content=self.content,
+            initiator_reputation=initiator_reputation,
         )
 
 
@@ -164,7 +181,7 @@ class InteractionOutcome:
     step: int
 
 
-class BaseAgent(ABC):
+class BaseAgent(ABC):  # noqa: B024  (every method has a default; subclasses override some)
     """Seed-style agent: one object, one call per turn.
 
     Override `act` (or, in the plan's style, `select_action` and `propose_interaction`), and
@@ -193,9 +210,13 @@ class BaseAgent(ABC):
         proposal = self.propose_interaction(observation)
         if proposal is not None:
             return Action(
-                action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id,
-                target_id=proposal.counterparty_id, interaction_type=proposal.interaction_type,
-                tau=proposal.tau, effort=proposal.effort, signal_boost=proposal.signal_boost,
+                action_type=ActionType.PROPOSE_INTERACTION,
+                agent_id=self.agent_id,
+                target_id=proposal.counterparty_id,
+                interaction_type=proposal.interaction_type,
+                tau=proposal.tau,
+                effort=proposal.effort,
+                signal_boost=proposal.signal_boost,
                 content=proposal.content,
             )
         return self.select_action(observation)
@@ -209,7 +230,9 @@ class BaseAgent(ABC):
     def propose_interaction(self, observation: Observation) -> InteractionProposal | None:
         return None
 
-    def accept_interaction(self, proposal: InteractionProposal, observation: Observation | None = None) -> bool:
+    def accept_interaction(
+        self, proposal: InteractionProposal, observation: Observation | None = None
+    ) -> bool:
         return True
 
     # ---- feedback -----------------------------------------------------------------------------------------

@@ -10,20 +10,29 @@ interaction's hidden outcome from the initiator's `effort` and the observable si
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from distsafe.agents.base import ActionType
+from distsafe.agents.base import ActionCode
 from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable
 from distsafe.models.interaction import InteractionType
 
-NOOP, POST, REPLY, VOTE, PROPOSE, CLAIM = (a.code for a in (
-    ActionType.NOOP, ActionType.POST, ActionType.REPLY, ActionType.VOTE, ActionType.PROPOSE_INTERACTION,
-    ActionType.CLAIM_TASK))
+# Plain ints (not the IntEnum members) for the array comparisons of the hot path.
+NOOP, POST, REPLY, VOTE = (
+    int(ActionCode.NOOP),
+    int(ActionCode.POST),
+    int(ActionCode.REPLY),
+    int(ActionCode.VOTE),
+)
+PROPOSE, CLAIM = int(ActionCode.PROPOSE_INTERACTION), int(ActionCode.CLAIM_TASK)
+#: The action mix, in draw order: `_MIX_KEYS[k]` is the probability of `_ACTION_ORDER[k]`.
 _MIX_KEYS = ("p_interact", "p_post", "p_reply", "p_vote", "p_claim")
 _ACTION_ORDER = np.array([PROPOSE, POST, REPLY, VOTE, CLAIM], dtype=np.int8)
+#: A draw past the last entry of the mix (the leftover probability mass) is a noop.
+_NOOP_DRAW = len(_MIX_KEYS)
 
 #: Multipliers on the action mix for the plan's roles (planner, worker, verifier, poster, moderator).
 ROLE_MIX: dict[str, dict[str, float]] = {
@@ -58,7 +67,7 @@ class GroupView:
 
 @dataclass
 class ActionArrays:
-    action: np.ndarray  # int8 ActionType codes
+    action: np.ndarray  # int8 `ActionCode`s
     target: np.ndarray  # int64: agent row / post id / task id; -1 when unused
     vote: np.ndarray  # int8 +1/-1
     itype: np.ndarray  # int8 InteractionType codes
@@ -67,9 +76,16 @@ class ActionArrays:
     boost: np.ndarray
 
     @classmethod
-    def noop(cls, n: int) -> "ActionArrays":
-        return cls(np.zeros(n, np.int8), np.full(n, -1, np.int64), np.zeros(n, np.int8),
-                   np.full(n, InteractionType.COLLABORATION.code, np.int8), np.zeros(n), np.ones(n), np.zeros(n))
+    def noop(cls, n: int) -> ActionArrays:
+        return cls(
+            np.zeros(n, np.int8),
+            np.full(n, -1, np.int64),
+            np.zeros(n, np.int8),
+            np.full(n, InteractionType.COLLABORATION.code, np.int8),
+            np.zeros(n),
+            np.ones(n),
+            np.zeros(n),
+        )
 
 
 class PolicyParams(BaseModel):
@@ -85,7 +101,9 @@ class PolicyParams(BaseModel):
     effort: float = Field(default=0.9, ge=0, le=1, description="P(v=+1) of what the agent delivers")
     signal_boost: float = Field(default=0.0, ge=0, le=1)
     tau: float = Field(default=0.3, description="transfer paid to the partner of a collaboration")
-    price: float = Field(default=0.5, ge=0, description="price asked in a trade (tau = -price: the partner pays)")
+    price: float = Field(
+        default=0.5, ge=0, description="price asked in a trade (tau = -price: the partner pays)"
+    )
     candidates: int = Field(default=4, ge=1, description="peers sampled per proposal")
     min_partner_reputation: float = Field(default=-1.0, description="refuse initiators below this")
     trade_fraction: float = Field(default=0.3, ge=0, le=1, description="share of proposals that are trades")
@@ -95,7 +113,7 @@ class ScriptedPolicy:
     agent_type: AgentType = AgentType.CUSTOM
     default_params = PolicyParams()
 
-    def __init__(self, params: PolicyParams | dict | None = None, roles: list[str] | None = None):
+    def __init__(self, params: PolicyParams | dict[str, Any] | None = None, roles: list[str] | None = None):
         base = self.default_params.model_dump()
         if isinstance(params, PolicyParams):
             params = params.model_dump(exclude_unset=True)
@@ -133,20 +151,29 @@ class ScriptedPolicy:
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Pick one partner per row of `candidates` (shape [k, c]); default: the most reputable."""
         rep = view.agents.reputation[candidates]
-        return candidates[np.arange(candidates.shape[0]), np.argmax(rep, axis=1)]
+        chosen: np.ndarray = candidates[np.arange(candidates.shape[0]), np.argmax(rep, axis=1)]
+        return chosen
 
     def votes(self, view: GroupView, voter_rows: np.ndarray, post_pos: np.ndarray) -> np.ndarray:
         """+1/-1 per vote; default: the voter reads the post and judges its quality with noise."""
         perceived = view.top_quality[post_pos] + view.rng.normal(0.0, 0.2, post_pos.shape[0])
         return np.where(perceived >= 0.5, 1, -1).astype(np.int8)
 
-    def accept_batch(self, agents: AgentTable, counterparties: np.ndarray, initiators: np.ndarray,
-                     tau: np.ndarray, itype: np.ndarray, group_rows: np.ndarray,
-                     rng: np.random.Generator) -> np.ndarray:
+    def accept_batch(
+        self,
+        agents: AgentTable,
+        counterparties: np.ndarray,
+        initiators: np.ndarray,
+        tau: np.ndarray,
+        itype: np.ndarray,
+        group_rows: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
         """Accept if the initiator's public reputation clears the bar (an estimate of E[S] > 0)."""
-        return agents.reputation[initiators] >= self.params.min_partner_reputation
+        ok: np.ndarray = agents.reputation[initiators] >= self.params.min_partner_reputation
+        return ok
 
-    # ---- the step --------------------------------------------------------------------------------------------
+    # ---- the step ----------------------------------------------------------------------------------------
     def act_batch(self, view: GroupView) -> ActionArrays:
         n = view.members.shape[0]
         out = ActionArrays.noop(n)
@@ -155,8 +182,9 @@ class ScriptedPolicy:
         rng = view.rng
         cum = np.cumsum(self._mix())
         u = rng.random(n)
-        kind = np.searchsorted(cum, u, side="right")  # 0..4 picks an action, 5 = noop
-        action = np.where(kind < 5, _ACTION_ORDER[np.minimum(kind, 4)], NOOP).astype(np.int8)
+        draw = np.searchsorted(cum, u, side="right")  # index into the mix; _NOOP_DRAW: no action
+        picked = _ACTION_ORDER[np.minimum(draw, _NOOP_DRAW - 1)]
+        action = np.where(draw < _NOOP_DRAW, picked, NOOP).astype(np.int8)
         # Actions that need something to act on fall back to noop when there is nothing.
         if view.top_posts.shape[0] == 0:
             action[(action == REPLY) | (action == VOTE)] = NOOP

@@ -47,13 +47,19 @@ class ScriptedAgent(BaseAgent):
     def runs_as_group(cls, agent: BaseAgent) -> bool:
         """True if the engine may run this object through its vectorized policy (no overridden hooks)."""
         t = type(agent)
-        return (isinstance(agent, ScriptedAgent) and t.act is ScriptedAgent.act
-                and t.accept_interaction is ScriptedAgent.accept_interaction
-                and t.act_async is BaseAgent.act_async)
+        return (
+            isinstance(agent, ScriptedAgent)
+            and t.act is ScriptedAgent.act
+            and t.accept_interaction is ScriptedAgent.accept_interaction
+            and t.act_async is BaseAgent.act_async
+        )
 
-    def group_key(self) -> tuple:
-        return (type(self).__name__, tuple(sorted(self.policy.params.model_dump().items())),
-                tuple(self.policy.roles))
+    def group_key(self) -> tuple[Any, ...]:
+        return (
+            type(self).__name__,
+            tuple(sorted(self.policy.params.model_dump().items())),
+            tuple(self.policy.roles),
+        )
 
     # ---- standalone use: a group of one --------------------------------------------------------------------
     def _mini_table(self, observation: Observation) -> AgentTable:
@@ -88,34 +94,68 @@ class ScriptedAgent(BaseAgent):
         index = {name: i for i, name in enumerate(table.ids)}
         authors = np.array([index[p.author_id] for p in posts], dtype=np.int32)
         view = GroupView(
-            members=np.array([0]), agents=table, epoch=observation.epoch, step=observation.step,
-            time=observation.step, group_rows=np.array([0]),
-            top_posts=np.arange(len(posts), dtype=np.int64), top_authors=authors, top_quality=quality,
+            members=np.array([0]),
+            agents=table,
+            epoch=observation.epoch,
+            step=observation.step,
+            time=observation.step,
+            group_rows=np.array([0]),
+            top_posts=np.arange(len(posts), dtype=np.int64),
+            top_authors=authors,
+            top_quality=quality,
             open_tasks=np.arange(len(observation.available_tasks), dtype=np.int64),
-            open_bounties=np.array([t.bounty for t in observation.available_tasks]), rng=self._rng,
+            open_bounties=np.array([t.bounty for t in observation.available_tasks]),
+            rng=self._rng,
             n_candidates=int(np.count_nonzero(table.group <= 1)),
         )
         arr = self.policy.act_batch(view)
         kind = ActionType.from_code(int(arr.action[0]))
-        common = dict(agent_id=self.agent_id, effort=float(arr.effort[0]), signal_boost=float(arr.boost[0]))
+        common: dict[str, Any] = dict(
+            agent_id=self.agent_id, effort=float(arr.effort[0]), signal_boost=float(arr.boost[0])
+        )
         t = int(arr.target[0])
         if kind == ActionType.PROPOSE_INTERACTION:
-            return Action(action_type=kind, target_id=table.ids[t], tau=float(arr.tau[0]),
-                          interaction_type=InteractionType.from_code(int(arr.itype[0])), **common)
+            return Action(
+                action_type=kind,
+                target_id=table.ids[t],
+                tau=float(arr.tau[0]),
+                interaction_type=InteractionType.from_code(int(arr.itype[0])),
+                **common,
+            )
         if kind in (ActionType.REPLY, ActionType.VOTE):
-            return Action(action_type=kind, target_id=posts[t].post_id, vote=int(arr.vote[0]),
-                          interaction_type=InteractionType.REPLY, **common)
+            return Action(
+                action_type=kind,
+                target_id=posts[t].post_id,
+                vote=int(arr.vote[0]),
+                interaction_type=InteractionType.REPLY,
+                **common,
+            )
         if kind == ActionType.CLAIM_TASK:
             return Action(action_type=kind, target_id=observation.available_tasks[t].task_id, **common)
         if kind == ActionType.POST:
             return Action(action_type=kind, **common)
         return Action.noop(self.agent_id)
 
-    def accept_interaction(self, proposal: InteractionProposal, observation: Observation | None = None) -> bool:
+    def accept_interaction(
+        self, proposal: InteractionProposal, observation: Observation | None = None
+    ) -> bool:
         table = AgentTable()
         other = proposal.initiator_id if proposal.initiator_id != self.agent_id else "initiator"
-        table.add_named_batch([self.agent_id, other], self.agent_type, np.array([0, 1]),
-                              np.array([0.0, proposal.initiator_reputation]), np.zeros(2))
-        return bool(self.policy.accept_batch(
-            table, np.array([0]), np.array([1]), np.array([proposal.tau]),
-            np.array([InteractionType(proposal.interaction_type).code]), np.array([0]), self._rng)[0])
+        table.add_named_batch(
+            [self.agent_id, other],
+            self.agent_type,
+            np.array([0, 1]),
+            np.array([0.0, proposal.initiator_reputation]),
+            np.zeros(2),
+        )
+        return bool(
+            self.policy.accept_batch(
+                table,
+                np.array([0]),
+                np.array([1]),
+                np.array([proposal.tau]),
+                np.array([InteractionType(proposal.interaction_type).code]),
+                np.array([0]),
+                self._rng,
+            )[0]
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from distsafe.env.feed import FeedConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
+from distsafe.metrics.epoch import EpochMetrics  # noqa: F401  (moved; old import path kept)
 
 
 class OrchestratorConfig(BaseModel):
@@ -53,53 +53,3 @@ class OrchestratorConfig(BaseModel):
     max_concurrent_llm: int = Field(default=8, ge=1)
     llm_recording_path: Path | None = None
     llm_replay: bool = False
-
-
-#: Fields every `EpochMetrics` has as attributes (the rest are in `.values`).
-_EPOCH_FIELDS = (
-    "epoch", "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
-    "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
-    "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
-    "hard_quality_gap", "avg_reputation", "gini_payoff", "n_frozen", "bad_actor_payoff", "n_posts",
-    "n_votes", "tasks_completed", "n_blocked",
-)
-
-
-class EpochMetrics:
-    """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
-
-    Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type) and
-    `toxicity_<type>` (toxicity of the interactions they initiated this epoch).
-    """
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: dict[str, Any]):
-        self.values = dict(values)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def epoch(self) -> int:
-        return int(self.values["epoch"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.values)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """JSON-safe: nan becomes None."""
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.values.items()}
-
-    def __repr__(self) -> str:
-        return (f"EpochMetrics(epoch={self.epoch}, toxicity_rate={self.values.get('toxicity_rate'):.3f}, "
-                f"total_welfare={self.values.get('total_welfare'):.2f})")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EpochMetrics):
-            return NotImplemented
-        a, b = self.to_json_dict(), other.to_json_dict()
-        return a == b

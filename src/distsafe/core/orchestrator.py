@@ -9,7 +9,9 @@
             governance costs, payoffs, state updates, events
         epoch metrics
 
-Agent state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
+Everything the loop reads and writes is one `EngineState` (core.state), passed to the plain step
+functions (core.step, turns, actions, resolve); epoch metrics are measured by `metrics.epoch`. Agent
+state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
 Scripted agents run as vectorized group policies; seed-style `BaseAgent` objects (including LLM agents,
 awaited concurrently) are groups of one. Time is simulation time (the global step index).
 """
@@ -17,86 +19,64 @@ awaited concurrently) are groups of one. Time is simulation time (the global ste
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 
 from distsafe import __version__
 from distsafe.agents.base import BaseAgent
-from distsafe.agents.policies import ScriptedPolicy
 from distsafe.agents.registry import policy_for
 from distsafe.agents.scripted import ScriptedAgent
-from distsafe.core.config import EpochMetrics, OrchestratorConfig
+from distsafe.core.config import OrchestratorConfig
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
-from distsafe.core.step import StepRunner
+from distsafe.core.state import STREAMS, EngineState, EventSink, Group
+from distsafe.core.step import begin_step, decide_objects, epoch_tasks, run_step
 from distsafe.env.feed import Feed
 from distsafe.env.state import EnvState
 from distsafe.env.tasks import TaskPool
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext
+from distsafe.metrics.epoch import EpochCounts, EpochMetrics, measure_epoch, run_summary
 from distsafe.metrics.soft_metrics import SoftMetrics
-from distsafe.models.agent import BAD_ACTOR_TYPES, AgentState, AgentType
+from distsafe.models.agent import AgentState, AgentType
 from distsafe.models.agent_table import AgentTable
-from distsafe.models.columns import InteractionBatch, InteractionBuffer
-from distsafe.models.events import Event, EventType
+from distsafe.models.columns import InteractionBatch
+from distsafe.models.events import EventType
 
-def _nanmean(values: list[float]) -> float:
-    """Mean over the defined values; nan (without a warning) when there are none."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    return float(x.mean()) if x.size else float("nan")
-
-
-_STREAMS = ("schedule", "policy", "accept", "observables", "governance", "tasks", "observation")
-
-
-@dataclass
-class Group:
-    """Agents decided by one call: a scripted policy over many rows, or one object agent."""
-
-    gid: int
-    kind: str  # "scripted" or "object"
-    rng: np.random.Generator
-    policy: ScriptedPolicy | None = None
-    agent: BaseAgent | None = None
-    key: tuple = ()
-    rows: list[np.ndarray] = field(default_factory=list)
-
-    def all_rows(self) -> np.ndarray:
-        if len(self.rows) == 1:  # a population: its rows as added (read-only use)
-            return self.rows[0]
-        return np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
+__all__ = ["EpochMetrics", "Group", "Orchestrator", "OrchestratorConfig"]
 
 
 class Orchestrator:
+    """Builds a run (agents, populations, levers, log) and runs it. Its state is one `EngineState`
+    (`engine_state`), which the step functions of `core.step` read and write."""
+
     def __init__(self, config: OrchestratorConfig | None = None, **kwargs: Any):
         self.config = config or OrchestratorConfig(**kwargs)
         cfg = self.config
         root = np.random.SeedSequence(cfg.seed)
-        self._seeds = dict(zip(_STREAMS, root.spawn(len(_STREAMS))))
-        self.rngs = {name: np.random.default_rng(ss) for name, ss in self._seeds.items()}
-        self.agents = AgentTable()
-        self.groups: list[Group] = []
-        self._group_by_key: dict[tuple, Group] = {}
-        self._objects: dict[int, BaseAgent] = {}  # every registered object, by row
-        self._driven: dict[int, BaseAgent] = {}  # objects the engine calls one by one (groups of one)
-        self.state = EnvState(feed=Feed(cfg.feed_config), tasks=TaskPool(cfg.task_config),
-                              rate_limits=cfg.rate_limits, safety=cfg.safety,
-                              steps_per_epoch=cfg.steps_per_epoch)
-        self.payoff_engine = SoftPayoffEngine(cfg.payoff_config)
-        self.proxy = ProxyComputer.from_config(cfg.proxy_config)
-        self.observables = ObservableGenerator(cfg.observable_config)
-        self.governance = GovernanceEngine(cfg.governance_config)
+        self._seeds = dict(zip(STREAMS, root.spawn(len(STREAMS))))
+        env = EnvState(
+            feed=Feed(cfg.feed_config), tasks=TaskPool(cfg.task_config), rate_limits=cfg.rate_limits,
+            safety=cfg.safety, steps_per_epoch=cfg.steps_per_epoch,
+        )  # fmt: skip
+        self.engine_state = EngineState(
+            config=cfg,
+            agents=AgentTable(),
+            env=env,
+            rngs={name: np.random.default_rng(ss) for name, ss in self._seeds.items()},
+            governance=GovernanceEngine(cfg.governance_config),
+            payoff_engine=SoftPayoffEngine(cfg.payoff_config),
+            proxy=ProxyComputer.from_config(cfg.proxy_config),
+            observables=ObservableGenerator(cfg.observable_config),
+        )
         self.metrics = SoftMetrics(self.payoff_engine)
-        self.event_log = None
         self.epoch_metrics: list[EpochMetrics] = []
-        self.llm_recorder = None
-        self._step_runner = StepRunner(self)
-        self._epoch_buffer = InteractionBuffer()  # this epoch's interactions; buffers reused across epochs
-        self._epoch_counts: dict[str, int] = {}
+        self.llm_recorder: Any = None
+        self._group_by_key: dict[tuple[Any, ...], Group] = {}
+        self._objects: dict[int, BaseAgent] = {}  # every registered object, by row
         self._started = False
         #: how the population was built, in row order: enough for `replay --verify` to rebuild it
         self.population_record: list[dict[str, Any]] = []
@@ -104,8 +84,55 @@ class Orchestrator:
         self._step_callbacks: list[Callable[[int, int, int], None]] = []
         self.interaction_sink: Callable[[InteractionBatch], None] | None = None
 
+    # ---- the parts of the engine state, by their public names ------------------------------------------
+    @property
+    def agents(self) -> AgentTable:
+        return self.engine_state.agents
+
+    @property
+    def state(self) -> EnvState:
+        """The shared world: feed, tasks, limits, time, kill flag."""
+        return self.engine_state.env
+
+    @property
+    def rngs(self) -> dict[str, np.random.Generator]:
+        return self.engine_state.rngs
+
+    @property
+    def groups(self) -> list[Group]:
+        return self.engine_state.groups
+
+    @property
+    def governance(self) -> GovernanceEngine:
+        return self.engine_state.governance
+
+    @property
+    def payoff_engine(self) -> SoftPayoffEngine:
+        return self.engine_state.payoff_engine
+
+    @property
+    def proxy(self) -> ProxyComputer:
+        return self.engine_state.proxy
+
+    @property
+    def observables(self) -> ObservableGenerator:
+        return self.engine_state.observables
+
+    @property
+    def event_log(self) -> Any:
+        return self.engine_state.event_log
+
+    @event_log.setter
+    def event_log(self, log: EventSink | None) -> None:
+        self.engine_state.event_log = log
+
+    @property
+    def has_async_agents(self) -> bool:
+        """True if an object agent decides asynchronously (an LLM agent): `run` then needs an event loop."""
+        return self.engine_state.has_async_agents
+
     # ---- population ----------------------------------------------------------------------------------------
-    def _new_group(self, kind: str, **kw: Any) -> Group:
+    def _new_group(self, kind: Literal["scripted", "object"], **kw: Any) -> Group:
         gid = len(self.groups)
         rng = np.random.default_rng(self._seeds["policy"].spawn(1)[0])
         g = Group(gid=gid, kind=kind, rng=rng, **kw)
@@ -119,7 +146,7 @@ class Orchestrator:
             raise RuntimeError("agents must be registered before the run starts")
         cfg = self.config
         if as_group is not False and ScriptedAgent.runs_as_group(agent):
-            key = ("scripted",) + agent.group_key()  # type: ignore[attr-defined]
+            key = ("scripted", *agent.group_key())  # type: ignore[attr-defined]
             group = self._group_by_key.get(key)
             if group is None:
                 group = self._new_group("scripted", policy=agent.policy, key=key)  # type: ignore[attr-defined]
@@ -129,21 +156,26 @@ class Orchestrator:
             if hasattr(agent, "bind_rng"):
                 agent.bind_rng(group.rng)
         rows = self.agents.add(agent.agent_type, group.gid, name=agent.agent_id,
-                               resources=cfg.initial_resources, reputation=cfg.initial_reputation)
+                               resources=cfg.initial_resources,
+                               reputation=cfg.initial_reputation)  # fmt: skip
         group.rows.append(rows)
         self._objects[int(rows[0])] = agent
-        init = agent.replay_init() if hasattr(agent, "replay_init") else {"roles": agent.roles, **agent.config}
+        init = (
+            agent.replay_init() if hasattr(agent, "replay_init") else {"roles": agent.roles, **agent.config}
+        )
         self.population_record.append({
             "kind": "object", "class": f"{type(agent).__module__}:{type(agent).__qualname__}",
-            "agent_id": agent.agent_id, "init": init})
+            "agent_id": agent.agent_id, "init": init})  # fmt: skip
         if group.kind == "object":
-            self._driven[int(rows[0])] = agent
+            self.engine_state.driven[int(rows[0])] = agent
             if self.llm_recorder is not None and hasattr(agent, "set_recorder"):
                 agent.set_recorder(self.llm_recorder)
         return agent
 
-    def add_population(self, agent_type: str | AgentType, count: int, prefix: str | None = None,
-                       params: dict[str, Any] | None = None, roles: list[str] | None = None) -> np.ndarray:
+    def add_population(
+        self, agent_type: str | AgentType, count: int, prefix: str | None = None,
+        params: dict[str, Any] | None = None, roles: list[str] | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Add `count` scripted agents of a type as columns only (no Python object per agent).
 
         Names are `prefix_1 .. prefix_count` (prefix defaults to the type name)."""
@@ -154,11 +186,12 @@ class Orchestrator:
         group = self._new_group("scripted", policy=policy, key=key)
         rows = self.agents.add(policy.agent_type, group.gid, prefix=prefix or policy.agent_type.value,
                                count=count, resources=self.config.initial_resources,
-                               reputation=self.config.initial_reputation)
+                               reputation=self.config.initial_reputation)  # fmt: skip
         group.rows.append(rows)
         self.population_record.append({
             "kind": "population", "type": policy.agent_type.value, "count": int(count),
-            "prefix": prefix or policy.agent_type.value, "params": dict(params or {}), "roles": list(roles or [])})
+            "prefix": prefix or policy.agent_type.value, "params": dict(params or {}),
+            "roles": list(roles or [])})  # fmt: skip
         return rows
 
     @property
@@ -203,7 +236,7 @@ class Orchestrator:
             "n_agents": len(self.agents), "n_epochs": cfg.n_epochs, "steps_per_epoch": cfg.steps_per_epoch,
             "config": cfg.model_dump(mode="json", exclude={"log_path", "llm_recording_path"}),
             "population": self.population_record,
-        }
+        }  # fmt: skip
 
     def _open_log(self) -> None:
         cfg = self.config
@@ -213,22 +246,74 @@ class Orchestrator:
             cfg.log_path.parent.mkdir(parents=True, exist_ok=True)
             self.event_log = open_event_log(cfg.log_path, "w", fmt=cfg.log_format, header=self.header())
 
-    def emit(self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None) -> None:
-        if self.event_log is None or self.event_log.closed:
-            return
-        st = self.state
-        self.event_log.append(Event(
-            event_type=event_type, timestamp=float(st.time), epoch=st.epoch, step=st.step,
-            agent_id=self.agents.ids[agent] if agent is not None and agent >= 0 else None,
-            payload=payload or {},
-        ))
+    def emit(
+        self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        self.engine_state.emit(event_type, agent, payload)
 
     @property
     def logs_feed_events(self) -> bool:
         """Per-post and per-vote events in JSONL logs; columnar (Parquet) runs log a per-step summary."""
-        return self.event_log is not None and getattr(self.event_log, "fmt", "jsonl") == "jsonl"
+        return self.engine_state.logs_feed_events
+
+    def gov_context(self) -> GovernanceContext:
+        return self.engine_state.gov_context()
+
+    def flush_governance_events(self, ctx: GovernanceContext) -> None:
+        self.engine_state.flush_governance_events(ctx)
 
     # ---- the run -------------------------------------------------------------------------------------------
+    def run(self) -> list[EpochMetrics]:
+        """Run every epoch; returns the per-epoch metrics.
+
+        The loop is written once, as the coroutine `run_async`. Without async agents it never suspends,
+        so it is driven here by hand (one `send`): no event loop is needed, so `run()` also works inside
+        a running loop (Jupyter, pytest-asyncio), and a step costs no more than a plain call. With async
+        (LLM) agents it needs a loop: `asyncio.run` when none is running; inside one, await `run_async()`.
+        """
+        if self.has_async_agents:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(self.run_async())
+            raise RuntimeError(
+                "this run has async (LLM) agents and an event loop is already running: "
+                "use `await orchestrator.run_async()`"
+            )
+        coro = self.run_async()
+        try:
+            coro.send(None)
+        except StopIteration as done:
+            result: list[EpochMetrics] = done.value
+            return result
+        coro.close()
+        raise RuntimeError(
+            "the run suspended although no agent is async; use `await orchestrator.run_async()`"
+        )
+
+    async def run_async(self) -> list[EpochMetrics]:
+        """Run every epoch inside an event loop: the async (LLM) agents of a step are called concurrently,
+        at most `max_concurrent_llm` at a time."""
+        sem = asyncio.Semaphore(self.config.max_concurrent_llm)
+        eng = self.engine_state
+        self._start()
+        try:
+            for epoch in range(self.config.n_epochs):
+                if eng.env.killed:
+                    break
+                self._begin_epoch(epoch)
+                for step in range(self.config.steps_per_epoch):
+                    eng.env.step = step
+                    begin_step(eng)
+                    decisions = await decide_objects(eng, sem)
+                    self._after_step(run_step(eng, decisions))
+                    if eng.env.killed:
+                        break
+                self._end_epoch(epoch)
+        finally:
+            self._finish()
+        return self.epoch_metrics
+
     def _start(self) -> None:
         if self._started:
             raise RuntimeError("an Orchestrator runs once; build a new one to run again")
@@ -236,15 +321,18 @@ class Orchestrator:
             raise ValueError("no agents registered")
         self._started = True
         self._open_log()
+        a = self.agents
         self.emit(EventType.SIMULATION_STARTED, payload={
-            "agents": {t.value: int(np.count_nonzero(self.agents.type_code == t.code)) for t in AgentType
-                       if np.any(self.agents.type_code == t.code)},
+            "agents": {t.value: int(np.count_nonzero(a.type_code == t.code)) for t in AgentType
+                       if np.any(a.type_code == t.code)},
             "levers": self.config.governance_config.enabled_levers() if self.config.governance_config else [],
-        })
+        })  # fmt: skip
 
     def _finish(self) -> None:
-        payload: dict[str, Any] = {"epochs_run": len(self.epoch_metrics),
-                                   "governance": self.governance.stats()}
+        payload: dict[str, Any] = {
+            "epochs_run": len(self.epoch_metrics),
+            "governance": self.governance.stats(),
+        }
         if self.state.killed:
             payload["killed"] = self.state.kill_reason
         usage = self.get_llm_usage_stats()
@@ -254,147 +342,54 @@ class Orchestrator:
         if self.event_log is not None:
             self.event_log.close()
 
-    def run(self) -> list[EpochMetrics]:
-        """Run every epoch; returns the per-epoch metrics. LLM agents are awaited per step."""
-        self._start()
-        try:
-            for epoch in range(self.config.n_epochs):
-                if self.state.killed:
-                    break
-                self._run_epoch(epoch, None)
-        finally:
-            self._finish()
-        return self.epoch_metrics
-
-    async def run_async(self) -> list[EpochMetrics]:
-        """As `run`, inside an event loop: the async (LLM) agents of a step are called concurrently,
-        at most `max_concurrent_llm` at a time."""
-        self._start()
-        sem = asyncio.Semaphore(self.config.max_concurrent_llm)
-        try:
-            for epoch in range(self.config.n_epochs):
-                if self.state.killed:
-                    break
-                await self._run_epoch_async(epoch, sem)
-        finally:
-            self._finish()
-        return self.epoch_metrics
-
     def _begin_epoch(self, epoch: int) -> None:
-        st = self.state
-        st.epoch, st.step = epoch, 0
-        self.agents.reset_epoch_counters()
-        self._epoch_buffer.clear()
-        self._epoch_counts = {"n_posts": 0, "n_votes": 0, "tasks_completed": 0, "n_blocked": 0}
-        ctx = self.gov_context()
-        self.governance.on_epoch_start(ctx)
-        thawed = np.flatnonzero(self.agents.frozen_until == epoch)
-        for i in thawed.tolist():
-            self.emit(EventType.AGENT_UNFROZEN, i)
-        self.flush_governance_events(ctx)
-        self.emit(EventType.EPOCH_STARTED)
-        self._step_runner.epoch_tasks(epoch)
+        eng = self.engine_state
+        eng.env.epoch, eng.env.step = epoch, 0
+        eng.agents.reset_epoch_counters()
+        eng.epoch_buffer.clear()
+        eng.counts = EpochCounts()
+        ctx = eng.gov_context()
+        eng.governance.on_epoch_start(ctx)
+        for i in np.flatnonzero(eng.agents.frozen_until == epoch).tolist():
+            eng.emit(EventType.AGENT_UNFROZEN, i)
+        eng.flush_governance_events(ctx)
+        eng.emit(EventType.EPOCH_STARTED)
+        epoch_tasks(eng, epoch)
 
-    def gov_context(self) -> GovernanceContext:
-        return GovernanceContext(agents=self.agents, epoch=self.state.epoch, step=self.state.step,
-                                 rng=self.rngs["governance"])
-
-    def flush_governance_events(self, ctx: GovernanceContext) -> None:
-        for etype, row, payload in ctx.events:
-            self.emit(EventType(etype), row if row >= 0 else None, payload)
-        ctx.events.clear()
-
-    def _run_epoch(self, epoch: int, sem: asyncio.Semaphore | None) -> None:
-        self._begin_epoch(epoch)
-        for step in range(self.config.steps_per_epoch):
-            self.state.step = step
-            decisions = self._step_runner.decide_objects_sync()
-            self._after_decisions(decisions)
-            if self.state.killed:
-                break
-        self._end_epoch(epoch)
-
-    async def _run_epoch_async(self, epoch: int, sem: asyncio.Semaphore) -> None:
-        self._begin_epoch(epoch)
-        for step in range(self.config.steps_per_epoch):
-            self.state.step = step
-            decisions = await self._step_runner.decide_objects_async(sem)
-            self._after_decisions(decisions)
-            if self.state.killed:
-                break
-        self._end_epoch(epoch)
-
-    def _after_decisions(self, decisions: dict[int, Any]) -> None:
-        batch = self._step_runner.run_step(decisions)
+    def _after_step(self, batch: InteractionBatch) -> None:
+        eng = self.engine_state
         if len(batch):
-            buf = self._epoch_buffer
+            buf = eng.epoch_buffer
             if buf.n == 0 and buf.capacity < len(batch):  # first step of the run: room for an epoch of it
                 buf.reserve(len(batch) * self.config.steps_per_epoch)
             buf.append(batch)
         for cb in self._step_callbacks:
-            cb(self.state.epoch, self.state.step, len(batch))
+            cb(eng.env.epoch, eng.env.step, len(batch))
 
     def _end_epoch(self, epoch: int) -> None:
-        batch = self._epoch_buffer.batch()
-        values: dict[str, Any] = {"epoch": epoch}
-        values.update(self.metrics.compute_epoch(batch))
-        a = self.agents
-        values["avg_reputation"] = float(a.reputation.mean())
-        values["gini_payoff"] = self.metrics_gini(a.total_payoff)
-        values["n_frozen"] = int(np.count_nonzero(a.frozen_until > epoch))
-        bad = np.isin(a.type_code, [t.code for t in BAD_ACTOR_TYPES])
-        values["bad_actor_payoff"] = float(a.total_payoff[bad].mean()) if bad.any() else float("nan")
-        values.update({k: float(v) for k, v in self._epoch_counts.items()})
-        init_type = a.type_code[batch.initiator]  # one gather, shared by the per-type keys
-        for t in AgentType:
-            rows = a.type_code == t.code
-            if rows.any():
-                values[f"payoff_{t.value}"] = float(a.total_payoff[rows].mean())
-                init_rows = (init_type == t.code) & batch.accepted if len(batch) else np.zeros(0, bool)
-                values[f"toxicity_{t.value}"] = (float((1.0 - batch.p[init_rows]).mean())
-                                                 if np.any(init_rows) else float("nan"))
-        m = EpochMetrics(values)
+        eng = self.engine_state
+        batch = eng.epoch_buffer.batch()
+        m = measure_epoch(epoch, batch, eng.agents, eng.counts, self.metrics)
         self.epoch_metrics.append(m)
         if self.interaction_sink is not None and len(batch):
             self.interaction_sink(batch)
-            self._epoch_buffer.release()  # the sink may keep the batch: the next epoch gets new buffers
+            eng.epoch_buffer.release()  # the sink may keep the batch: the next epoch gets new buffers
         self.emit(EventType.EPOCH_COMPLETED, payload={"metrics": m.to_json_dict()})
-        st = self.state
-        tox = values["toxicity_rate"]
-        if (st.safety.kill_switch_enabled and tox == tox and tox > st.safety.kill_switch_toxicity
-                and not st.killed):
+        st = eng.env
+        tox = m.values["toxicity_rate"]
+        if (
+            st.safety.kill_switch_enabled
+            and tox == tox
+            and tox > st.safety.kill_switch_toxicity
+            and not st.killed
+        ):
             self.kill(f"kill switch: toxicity {tox:.3f} > {st.safety.kill_switch_toxicity}")
         if st.killed:
             self.emit(EventType.KILL_SWITCH, payload={"reason": st.kill_reason})
         for cb in self._epoch_callbacks:
             cb(m)
 
-    @staticmethod
-    def metrics_gini(values: np.ndarray) -> float:
-        from distsafe.metrics.soft_metrics import gini
-
-        return float(gini(values))
-
     # ---- results -------------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Totals over the run: what the CLI's final report shows."""
-        a = self.agents
-        ms = self.epoch_metrics
-        out: dict[str, Any] = {
-            "epochs": len(ms),
-            "n_agents": len(a),
-            "n_interactions": int(sum(m.n_interactions for m in ms)),
-            "avg_toxicity": _nanmean([m.toxicity_rate for m in ms]),
-            "avg_quality_gap": _nanmean([m.quality_gap for m in ms]),
-            "welfare_per_epoch": float(np.mean([m.total_welfare for m in ms])) if ms else float("nan"),
-            "total_welfare": float(sum(m.total_welfare for m in ms)),
-            "frozen_ever": int(self.governance.stats().get("freezes", 0)),
-        }
-        bad = np.isin(a.type_code, [t.code for t in BAD_ACTOR_TYPES])
-        out["bad_actor_payoff"] = float(a.total_payoff[bad].mean()) if bad.any() else float("nan")
-        for t in AgentType:
-            rows = a.type_code == t.code
-            if rows.any():
-                out[f"payoff_{t.value}"] = float(a.total_payoff[rows].mean())
-        out.update(self.governance.stats())
-        return out
+        return run_summary(self.epoch_metrics, self.agents, self.governance.stats())

@@ -2,16 +2,14 @@
 
 `SoftMetrics` holds the configuration (payoff engine, hard-label threshold, ECE bins) and computes
 every metric of a `list[SoftInteraction]` or `InteractionBatch`; the module-level functions
-(`toxicity_rate(data, threshold=0.5)`, ...) are one-shot versions. See docs/metrics.md.
+(`toxicity_rate(data, threshold=0.5)`, ...) are one-shot versions. `measure_epoch` and `EpochMetrics`
+are what the engine reports per epoch. See docs/metrics.md.
 """
 
 from distsafe.metrics.batch_stats import CHUNK, BatchStats, gini, to_batch
-from distsafe.metrics.reporters import REPORT_ROWS, MetricsReporter
-from distsafe.metrics.soft_metrics import (
-    ALL_KEYS,
-    EPOCH_KEYS,
+from distsafe.metrics.epoch import EPOCH_FIELDS, EpochCounts, EpochMetrics, measure_epoch, run_summary
+from distsafe.metrics.functional import (
     FUNCTIONS,
-    SoftMetrics,
     acceptance_rate,
     agent_payoffs,
     avg_p,
@@ -43,8 +41,53 @@ from distsafe.metrics.soft_metrics import (
     variance_p,
     variance_p_accepted,
 )
+from distsafe.metrics.reporters import REPORT_ROWS, MetricsReporter
+from distsafe.metrics.soft_metrics import ALL_KEYS, EPOCH_KEYS, SoftMetrics
 
 __all__ = [
-    "ALL_KEYS", "CHUNK", "EPOCH_KEYS", "FUNCTIONS", "REPORT_ROWS", "BatchStats", "MetricsReporter",
-    "SoftMetrics", "gini", "to_batch", *FUNCTIONS,
+    "ALL_KEYS",
+    "CHUNK",
+    "EPOCH_FIELDS",
+    "EPOCH_KEYS",
+    "FUNCTIONS",
+    "REPORT_ROWS",
+    "BatchStats",
+    "EpochCounts",
+    "EpochMetrics",
+    "MetricsReporter",
+    "SoftMetrics",
+    "gini",
+    "measure_epoch",
+    "run_summary",
+    "to_batch",
+    "acceptance_rate",
+    "agent_payoffs",
+    "avg_p",
+    "avg_p_accepted",
+    "avg_p_rejected",
+    "avg_payoff_counterparty",
+    "avg_payoff_initiator",
+    "brier",
+    "calibration_curve",
+    "compute_all",
+    "compute_epoch",
+    "conditional_loss_counterparty",
+    "conditional_loss_initiator",
+    "ece",
+    "expected_harm",
+    "hard_brier",
+    "hard_ece",
+    "hard_expected_harm",
+    "hard_quality_gap",
+    "hard_spread",
+    "hard_total_welfare",
+    "hard_toxicity_rate",
+    "log_loss",
+    "quality_gap",
+    "spread",
+    "total_welfare",
+    "toxicity_rate",
+    "uncertain_fraction",
+    "variance_p",
+    "variance_p_accepted",
 ]

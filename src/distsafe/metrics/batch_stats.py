@@ -9,8 +9,10 @@ thread start-up dominates on a busy machine.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence, Union
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +20,7 @@ from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.interaction import SoftInteraction
 
-InteractionsLike = Union[InteractionBatch, Sequence[SoftInteraction]]
+InteractionsLike = InteractionBatch | Sequence[SoftInteraction]
 
 NAN = float("nan")
 
@@ -32,12 +34,12 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
-def _div(num: float, den: float) -> float:
+def div_or_nan(num: float, den: float) -> float:
     """num / den, or nan when den is 0 (mean over an empty set)."""
     return float(num) / float(den) if den else NAN
 
 
-def gini(values) -> float:
+def gini(values: Any) -> float:
     """Gini coefficient of `values`, in [0, 1] (0 = perfectly equal).
 
     G = sum_i (2 i - n - 1) x_(i) / (n * sum_i x_(i)) over the ascending order statistics x_(1..n).
@@ -58,7 +60,7 @@ def gini(values) -> float:
         return 0.0
     x = np.sort(x)
     ranks = np.arange(1, n + 1, dtype=np.float64)
-    g = _dot(2.0 * ranks - n - 1.0, x) / (n * total)
+    g = _dot(2.0 * ranks - n - 1.0, x) / float(n * total)
     return min(max(g, 0.0), 1.0)
 
 
@@ -78,11 +80,35 @@ def to_batch(
     return batch, names
 
 
+@dataclass(frozen=True, kw_only=True)
+class CoreSums:
+    """The counts and sums of `BatchStats.core` (calibration bins only when every row has known truth)."""
+
+    n_acc: int
+    n_hard: int
+    n_hard_acc: int
+    n_pos: int
+    n_hard_pos: int
+    n_pos_acc: int
+    sum_p: float
+    sum_p_acc: float
+    sum_p2: float
+    sum_pa_acc: float
+    sum_pb_acc: float
+    bins: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class BatchStats:
     """Lazily computed sums over one batch, shared by all metrics computed on it."""
 
-    def __init__(self, batch: InteractionBatch, engine: SoftPayoffEngine, threshold: float,
-                 ece_bins: int, uncertain_band: tuple[float, float]):
+    def __init__(
+        self,
+        batch: InteractionBatch,
+        engine: SoftPayoffEngine,
+        threshold: float,
+        ece_bins: int,
+        uncertain_band: tuple[float, float],
+    ):
         self.batch = batch
         self.engine = engine
         self.threshold = threshold
@@ -94,7 +120,7 @@ class BatchStats:
 
     # ---- one chunked pass for the core sums --------------------------------------------------------
     @cached_property
-    def core(self) -> dict:
+    def core(self) -> CoreSums:
         """Counts, sums and (when every row has known truth) calibration bins in one chunked pass.
 
         Chunks of `CHUNK` rows reuse small scratch buffers, so no 10^7-row temporaries are allocated
@@ -105,15 +131,17 @@ class BatchStats:
         P, A = self.p, self.acc
         PA = np.asarray(b.payoff_a, dtype=np.float64)
         PB = np.asarray(b.payoff_b, dtype=np.float64)
-        c = dict.fromkeys(("n_acc", "n_hard", "n_hard_acc", "n_pos", "n_hard_pos", "n_pos_acc"), 0)
-        f = dict.fromkeys(("sum_p", "sum_p_acc", "sum_p2", "sum_pa_acc", "sum_pb_acc"), 0.0)
+        c: dict[str, Any] = dict.fromkeys(
+            ("n_acc", "n_hard", "n_hard_acc", "n_pos", "n_hard_pos", "n_pos_acc"), 0
+        )
+        f: dict[str, Any] = dict.fromkeys(("sum_p", "sum_p_acc", "sum_p2", "sum_pa_acc", "sum_pb_acc"), 0.0)
         counts = np.zeros(2 * k, dtype=np.int64)
         sums = np.zeros(2 * k)
         m = min(CHUNK, n)
         accf_buf, pk_buf, idx_buf = np.empty(m), np.empty(m), np.empty(m, dtype=np.intp)
         h_buf, x_buf, y_buf = (np.empty(m, dtype=np.bool_) for _ in range(3))
         for lo in range(0, n, CHUNK):
-            p, acc = P[lo:lo + CHUNK], A[lo:lo + CHUNK]
+            p, acc = P[lo : lo + CHUNK], A[lo : lo + CHUNK]
             r = p.shape[0]
             accf = accf_buf[:r]
             accf[...] = acc
@@ -121,14 +149,14 @@ class BatchStats:
             f["sum_p"] += p.sum()
             f["sum_p_acc"] += _dot(p, accf)
             f["sum_p2"] += _dot(p, p)
-            f["sum_pa_acc"] += _dot(PA[lo:lo + CHUNK], accf)
-            f["sum_pb_acc"] += _dot(PB[lo:lo + CHUNK], accf)
+            f["sum_pa_acc"] += _dot(PA[lo : lo + CHUNK], accf)
+            f["sum_pb_acc"] += _dot(PB[lo : lo + CHUNK], accf)
             h = np.greater_equal(p, t, out=h_buf[:r])
             c["n_hard"] += np.count_nonzero(h)
             c["n_hard_acc"] += np.count_nonzero(np.logical_and(h, acc, out=x_buf[:r]))
             if not known:
                 continue
-            y = np.greater(b.v[lo:lo + CHUNK], 0, out=y_buf[:r])
+            y = np.greater(b.v[lo : lo + CHUNK], 0, out=y_buf[:r])
             c["n_pos"] += np.count_nonzero(y)
             c["n_hard_pos"] += np.count_nonzero(np.logical_and(h, y, out=x_buf[:r]))
             c["n_pos_acc"] += np.count_nonzero(np.logical_and(y, acc, out=x_buf[:r]))
@@ -139,10 +167,13 @@ class BatchStats:
             idx += y
             counts += np.bincount(idx, minlength=2 * k)[: 2 * k]
             sums += np.bincount(idx, weights=p, minlength=2 * k)[: 2 * k]
-        out: dict = {key: int(v) for key, v in c.items()}
-        out.update({key: float(v) for key, v in f.items()})
-        out["bins"] = (counts[0::2] + counts[1::2], counts[1::2], sums[0::2] + sums[1::2], sums[1::2])
-        return out
+        ints: dict[str, Any] = {key: int(v) for key, v in c.items()}
+        floats: dict[str, Any] = {key: float(v) for key, v in f.items()}
+        return CoreSums(
+            **ints,
+            **floats,
+            bins=(counts[0::2] + counts[1::2], counts[1::2], sums[0::2] + sums[1::2], sums[1::2]),
+        )
 
     @cached_property
     def accf(self) -> np.ndarray:
@@ -150,35 +181,35 @@ class BatchStats:
 
     @property
     def n_acc(self) -> int:
-        return self.core["n_acc"]
+        return self.core.n_acc
 
     @property
     def sum_p(self) -> float:
-        return self.core["sum_p"]
+        return self.core.sum_p
 
     @property
     def sum_p_acc(self) -> float:
-        return self.core["sum_p_acc"]
+        return self.core.sum_p_acc
 
     @property
     def n_hard(self) -> int:
-        return self.core["n_hard"]
+        return self.core.n_hard
 
     @property
     def n_hard_acc(self) -> int:
-        return self.core["n_hard_acc"]
+        return self.core.n_hard_acc
 
     @property
     def sum_pa_acc(self) -> float:
-        return self.core["sum_pa_acc"]
+        return self.core.sum_pa_acc
 
     @property
     def sum_pb_acc(self) -> float:
-        return self.core["sum_pb_acc"]
+        return self.core.sum_pb_acc
 
     @property
     def sum_p2(self) -> float:
-        return self.core["sum_p2"]
+        return self.core.sum_p2
 
     # ---- ground truth -----------------------------------------------------------------------------
     # Rows with known truth (v != 0). When every row is known the chunked pass above covers them;
@@ -189,7 +220,8 @@ class BatchStats:
 
     @cached_property
     def _mask(self) -> np.ndarray:
-        return self.batch.v != 0
+        mask: np.ndarray = self.batch.v != 0
+        return mask
 
     @cached_property
     def pk(self) -> np.ndarray:
@@ -216,23 +248,27 @@ class BatchStats:
 
     @cached_property
     def n_pos(self) -> int:
-        return self.core["n_pos"] if self.all_known else int(np.count_nonzero(self.ypos))
+        return self.core.n_pos if self.all_known else int(np.count_nonzero(self.ypos))
 
     @cached_property
     def n_hard_pos(self) -> int:
         """#(known rows with p >= t and v = +1)."""
         if self.all_known:
-            return self.core["n_hard_pos"]
+            return self.core.n_hard_pos
         return int(np.count_nonzero(self.hk & self.ypos))
 
     @cached_property
     def known_accepted(self) -> tuple[int, float, int, int]:
         """(n, sum p, #hard, #v=+1) over accepted rows with known truth."""
         if self.all_known:
-            return self.n_acc, self.sum_p_acc, self.n_hard_acc, self.core["n_pos_acc"]
+            return self.n_acc, self.sum_p_acc, self.n_hard_acc, self.core.n_pos_acc
         a = self.acc[self._mask]
-        return (int(np.count_nonzero(a)), _dot(self.pk, a.astype(np.float64)),
-                int(np.count_nonzero(self.hk & a)), int(np.count_nonzero(self.ypos & a)))
+        return (
+            int(np.count_nonzero(a)),
+            _dot(self.pk, a.astype(np.float64)),
+            int(np.count_nonzero(self.hk & a)),
+            int(np.count_nonzero(self.ypos & a)),
+        )
 
     @cached_property
     def bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -241,7 +277,7 @@ class BatchStats:
         One unweighted and one weighted bincount over the joint index 2 * bin + y.
         """
         if self.all_known:
-            return self.core["bins"]
+            return self.core.bins
         k = self.ece_bins
         idx = (self.pk * k).astype(np.intp)
         np.clip(idx, 0, k - 1, out=idx)
@@ -263,7 +299,7 @@ class BatchStats:
 
     def agent_payoffs(self, n_agents: int | None) -> np.ndarray:
         size = max(self.n_agents_seen, int(n_agents or 0))
-        cache = self.__dict__.setdefault("_agent_payoff_cache", {})
+        cache: dict[int, np.ndarray] = self.__dict__.setdefault("_agent_payoff_cache", {})
         if size not in cache:
             cache[size] = self._agent_payoffs(size)
         return cache[size].copy()
@@ -271,20 +307,22 @@ class BatchStats:
     def _agent_payoffs(self, size: int) -> np.ndarray:
         b = self.batch
         if size > CHUNK:  # per-chunk bincounts would each allocate `size` bins
-            return (np.bincount(b.initiator, weights=b.payoff_a * self.accf, minlength=size)
-                    + np.bincount(b.counterparty, weights=b.payoff_b * self.accf, minlength=size))
+            return np.bincount(b.initiator, weights=b.payoff_a * self.accf, minlength=size) + np.bincount(
+                b.counterparty, weights=b.payoff_b * self.accf, minlength=size
+            )
         out = np.zeros(size)
-        for ini, cp, pa, pb, acc in self.chunks(b.initiator, b.counterparty, b.payoff_a, b.payoff_b,
-                                                self.acc):
+        for ini, cp, pa, pb, acc in self.chunks(
+            b.initiator, b.counterparty, b.payoff_a, b.payoff_b, self.acc
+        ):
             out += np.bincount(ini, weights=pa * acc, minlength=size)[:size]
             out += np.bincount(cp, weights=pb * acc, minlength=size)[:size]
         return out
 
     # ---- further chunked reductions (compute_all) ------------------------------------------------
-    def chunks(self, *cols: np.ndarray):
+    def chunks(self, *cols: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         """Aligned slices of `CHUNK` rows of the given equal-length columns."""
         for lo in range(0, cols[0].shape[0], CHUNK):
-            yield tuple(c[lo:lo + CHUNK] for c in cols)
+            yield tuple(c[lo : lo + CHUNK] for c in cols)
 
     @cached_property
     def sum_p2_acc(self) -> float:
@@ -305,3 +343,7 @@ class BatchStats:
             np.clip(q, 1e-12, 1.0 - 1e-12, out=q)
             total -= float(np.log(q, out=q).sum())
         return total
+
+
+#: What every metric method accepts: interactions, or the `BatchStats` of a batch (to share reductions).
+MetricInput = InteractionsLike | BatchStats

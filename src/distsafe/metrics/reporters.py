@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from rich.table import Table
 
@@ -27,8 +28,7 @@ REPORT_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("Avg payoff initiator", "avg_payoff_initiator", None),
     ("Avg payoff counterparty", "avg_payoff_counterparty", None),
     ("Conditional loss initiator", "conditional_loss_initiator", "hard_conditional_loss_initiator"),
-    ("Conditional loss counterparty", "conditional_loss_counterparty",
-     "hard_conditional_loss_counterparty"),
+    ("Conditional loss counterparty", "conditional_loss_counterparty", "hard_conditional_loss_counterparty"),
     ("Brier score", "brier", "hard_brier"),
     ("ECE", "ece", "hard_ece"),
     ("Log loss", "log_loss", None),
@@ -55,13 +55,13 @@ class MetricsReporter:
     without a meaningful hard version (counts, avg p, log loss) show "-".
     """
 
-    def __init__(self, threshold: float = 0.5, payoff_engine: SoftPayoffEngine | None = None,
-                 ece_bins: int = 10):
-        self.metrics = SoftMetrics(payoff_engine=payoff_engine, threshold=threshold,
-                                   ece_bins=ece_bins)
+    def __init__(
+        self, threshold: float = 0.5, payoff_engine: SoftPayoffEngine | None = None, ece_bins: int = 10
+    ):
+        self.metrics = SoftMetrics(payoff_engine=payoff_engine, threshold=threshold, ece_bins=ece_bins)
         self.threshold = float(threshold)
 
-    def report(self, interactions_or_batch: InteractionsLike) -> dict:
+    def report(self, interactions_or_batch: InteractionsLike) -> dict[str, Any]:
         """{"soft": {key: value}, "hard": {key: value}, "rows": [(label, soft, hard)], "calibration"}.
 
         "soft" holds every scalar of `SoftMetrics.compute_all`; "hard" maps each soft key that has a
@@ -74,10 +74,9 @@ class MetricsReporter:
         # Precision-like hard averages: share of hard-positive labels among accepted / rejected.
         n, n_acc = s.n, s.n_acc
         values["hard_avg_p_accepted"] = s.n_hard_acc / n_acc if n_acc else float("nan")
-        values["hard_avg_p_rejected"] = ((s.n_hard - s.n_hard_acc) / (n - n_acc)
-                                         if n - n_acc else float("nan"))
+        values["hard_avg_p_rejected"] = (s.n_hard - s.n_hard_acc) / (n - n_acc) if n - n_acc else float("nan")
         soft: dict[str, float] = {}
-        hard: dict[str, float] = {}
+        hard: dict[str, float | None] = {}
         rows = []
         for label, skey, hkey in REPORT_ROWS:
             soft[skey] = values[skey]
@@ -90,8 +89,13 @@ class MetricsReporter:
                 soft.setdefault(key, val)
         curve = m.calibration_curve(s)
         calibration = {k: v.tolist() for k, v in curve.items()}
-        return {"soft": soft, "hard": hard, "rows": rows, "calibration": calibration,
-                "threshold": self.threshold}
+        return {
+            "soft": soft,
+            "hard": hard,
+            "rows": rows,
+            "calibration": calibration,
+            "threshold": self.threshold,
+        }
 
     def format_report(self, interactions: InteractionsLike, verbose: bool = False) -> str:
         """A plain-text table `metric | soft | hard`; with `verbose`, the calibration bins follow."""
@@ -107,9 +111,12 @@ class MetricsReporter:
             lines.append(f"{label:<{width}} | {_fmt(soft, key):>12} | {_fmt(hard, key):>12}")
         if verbose:
             cal = rep["calibration"]
-            lines += ["", "Calibration (interactions with known ground truth)",
-                      f"{'Bin':<13} | {'Mean p':>8} | {'Freq v=+1':>9} | {'Count':>8}",
-                      f"{'-' * 13}-+-{'-' * 8}-+-{'-' * 9}-+-{'-' * 8}"]
+            lines += [
+                "",
+                "Calibration (interactions with known ground truth)",
+                f"{'Bin':<13} | {'Mean p':>8} | {'Freq v=+1':>9} | {'Count':>8}",
+                f"{'-' * 13}-+-{'-' * 8}-+-{'-' * 9}-+-{'-' * 8}",
+            ]
             edges = cal["edges"]
             for b, (mp, fr, cnt) in enumerate(zip(cal["mean_p"], cal["frac_positive"], cal["count"])):
                 rng = f"[{edges[b]:.2f}, {edges[b + 1]:.2f}{']' if b == len(edges) - 2 else ')'}"

@@ -21,27 +21,47 @@ through a lazily evaluated `BatchStats` (see `batch_stats`), so the bundles touc
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from distsafe.core.payoff import SoftPayoffEngine
-from distsafe.metrics.batch_stats import (  # noqa: F401  (CHUNK, gini, to_batch re-exported)
+from distsafe.metrics.batch_stats import (
     CHUNK,
     NAN,
     BatchStats,
     InteractionsLike,
-    _div,
+    MetricInput,
+    div_or_nan,
     gini,
     to_batch,
 )
+from distsafe.metrics.calibration import GroundTruthMetrics
 from distsafe.models.agent import AgentType
+
+__all__ = [
+    "ALL_KEYS", "CHUNK", "EPOCH_KEYS", "BatchStats", "InteractionsLike", "MetricInput", "SoftMetrics", "gini",
+    "to_batch",
+]  # fmt: skip
 
 #: Keys of `SoftMetrics.compute_epoch`, in order.
 EPOCH_KEYS: tuple[str, ...] = (
-    "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
-    "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
-    "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
+    "n_interactions",
+    "n_accepted",
+    "acceptance_rate",
+    "toxicity_rate",
+    "quality_gap",
+    "avg_p",
+    "total_welfare",
+    "avg_payoff_initiator",
+    "avg_payoff_counterparty",
+    "conditional_loss_initiator",
+    "conditional_loss_counterparty",
+    "brier",
+    "ece",
+    "expected_harm",
+    "hard_toxicity_rate",
     "hard_quality_gap",
 )
 
@@ -49,17 +69,43 @@ EPOCH_KEYS: tuple[str, ...] = (
 #: ``payoff_mean_<type>``, ``toxicity_initiated_<type>`` and ``n_agents_<type>`` are added for every
 #: `AgentType` value; with `reputations`, ``gini_reputation``.
 ALL_KEYS: tuple[str, ...] = (
-    "n_interactions", "n_accepted", "n_rejected", "n_with_ground_truth", "acceptance_rate",
-    "avg_p", "avg_p_accepted", "avg_p_rejected", "var_p", "var_p_accepted", "uncertain_fraction",
-    "toxicity_rate", "hard_toxicity_rate", "quality_gap", "hard_quality_gap", "spread", "hard_spread",
-    "brier", "hard_brier", "ece", "hard_ece", "log_loss", "expected_harm", "hard_expected_harm",
-    "total_welfare", "hard_total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty",
-    "conditional_loss_initiator", "conditional_loss_counterparty", "hard_conditional_loss_initiator",
-    "hard_conditional_loss_counterparty", "gini_payoff",
+    "n_interactions",
+    "n_accepted",
+    "n_rejected",
+    "n_with_ground_truth",
+    "acceptance_rate",
+    "avg_p",
+    "avg_p_accepted",
+    "avg_p_rejected",
+    "var_p",
+    "var_p_accepted",
+    "uncertain_fraction",
+    "toxicity_rate",
+    "hard_toxicity_rate",
+    "quality_gap",
+    "hard_quality_gap",
+    "spread",
+    "hard_spread",
+    "brier",
+    "hard_brier",
+    "ece",
+    "hard_ece",
+    "log_loss",
+    "expected_harm",
+    "hard_expected_harm",
+    "total_welfare",
+    "hard_total_welfare",
+    "avg_payoff_initiator",
+    "avg_payoff_counterparty",
+    "conditional_loss_initiator",
+    "conditional_loss_counterparty",
+    "hard_conditional_loss_initiator",
+    "hard_conditional_loss_counterparty",
+    "gini_payoff",
 )
 
 
-class SoftMetrics:
+class SoftMetrics(GroundTruthMetrics):
     """Soft (probability-weighted) and hard (thresholded) metrics of interaction batches.
 
     Every metric method accepts a `list[SoftInteraction]` or an `InteractionBatch`.
@@ -67,8 +113,13 @@ class SoftMetrics:
     `uncertain_band` the open interval of p counted as uncertain.
     """
 
-    def __init__(self, payoff_engine: SoftPayoffEngine | None = None, threshold: float = 0.5,
-                 ece_bins: int = 10, uncertain_band: tuple[float, float] = (0.3, 0.7)):
+    def __init__(
+        self,
+        payoff_engine: SoftPayoffEngine | None = None,
+        threshold: float = 0.5,
+        ece_bins: int = 10,
+        uncertain_band: tuple[float, float] = (0.3, 0.7),
+    ):
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         if ece_bins < 1:
@@ -85,187 +136,104 @@ class SoftMetrics:
     def stats(self, data: InteractionsLike | BatchStats) -> BatchStats:
         """Shared reductions for `data`; pass the result to several metric methods to reuse them."""
         if isinstance(data, BatchStats):
-            if (data.engine is self.payoff_engine and data.threshold == self.threshold
-                    and data.ece_bins == self.ece_bins and data.band == self.uncertain_band):
+            if (
+                data.engine is self.payoff_engine
+                and data.threshold == self.threshold
+                and data.ece_bins == self.ece_bins
+                and data.band == self.uncertain_band
+            ):
                 return data
             data = data.batch  # built under another configuration: recompute
         batch, _ = to_batch(data, self.payoff_engine)
         return BatchStats(batch, self.payoff_engine, self.threshold, self.ece_bins, self.uncertain_band)
 
     # ---- counts and label averages ------------------------------------------------------------------
-    def n_interactions(self, data) -> int:
+    def n_interactions(self, data: MetricInput) -> int:
         return self.stats(data).n
 
-    def n_accepted(self, data) -> int:
+    def n_accepted(self, data: MetricInput) -> int:
         return self.stats(data).n_acc
 
-    def acceptance_rate(self, data) -> float:
+    def acceptance_rate(self, data: MetricInput) -> float:
         """acceptance_rate = n_accepted / n."""
         s = self.stats(data)
-        return _div(s.n_acc, s.n)
+        return div_or_nan(s.n_acc, s.n)
 
-    def avg_p(self, data) -> float:
+    def avg_p(self, data: MetricInput) -> float:
         """avg_p = E[p] over all interactions."""
         s = self.stats(data)
-        return _div(s.sum_p, s.n)
+        return div_or_nan(s.sum_p, s.n)
 
-    def avg_p_accepted(self, data) -> float:
+    def avg_p_accepted(self, data: MetricInput) -> float:
         """avg_p_accepted = E[p | accepted]."""
         s = self.stats(data)
-        return _div(s.sum_p_acc, s.n_acc)
+        return div_or_nan(s.sum_p_acc, s.n_acc)
 
-    def avg_p_rejected(self, data) -> float:
+    def avg_p_rejected(self, data: MetricInput) -> float:
         """avg_p_rejected = E[p | rejected]."""
         s = self.stats(data)
-        return _div(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
+        return div_or_nan(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
 
-    def variance_p(self, data) -> float:
+    def variance_p(self, data: MetricInput) -> float:
         """var_p = E[p^2] - E[p]^2 over all interactions (population variance)."""
         s = self.stats(data)
         if s.n == 0:
             return NAN
         return max(s.sum_p2 / s.n - (s.sum_p / s.n) ** 2, 0.0)
 
-    def variance_p_accepted(self, data) -> float:
+    def variance_p_accepted(self, data: MetricInput) -> float:
         """var_p_accepted = E[p^2 | accepted] - E[p | accepted]^2."""
         s = self.stats(data)
         if s.n_acc == 0:
             return NAN
         return max(s.sum_p2_acc / s.n_acc - (s.sum_p_acc / s.n_acc) ** 2, 0.0)
 
-    def uncertain_fraction(self, data) -> float:
+    def uncertain_fraction(self, data: MetricInput) -> float:
         """uncertain_fraction = P(lo < p < hi) with (lo, hi) = uncertain_band (default (0.3, 0.7))."""
         s = self.stats(data)
-        return _div(s.n_uncertain, s.n)
+        return div_or_nan(s.n_uncertain, s.n)
 
     # ---- selection metrics -------------------------------------------------------------------------
-    def toxicity_rate(self, data) -> float:
+    def toxicity_rate(self, data: MetricInput) -> float:
         """toxicity_rate = E[1 - p | accepted] = 1 - avg_p_accepted (nan without accepted)."""
         s = self.stats(data)
-        return _div(s.n_acc - s.sum_p_acc, s.n_acc)
+        return div_or_nan(s.n_acc - s.sum_p_acc, s.n_acc)
 
-    def hard_toxicity_rate(self, data) -> float:
+    def hard_toxicity_rate(self, data: MetricInput) -> float:
         """hard_toxicity_rate = P(p < threshold | accepted)."""
         s = self.stats(data)
-        return _div(s.n_acc - s.n_hard_acc, s.n_acc)
+        return div_or_nan(s.n_acc - s.n_hard_acc, s.n_acc)
 
-    def quality_gap(self, data) -> float:
+    def quality_gap(self, data: MetricInput) -> float:
         """quality_gap = E[p | accepted] - E[p | rejected]; negative = adverse selection.
 
         nan when either side is empty.
         """
         s = self.stats(data)
-        return _div(s.sum_p_acc, s.n_acc) - _div(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
+        return div_or_nan(s.sum_p_acc, s.n_acc) - div_or_nan(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
 
-    def hard_quality_gap(self, data) -> float:
+    def hard_quality_gap(self, data: MetricInput) -> float:
         """hard_quality_gap = P(p >= t | accepted) - P(p >= t | rejected); nan if a side is empty."""
         s = self.stats(data)
-        return _div(s.n_hard_acc, s.n_acc) - _div(s.n_hard - s.n_hard_acc, s.n - s.n_acc)
+        return div_or_nan(s.n_hard_acc, s.n_acc) - div_or_nan(s.n_hard - s.n_hard_acc, s.n - s.n_acc)
 
-    def expected_harm(self, data) -> float:
+    def expected_harm(self, data: MetricInput) -> float:
         """expected_harm = sum over accepted of (1 - p) * h (h from the payoff config); 0 if none."""
         s = self.stats(data)
         return float(self.payoff_engine.config.h * (s.n_acc - s.sum_p_acc))
 
-    def hard_expected_harm(self, data) -> float:
+    def hard_expected_harm(self, data: MetricInput) -> float:
         """hard_expected_harm = h * #(accepted with p < threshold)."""
         s = self.stats(data)
         return float(self.payoff_engine.config.h * (s.n_acc - s.n_hard_acc))
 
-    def spread(self, data) -> float:
-        """Offered-minus-realized surplus on accepted trades (the bid-ask spread of the analogy).
-
-        The offered (quoted) surplus of an interaction is S_soft = (s_plus + s_minus) * p - s_minus; the
-        realized surplus is s_plus if v = +1 and -s_minus if v = -1, i.e. (s_plus + s_minus) * y - s_minus.
-        spread = E[S_soft - S_realized | accepted, v known] = (s_plus + s_minus) * E[p - y | accepted, v
-        known]. Positive: accepted interactions under-deliver on what their label promised (the
-        uninformed side pays the informed one). nan without accepted interactions of known truth.
-        """
-        s = self.stats(data)
-        n, sum_p, _, n_pos = s.known_accepted
-        c = self.payoff_engine.config
-        return (c.s_plus + c.s_minus) * _div(sum_p - n_pos, n)
-
-    def hard_spread(self, data) -> float:
-        """hard_spread = (s_plus + s_minus) * E[[p >= t] - y | accepted, v known]."""
-        s = self.stats(data)
-        n, _, n_hard, n_pos = s.known_accepted
-        c = self.payoff_engine.config
-        return (c.s_plus + c.s_minus) * _div(n_hard - n_pos, n)
-
-    # ---- calibration ------------------------------------------------------------------------------------
-    def brier(self, data) -> float:
-        """brier = E[(p - y)^2] with y = (v + 1) / 2 over interactions with known truth; in [0, 1].
-
-        Computed as (sum p^2 - 2 * sum_{y=1} p + #(y=1)) / N.
-        """
-        s = self.stats(data)
-        if s.n_known == 0:
-            return NAN
-        sum_p_pos = float(s.bins[3].sum())
-        return max(s.sum_pk2 - 2.0 * sum_p_pos + s.n_pos, 0.0) / s.n_known
-
-    def hard_brier(self, data) -> float:
-        """hard_brier = E[([p >= t] - y)^2] = misclassification rate of the hard label."""
-        s = self.stats(data)
-        if s.n_known == 0:
-            return NAN
-        n_h = s.n_hk
-        return (n_h + s.n_pos - 2 * s.n_hard_pos) / s.n_known
-
-    def ece(self, data) -> float:
-        """ece = sum_b (n_b / N) * |mean_b(p) - mean_b(y)| over `ece_bins` equal-width bins of [0, 1].
-
-        Bin b holds b/k <= p < (b+1)/k (p = 1 falls in the last bin); only rows with known truth.
-        Since n_b * |mean_b(p) - mean_b(y)| = |sum_b p - #_b(y = 1)|, no division per bin is needed.
-        """
-        s = self.stats(data)
-        if s.n_known == 0:
-            return NAN
-        _, npos, sp, _ = s.bins
-        return float(np.abs(sp - npos).sum()) / s.n_known
-
-    def hard_ece(self, data) -> float:
-        """hard_ece: ece of the hard label, i.e. sum over g in {0, 1} of (n_g / N) * |g - mean_g(y)|."""
-        s = self.stats(data)
-        if s.n_known == 0:
-            return NAN
-        n_h = s.n_hk
-        pos_soft = s.n_pos - s.n_hard_pos
-        return (abs(n_h - s.n_hard_pos) + pos_soft) / s.n_known
-
-    def log_loss(self, data) -> float:
-        """log_loss = -E[y log p + (1 - y) log(1 - p)], p clipped to [1e-12, 1 - 1e-12]; known truth only."""
-        s = self.stats(data)
-        if s.n_known == 0:
-            return NAN
-        return s.neg_log_likelihood / s.n_known
-
-    def calibration_curve(self, data) -> dict[str, np.ndarray]:
-        """Per bin: edges (k + 1), mean_p, frac_positive (= frequency of v = +1) and count.
-
-        mean_p and frac_positive are nan in empty bins; only rows with known truth.
-        """
-        s = self.stats(data)
-        k = self.ece_bins
-        if s.n_known == 0:
-            count = np.zeros(k, dtype=np.int64)
-            sp = sy = np.zeros(k)
-        else:
-            count, sy, sp, _ = s.bins
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_p = np.where(count > 0, sp / np.maximum(count, 1), np.nan)
-            frac = np.where(count > 0, sy / np.maximum(count, 1), np.nan)
-        return {"edges": np.linspace(0.0, 1.0, k + 1), "mean_p": mean_p, "frac_positive": frac,
-                "count": count.astype(np.int64)}
-
     # ---- payoffs ------------------------------------------------------------------------------------
-    def total_welfare(self, data) -> float:
+    def total_welfare(self, data: MetricInput) -> float:
         """total_welfare = sum over accepted of (pi_a + pi_b); 0 if none accepted."""
         s = self.stats(data)
         return s.sum_pa_acc + s.sum_pb_acc
 
-    def hard_total_welfare(self, data) -> float:
+    def hard_total_welfare(self, data: MetricInput) -> float:
         """Welfare with p replaced by the hard label in the payoff equations (tau cancels).
 
         pi_a + pi_b is linear in p with slope (s_plus + s_minus) + (rho_a + rho_b) * h, so
@@ -276,30 +244,30 @@ class SoftMetrics:
         slope = (c.s_plus + c.s_minus) + (c.rho_a + c.rho_b) * c.h
         return self.total_welfare(s) + slope * (s.n_hard_acc - s.sum_p_acc)
 
-    def avg_payoff_initiator(self, data) -> float:
+    def avg_payoff_initiator(self, data: MetricInput) -> float:
         """avg_payoff_initiator = E[pi_a | accepted]."""
         s = self.stats(data)
-        return _div(s.sum_pa_acc, s.n_acc)
+        return div_or_nan(s.sum_pa_acc, s.n_acc)
 
-    def avg_payoff_counterparty(self, data) -> float:
+    def avg_payoff_counterparty(self, data: MetricInput) -> float:
         """avg_payoff_counterparty = E[pi_b | accepted]."""
         s = self.stats(data)
-        return _div(s.sum_pb_acc, s.n_acc)
+        return div_or_nan(s.sum_pb_acc, s.n_acc)
 
-    def conditional_loss_initiator(self, data) -> float:
+    def conditional_loss_initiator(self, data: MetricInput) -> float:
         """conditional_loss_initiator = E[pi_a | accepted] - E[pi_a], with pi_a = 0 for rejected rows.
 
         Equals sum_acc(pi_a) * (1 / n_accepted - 1 / n); nan without accepted interactions.
         """
         s = self.stats(data)
-        return _div(s.sum_pa_acc, s.n_acc) - _div(s.sum_pa_acc, s.n)
+        return div_or_nan(s.sum_pa_acc, s.n_acc) - div_or_nan(s.sum_pa_acc, s.n)
 
-    def conditional_loss_counterparty(self, data) -> float:
+    def conditional_loss_counterparty(self, data: MetricInput) -> float:
         """conditional_loss_counterparty = E[pi_b | accepted] - E[pi_b], pi_b = 0 for rejected rows."""
         s = self.stats(data)
-        return _div(s.sum_pb_acc, s.n_acc) - _div(s.sum_pb_acc, s.n)
+        return div_or_nan(s.sum_pb_acc, s.n_acc) - div_or_nan(s.sum_pb_acc, s.n)
 
-    def hard_conditional_loss_initiator(self, data) -> float:
+    def hard_conditional_loss_initiator(self, data: MetricInput) -> float:
         """Conditional loss with payoffs re-evaluated at the hard label.
 
         pi_a is linear in p with slope theta * (s_plus + s_minus) + rho_a * h.
@@ -308,29 +276,31 @@ class SoftMetrics:
         c = self.payoff_engine.config
         slope = c.theta * (c.s_plus + c.s_minus) + c.rho_a * c.h
         total = s.sum_pa_acc + slope * (s.n_hard_acc - s.sum_p_acc)
-        return _div(total, s.n_acc) - _div(total, s.n)
+        return div_or_nan(total, s.n_acc) - div_or_nan(total, s.n)
 
-    def hard_conditional_loss_counterparty(self, data) -> float:
+    def hard_conditional_loss_counterparty(self, data: MetricInput) -> float:
         """As the initiator version with slope (1 - theta) * (s_plus + s_minus) + rho_b * h."""
         s = self.stats(data)
         c = self.payoff_engine.config
         slope = (1.0 - c.theta) * (c.s_plus + c.s_minus) + c.rho_b * c.h
         total = s.sum_pb_acc + slope * (s.n_hard_acc - s.sum_p_acc)
-        return _div(total, s.n_acc) - _div(total, s.n)
+        return div_or_nan(total, s.n_acc) - div_or_nan(total, s.n)
 
     # ---- per agent and per type ---------------------------------------------------------------------
-    def agent_payoffs(self, data, n_agents: int | None = None) -> np.ndarray:
+    def agent_payoffs(self, data: MetricInput, n_agents: int | None = None) -> np.ndarray:
         """Total payoff per agent index: bincount of pi_a by initiator plus pi_b by counterparty.
 
         Only accepted interactions count. Length max(n_agents, highest index + 1).
         """
         return self.stats(data).agent_payoffs(n_agents)
 
-    def payoff_gini(self, data, n_agents: int | None = None) -> float:
+    def payoff_gini(self, data: MetricInput, n_agents: int | None = None) -> float:
         """gini(agent_payoffs); see `gini` for the shift of negative payoffs."""
         return gini(self.agent_payoffs(data, n_agents))
 
-    def per_type_payoff(self, data, agent_types, n_agents: int | None = None) -> dict[str, float]:
+    def per_type_payoff(
+        self, data: MetricInput, agent_types: ArrayLike, n_agents: int | None = None
+    ) -> dict[str, float]:
         """Mean total payoff of the agents of each `AgentType` (nan for types with no agent).
 
         `agent_types[i]` is the `AgentType.code` of agent index i; its length fixes the agent count
@@ -341,9 +311,9 @@ class SoftMetrics:
         k = len(AgentType)
         n_t = np.bincount(codes, minlength=k)
         s_t = np.bincount(codes, weights=pay, minlength=k)
-        return {t.value: _div(s_t[t.code], n_t[t.code]) for t in AgentType}
+        return {t.value: div_or_nan(s_t[t.code], n_t[t.code]) for t in AgentType}
 
-    def per_type_toxicity(self, data, agent_types) -> dict[str, float]:
+    def per_type_toxicity(self, data: MetricInput, agent_types: ArrayLike) -> dict[str, float]:
         """E[1 - p | accepted, initiator of type T] for each `AgentType` T (nan if T initiated none)."""
         s = self.stats(data)
         codes = np.asarray(agent_types, dtype=np.intp)
@@ -355,10 +325,10 @@ class SoftMetrics:
             init_type = codes[ini]
             n_t += np.bincount(init_type, weights=acc, minlength=k)[:k]
             tox_t += np.bincount(init_type, weights=(1.0 - p) * acc, minlength=k)[:k]
-        return {t.value: _div(tox_t[t.code], n_t[t.code]) for t in AgentType}
+        return {t.value: div_or_nan(tox_t[t.code], n_t[t.code]) for t in AgentType}
 
     # ---- bundles ------------------------------------------------------------------------------------
-    def compute_epoch(self, data) -> dict[str, float]:
+    def compute_epoch(self, data: MetricInput) -> dict[str, float]:
         """The fast per-epoch set, keys `EPOCH_KEYS` (counts as floats, nan where undefined)."""
         s = self.stats(data)
         out = {
@@ -381,8 +351,13 @@ class SoftMetrics:
         }
         return out
 
-    def compute_all(self, data, agent_types=None, reputations=None,
-                    n_agents: int | None = None) -> dict[str, float]:
+    def compute_all(
+        self,
+        data: MetricInput,
+        agent_types: ArrayLike | None = None,
+        reputations: ArrayLike | None = None,
+        n_agents: int | None = None,
+    ) -> dict[str, float]:
         """Every scalar metric (keys `ALL_KEYS`, plus per-type and reputation keys when given).
 
         Per-type keys (with `agent_types`): payoff_mean_<type>, toxicity_initiated_<type>,
@@ -398,11 +373,11 @@ class SoftMetrics:
         }
         for name in ALL_KEYS[4:-1]:
             out[name] = float(getattr(self, _METHOD.get(name, name))(s))
-        if agent_types is not None:
-            n_agents = max(int(n_agents or 0), len(agent_types))
+        codes = None if agent_types is None else np.asarray(agent_types, dtype=np.intp)
+        if codes is not None:
+            n_agents = max(int(n_agents or 0), codes.shape[0])
         out["gini_payoff"] = self.payoff_gini(s, n_agents)
-        if agent_types is not None:
-            codes = np.asarray(agent_types, dtype=np.intp)
+        if codes is not None:
             counts = np.bincount(codes, minlength=len(AgentType))
             for t, v in self.per_type_payoff(s, codes, n_agents).items():
                 out[f"payoff_mean_{t}"] = v
@@ -416,56 +391,3 @@ class SoftMetrics:
 
 
 _METHOD: Mapping[str, str] = {"var_p": "variance_p", "var_p_accepted": "variance_p_accepted"}
-
-
-# ---- functional interface ---------------------------------------------------------------------------
-# One-shot module-level versions; keyword arguments go to `SoftMetrics` (payoff_engine, threshold,
-# ece_bins, uncertain_band). Use a `SoftMetrics` instance and `compute_epoch`/`compute_all` when several
-# metrics of the same batch are wanted (they share one reduction pass).
-def _functional(name: str):
-    def metric(data, **kwargs):
-        return getattr(SoftMetrics(**kwargs), name)(data)
-
-    metric.__name__ = metric.__qualname__ = name
-    metric.__doc__ = getattr(SoftMetrics, name).__doc__
-    return metric
-
-
-FUNCTIONS: tuple[str, ...] = (
-    "acceptance_rate", "avg_p", "avg_p_accepted", "avg_p_rejected", "variance_p", "variance_p_accepted",
-    "uncertain_fraction", "toxicity_rate", "hard_toxicity_rate", "quality_gap", "hard_quality_gap",
-    "spread", "hard_spread", "brier", "hard_brier", "ece", "hard_ece", "log_loss", "calibration_curve",
-    "expected_harm", "hard_expected_harm", "total_welfare", "hard_total_welfare",
-    "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
-    "conditional_loss_counterparty", "agent_payoffs", "compute_epoch", "compute_all",
-)
-acceptance_rate = _functional("acceptance_rate")
-avg_p = _functional("avg_p")
-avg_p_accepted = _functional("avg_p_accepted")
-avg_p_rejected = _functional("avg_p_rejected")
-variance_p = _functional("variance_p")
-variance_p_accepted = _functional("variance_p_accepted")
-uncertain_fraction = _functional("uncertain_fraction")
-toxicity_rate = _functional("toxicity_rate")
-hard_toxicity_rate = _functional("hard_toxicity_rate")
-quality_gap = _functional("quality_gap")
-hard_quality_gap = _functional("hard_quality_gap")
-spread = _functional("spread")
-hard_spread = _functional("hard_spread")
-brier = _functional("brier")
-hard_brier = _functional("hard_brier")
-ece = _functional("ece")
-hard_ece = _functional("hard_ece")
-log_loss = _functional("log_loss")
-calibration_curve = _functional("calibration_curve")
-expected_harm = _functional("expected_harm")
-hard_expected_harm = _functional("hard_expected_harm")
-total_welfare = _functional("total_welfare")
-hard_total_welfare = _functional("hard_total_welfare")
-avg_payoff_initiator = _functional("avg_payoff_initiator")
-avg_payoff_counterparty = _functional("avg_payoff_counterparty")
-conditional_loss_initiator = _functional("conditional_loss_initiator")
-conditional_loss_counterparty = _functional("conditional_loss_counterparty")
-agent_payoffs = _functional("agent_payoffs")
-compute_epoch = _functional("compute_epoch")
-compute_all = _functional("compute_all")

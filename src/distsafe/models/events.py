@@ -29,6 +29,35 @@ class EventType(str, Enum):
     SIMULATION_ENDED = "simulation_ended"
 
 
+class BlockReason(str, Enum):
+    """Why an action was blocked: the `reason` of an `action_blocked` event.
+
+    The step marks each acting agent with a small integer `code` (0 = not blocked) and emits one event
+    per reason in code order, so the order of the members here is part of the event log.
+    """
+
+    RATE_LIMIT_POSTS = "rate_limit_posts"
+    RATE_LIMIT_VOTES = "rate_limit_votes"
+    RATE_LIMIT_INTERACTIONS = "rate_limit_interactions"
+    BUDGET = "budget"
+    CONTENT_LENGTH = "content_length"
+    INVALID_TARGET = "invalid_target"
+    GOVERNANCE = "governance"
+
+    @property
+    def code(self) -> int:
+        """1, 2, ... in declaration order; 0 means "not blocked"."""
+        return _BLOCK_CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> BlockReason:
+        return _BLOCKS_BY_CODE[int(code) - 1]
+
+
+_BLOCKS_BY_CODE = list(BlockReason)
+_BLOCK_CODES = {r: i + 1 for i, r in enumerate(_BLOCKS_BY_CODE)}
+
+
 class Event(BaseModel):
     """One line of the event log (without its hash-chain fields, which the log adds)."""
 
@@ -55,7 +84,7 @@ class Event(BaseModel):
         return rec
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> "Event":
+    def from_record(cls, rec: dict[str, Any]) -> Event:
         return cls(
             seq=rec.get("seq", 0),
             event_type=EventType(rec["type"]),

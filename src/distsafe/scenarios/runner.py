@@ -87,7 +87,7 @@ def run_scenario(spec: ScenarioSpec, out_dir: Path | None = None, log_format: st
 
 
 def _run(orch: Orchestrator) -> list[EpochMetrics]:
-    if orch._driven and any(a.is_async for a in orch._driven.values()):
+    if orch.has_async_agents:
         import asyncio
 
         return asyncio.run(orch.run_async())

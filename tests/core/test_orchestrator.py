@@ -94,8 +94,9 @@ def test_deceptive_switch_is_visible_per_epoch():
 
 def test_transfers_and_reputation_really_flow():
     def run(**payoff):
-        o = Orchestrator(OrchestratorConfig(n_epochs=3, steps_per_epoch=10, seed=11,
-                                            payoff_config=PayoffConfig(**payoff)))
+        o = Orchestrator(
+            OrchestratorConfig(n_epochs=3, steps_per_epoch=10, seed=11, payoff_config=PayoffConfig(**payoff))
+        )
         o.add_population("honest", 30)
         o.add_population("adversarial", 10)
         got = []
@@ -173,9 +174,15 @@ def test_kill_switch_stops_the_run():
 def test_safety_rails_block_over_limit_actions():
     from distsafe.env.state import RateLimits, SafetyConfig
 
-    o = Orchestrator(OrchestratorConfig(n_epochs=1, steps_per_epoch=20, seed=0,
-                                        rate_limits=RateLimits(max_posts_per_epoch=1, max_interactions_per_epoch=2),
-                                        safety=SafetyConfig(budget_per_epoch=0.0)))
+    o = Orchestrator(
+        OrchestratorConfig(
+            n_epochs=1,
+            steps_per_epoch=20,
+            seed=0,
+            rate_limits=RateLimits(max_posts_per_epoch=1, max_interactions_per_epoch=2),
+            safety=SafetyConfig(budget_per_epoch=0.0),
+        )
+    )
     o.add_population("honest", 20)
     o.run()
     assert int(o.agents.posts.max()) <= 1
@@ -191,8 +198,9 @@ class Writer(BaseAgent):
 def test_content_length_rail():
     from distsafe.env.state import SafetyConfig
 
-    o = Orchestrator(OrchestratorConfig(n_epochs=1, steps_per_epoch=3, seed=0,
-                                        safety=SafetyConfig(max_content_length=10)))
+    o = Orchestrator(
+        OrchestratorConfig(n_epochs=1, steps_per_epoch=3, seed=0, safety=SafetyConfig(max_content_length=10))
+    )
     o.register_agent(Writer("w"))
     o.add_population("honest", 3)
     o.run()
@@ -212,3 +220,46 @@ def test_errors_for_misuse():
         o.add_population("wizard", 3)
     with pytest.raises(ValueError):
         AdversarialAgent("x", p_interact=0.9, p_post=0.5)
+
+
+async def test_run_works_inside_a_running_event_loop():
+    asyncio.get_running_loop()  # pytest-asyncio runs this test in a loop, as Jupyter would
+    inside = seed_quickstart(seed=3).run()
+    assert [m.to_json_dict() for m in inside] == [m.to_json_dict() for m in seed_quickstart(seed=3).run()]
+    assert len(inside) == 10
+
+
+async def test_run_with_async_agents_inside_a_loop_says_what_to_do():
+    o = Orchestrator(OrchestratorConfig(n_epochs=1, steps_per_epoch=1, seed=0))
+    o.register_agent(SlowAsync("llm"))
+    with pytest.raises(RuntimeError, match="run_async"):
+        o.run()
+    assert len(await o.run_async()) == 1  # nothing was started: the awaited run works
+
+
+def test_run_with_async_agents_and_no_loop_runs_them():
+    o = Orchestrator(OrchestratorConfig(n_epochs=2, steps_per_epoch=2, seed=0))
+    o.add_population("honest", 3)
+    o.register_agent(SlowAsync("llm"))
+    assert o.has_async_agents
+    assert [m.epoch for m in o.run()] == [0, 1]
+
+
+def test_summary_is_the_metrics_run_summary():
+    from distsafe.metrics.epoch import run_summary
+
+    o = seed_quickstart(seed=2)
+    o.run()
+    got, want = o.summary(), run_summary(o.epoch_metrics, o.agents, o.governance.stats())
+    assert list(got) == list(want)
+    assert all(got[k] == want[k] or (got[k] != got[k] and want[k] != want[k]) for k in got)
+    assert got["epochs"] == 10 and got["n_agents"] == 4
+    assert got["n_interactions"] == int(sum(m.n_interactions for m in o.epoch_metrics))
+
+
+def test_public_parts_are_those_of_the_engine_state():
+    o = seed_quickstart()
+    eng = o.engine_state
+    assert o.agents is eng.agents and o.state is eng.env and o.rngs is eng.rngs and o.groups is eng.groups
+    assert o.governance is eng.governance and o.payoff_engine is eng.payoff_engine
+    assert o.proxy is eng.proxy and o.observables is eng.observables and o.event_log is None

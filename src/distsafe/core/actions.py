@@ -1,0 +1,122 @@
+"""The step's actions applied to the world: rate limits and safety rails, then posts, replies, votes and
+task claims. Arrays are aligned with the acting rows (`state.active`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from distsafe.agents.policies import CLAIM, NOOP, POST, PROPOSE, REPLY, VOTE, ActionArrays
+from distsafe.core.state import EngineState
+from distsafe.core.turns import block
+from distsafe.models.events import BlockReason, EventType
+from distsafe.models.ids import post_id, task_id
+
+_NOT_BLOCKED = 0
+
+
+def apply_rails(state: EngineState, arr: ActionArrays, contents: dict[int, str], invalid: np.ndarray) -> None:
+    """Turn into noops (and report) the actions over a limit or with an invalid target. The first rule
+    that applies names the reason; the events come out in `BlockReason` code order."""
+    a, active = state.agents, state.active
+    lim, safety = state.env.rate_limits, state.env.safety
+    act = arr.action
+    reason = np.zeros(act.shape[0], dtype=np.int8)
+    reason[invalid & (act != NOOP)] = BlockReason.INVALID_TARGET.code
+    free = reason == _NOT_BLOCKED
+    is_post = (act == POST) | (act == REPLY)
+    reason[free & is_post & (a.epoch_posts[active] >= lim.max_posts_per_epoch)] = (
+        BlockReason.RATE_LIMIT_POSTS.code
+    )
+    free = reason == _NOT_BLOCKED
+    votes_over = (act == VOTE) & (a.epoch_votes[active] >= lim.max_votes_per_epoch)
+    reason[free & votes_over] = BlockReason.RATE_LIMIT_VOTES.code
+    is_prop = act == PROPOSE
+    free = reason == _NOT_BLOCKED
+    props_over = is_prop & (a.epoch_interactions[active] >= lim.max_interactions_per_epoch)
+    reason[free & props_over] = BlockReason.RATE_LIMIT_INTERACTIONS.code
+    pay = np.maximum(arr.tau, 0.0)
+    free = reason == _NOT_BLOCKED
+    reason[free & is_prop & (a.epoch_spend[active] + pay > safety.budget_per_epoch)] = BlockReason.BUDGET.code
+    for j, text in contents.items():
+        if reason[j] == _NOT_BLOCKED and len(text) > safety.max_content_length:
+            reason[j] = BlockReason.CONTENT_LENGTH.code
+    blocked = reason != _NOT_BLOCKED
+    if blocked.any():
+        for code in np.unique(reason[blocked]).tolist():
+            block(state, active[reason == code], BlockReason.from_code(code))
+        act[blocked] = NOOP
+
+
+def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]) -> None:
+    """Posts, replies (to live posts) and votes (not on one's own posts); then old posts retire."""
+    a, env, active = state.agents, state.env, state.active
+    feed, now = env.feed, env.time
+    act = arr.action
+    log = state.logs_feed_events
+    reply_pos = np.flatnonzero(act == REPLY)
+    if reply_pos.size:
+        live = feed.rows_of(arr.target[reply_pos]) >= 0
+        act[reply_pos[~live]] = NOOP
+        reply_pos = reply_pos[live]
+    post_pos = np.flatnonzero(act == POST)
+    pos = np.concatenate([post_pos, reply_pos])
+    if pos.size:
+        authors = active[pos].astype(np.int32)
+        parents = np.concatenate([np.full(post_pos.size, -1, dtype=np.int64), arr.target[reply_pos]])
+        texts = {k: contents[j] for k, j in enumerate(pos.tolist()) if j in contents} if contents else None
+        ids = feed.add_posts(authors, now, arr.effort[pos].astype(np.float32), parents, texts)
+        a.posts[authors] += 1
+        a.epoch_posts[authors] += 1
+        state.counts.n_posts += int(pos.size)
+        if log:
+            for k, j in enumerate(pos.tolist()):
+                payload: dict[str, Any] = {"post": post_id(int(ids[k]))}
+                if parents[k] >= 0:
+                    payload["parent"] = post_id(int(parents[k]))
+                if j in contents:
+                    payload["content"] = contents[j]
+                etype = EventType.REPLY_CREATED if parents[k] >= 0 else EventType.POST_CREATED
+                state.emit(etype, int(authors[k]), payload)
+    vote_pos = np.flatnonzero(act == VOTE)
+    if vote_pos.size:
+        voters = active[vote_pos]
+        rows = feed.rows_of(arr.target[vote_pos])
+        ok = (rows >= 0) & (feed.author[np.maximum(rows, 0)] != voters)  # no voting on own posts
+        vote_pos, voters = vote_pos[ok], voters[ok]
+        act[np.flatnonzero(act == VOTE)[~ok]] = NOOP
+        if vote_pos.size:
+            w = state.governance.vote_weight(state.gov_context(), voters)
+            signed = arr.vote[vote_pos] * w
+            authors = feed.add_votes(arr.target[vote_pos], signed)
+            np.add.at(a.reputation, authors, feed.config.vote_reputation_rate * signed)
+            a.votes_cast[voters] += 1
+            a.epoch_votes[voters] += 1
+            state.counts.n_votes += int(vote_pos.size)
+            if log:
+                for k, j in enumerate(vote_pos.tolist()):
+                    state.emit(
+                        EventType.VOTE_CAST,
+                        int(voters[k]),
+                        {
+                            "post": post_id(int(arr.target[j])),
+                            "vote": int(arr.vote[j]),
+                            "weight": float(w[k]),
+                        },
+                    )
+    feed.retire(now)
+
+
+def claim_tasks(state: EngineState, arr: ActionArrays) -> None:
+    """Task claims: the pool decides who claims and who joins as a collaborator."""
+    claim_pos = np.flatnonzero(arr.action == CLAIM)
+    if not claim_pos.size:
+        return
+    active = state.active
+    claimed, joined = state.env.tasks.claim(
+        active[claim_pos], arr.target[claim_pos], arr.effort[claim_pos], arr.boost[claim_pos], state.env.time
+    )
+    if state.logs_feed_events:
+        for j in claim_pos[claimed | joined].tolist():
+            state.emit(EventType.TASK_CLAIMED, int(active[j]), {"task": task_id(int(arr.target[j]))})

@@ -1,0 +1,222 @@
+"""Resolve a step's interactions: gather them (proposals, replies, finished tasks), decide acceptance,
+draw the hidden outcome and observables, label, charge governance, pay, update the agents, report.
+
+Every array is aligned with the step's interactions; the cost is O(interactions) plus O(agents involved).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from distsafe.agents.base import InteractionOutcome, InteractionProposal
+from distsafe.agents.policies import PROPOSE, REPLY, ActionArrays
+from distsafe.core.state import EngineState
+from distsafe.models.columns import InteractionBatch
+from distsafe.models.events import EventType
+from distsafe.models.ids import interaction_id, task_id
+from distsafe.models.interaction import InteractionType
+
+_COLLAB = InteractionType.COLLABORATION.code
+_REPLY = InteractionType.REPLY.code
+
+
+class _Parts:
+    """The step's interactions as lists of column pieces, concatenated once."""
+
+    def __init__(self) -> None:
+        self.init: list[np.ndarray] = []
+        self.cp: list[np.ndarray] = []
+        self.itype: list[np.ndarray] = []
+        self.tau: list[np.ndarray] = []
+        self.effort: list[np.ndarray] = []
+        self.boost: list[np.ndarray] = []
+        self.n = 0  # rows so far
+
+    def add(
+        self,
+        init: np.ndarray,
+        cp: np.ndarray,
+        itype: np.ndarray,
+        tau: np.ndarray,
+        effort: np.ndarray,
+        boost: np.ndarray,
+    ) -> int:
+        """Append a piece; returns the row where it starts."""
+        start = self.n
+        self.init.append(init)
+        self.cp.append(cp)
+        self.itype.append(itype)
+        self.tau.append(tau)
+        self.effort.append(effort)
+        self.boost.append(boost)
+        self.n += init.shape[0]
+        return start
+
+
+def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBatch:
+    """Build, resolve and report the step's interactions; returns them as one batch."""
+    a, env, active = state.agents, state.env, state.active
+    now = env.time
+    act = arr.action
+    feed, tasks = env.feed, env.tasks
+    parts = _Parts()
+
+    prop = np.flatnonzero(act == PROPOSE)
+    parts.add(
+        active[prop], arr.target[prop], arr.itype[prop], arr.tau[prop], arr.effort[prop], arr.boost[prop]
+    )
+
+    # A reply is an interaction with the author of the post replied to.
+    rep = np.flatnonzero(act == REPLY)
+    if rep.size:
+        rows = feed.rows_of(arr.target[rep])
+        cp = np.where(rows >= 0, feed.author[np.maximum(rows, 0)], -1)
+        keep = (cp >= 0) & (cp != active[rep])
+        rep, cp = rep[keep], cp[keep]
+        parts.add(
+            active[rep], cp, np.full(rep.size, _REPLY), np.zeros(rep.size), arr.effort[rep], arr.boost[rep]
+        )
+
+    # Finished tasks: the claimer's work is verified by the poster, who pays the bounty (tau < 0 is a
+    # transfer from counterparty to initiator); each collaborator's help is an interaction with the claimer.
+    due = tasks.due(now)
+    n_task, task_start = 0, 0
+    if due.size:
+        task_start = parts.add(
+            tasks.claimer[due], tasks.poster[due], np.full(due.size, _COLLAB), -tasks.bounty[due],
+            tasks.worker_effort[due], tasks.worker_boost[due],
+        )  # fmt: skip
+        n_task = due.size
+        cr, cs = np.nonzero(tasks.collab[due] >= 0)
+        parts.add(
+            tasks.collab[due][cr, cs], tasks.claimer[due][cr], np.full(cr.size, _COLLAB), np.zeros(cr.size),
+            tasks.collab_effort[due][cr, cs], np.zeros(cr.size),
+        )  # fmt: skip
+
+    init = np.concatenate(parts.init).astype(np.int32)
+    m = init.shape[0]
+    if m == 0:
+        if due.size:
+            tasks.complete(due)
+        return InteractionBatch.empty(0)
+    effort = np.concatenate(parts.effort).astype(np.float64)
+    boost = np.concatenate(parts.boost).astype(np.float64)
+    batch = InteractionBatch.from_columns(
+        epoch=np.full(m, env.epoch), step=np.full(m, env.step), initiator=init,
+        counterparty=np.concatenate(parts.cp).astype(np.int32), itype=np.concatenate(parts.itype),
+        tau=np.concatenate(parts.tau).astype(np.float64),
+    )  # fmt: skip
+
+    batch.accepted = accept(state, batch)
+    for name, col in state.observables.draw(effort, boost, state.rngs["observables"]).items():
+        setattr(batch, name, col)
+    state.proxy.apply_to_batch(batch)
+    cfg = state.config
+    quality = 2.0 * batch.p - 1.0
+    batch.r_a = np.where(batch.accepted, cfg.reputation_rate_initiator * quality, 0.0)
+    batch.r_b = np.where(batch.accepted, cfg.reputation_rate_counterparty * quality, 0.0)
+    ctx = state.gov_context()
+    state.governance.on_interactions(ctx, batch)
+    state.payoff_engine.apply_to_batch(batch)
+    state.governance.after_payoffs(ctx, batch)
+    update_agents(state, batch, n_proposals=prop.size)
+
+    if n_task:
+        verified = batch.accepted[task_start : task_start + n_task]
+        tasks.complete(due)
+        state.counts.tasks_completed += int(np.count_nonzero(verified))
+        if state.logs_feed_events:
+            for r, ok in zip(due.tolist(), verified.tolist()):
+                state.emit(
+                    EventType.TASK_COMPLETED, int(tasks.claimer[r]),
+                    {"task": task_id(int(tasks.task_id[r])), "verified": bool(ok)},
+                )  # fmt: skip
+    notify_objects(state, batch)
+    if state.event_log is not None:
+        state.event_log.append_interactions(batch, a.ids, timestamp=float(now))
+    state.flush_governance_events(ctx)
+    return batch
+
+
+def accept(state: EngineState, batch: InteractionBatch) -> np.ndarray:
+    """Each counterparty's decision: scripted groups decide in one call, objects one by one; frozen
+    counterparties refuse."""
+    a = state.agents
+    cp, init = batch.counterparty, batch.initiator
+    acc = np.zeros(cp.shape[0], dtype=bool)
+    live = ~a.frozen_mask(state.env.epoch)[cp]
+    gcp = a.group[cp]
+    rng = state.rngs["accept"]
+    for g in state.groups:
+        pos = np.flatnonzero((gcp == g.gid) & live)
+        if pos.size == 0:
+            continue
+        if g.policy is not None:
+            acc[pos] = g.policy.accept_batch(
+                a, cp[pos], init[pos], batch.tau[pos], batch.itype[pos], g.all_rows(), rng
+            )
+        elif g.agent is not None:
+            for j in pos.tolist():
+                proposal = InteractionProposal(
+                    initiator_id=a.ids[int(init[j])], counterparty_id=a.ids[int(cp[j])],
+                    interaction_type=InteractionType.from_code(int(batch.itype[j])), tau=float(batch.tau[j]),
+                    initiator_reputation=float(a.reputation[int(init[j])]),
+                )  # fmt: skip
+                acc[j] = bool(g.agent.accept_interaction(proposal, None))
+    return acc
+
+
+def update_agents(state: EngineState, batch: InteractionBatch, n_proposals: int) -> None:
+    """Payoffs, reputation, counts, the interaction limit and spending, into the agent columns."""
+    a = state.agents
+    init, cp, acc = batch.initiator, batch.counterparty, batch.accepted
+    m = init.shape[0]
+    rows: slice | np.ndarray = slice(None)
+    n = len(a)
+    if 8 * m < n:  # few interactions for the population: sum over the agents involved only
+        rows, inv = np.unique(np.concatenate([init, cp]), return_inverse=True)
+        init, cp, n = inv[:m], inv[m:], rows.shape[0]
+    gain = np.bincount(init, weights=batch.payoff_a, minlength=n) + np.bincount(
+        cp, weights=batch.payoff_b, minlength=n
+    )
+    a.resources[rows] += gain
+    a.total_payoff[rows] += gain
+    a.reputation[rows] += np.bincount(init, weights=batch.r_a, minlength=n) + np.bincount(
+        cp, weights=batch.r_b, minlength=n
+    )
+    a.n_initiated[rows] += np.bincount(init[acc], minlength=n).astype(np.int32)
+    a.n_received[rows] += np.bincount(cp[acc], minlength=n).astype(np.int32)
+    # Proposals (the first n_proposals rows) count against the interaction limit, accepted or not.
+    a.epoch_interactions[rows] += np.bincount(init[:n_proposals], minlength=n).astype(np.int32)
+    # What each side paid out: tau > 0 is paid by the initiator, tau < 0 by the counterparty.
+    a.epoch_spend[rows] += np.bincount(
+        init, weights=np.where(acc, np.maximum(batch.tau, 0.0), 0.0), minlength=n
+    ) + np.bincount(cp, weights=np.where(acc, np.maximum(-batch.tau, 0.0), 0.0), minlength=n)
+
+
+def notify_objects(state: EngineState, batch: InteractionBatch) -> None:
+    """Send `update_state` to the object agents (groups of one) involved in this step's interactions."""
+    driven = state.driven
+    if not driven:
+        return
+    a, env = state.agents, state.env
+    rows = np.fromiter(driven.keys(), dtype=np.int64)
+    involved = np.flatnonzero(np.isin(batch.initiator, rows) | np.isin(batch.counterparty, rows))
+    for j in involved.tolist():
+        for row, as_init in ((int(batch.initiator[j]), True), (int(batch.counterparty[j]), False)):
+            agent = driven.get(row)
+            if agent is None:
+                continue
+            agent.update_state(
+                InteractionOutcome(
+                    interaction_id=interaction_id(env.epoch, env.step, j),
+                    initiator_id=a.ids[int(batch.initiator[j])],
+                    counterparty_id=a.ids[int(batch.counterparty[j])],
+                    accepted=bool(batch.accepted[j]),
+                    p=float(batch.p[j]),
+                    payoff=float(batch.payoff_a[j] if as_init else batch.payoff_b[j]),
+                    as_initiator=as_init,
+                    epoch=env.epoch,
+                    step=env.step,
+                )
+            )

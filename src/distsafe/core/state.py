@@ -1,0 +1,137 @@
+"""`EngineState`: everything a run's step functions read and write, in one explicit object.
+
+The orchestrator builds it and passes it to the plain functions of `core.step`, `core.turns`,
+`core.rails` and `core.resolve`; none of them holds the orchestrator or reads another module's private
+attributes. Per-agent state lives in the `AgentTable` (numpy columns); per-step scratch (the acting
+rows, the shared observation view) in the fields under "this step".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from distsafe.agents.base import BaseAgent, VisiblePost, VisibleTask
+from distsafe.agents.policies import ScriptedPolicy
+from distsafe.core.config import OrchestratorConfig
+from distsafe.core.observables import ObservableGenerator
+from distsafe.core.payoff import SoftPayoffEngine
+from distsafe.core.proxy import ProxyComputer
+from distsafe.env.state import EnvState
+from distsafe.governance.engine import GovernanceEngine
+from distsafe.governance.levers import GovernanceContext
+from distsafe.metrics.epoch import EpochCounts
+from distsafe.models.agent_table import AgentTable
+from distsafe.models.columns import InteractionBatch, InteractionBuffer
+from distsafe.models.events import Event, EventType
+
+#: The run's independent random streams, spawned in this order from the seed (the order fixes the draws).
+STREAMS: tuple[str, ...] = (
+    "schedule",
+    "policy",
+    "accept",
+    "observables",
+    "governance",
+    "tasks",
+    "observation",
+)
+
+
+class EventSink(Protocol):
+    """What the engine needs of an event log."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def append(self, event: Event) -> Any: ...
+
+    def append_interactions(self, batch: InteractionBatch, agent_ids: Any, timestamp: float) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(kw_only=True, eq=False)
+class Group:
+    """Agents decided by one call: a scripted policy over many rows, or one object agent."""
+
+    gid: int
+    kind: Literal["scripted", "object"]
+    rng: np.random.Generator
+    policy: ScriptedPolicy | None = None
+    agent: BaseAgent | None = None
+    key: tuple[Any, ...] = ()
+    rows: list[np.ndarray] = field(default_factory=list)
+
+    def all_rows(self) -> np.ndarray:
+        if len(self.rows) == 1:  # a population: its rows as added (read-only use)
+            return self.rows[0]
+        return np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(kw_only=True, eq=False)
+class EngineState:
+    """The engine's state. `env` is the shared world (feed, tasks, limits, time), `agents` the agents."""
+
+    config: OrchestratorConfig
+    agents: AgentTable
+    env: EnvState
+    rngs: dict[str, np.random.Generator]
+    governance: GovernanceEngine
+    payoff_engine: SoftPayoffEngine
+    proxy: ProxyComputer
+    observables: ObservableGenerator
+    groups: list[Group] = field(default_factory=list)
+    #: object agents the engine calls one by one (groups of one), by row
+    driven: dict[int, BaseAgent] = field(default_factory=dict)
+    event_log: EventSink | None = None
+    #: this epoch's interactions (buffers reused across epochs) and counters
+    epoch_buffer: InteractionBuffer = field(default_factory=InteractionBuffer)
+    counts: EpochCounts = field(default_factory=EpochCounts)
+    # ---- this step
+    #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
+    active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: the feed and task view every object agent's observation shares; built on first use in a step
+    shared_view: tuple[tuple[VisiblePost, ...], tuple[VisibleTask, ...]] | None = None
+
+    @property
+    def has_async_agents(self) -> bool:
+        """True if an object agent decides through `act_async` (an LLM agent): the run must await it."""
+        return any(a.is_async for a in self.driven.values())
+
+    @property
+    def logs_feed_events(self) -> bool:
+        """Per-post and per-vote events in JSONL logs; columnar (Parquet) runs log a per-step summary."""
+        return self.event_log is not None and getattr(self.event_log, "fmt", "jsonl") == "jsonl"
+
+    def emit(
+        self, event_type: EventType, agent: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Append an event at the current time; `agent` is a row (None or < 0: no agent)."""
+        log = self.event_log
+        if log is None or log.closed:
+            return
+        st = self.env
+        log.append(
+            Event(
+                event_type=event_type,
+                timestamp=float(st.time),
+                epoch=st.epoch,
+                step=st.step,
+                agent_id=self.agents.ids[agent] if agent is not None and agent >= 0 else None,
+                payload=payload or {},
+            )
+        )
+
+    def gov_context(self) -> GovernanceContext:
+        st = self.env
+        return GovernanceContext(
+            agents=self.agents, epoch=st.epoch, step=st.step, rng=self.rngs["governance"]
+        )
+
+    def flush_governance_events(self, ctx: GovernanceContext) -> None:
+        """Emit the events the levers queued on `ctx`, in order."""
+        for etype, row, payload in ctx.events:
+            self.emit(EventType(etype), row if row >= 0 else None, payload)
+        ctx.events.clear()

@@ -1,0 +1,167 @@
+"""What an epoch reports: `EpochMetrics`, and the one place that measures it (`measure_epoch`).
+
+The engine hands over the epoch's interactions (one `InteractionBatch`), the agent table and the epoch's
+counters; everything reported per epoch and over a run (`run_summary`) is computed here. The order of
+the keys is the column order of metrics.csv and metrics.json.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from distsafe.metrics.batch_stats import gini
+from distsafe.metrics.soft_metrics import SoftMetrics
+from distsafe.models.agent import BAD_ACTOR_TYPES, AgentType
+from distsafe.models.agent_table import AgentTable
+from distsafe.models.columns import InteractionBatch
+
+#: Keys every `EpochMetrics` of a run has, in order, before the per-type keys.
+EPOCH_FIELDS: tuple[str, ...] = (
+    "epoch", "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
+    "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
+    "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
+    "hard_quality_gap", "avg_reputation", "gini_payoff", "n_frozen", "bad_actor_payoff", "n_posts",
+    "n_votes", "tasks_completed", "n_blocked",
+)  # fmt: skip
+
+_BAD_CODES = sorted(t.code for t in BAD_ACTOR_TYPES)
+
+
+class EpochMetrics:
+    """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
+
+    Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type) and
+    `toxicity_<type>` (toxicity of the interactions they initiated this epoch).
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Mapping[str, Any]):
+        self.values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def epoch(self) -> int:
+        return int(self.values["epoch"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-safe: nan becomes None."""
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.values.items()}
+
+    def __repr__(self) -> str:
+        return (
+            f"EpochMetrics(epoch={self.epoch}, toxicity_rate={self.values.get('toxicity_rate'):.3f}, "
+            f"total_welfare={self.values.get('total_welfare'):.2f})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EpochMetrics):
+            return NotImplemented
+        return self.to_json_dict() == other.to_json_dict()
+
+
+@dataclass(kw_only=True)
+class EpochCounts:
+    """What the step counts during an epoch (feed activity, verified tasks, blocked actions)."""
+
+    n_posts: int = 0
+    n_votes: int = 0
+    tasks_completed: int = 0
+    n_blocked: int = 0
+
+    def as_floats(self) -> dict[str, float]:
+        """The counters in report order, as floats (every metric value is a float)."""
+        return {
+            "n_posts": float(self.n_posts),
+            "n_votes": float(self.n_votes),
+            "tasks_completed": float(self.tasks_completed),
+            "n_blocked": float(self.n_blocked),
+        }
+
+
+def bad_actor_payoff(agents: AgentTable) -> float:
+    """Mean cumulative payoff of the bad-actor types; nan without any."""
+    bad = np.isin(agents.type_code, _BAD_CODES)
+    return float(agents.total_payoff[bad].mean()) if bad.any() else float("nan")
+
+
+def type_payoffs(agents: AgentTable) -> dict[str, float]:
+    """`{type: mean cumulative payoff}` for each `AgentType` present, in `AgentType` order."""
+    out: dict[str, float] = {}
+    for t in AgentType:
+        rows = agents.type_code == t.code
+        if rows.any():
+            out[t.value] = float(agents.total_payoff[rows].mean())
+    return out
+
+
+def type_toxicity(batch: InteractionBatch, agents: AgentTable) -> dict[str, float]:
+    """`{type: E[1 - p | accepted, initiated by that type]}` for each `AgentType` present (nan if it
+    initiated no accepted interaction)."""
+    init_type = agents.type_code[batch.initiator]  # one gather, shared by the types
+    out: dict[str, float] = {}
+    for t in AgentType:
+        if not np.any(agents.type_code == t.code):
+            continue
+        mine = (init_type == t.code) & batch.accepted if len(batch) else np.zeros(0, bool)
+        out[t.value] = float((1.0 - batch.p[mine]).mean()) if np.any(mine) else float("nan")
+    return out
+
+
+def measure_epoch(
+    epoch: int, batch: InteractionBatch, agents: AgentTable, counts: EpochCounts, soft: SoftMetrics
+) -> EpochMetrics:
+    """The metrics of an epoch from its interactions and the agents' state at its end."""
+    values: dict[str, Any] = {"epoch": epoch}
+    values.update(soft.compute_epoch(batch))
+    values["avg_reputation"] = float(agents.reputation.mean())
+    values["gini_payoff"] = float(gini(agents.total_payoff))
+    values["n_frozen"] = int(np.count_nonzero(agents.frozen_until > epoch))
+    values["bad_actor_payoff"] = bad_actor_payoff(agents)
+    values.update(counts.as_floats())
+    payoffs, toxicity = type_payoffs(agents), type_toxicity(batch, agents)
+    for t, pay in payoffs.items():  # interleaved per type: the column order of metrics.csv
+        values[f"payoff_{t}"] = pay
+        values[f"toxicity_{t}"] = toxicity[t]
+    return EpochMetrics(values)
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    """Mean over the defined values; nan (without a warning) when there are none."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
+def run_summary(
+    epochs: Sequence[EpochMetrics], agents: AgentTable, governance_stats: Mapping[str, float]
+) -> dict[str, Any]:
+    """Totals over a run (what the CLI's final report shows), from its epochs and the final agents."""
+    out: dict[str, Any] = {
+        "epochs": len(epochs),
+        "n_agents": len(agents),
+        "n_interactions": int(sum(m.n_interactions for m in epochs)),
+        "avg_toxicity": _nanmean([m.toxicity_rate for m in epochs]),
+        "avg_quality_gap": _nanmean([m.quality_gap for m in epochs]),
+        "welfare_per_epoch": float(np.mean([m.total_welfare for m in epochs])) if epochs else float("nan"),
+        "total_welfare": float(sum(m.total_welfare for m in epochs)),
+        "frozen_ever": int(governance_stats.get("freezes", 0)),
+        "bad_actor_payoff": bad_actor_payoff(agents),
+    }
+    for t, pay in type_payoffs(agents).items():
+        out[f"payoff_{t}"] = pay
+    out.update(governance_stats)
+    return out

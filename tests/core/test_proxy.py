@@ -1,0 +1,59 @@
+"""The proxy: observables to v_hat and p (hand check, bounds, monotonicity, weights)."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from distsafe.core.proxy import ProxyComputer, ProxyObservables, ProxyWeights
+
+signed = st.floats(-1.0, 1.0, allow_nan=False)
+
+
+def test_proxy_hand_computed():
+    # progress 0.7 -> 0.7; rework 1 -> 2*0.3-1 = -0.4; rejections 0 -> 1; misuse 0 -> 1; engagement 0.4
+    obs = ProxyObservables(
+        task_progress_delta=0.7, rework_count=1, verifier_rejections=0, counterparty_engagement_delta=0.4
+    )
+    v_hat, p = ProxyComputer().compute_labels(obs)
+    expected = 0.4 * 0.7 + 0.2 * (-0.4) + 0.2 * 1.0 + 0.2 * 0.4
+    assert v_hat == pytest.approx(expected)
+    assert p == pytest.approx(1 / (1 + math.exp(-2 * expected)))
+
+
+@given(signed, st.integers(0, 20), st.integers(0, 20), st.integers(0, 20), signed)
+def test_proxy_bounded_and_monotone_in_penalties(prog, rework, rej, misuse, eng):
+    pc = ProxyComputer()
+    v, p = pc.compute_labels(
+        ProxyObservables(
+            task_progress_delta=prog,
+            rework_count=rework,
+            verifier_rejections=rej,
+            tool_misuse_flags=misuse,
+            counterparty_engagement_delta=eng,
+        )
+    )
+    assert -1.0 <= v <= 1.0 and 0.0 < p < 1.0
+    v2, _ = pc.compute_labels(
+        ProxyObservables(
+            task_progress_delta=prog,
+            rework_count=rework + 1,
+            verifier_rejections=rej,
+            tool_misuse_flags=misuse,
+            counterparty_engagement_delta=eng,
+        )
+    )
+    assert v2 <= v
+
+
+def test_proxy_weights_normalized_and_validated():
+    pc = ProxyComputer(
+        weights=ProxyWeights(task_progress=2, rework_penalty=1, verifier_penalty=1, engagement_signal=0)
+    )
+    w = pc.weights
+    assert w.task_progress == pytest.approx(0.5) and w.engagement_signal == 0
+    with pytest.raises(ValueError):
+        ProxyComputer(sigmoid_k=-1)
+    with pytest.raises(ValueError):
+        ProxyWeights(task_progress=-0.1)
