@@ -159,15 +159,15 @@ def test_concurrent_clients(live_server) -> None:
 
 
 def test_invariant_violation_refuses_the_turn(api, monkeypatch) -> None:
-    from distsafe.economy.engine import Engine
+    from distsafe.economy.rules import ACTION_RULES
 
     c, w = api
     before = _state(c)
 
-    def counterfeit(self, a, p, nonce):  # a buggy rule that creates tokens without minting them
+    def counterfeit(eng, a, p, nonce):  # a buggy rule that creates tokens without minting them
         a.balance += 5
 
-    monkeypatch.setattr(Engine, "_do_job", counterfeit)
+    monkeypatch.setitem(ACTION_RULES, "job", counterfeit)
     r = c.post("/turn", json={"turn": 1, "actions": [w["a0"].action(1, "job")]}, headers=AUTH)
     assert r.status_code == 500 and "invariant broken" in r.json()["error"]
     assert _state(c) == before  # the engine was reloaded from its file

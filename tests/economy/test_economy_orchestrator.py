@@ -10,17 +10,17 @@ import pytest
 
 from distsafe.economy.bridge import export_interactions, soft_summary
 from distsafe.economy.client import EconomyClient
-from distsafe.economy.llm_agent import LLMEconomyAgent, parse_actions
-from distsafe.economy.orchestrator import Orchestrator
+from distsafe.economy.llm_strategy import LLMStrategy, parse_actions
+from distsafe.economy.turn_loop import TurnLoop
 from distsafe.economy.server import create_app
 from distsafe.economy.strategies import assign_strategies
 
 
-async def _run(db, n: int, turns: int, seed: int = 0, policies=None, cfg=None) -> tuple[Orchestrator, object]:
+async def _run(db, n: int, turns: int, seed: int = 0, strategies=None, cfg=None) -> tuple[TurnLoop, object]:
     app = create_app(db, "t")
     client = EconomyClient(app=app, admin_token="t")
     ids = [f"agent_{i}" for i in range(n)]
-    orch = Orchestrator(client, policies or assign_strategies(ids, seed), seed=seed, world_config=cfg)
+    orch = TurnLoop(client, strategies or assign_strategies(ids, seed), seed=seed, world_config=cfg)
     await orch.setup()
     rep = await orch.run(turns)
     await client.aclose()
@@ -113,10 +113,10 @@ async def test_llm_agents_are_billed_and_bad_output_never_crashes(tmp_path) -> N
     bad = FakeLLM(["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'],
                   output_tokens=100)
     ids = [f"agent_{i}" for i in range(4)]
-    policies = dict(assign_strategies(ids, 0))
-    policies["agent_0"] = LLMEconomyAgent(good, "fake", "m")
-    policies["agent_1"] = LLMEconomyAgent(bad, "fake", "m")
-    orch, rep = await _run(tmp_path / "llm.db", 4, 4, policies=policies)
+    strategies = dict(assign_strategies(ids, 0))
+    strategies["agent_0"] = LLMStrategy(good, "fake", "m")
+    strategies["agent_1"] = LLMStrategy(bad, "fake", "m")
+    orch, rep = await _run(tmp_path / "llm.db", 4, 4, strategies=strategies)
     assert len(good.requests) == 4 and good.requests[0].json_mode is True
     assert "agent_0" in good.requests[0].messages[0].content
     assert json.loads(good.requests[0].messages[1].content.split("\n")[1])["turn"] == 1
@@ -149,9 +149,9 @@ async def test_dry_run_provider_end_to_end(tmp_path) -> None:
 
     client = Recording(llm.create_provider("dry_run"))
     ids = [f"agent_{i}" for i in range(3)]
-    policies = dict(assign_strategies(ids, 0))
-    policies["agent_2"] = LLMEconomyAgent(client, "dry_run", "any")
-    orch, rep = await _run(tmp_path / "dry.db", 3, 2, policies=policies)
+    strategies = dict(assign_strategies(ids, 0))
+    strategies["agent_2"] = LLMStrategy(client, "dry_run", "any")
+    orch, rep = await _run(tmp_path / "dry.db", 3, 2, strategies=strategies)
     assert rep.turns == 2 and rep.supply["invariant_ok"]
     con = sqlite3.connect(tmp_path / "dry.db")
     try:
@@ -166,22 +166,22 @@ async def test_broken_policy_costs_only_its_turn(tmp_path) -> None:
         name = "boom"
 
         async def decide(self, ctx):
-            raise RuntimeError("policy exploded")
+            raise RuntimeError("strategy exploded")
 
     ids = [f"agent_{i}" for i in range(3)]
-    policies = dict(assign_strategies(ids, 0))
-    policies["agent_1"] = Boom()
-    orch, rep = await _run(tmp_path / "boom.db", 3, 3, policies=policies)
-    assert rep.turns == 3 and sum("policy exploded" in r.reason for r in orch.rejections) == 3
+    strategies = dict(assign_strategies(ids, 0))
+    strategies["agent_1"] = Boom()
+    orch, rep = await _run(tmp_path / "boom.db", 3, 3, strategies=strategies)
+    assert rep.turns == 3 and sum("strategy exploded" in r.reason for r in orch.rejections) == 3
 
 
 async def test_oversized_llm_reply_is_trimmed_not_fatal(tmp_path) -> None:
     pytest.importorskip("distsafe.llm")
     reply = json.dumps({"actions": [{"kind": "job", "params": {}}] * 40})
     ids = [f"agent_{i}" for i in range(3)]
-    policies = dict(assign_strategies(ids, 0))
-    policies["agent_0"] = LLMEconomyAgent(FakeLLM([reply], output_tokens=0), "fake", "m")
-    orch, rep = await _run(tmp_path / "big.db", 3, 1, policies=policies)
+    strategies = dict(assign_strategies(ids, 0))
+    strategies["agent_0"] = LLMStrategy(FakeLLM([reply], output_tokens=0), "fake", "m")
+    orch, rep = await _run(tmp_path / "big.db", 3, 1, strategies=strategies)
     mine = [r for r in orch.rejections if r.agent_id == "agent_0"]
     assert sum(r.where == "client" for r in mine) == 8  # 40 - 32 never sent
     assert sum("budget exhausted" in r.reason for r in mine) == 32 - 3  # budget 3: three jobs paid

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, ValidationError,
                       model_validator)
 
-from .config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
+from distsafe.economy.config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
 
 AgentId = StrictStr
 MAX_BUNDLE = 32  # actions per bundle (far above any action budget)
@@ -155,7 +155,7 @@ class ActionBody(BaseModel):
         return self._parsed
 
 
-class Action(ActionBody):
+class LedgerAction(ActionBody):
     """One signed action. `signature` is Ed25519 over the canonical JSON of the other five fields."""
 
     agent_id: AgentId = Field(min_length=1)
@@ -195,7 +195,7 @@ class TurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     turn: StrictInt = Field(ge=1, description="Must be the current turn + 1; resubmitting is idempotent.")
-    actions: list[Action] = Field(default_factory=list, description="Individually signed actions.")
+    actions: list[LedgerAction] = Field(default_factory=list, description="Individually signed actions.")
     bundles: list[Bundle] = Field(default_factory=list, description="Per-agent signed action lists.")
     usage: dict[str, StrictInt] = Field(
         default_factory=dict, description="Metered LLM output tokens per agent this turn (billed).")
@@ -210,7 +210,7 @@ class TurnRequest(BaseModel):
         return self
 
 
-class AgentSpec(BaseModel):
+class AccountSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agent_id: AgentId = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -221,7 +221,7 @@ class InitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     config: WorldConfig = Field(default_factory=WorldConfig)
-    agents: list[AgentSpec] = Field(min_length=1)
+    agents: list[AccountSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> "InitRequest":

@@ -12,8 +12,8 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
-from .config import WorldConfig
-from .crypto import digest
+from distsafe.economy.config import WorldConfig
+from distsafe.economy.crypto import digest
 
 GENESIS_PARENT = "0" * 64
 

@@ -51,7 +51,7 @@ def serve(
     """Run the engine's HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from .server import create_app
+    from distsafe.economy.server import create_app
 
     token = admin_token or secrets.token_hex(16)
     if not admin_token:
@@ -64,16 +64,16 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-def _policies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: str, llm_agents: int,
+def _strategies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: str, llm_agents: int,
               llm_base_url: str | None) -> dict[str, Any]:
-    from .strategies import STRATEGIES, assign_strategies
+    from distsafe.economy.strategies import STRATEGIES, assign_strategies
 
     names = tuple(m.strip() for m in mix.split(",") if m.strip())
     bad = [m for m in names if m not in STRATEGIES]
     if not names or bad:
         _fail(f"unknown strategy {bad[0] if bad else mix!r}; choose from {', '.join(sorted(STRATEGIES))}")
     ids = [f"agent_{i}" for i in range(n)]
-    policies: dict[str, Any] = dict(assign_strategies(ids, seed, names))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, seed, names))
     if llm_agents:
         if not llm_provider:
             _fail("--llm-agents needs --llm-provider")
@@ -81,15 +81,15 @@ def _policies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: 
             from distsafe.llm import create_provider
         except ImportError as exc:
             _fail(f"the LLM provider layer is not available: {exc}")
-        from .llm_agent import LLMEconomyAgent
+        from distsafe.economy.llm_strategy import LLMStrategy
 
         try:
             client = create_provider(llm_provider, base_url=llm_base_url)
         except Exception as exc:
             _fail(f"cannot create LLM provider {llm_provider!r}: {exc}")
         for aid in ids[: min(llm_agents, n)]:
-            policies[aid] = LLMEconomyAgent(client, llm_provider, llm_model)
-    return policies
+            strategies[aid] = LLMStrategy(client, llm_provider, llm_model)
+    return strategies
 
 
 def _print_report(rep: Any) -> None:
@@ -131,8 +131,8 @@ def run(
     report_json: Optional[Path] = typer.Option(None, help="Also write the end report as JSON."),
 ) -> None:
     """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
-    from .client import EconomyAPIError, EconomyClient
-    from .orchestrator import Orchestrator
+    from distsafe.economy.client import EconomyAPIError, EconomyClient
+    from distsafe.economy.turn_loop import TurnLoop
 
     world_cfg: dict[str, Any] = {}
     if config is not None:
@@ -142,7 +142,7 @@ def run(
             _fail(f"cannot read world config {config}: {exc}")
         if not isinstance(world_cfg, dict):
             _fail(f"world config {config} must be a JSON object")
-    policies = _policies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
+    strategies = _strategies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
     if engine_url is None and _db_has_world(db) and not force:
         _fail(f"{db} already holds a world; pass --force to overwrite it or choose another --db")
 
@@ -150,12 +150,12 @@ def run(
         if engine_url:
             client = EconomyClient(base_url=engine_url, admin_token=admin_token or os.environ.get(TOKEN_ENV))
         else:
-            from .server import create_app
+            from distsafe.economy.server import create_app
 
             token = secrets.token_hex(16)
             client = EconomyClient(app=create_app(db, token), admin_token=token)
         async with client:
-            orch = Orchestrator(client, policies, seed=seed, world_config=world_cfg)
+            orch = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
             # embedded: the --db check above already guards an existing world; remote: only with --force
             await orch.setup(force=True if engine_url is None else force)
             with Progress(TextColumn("[bold]turn"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -182,7 +182,7 @@ def run(
         report_json.write_text(json.dumps(rep.to_dict(), indent=2))
         console.print(f"report written to {report_json}")
     if engine_url is None:
-        from .bridge import export_interactions, soft_summary
+        from distsafe.economy.bridge import export_interactions, soft_summary
 
         soft = soft_summary(export_interactions(db))
         console.print(f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from nacl.signing import SigningKey
 
-from .actions import ContractTerms
-from .crypto import (contract_id_for, contract_payload, contract_terms_hash, derive_key, public_hex, sign,
+from distsafe.economy.actions import ContractTerms
+from distsafe.economy.crypto import (contract_id_for, contract_payload, contract_terms_hash, derive_key, public_hex, sign,
                      sign_action, sign_bundle)
 
 

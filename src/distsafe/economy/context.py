@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass
 class Decision:
-    """A policy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors."""
+    """A strategy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors."""
 
     actions: list[dict[str, Any]] = field(default_factory=list)
     output_tokens: int = 0

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .actions import ProposeParams, RulingParams, SignParams
-from .config import ATTESTED_TYPES, AUTOMATIC_TYPES
-from .crypto import contract_id_for, contract_payload, contract_terms_hash, verify
-from .state import Contract, Reject
+from distsafe.economy.actions import ProposeParams, RulingParams, SignParams
+from distsafe.economy.config import ATTESTED_TYPES, AUTOMATIC_TYPES
+from distsafe.economy.crypto import contract_id_for, contract_payload, contract_terms_hash, verify
+from distsafe.economy.records import Contract, Reject
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from distsafe.economy.engine import Engine
 
 
 def propose(eng: "Engine", agent_id: str, nonce: int, p: ProposeParams) -> Contract:

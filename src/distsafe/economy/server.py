@@ -20,11 +20,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from .actions import InitRequest, TurnRequest
-from .crypto import is_public_key
-from .engine import Engine
-from .state import InvariantError
-from .store import Store
+from distsafe.economy.actions import InitRequest, TurnRequest
+from distsafe.economy.crypto import is_public_key
+from distsafe.economy.engine import Engine
+from distsafe.economy.records import InvariantError
+from distsafe.economy.store import Store
 
 
 class EngineService:

@@ -15,10 +15,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
 
-from .blockchain import Block, chain_errors
-from .config import WorldConfig
-from .engine import Engine, TurnResult
-from .state import AgentState, Contract, Listing
+from distsafe.economy.blockchain import Block, chain_errors
+from distsafe.economy.config import WorldConfig
+from distsafe.economy.engine import Engine, TurnResult
+from distsafe.economy.records import Account, Contract, Listing
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +59,7 @@ CREATE INDEX IF NOT EXISTS speech_turn ON speech_log(turn);
 
 TABLES = ("meta", "agents", "contracts", "listings", "blocks", "transactions", "events", "speech_log",
           "turns")
-AGENT_COLS = [f.name for f in fields(AgentState)]
+AGENT_COLS = [f.name for f in fields(Account)]
 CONTRACT_COLS = ["contract_id", "type", "proposer", "counterparty", "arbitrator", "status", "created_turn",
                  "activated_turn", "maturity_turn", "resolved_turn", "outcome", "ruling", "collateral",
                  "terms", "escrow", "signatures", "confirmations", "dispute", "terms_hash",
@@ -180,7 +180,7 @@ class Store:
         eng.destroyed_interest, eng.fee_pool = world["destroyed_interest"], world["fee_pool"]
         eng.pending_fees, eng.burned_by = world["pending_fees"], world["burned_by"]
         for r in c.execute(f"SELECT {', '.join(AGENT_COLS)} FROM agents ORDER BY rowid"):
-            a = AgentState(**dict(zip(AGENT_COLS, r)))
+            a = Account(**dict(zip(AGENT_COLS, r)))
             eng.agents[a.agent_id] = a
         for r in c.execute(f"SELECT {', '.join(CONTRACT_COLS)} FROM contracts ORDER BY rowid"):
             d = {k: (json.loads(v) if k in _JSON_CONTRACT and v is not None else v)

@@ -1,6 +1,6 @@
-"""Scripted policies, so that an economy runs with no LLM.
+"""Scripted strategies, so that an economy runs with no LLM.
 
-Every policy first does its contract duties (sign what names it, rule on disputes it arbitrates, attest
+Every strategy first does its contract duties (sign what names it, rule on disputes it arbitrates, attest
 deliveries), then its own plan within the action budget. Randomness comes from
 `random.Random(f"{seed}:{agent_id}:{turn}")`, so runs are reproducible.
 
@@ -14,19 +14,19 @@ import random
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
-from .config import ATTESTED_TYPES
-from .context import AgentContext, Decision
+from distsafe.economy.config import ATTESTED_TYPES
+from distsafe.economy.context import AgentContext, Decision
 
 JUNK_MIN_CHARS = 40  # buyers dispute purchased information shorter than this
 
 
-class Policy(Protocol):
+class Strategy(Protocol):
     name: str
 
     async def decide(self, ctx: AgentContext) -> Decision: ...
 
 
-class _Plan:
+class TurnPlan:
     def __init__(self, ctx: AgentContext) -> None:
         self.ctx = ctx
         self.left = int(ctx.config["action_budget"])
@@ -62,7 +62,7 @@ def _ruling(ctx: AgentContext, c: dict[str, Any]) -> str:
     return "counterparty" if q["rulings_lost"] < p["rulings_lost"] else "proposer"
 
 
-def do_duties(plan: _Plan, honest: bool = True, max_points: int | None = None) -> None:
+def do_duties(plan: TurnPlan, honest: bool = True, max_points: int | None = None) -> None:
     ctx = plan.ctx
     stop_at = plan.left - (max_points if max_points is not None else plan.left)
     balance = int(ctx.me["balance"])
@@ -109,33 +109,33 @@ def _others(ctx: AgentContext, rng: random.Random, k: int) -> list[str]:
     return [a for a in rng.sample(ids, k + 1) if a != ctx.agent_id][:k]
 
 
-class _Base(ABC):
+class ScriptedStrategy(ABC):
     name = "base"
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
     async def decide(self, ctx: AgentContext) -> Decision:
-        plan = _Plan(ctx)
+        plan = TurnPlan(ctx)
         self.plan(plan, _rng(ctx, self.seed))
         return Decision(actions=plan.actions)
 
     @abstractmethod
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         """Add this strategy's actions to the plan."""
 
     @staticmethod
-    def auction(plan: _Plan, amount: int) -> None:
+    def auction(plan: TurnPlan, amount: int) -> None:
         if plan.ctx.turn == plan.ctx.config["core_auction_turn"] and plan.ctx.me["balance"] >= amount:
             plan.add("bid_core", amount=amount)
 
 
-class Miner(_Base):
+class Miner(ScriptedStrategy):
     """Bids for a core, mines every turn, insures against a dry spell now and then, studies when rich."""
 
     name = "miner"
 
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         ctx = plan.ctx
         self.auction(plan, 12 + rng.randrange(10))
         do_duties(plan, max_points=1)
@@ -152,12 +152,12 @@ class Miner(_Base):
             plan.add("study")
 
 
-class Staker(_Base):
+class Staker(ScriptedStrategy):
     """Stakes most of its balance, works, burns a little for burn score, unstakes when short."""
 
     name = "staker"
 
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         ctx = plan.ctx
         do_duties(plan, max_points=2)
         bal, staked = int(ctx.me["balance"]), int(ctx.me["staked"])
@@ -170,12 +170,12 @@ class Staker(_Base):
         plan.add("job")
 
 
-class Trader(_Base):
+class Trader(ScriptedStrategy):
     """Sells information, buys others', writes service, loan and forward contracts, pays tips."""
 
     name = "trader"
 
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         ctx = plan.ctx
         do_duties(plan, max_points=2)
         bal = int(ctx.me["balance"])
@@ -214,12 +214,12 @@ class Trader(_Base):
         plan.add("job")
 
 
-class PoolOrganiser(_Base):
+class PoolOrganiser(ScriptedStrategy):
     """Forms mining pools by bilateral pool contracts with miners, and mines itself."""
 
     name = "pool_organiser"
 
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         ctx = plan.ctx
         self.auction(plan, 10)
         do_duties(plan, max_points=1)
@@ -234,12 +234,12 @@ class PoolOrganiser(_Base):
         plan.add("mine")
 
 
-class Cheater(_Base):
+class Cheater(ScriptedStrategy):
     """Takes payment and never delivers, sells junk, forges and replays actions."""
 
     name = "cheater"
 
-    def plan(self, plan: _Plan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
         ctx = plan.ctx
         do_duties(plan, honest=False, max_points=1)
         if ctx.turn % 3 == 0:
@@ -254,7 +254,7 @@ class Cheater(_Base):
         plan.add("mine")
 
 
-STRATEGIES: dict[str, type[_Base]] = {
+STRATEGIES: dict[str, type[ScriptedStrategy]] = {
     "miner": Miner, "staker": Staker, "trader": Trader, "pool_organiser": PoolOrganiser, "cheater": Cheater,
 }
 DEFAULT_MIX: tuple[str, ...] = ("miner", "staker", "trader", "miner", "pool_organiser", "staker", "trader",
@@ -262,7 +262,7 @@ DEFAULT_MIX: tuple[str, ...] = ("miner", "staker", "trader", "miner", "pool_orga
 
 
 def assign_strategies(agent_ids: list[str], seed: int = 0,
-                      mix: tuple[str, ...] = DEFAULT_MIX) -> dict[str, _Base]:
+                      mix: tuple[str, ...] = DEFAULT_MIX) -> dict[str, ScriptedStrategy]:
     for m in mix:
         if m not in STRATEGIES:
             raise ValueError(f"unknown strategy {m!r}; choose from {sorted(STRATEGIES)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .client import EconomyAPIError, EconomyClient, Wallet
+from distsafe.economy.client import EconomyAPIError, EconomyClient, Wallet
 
 _TERMS = {
     "type": "object",

@@ -1,6 +1,6 @@
-"""The turn loop: build each agent's context, ask its policy for actions, sign, validate, post the turn.
+"""The turn loop: build each agent's context, ask its strategy for actions, sign, validate, post the turn.
 
-Invalid actions never crash a turn: a policy that raises, returns unparsable output or a malformed action
+Invalid actions never crash a turn: a strategy that raises, returns unparsable output or a malformed action
 is recorded as a client-side rejection; actions the engine refuses come back as engine rejections.
 """
 
@@ -15,10 +15,10 @@ from typing import Any, Callable
 import httpx
 from pydantic import ValidationError
 
-from .actions import MAX_BUNDLE, PARAM_MODELS
-from .client import EconomyClient, Wallet
-from .context import AgentContext, Decision, build_contexts
-from .strategies import Policy
+from distsafe.economy.actions import MAX_BUNDLE, PARAM_MODELS
+from distsafe.economy.client import EconomyClient, Wallet
+from distsafe.economy.context import AgentContext, Decision, build_contexts
+from distsafe.economy.strategies import Strategy
 
 
 @dataclass
@@ -52,17 +52,17 @@ def _reason_class(reason: str) -> str:
     return re.sub(r"'[^']*'|\d+", "#", head)[:60]
 
 
-class Orchestrator:
-    def __init__(self, client: EconomyClient, policies: dict[str, Policy], seed: int = 0,
+class TurnLoop:
+    def __init__(self, client: EconomyClient, strategies: dict[str, Strategy], seed: int = 0,
                  world_config: dict[str, Any] | None = None, max_rejections_kept: int = 2000) -> None:
-        if not policies:
+        if not strategies:
             raise ValueError("at least one agent is needed")
         self.client = client
-        self.policies = policies
+        self.strategies = strategies
         self.seed = seed
         self.world_config = dict(world_config or {})
         self.world_config.setdefault("seed", seed)
-        self.wallets = {aid: Wallet.derive(seed, aid) for aid in policies}
+        self.wallets = {aid: Wallet.derive(seed, aid) for aid in strategies}
         self.last_signed: dict[str, dict[str, Any]] = {}
         self.rejections: list[Rejection] = []
         self.rejection_counts: Counter[str] = Counter()
@@ -92,15 +92,15 @@ class Orchestrator:
 
     async def _decide(self, aid: str, ctx: AgentContext) -> Decision:
         try:
-            d = await self.policies[aid].decide(ctx)
+            d = await self.strategies[aid].decide(ctx)
             if not isinstance(d, Decision):
-                return Decision(errors=[f"policy returned {type(d).__name__}, not a Decision"])
+                return Decision(errors=[f"strategy returned {type(d).__name__}, not a Decision"])
             return d
-        except Exception as exc:  # a broken policy costs its agent the turn, never the run
-            return Decision(errors=[f"policy error: {type(exc).__name__}: {exc}"])
+        except Exception as exc:  # a broken strategy costs its agent the turn, never the run
+            return Decision(errors=[f"strategy error: {type(exc).__name__}: {exc}"])
 
     def _body(self, w: Wallet, raw: Any, nonce: int, terms: dict[str, str]) -> dict[str, Any]:
-        """A policy's raw action -> a checked {"kind", "params"} body (contract signatures added)."""
+        """A strategy's raw action -> a checked {"kind", "params"} body (contract signatures added)."""
         if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
             raise ValueError("action must be an object with a string 'kind'")
         kind, params = raw["kind"], raw.get("params") or {}
@@ -165,10 +165,10 @@ class Orchestrator:
     async def step(self) -> dict[str, Any]:
         state = await self.client.state()
         turn = state["turn"] + 1
-        ids = list(self.policies)
+        ids = list(self.strategies)
         ctxs = build_contexts(state, self.config, ids)
         for aid, ctx in ctxs.items():
-            if getattr(self.policies[aid], "needs_purchases", False) and any(
+            if getattr(self.strategies[aid], "needs_purchases", False) and any(
                     c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
                     for c in ctx.contracts):
                 ctx.purchased = (await self.client.agent(aid))["purchased_information"]
@@ -184,7 +184,7 @@ class Orchestrator:
             for err in d.errors:
                 self._reject(turn, aid, "parse", err, "client")
             if not isinstance(d.actions, list):
-                self._reject(turn, aid, "parse", "policy actions must be a list", "client")
+                self._reject(turn, aid, "parse", "strategy actions must be a list", "client")
                 continue
             self._sign_agent(aid, turn, d.actions, terms, agents, actions, bundles)
         result = await self._post(turn, actions, bundles, usage)

@@ -17,7 +17,7 @@ class InvariantError(RuntimeError):
 
 
 @dataclass
-class AgentState:
+class Account:
     agent_id: str
     public_key: str
     balance: int = 0

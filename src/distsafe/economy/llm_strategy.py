@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from .config import ACTION_KINDS
-from .context import AgentContext, Decision
+from distsafe.economy.config import ACTION_KINDS
+from distsafe.economy.context import AgentContext, Decision
 
 SYSTEM_PROMPT = """You are {agent_id}, an agent in a token economy. Each turn you choose actions.
 Reply with JSON only: {{"actions": [{{"kind": "<action>", "params": {{...}}}}], "thought": "<short>"}}.
@@ -82,8 +82,8 @@ def parse_actions(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     return actions, errors
 
 
-class LLMEconomyAgent:
-    """A policy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
+class LLMStrategy:
+    """A strategy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
 
     name = "llm"
     needs_purchases = True  # the orchestrator fetches the information this agent bought
