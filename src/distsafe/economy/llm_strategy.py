@@ -8,11 +8,11 @@ them (free below the commons threshold). Unparsable output becomes a recorded re
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from distsafe.economy.config import ACTION_KINDS
 from distsafe.economy.context import AgentContext, Decision
+from distsafe.llm.json_extract import JSONExtractError, extract_json_object
 
 SYSTEM_PROMPT = """You are {agent_id}, an agent in a token economy. Each turn you choose actions.
 Reply with JSON only: {{"actions": [{{"kind": "<action>", "params": {{...}}}}], "thought": "<short>"}}.
@@ -34,27 +34,26 @@ Actions and params (mine costs {mine_cost} of your {budget} action points, speak
 - speak {{"message": text}}
 Your own output tokens cost tokens above {threshold} per turn. Be brief."""
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+def _reply_value(text: str) -> Any:
+    """The JSON in a reply: a bare list as the whole reply, else the object `extract_json_object` finds
+    (the whole text, a fenced block or the first object in prose)."""
+    raw = (text or "").strip()
+    if raw.startswith("["):
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, RecursionError):
+            pass
+    return extract_json_object(raw)
 
 
 def parse_actions(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Actions from an LLM reply: `{"actions": [...]}`, a single `{"kind", "params"}` object or a list.
 
     Returns (actions, errors); malformed entries are dropped with a reason."""
-    raw = text.strip()
-    m = _FENCE.search(raw)
-    if m:
-        raw = m.group(1).strip()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        start, end = raw.find("{"), raw.rfind("}")
-        try:
-            data = json.loads(raw[start:end + 1]) if 0 <= start < end else None
-        except json.JSONDecodeError:
-            data = None
-        if data is None:
-            return [], [f"reply is not JSON: {text[:80]!r}"]
+        data = _reply_value(text)
+    except JSONExtractError as exc:
+        return [], [f"reply is not JSON ({exc}): {text[:80]!r}"]
     if isinstance(data, dict) and "actions" in data:
         items = data["actions"]
     elif isinstance(data, dict) and ("kind" in data or "action" in data):
