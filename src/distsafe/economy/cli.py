@@ -8,12 +8,15 @@ import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from distsafe.economy.config import WorldConfig
 
 app = typer.Typer(help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
                        "behind an HTTP API, and a turn loop of scripted or LLM agents.", no_args_is_help=True)
@@ -22,7 +25,7 @@ err_console = Console(stderr=True)
 TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     err_console.print(f"[red]error:[/red] {msg}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
@@ -92,6 +95,24 @@ def _strategies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model
     return strategies
 
 
+def _read_world_config(path: Path) -> WorldConfig:
+    """The --config JSON as a validated `WorldConfig` (its seed, if given, overrides --seed)."""
+    from pydantic import ValidationError
+
+    from distsafe.economy.config import WorldConfig, config_error
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"cannot read world config {path}: {exc}")
+    if not isinstance(data, dict):
+        _fail(f"world config {path} must be a JSON object")
+    try:
+        return WorldConfig.model_validate(data)
+    except ValidationError as exc:
+        _fail(f"world config {path}: {config_error(exc)}")
+
+
 def _print_report(rep: Any) -> None:
     t = Table(title=f"Economy after {rep.turns} turns, {rep.agents} agents")
     for col in ("agent", "balance", "staked", "burn score", "study", "cores", "blocks"):
@@ -134,14 +155,7 @@ def run(
     from distsafe.economy.client import EconomyAPIError, EconomyClient
     from distsafe.economy.turn_loop import TurnLoop
 
-    world_cfg: dict[str, Any] = {}
-    if config is not None:
-        try:
-            world_cfg = json.loads(config.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            _fail(f"cannot read world config {config}: {exc}")
-        if not isinstance(world_cfg, dict):
-            _fail(f"world config {config} must be a JSON object")
+    world_cfg = None if config is None else _read_world_config(config)
     strategies = _strategies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
     if engine_url is None and _db_has_world(db) and not force:
         _fail(f"{db} already holds a world; pass --force to overwrite it or choose another --db")

@@ -1,12 +1,13 @@
 """World configuration of the token economy.
 
-Every number the seed leaves open is a documented default here; `POST /init` accepts any subset of
-these fields and validates them. All amounts are integer tokens so that the supply invariant is exact.
+Every number the seed leaves open is a documented default here. `POST /init`, the CLI's `--config` JSON
+and the stored ledger all read it through `WorldConfig`: any subset of the fields, unknown fields and
+non-finite numbers refused. All amounts are integer tokens so that the supply invariant is exact.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ACTION_KINDS: tuple[str, ...] = (
     "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
@@ -21,7 +22,7 @@ ATTESTED_TYPES: frozenset[str] = frozenset({"service", "information_sale"})
 class WorldConfig(BaseModel):
     """Economy parameters. Defaults are the documented choices where the seed gives no number."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     seed: int = Field(0, description="Seed of every random draw (block lottery, action order).")
     genesis_balance: int = Field(100, ge=0, description="Tokens minted to each agent at genesis.")
@@ -61,3 +62,13 @@ class WorldConfig(BaseModel):
         if kind == "speak":
             return 0
         return 1
+
+
+def config_error(exc: ValidationError) -> str:
+    """One line naming the first bad field of a `WorldConfig` (or request) validation error."""
+    errors = exc.errors()
+    if not errors:
+        return "invalid world config"
+    first = errors[0]
+    loc = ".".join(str(x) for x in first["loc"]) or "config"
+    return f"{loc}: {first['msg']}".replace("Value error, ", "")

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from distsafe.economy.blockchain import Block, chain_errors
-from distsafe.economy.config import WorldConfig
+from pydantic import ValidationError
+
+from distsafe.economy.config import WorldConfig, config_error
 from distsafe.economy.engine import Engine, TurnResult
 from distsafe.economy.records import Account, Contract, Listing
 
@@ -173,7 +175,11 @@ class Store:
         row = c.execute("SELECT value FROM meta WHERE key='config'").fetchone()
         if row is None:
             return None
-        eng = Engine(WorldConfig.model_validate_json(row[0]))
+        try:
+            cfg = WorldConfig.model_validate_json(row[0])
+        except ValidationError as exc:
+            raise ValueError(f"stored world config is invalid: {config_error(exc)}") from None
+        eng = Engine(cfg)
         world = json.loads(c.execute("SELECT value FROM meta WHERE key='world'").fetchone()[0])
         eng.turn = world["turn"]
         eng.minted, eng.burned = world["minted"], world["burned"]

@@ -10,13 +10,15 @@ import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
 from distsafe.economy.actions import MAX_BUNDLE, PARAM_MODELS
 from distsafe.economy.client import EconomyClient, Wallet
+from distsafe.economy.config import WorldConfig
 from distsafe.economy.context import AgentContext, Decision, build_contexts
 from distsafe.economy.strategies import Strategy
 
@@ -46,6 +48,15 @@ class RunReport:
         return self.__dict__.copy()
 
 
+def world_config_with_seed(cfg: WorldConfig | Mapping[str, Any] | None, seed: int) -> WorldConfig:
+    """The world config to initialise with: `cfg` validated, its seed the run's seed unless `cfg` sets one."""
+    if cfg is None:
+        return WorldConfig(seed=seed)
+    if isinstance(cfg, WorldConfig):
+        return cfg if "seed" in cfg.model_fields_set else WorldConfig.model_validate({**cfg.model_dump(), "seed": seed})
+    return WorldConfig.model_validate({"seed": seed, **cfg})
+
+
 def _reason_class(reason: str) -> str:
     """Reason without its numbers and names, to count rejections by kind."""
     head = reason.split(":")[0].split(" (")[0]
@@ -54,14 +65,14 @@ def _reason_class(reason: str) -> str:
 
 class TurnLoop:
     def __init__(self, client: EconomyClient, strategies: dict[str, Strategy], seed: int = 0,
-                 world_config: dict[str, Any] | None = None, max_rejections_kept: int = 2000) -> None:
+                 world_config: WorldConfig | Mapping[str, Any] | None = None,
+                 max_rejections_kept: int = 2000) -> None:
         if not strategies:
             raise ValueError("at least one agent is needed")
         self.client = client
         self.strategies = strategies
         self.seed = seed
-        self.world_config = dict(world_config or {})
-        self.world_config.setdefault("seed", seed)
+        self.world_config = world_config_with_seed(world_config, seed)
         self.wallets = {aid: Wallet.derive(seed, aid) for aid in strategies}
         self.last_signed: dict[str, dict[str, Any]] = {}
         self.rejections: list[Rejection] = []
@@ -74,7 +85,7 @@ class TurnLoop:
     async def setup(self, force: bool = False) -> dict[str, Any]:
         """POST /init with every agent's public key and the world config."""
         keys = {a: w.public_key for a, w in self.wallets.items()}
-        out = await self.client.init(keys, self.world_config, force)
+        out = await self.client.init(keys, self.world_config.model_dump(), force)
         self.config = await self.client.config()
         return out
 
