@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import threading
 import time
 from pathlib import Path
@@ -100,6 +101,10 @@ class EngineService:
             return dict(body, replayed=False)
 
 
+def _json_float(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)
+
+
 def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.0) -> FastAPI:
     if not admin_token:
         raise ValueError("an admin token is required")
@@ -122,8 +127,9 @@ def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.
         else:
             loc = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
             msg = f"{loc or 'body'}: {first['msg']}".replace("Value error, ", "")
-        return JSONResponse({"error": msg, "detail": jsonable_encoder(errs, custom_encoder={Exception: str})},
-                            status_code=422)
+        # the offending input may be NaN or infinite, which JSON cannot carry: such numbers become strings
+        detail = jsonable_encoder(errs, custom_encoder={Exception: str, float: _json_float})
+        return JSONResponse({"error": msg, "detail": detail}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
