@@ -39,7 +39,9 @@ class World:
     def act(self, aid: str, kind: str, **params: Any) -> dict[str, Any]:
         return self.w[aid].action(self.next_turn, kind, params)
 
-    def propose(self, aid: str, type_: str, cp: str, arb: str, **terms: Any) -> tuple[dict[str, Any], str, str]:
+    def propose(
+        self, aid: str, type_: str, cp: str, arb: str, **terms: Any
+    ) -> tuple[dict[str, Any], str, str]:
         return self.w[aid].propose(self.next_turn, type_, cp, arb, terms)
 
     def sign(self, aid: str, cid: str, role: str) -> dict[str, Any]:
@@ -127,7 +129,9 @@ class EngineProcess:
             except httpx.TransportError:
                 time.sleep(0.05)
         self.kill()
-        raise RuntimeError("engine did not start: " + (self.p.stderr.read() if self.p.stderr else b"").decode())
+        raise RuntimeError(
+            "engine did not start: " + (self.p.stderr.read() if self.p.stderr else b"").decode()
+        )
 
     def kill(self) -> None:
         if self.p.poll() is None:

@@ -6,6 +6,7 @@ import pytest
 
 from distsafe.economy.blockchain import chain_errors, genesis_block, make_block, resolve_fork
 
+
 def test_fork_resolution_and_slimcoin_rule() -> None:
     g = genesis_block(0)
     m1 = make_block(1, 1, "mine", "a", 1.0, 20, 0, g.hash)
@@ -23,4 +24,3 @@ def test_fork_resolution_and_slimcoin_rule() -> None:
     assert resolve_fork([[g, m1, m2], [g, m1, heavier]])[-1] is heavier
     with pytest.raises(ValueError, match="no valid chain"):
         resolve_fork([[g, m1, s2, bad]])
-

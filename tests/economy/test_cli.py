@@ -8,12 +8,14 @@ from typer.testing import CliRunner
 
 from distsafe.economy.cli import app
 
+
 def test_cli_run_and_errors(tmp_path) -> None:
     runner = CliRunner()
     db = tmp_path / "cli.db"
     rep = tmp_path / "rep.json"
-    res = runner.invoke(app, ["run", "--agents", "5", "--turns", "4", "--db", str(db),
-                              "--report-json", str(rep)])
+    res = runner.invoke(
+        app, ["run", "--agents", "5", "--turns", "4", "--db", str(db), "--report-json", str(rep)]
+    )
     assert res.exit_code == 0, res.output
     assert "invariant ok" in res.output and "blocks by kind" in res.output
     data = json.loads(rep.read_text())
@@ -37,15 +39,36 @@ def test_cli_run_and_errors(tmp_path) -> None:
     assert not (tmp_path / "i.db").exists()  # refused before any ledger was made
     res = runner.invoke(app, ["run", "--agents", "1"])
     assert res.exit_code == 2
-    res = runner.invoke(app, ["run", "--turns", "1", "--db", str(tmp_path / "r.db"),
-                              "--engine-url", "http://127.0.0.1:9", "--admin-token", "x"])
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            "--turns",
+            "1",
+            "--db",
+            str(tmp_path / "r.db"),
+            "--engine-url",
+            "http://127.0.0.1:9",
+            "--admin-token",
+            "x",
+        ],
+    )
     assert res.exit_code == 1 and "error" in res.output and "Traceback" not in res.output
 
 
 def test_cli_run_against_remote_engine(live_server) -> None:
     runner = CliRunner()
-    args = ["run", "--agents", "4", "--turns", "3", "--engine-url", live_server.url,
-            "--admin-token", live_server.token]
+    args = [
+        "run",
+        "--agents",
+        "4",
+        "--turns",
+        "3",
+        "--engine-url",
+        live_server.url,
+        "--admin-token",
+        live_server.token,
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "invariant ok" in res.output
@@ -55,4 +78,3 @@ def test_cli_run_against_remote_engine(live_server) -> None:
     assert res.exit_code == 1 and "admin token" in res.output
     res = runner.invoke(app, args + ["--force"])
     assert res.exit_code == 0 and "Economy after 3 turns" in res.output
-

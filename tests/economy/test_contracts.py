@@ -4,7 +4,6 @@ parties sign, rule and attest."""
 from __future__ import annotations
 
 
-
 def _activate(w, type_: str, **terms) -> str:
     prop, _, cid = w.propose("a0", type_, "a1", "a2", **terms)
     r = w.turn(prop)
@@ -68,8 +67,10 @@ def test_service_both_attest(world) -> None:
     cid = _activate(world, "service", price=12, maturity=3)
     world.turn(world.act("a1", "confirm_delivery", contract_id=cid))
     assert world.eng.contracts[cid].status == "active"
-    r = world.turn(world.act("a0", "confirm_delivery", contract_id=cid),
-                   world.act("a0", "confirm_delivery", contract_id=cid))
+    r = world.turn(
+        world.act("a0", "confirm_delivery", contract_id=cid),
+        world.act("a0", "confirm_delivery", contract_id=cid),
+    )
     assert not r.results[1].accepted
     assert world.eng.contracts[cid].status == "settled"
     assert world.bal("a1") == 112 and world.bal("a0") == 87 and world.bal("a2") == 101
@@ -81,8 +82,10 @@ def test_information_sale_reveals_content_and_pays_seller(world) -> None:
     cid = _activate(world, "information_sale", listing_id=lid, price=4, maturity=2)
     assert world.eng.agent_view("a0")["purchased_information"] == {lid: "x" * 50}
     assert "content" not in world.eng.state_view()["listings"][0]
-    world.turn(world.act("a1", "confirm_delivery", contract_id=cid),
-               world.act("a0", "confirm_delivery", contract_id=cid))
+    world.turn(
+        world.act("a1", "confirm_delivery", contract_id=cid),
+        world.act("a0", "confirm_delivery", contract_id=cid),
+    )
     assert world.eng.contracts[cid].status == "settled" and world.bal("a1") == 104
 
 
@@ -152,8 +155,11 @@ def test_contract_needs_three_valid_signatures(world) -> None:
     # a3 signs in a1's role; a1 signs with a3's key; a1 signs the wrong terms
     wrong_party = world.w["a3"].sign_contract(world.next_turn, cid, "counterparty", h)
     forged_sig = world.w["a1"].sign_contract_body(cid, "counterparty", h)["params"]["signature"]
-    bad = world.w["a1"].action(world.next_turn, "sign_contract",
-                               {"contract_id": cid, "role": "counterparty", "signature": forged_sig[::-1]})
+    bad = world.w["a1"].action(
+        world.next_turn,
+        "sign_contract",
+        {"contract_id": cid, "role": "counterparty", "signature": forged_sig[::-1]},
+    )
     r = world.turn(wrong_party, bad)
     assert "is not the counterparty" in r.results[0].reason
     assert "contract signature does not verify" in r.results[1].reason
@@ -183,11 +189,15 @@ def test_only_arbitrator_rules_and_only_parties_attest(world) -> None:
     prop, h, cid = world.propose("a0", "service", "a1", "a2", price=10, maturity=1)
     world.turn(prop)
     world.turn(world.sign("a1", cid, "counterparty"), world.sign("a2", cid, "arbitrator"))
-    r = world.turn(world.act("a3", "confirm_delivery", contract_id=cid),
-                   world.act("a0", "dispute_delivery", contract_id=cid, reason="nothing came"))
+    r = world.turn(
+        world.act("a3", "confirm_delivery", contract_id=cid),
+        world.act("a0", "dispute_delivery", contract_id=cid, reason="nothing came"),
+    )
     assert "is not the proposer or counterparty" in r.results[0].reason and r.results[1].accepted
-    r = world.turn(world.act("a1", "arbitrator_ruling", contract_id=cid, in_favor_of="counterparty"),
-                   world.act("a2", "arbitrator_ruling", contract_id=cid, in_favor_of="proposer"))
+    r = world.turn(
+        world.act("a1", "arbitrator_ruling", contract_id=cid, in_favor_of="counterparty"),
+        world.act("a2", "arbitrator_ruling", contract_id=cid, in_favor_of="proposer"),
+    )
     assert "not the arbitrator" in r.results[0].reason and r.results[1].accepted
     c = world.eng.contracts[cid]
     assert c.status == "ruled" and c.escrow_total == 0
@@ -195,4 +205,3 @@ def test_only_arbitrator_rules_and_only_parties_attest(world) -> None:
     assert world.bal("a0") == 100 - world.cfg.arbitrator_fee + world.cfg.slash_amount
     assert world.bal("a1") == 100 - world.cfg.slash_amount
     assert world.bal("a2") == 100 + world.cfg.arbitrator_fee
-

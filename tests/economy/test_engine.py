@@ -12,6 +12,7 @@ from distsafe.economy.blockchain import chain_errors
 from distsafe.economy.client import Wallet
 from distsafe.economy.crypto import derive_key, sign_bundle
 
+
 def test_genesis_supply(world) -> None:
     s = world.eng.supply()
     assert s["total"] == s["minted"] == 400 and s["invariant_ok"]
@@ -66,12 +67,19 @@ def test_replay_same_turn_and_later_turn_rejected(world) -> None:
 
 
 def test_bundle_replay_and_forgery(world) -> None:
-    b = world.w["a0"].bundle(world.next_turn, [{"kind": "transfer", "params": {"to": "a1", "amount": 5}},
-                                               {"kind": "job", "params": {}}])
+    b = world.w["a0"].bundle(
+        world.next_turn,
+        [{"kind": "transfer", "params": {"to": "a1", "amount": 5}}, {"kind": "job", "params": {}}],
+    )
     r = world.eng.apply_turn(TurnRequest(turn=world.next_turn, bundles=[b]))
     assert [x.accepted for x in r.results] == [True, True]
-    forged = sign_bundle(derive_key(world.cfg.seed, "a2"), "a1", world.next_turn, 1,
-                         [{"kind": "transfer", "params": {"to": "a2", "amount": 50}}])
+    forged = sign_bundle(
+        derive_key(world.cfg.seed, "a2"),
+        "a1",
+        world.next_turn,
+        1,
+        [{"kind": "transfer", "params": {"to": "a2", "amount": 50}}],
+    )
     r = world.eng.apply_turn(TurnRequest(turn=world.next_turn, bundles=[b, forged]))
     assert [x.accepted for x in r.results] == [False, False, False]
     assert "signed for turn 1" in r.results[0].reason and "signature" in r.results[2].reason
@@ -91,38 +99,54 @@ simple = st.one_of(
     st.tuples(agent, st.just("mine"), st.just({})),
     st.tuples(agent, st.just("job"), st.just({})),
     st.tuples(agent, st.just("study"), st.just({})),
-    st.tuples(agent, st.sampled_from(["stake", "unstake", "burn", "bid_core"]),
-              st.builds(lambda a: {"amount": a}, amount)),
-    st.tuples(agent, st.just("transfer"),
-              st.builds(lambda to, a, f: {"to": to, "amount": a, "fee": f}, agent, amount,
-                        st.integers(0, 5))),
-    st.tuples(agent, st.just("sell_information"),
-              st.builds(lambda p: {"topic": "t", "price": p, "content": "some information"},
-                        st.integers(1, 9))),
+    st.tuples(
+        agent,
+        st.sampled_from(["stake", "unstake", "burn", "bid_core"]),
+        st.builds(lambda a: {"amount": a}, amount),
+    ),
+    st.tuples(
+        agent,
+        st.just("transfer"),
+        st.builds(lambda to, a, f: {"to": to, "amount": a, "fee": f}, agent, amount, st.integers(0, 5)),
+    ),
+    st.tuples(
+        agent,
+        st.just("sell_information"),
+        st.builds(lambda p: {"topic": "t", "price": p, "content": "some information"}, st.integers(1, 9)),
+    ),
 )
 
 
 contract = st.tuples(
     st.permutations(IDS).map(lambda p: p[:3]),
     st.sampled_from(["forward", "loan", "service", "insurance", "pool"]),
-    st.integers(1, 60), st.integers(1, 60), st.integers(1, 4),
+    st.integers(1, 60),
+    st.integers(1, 60),
+    st.integers(1, 4),
 )
 
 
-follow_up = st.tuples(agent, st.sampled_from(["sign", "confirm", "dispute", "rule_p", "rule_c"]),
-                      st.integers(0, 50))
+follow_up = st.tuples(
+    agent, st.sampled_from(["sign", "confirm", "dispute", "rule_p", "rule_c"]), st.integers(0, 50)
+)
 
 
-step = st.one_of(simple.map(lambda x: ("simple", x)), contract.map(lambda x: ("contract", x)),
-                 follow_up.map(lambda x: ("follow", x)), st.just(("end_turn", None)),
-                 st.tuples(agent, st.integers(0, 3000)).map(lambda x: ("usage", x)))
+step = st.one_of(
+    simple.map(lambda x: ("simple", x)),
+    contract.map(lambda x: ("contract", x)),
+    follow_up.map(lambda x: ("follow", x)),
+    st.just(("end_turn", None)),
+    st.tuples(agent, st.integers(0, 3000)).map(lambda x: ("usage", x)),
+)
 
 
-TERMS = {"forward": lambda x, y, m: {"give": x, "receive": y, "maturity": m},
-         "loan": lambda x, y, m: {"principal": x, "repay": x + y, "maturity": m},
-         "service": lambda x, y, m: {"price": x, "maturity": m},
-         "insurance": lambda x, y, m: {"premium": x, "coverage": y, "maturity": m},
-         "pool": lambda x, y, m: {"share_bps": min(5000, x * 50), "maturity": m}}
+TERMS = {
+    "forward": lambda x, y, m: {"give": x, "receive": y, "maturity": m},
+    "loan": lambda x, y, m: {"principal": x, "repay": x + y, "maturity": m},
+    "service": lambda x, y, m: {"price": x, "maturity": m},
+    "insurance": lambda x, y, m: {"premium": x, "coverage": y, "maturity": m},
+    "pool": lambda x, y, m: {"share_bps": min(5000, x * 50), "maturity": m},
+}
 
 
 def _follow(w, aid: str, what: str, pick: int) -> dict | None:
@@ -143,11 +167,24 @@ def _follow(w, aid: str, what: str, pick: int) -> dict | None:
     return w.act(aid, "arbitrator_ruling", contract_id=c.contract_id, in_favor_of=side)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(step, min_size=1, max_size=60), st.integers(0, 3))
 def test_supply_invariant_holds_under_random_actions(make_world, steps, seed) -> None:
-    w = make_world(4, seed=seed, genesis_balance=60, negative_interest_rate=0.1, inference_price_per_1k=20,
-              commons_threshold=100, proposal_ttl=3, dispute_window=1, ruling_deadline=2)
+    w = make_world(
+        4,
+        seed=seed,
+        genesis_balance=60,
+        negative_interest_rate=0.1,
+        inference_price_per_1k=20,
+        commons_threshold=100,
+        proposal_ttl=3,
+        dispute_window=1,
+        ruling_deadline=2,
+    )
     pending: list[dict] = []
     usage: dict[str, int] = {}
     for kind, x in steps + [("end_turn", None)] * 8:
@@ -177,4 +214,3 @@ def test_supply_invariant_holds_under_random_actions(make_world, steps, seed) ->
     # and the ledger rebuilt from scratch agrees with the running totals
     s = w.eng.check_invariant()
     assert s["components"]["balances"] == sum(a.balance for a in w.eng.agents.values())
-

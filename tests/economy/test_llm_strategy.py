@@ -11,6 +11,7 @@ import pytest
 from distsafe.economy.llm_strategy import LLMStrategy, parse_actions
 from distsafe.economy.strategies import assign_strategies
 
+
 @dataclass
 class FakeResponse:
     text: str
@@ -32,8 +33,10 @@ class FakeLLM:
 
 
 def test_parse_actions_variants() -> None:
-    assert parse_actions('{"actions": [{"kind": "mine", "params": {}}]}') == \
-        ([{"kind": "mine", "params": {}}], [])
+    assert parse_actions('{"actions": [{"kind": "mine", "params": {}}]}') == (
+        [{"kind": "mine", "params": {}}],
+        [],
+    )
     acts, errs = parse_actions('```json\n{"kind": "stake", "params": {"amount": 5}}\n```')
     assert acts == [{"kind": "stake", "params": {"amount": 5}}] and not errs
     acts, errs = parse_actions('Sure! {"action": "burn", "amount": 2} hope that helps')
@@ -45,11 +48,17 @@ def test_parse_actions_variants() -> None:
 
 async def test_llm_strategies_are_billed_and_bad_output_never_crashes(run_economy, tmp_path) -> None:
     pytest.importorskip("distsafe.llm")
-    good = FakeLLM([json.dumps({"actions": [{"kind": "mine", "params": {}},
-                                            {"kind": "speak", "params": {"message": "hi"}}]})],
-                   output_tokens=1256)
-    bad = FakeLLM(["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'],
-                  output_tokens=100)
+    good = FakeLLM(
+        [
+            json.dumps(
+                {"actions": [{"kind": "mine", "params": {}}, {"kind": "speak", "params": {"message": "hi"}}]}
+            )
+        ],
+        output_tokens=1256,
+    )
+    bad = FakeLLM(
+        ["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'], output_tokens=100
+    )
     ids = [f"agent_{i}" for i in range(4)]
     strategies = dict(assign_strategies(ids, 0))
     strategies["agent_0"] = LLMStrategy(good, "fake", "m")
@@ -61,7 +70,8 @@ async def test_llm_strategies_are_billed_and_bad_output_never_crashes(run_econom
     con = sqlite3.connect(tmp_path / "llm.db")
     try:
         paid, tokens = con.execute(
-            "SELECT inference_paid, output_tokens FROM agents WHERE agent_id='agent_0'").fetchone()
+            "SELECT inference_paid, output_tokens FROM agents WHERE agent_id='agent_0'"
+        ).fetchone()
         fees = con.execute("SELECT SUM(amount) FROM events WHERE kind='inference_fee'").fetchone()[0]
     finally:
         con.close()
@@ -114,4 +124,3 @@ async def test_oversized_llm_reply_is_trimmed_not_fatal(run_economy, tmp_path) -
         assert con.execute("SELECT balance FROM agents WHERE agent_id='agent_0'").fetchone()[0] == 115
     finally:
         con.close()
-

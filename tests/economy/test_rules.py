@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-
 def test_transfer_and_overspend(world) -> None:
-    r = world.turn(world.act("a0", "transfer", to="a1", amount=30, fee=2),
-                   world.act("a2", "transfer", to="a1", amount=500))
+    r = world.turn(
+        world.act("a0", "transfer", to="a1", amount=30, fee=2),
+        world.act("a2", "transfer", to="a1", amount=500),
+    )
     assert [x.accepted for x in r.results] == [True, False]
     assert "insufficient balance" in r.results[1].reason
     assert world.bal("a0") == 68 and world.bal("a1") == 130 and world.bal("a2") == 100
@@ -15,8 +16,15 @@ def test_transfer_and_overspend(world) -> None:
 
 def test_mine_budget_and_once_per_turn(make_world) -> None:
     w = make_world(2, action_budget=5)
-    r = w.turn(w.act("a0", "mine"), w.act("a0", "mine"), w.act("a0", "job"), w.act("a0", "job"),
-               w.act("a0", "speak", message="free"), w.act("a0", "job"), w.act("a0", "job"))
+    r = w.turn(
+        w.act("a0", "mine"),
+        w.act("a0", "mine"),
+        w.act("a0", "job"),
+        w.act("a0", "job"),
+        w.act("a0", "speak", message="free"),
+        w.act("a0", "job"),
+        w.act("a0", "job"),
+    )
     assert [x.accepted for x in r.results] == [True, False, True, True, True, True, False]
     assert "already mined" in r.results[1].reason and "budget exhausted" in r.results[6].reason
 
@@ -45,4 +53,3 @@ def test_study_and_job(world) -> None:
     assert world.eng.agents["a0"].study_level == 1 and world.bal("a0") == 90
     world.turn(world.act("a0", "job"))
     assert world.bal("a0") == 90 + int(5 * 1.2)
-

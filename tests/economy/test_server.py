@@ -45,8 +45,15 @@ def _state(c) -> dict:
 def test_openapi_lists_the_seed_endpoints(api) -> None:
     c, _ = api
     paths = c.get("/openapi.json").json()["paths"]
-    for p in ("/init", "/turn", "/state", "/agent/{agent_id}", "/contract/{contract_id}", "/speech/{turn}",
-              "/config"):
+    for p in (
+        "/init",
+        "/turn",
+        "/state",
+        "/agent/{agent_id}",
+        "/contract/{contract_id}",
+        "/speech/{turn}",
+        "/config",
+    ):
         assert p in paths
 
 
@@ -66,17 +73,32 @@ def test_admin_token_required(tmp_path) -> None:
         assert r.status_code == 422 and "genesis_balance" in r.json()["error"]
 
 
-@pytest.mark.parametrize("payload, status, needle", [
-    ("{not json", 422, "malformed JSON"),
-    ('{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", '
-     '"params": {"amount": -5}}]}', 422, "amount"),
-    ('{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", "params": {}}]}',
-     422, "kind"),
-    ('{"turn": 1, "actions": [{"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", "params": {}}]}',
-     404, "unknown agent 'zz'"),
-    ('{"turn": 7}', 409, "next turn is 1"),
-    ('{"turn": 1, "usage": {"a0": -3}}', 422, "usage"),
-])
+@pytest.mark.parametrize(
+    "payload, status, needle",
+    [
+        ("{not json", 422, "malformed JSON"),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", '
+            '"params": {"amount": -5}}]}',
+            422,
+            "amount",
+        ),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", '
+            '"params": {}}]}',
+            422,
+            "kind",
+        ),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", '
+            '"params": {}}]}',
+            404,
+            "unknown agent 'zz'",
+        ),
+        ('{"turn": 7}', 409, "next turn is 1"),
+        ('{"turn": 1, "usage": {"a0": -3}}', 422, "usage"),
+    ],
+)
 def test_bad_input_is_4xx_and_changes_nothing(api, payload, status, needle) -> None:
     c, _ = api
     before = _state(c)
@@ -150,8 +172,10 @@ def test_concurrent_clients(live_server) -> None:
     assert sorted(outcomes) == [(200, False)] + [(200, True)] * 7
     # eight different bodies for turn 2: exactly one wins, the rest get 409
     outcomes.clear()
-    bodies = [{"turn": 2, "actions": [w["a2"].action(2, "transfer", {"to": "a0", "amount": 1 + i})]}
-              for i in range(8)]
+    bodies = [
+        {"turn": 2, "actions": [w["a2"].action(2, "transfer", {"to": "a0", "amount": 1 + i})]}
+        for i in range(8)
+    ]
     threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
     [t.start() for t in threads]
     [t.join() for t in threads]
@@ -176,7 +200,6 @@ def test_invariant_violation_refuses_the_turn(api, monkeypatch) -> None:
     r = c.post("/turn", json={"turn": 1, "actions": [w["a0"].action(1, "job")]}, headers=AUTH)
     assert r.status_code == 500 and "invariant broken" in r.json()["error"]
     assert _state(c) == before  # the engine was reloaded from its file
-
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import pytest
 from distsafe.economy.client import Wallet
 from distsafe.economy.store import Store
 
+
 def test_store_round_trip_and_tamper_detection(make_world, tmp_path) -> None:
     w = make_world(4)
     store = Store(tmp_path / "s.db")
@@ -28,8 +29,9 @@ def test_store_round_trip_and_tamper_detection(make_world, tmp_path) -> None:
     assert w.eng.contracts[cid].status == "active"
     loaded = store.load()
     assert loaded is not None and loaded.turn == 3
-    assert {a: x.to_dict() for a, x in loaded.agents.items()} == \
-        {a: x.to_dict() for a, x in w.eng.agents.items()}
+    assert {a: x.to_dict() for a, x in loaded.agents.items()} == {
+        a: x.to_dict() for a, x in w.eng.agents.items()
+    }
     assert loaded.contracts[cid].to_dict() == w.eng.contracts[cid].to_dict()
     assert [b.hash for b in loaded.chain] == [b.hash for b in w.eng.chain]
     assert loaded.supply() == w.eng.supply()
@@ -57,11 +59,19 @@ def _setup(url: str, n: int) -> dict[str, Wallet]:
 
 def _turn_body(w: dict[str, Wallet], turn: int) -> dict:
     ids = sorted(w)
-    return {"turn": turn, "bundles": [
-        w[a].bundle(turn, [{"kind": "mine", "params": {}},
-                           {"kind": "transfer",
-                            "params": {"to": ids[(i + 1) % len(ids)], "amount": 3, "fee": 1}}])
-        for i, a in enumerate(ids)]}
+    return {
+        "turn": turn,
+        "bundles": [
+            w[a].bundle(
+                turn,
+                [
+                    {"kind": "mine", "params": {}},
+                    {"kind": "transfer", "params": {"to": ids[(i + 1) % len(ids)], "amount": 3, "fee": 1}},
+                ],
+            )
+            for i, a in enumerate(ids)
+        ],
+    }
 
 
 def _post_in_background(url: str, body: dict) -> threading.Thread:
@@ -138,11 +148,12 @@ def test_sigkill_at_random_moments_never_half_applies(engine_process, tmp_path) 
     assert st["turn"] == 2 and st["chain"]["blocks_by_kind"]["mine"] == 2
 
 
-
 def test_a_stored_config_that_fails_validation_is_refused(make_world, tmp_path) -> None:
     store = Store(tmp_path / "cfg.db")
     store.init_world(make_world(3).eng)
     store.conn.execute("UPDATE meta SET value=? WHERE key='config'", ('{"num_cores": -2}',))
     store.close()
-    with pytest.raises(ValueError, match=r"^stored world config is invalid: num_cores: .*greater than or equal"):
+    with pytest.raises(
+        ValueError, match=r"^stored world config is invalid: num_cores: .*greater than or equal"
+    ):
         Store(tmp_path / "cfg.db").load()

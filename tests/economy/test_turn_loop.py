@@ -13,6 +13,7 @@ from distsafe.economy.config import WorldConfig
 from distsafe.economy.strategies import assign_strategies
 from distsafe.economy.turn_loop import world_config_with_seed
 
+
 async def test_scripted_run_exercises_the_economy(run_economy, tmp_path) -> None:
     db = tmp_path / "run.db"
     orch, rep = await run_economy(db, 16, 24)
@@ -25,7 +26,8 @@ async def test_scripted_run_exercises_the_economy(run_economy, tmp_path) -> None
     try:  # the seed's README queries work as written
         speech = con.execute("SELECT turn, agent_id, message FROM speech_log ORDER BY turn").fetchall()
         agents = con.execute(
-            "SELECT agent_id, balance, staked, burn_score, study_level FROM agents").fetchall()
+            "SELECT agent_id, balance, staked, burn_score, study_level FROM agents"
+        ).fetchall()
         settled = con.execute("SELECT * FROM contracts WHERE status='settled'").fetchall()
         cores = con.execute("SELECT SUM(cores) FROM agents").fetchone()[0]
     finally:
@@ -48,10 +50,13 @@ async def test_same_seed_same_ledger(run_economy, tmp_path) -> None:
         await run_economy(tmp_path / name, 10, 10, seed=seed)
         con = sqlite3.connect(tmp_path / name)
         try:
-            return [con.execute("SELECT hash FROM blocks ORDER BY height").fetchall(),
-                    con.execute("SELECT agent_id, balance, staked, burn_score FROM agents "
-                                "ORDER BY agent_id").fetchall(),
-                    con.execute("SELECT contract_id, status FROM contracts ORDER BY contract_id").fetchall()]
+            return [
+                con.execute("SELECT hash FROM blocks ORDER BY height").fetchall(),
+                con.execute(
+                    "SELECT agent_id, balance, staked, burn_score FROM agents ORDER BY agent_id"
+                ).fetchall(),
+                con.execute("SELECT contract_id, status FROM contracts ORDER BY contract_id").fetchall(),
+            ]
         finally:
             con.close()
 
@@ -71,7 +76,6 @@ async def test_broken_strategy_costs_only_its_turn(run_economy, tmp_path) -> Non
     strategies["agent_1"] = Boom()
     orch, rep = await run_economy(tmp_path / "boom.db", 3, 3, strategies=strategies)
     assert rep.turns == 3 and sum("strategy exploded" in r.reason for r in orch.rejections) == 3
-
 
 
 def test_world_config_takes_the_run_seed_unless_it_sets_one() -> None:

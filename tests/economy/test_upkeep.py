@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from distsafe.economy.blockchain import chain_errors
 
+
 def test_mine_then_stake_block_follows(world) -> None:
     world.turn(world.act("a1", "stake", amount=50))
     assert world.eng.blocks_by_kind() == {"genesis": 1}  # nobody mined: no block at all
@@ -19,8 +20,12 @@ def test_mine_then_stake_block_follows(world) -> None:
 
 def test_core_auction_and_dividends(make_world) -> None:
     w = make_world(6, num_cores=2)
-    r = w.turn(w.act("a0", "bid_core", amount=30), w.act("a1", "bid_core", amount=20),
-               w.act("a2", "bid_core", amount=20), w.act("a3", "bid_core", amount=500))
+    r = w.turn(
+        w.act("a0", "bid_core", amount=30),
+        w.act("a1", "bid_core", amount=20),
+        w.act("a2", "bid_core", amount=20),
+        w.act("a3", "bid_core", amount=500),
+    )
     assert [x.accepted for x in r.results] == [True, True, True, False]
     # highest bids win; a1 beats a2 on the id tie-break; the loser is refunded, winners' bids are burned
     assert [w.eng.agents[a].cores for a in ("a0", "a1", "a2")] == [1, 1, 0]
@@ -41,4 +46,3 @@ def test_negative_balance_interest_is_destroyed(make_world) -> None:
     r = w.turn(w.act("a0", "transfer", to="a1", amount=1))
     assert not r.results[0].accepted
     assert w.bal("a0") == -22 - 3 and r.supply["destroyed_interest"] == 5
-

@@ -9,8 +9,8 @@ agents with stake or burn score, weighted by their stake and burn weights.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
 
 from distsafe.economy.config import WorldConfig
 from distsafe.economy.crypto import digest
@@ -34,10 +34,21 @@ class Block:
         return asdict(self)
 
 
-def make_block(height: int, turn: int, kind: str, validator: str, weight: float, reward: int, fees: int,
-               parent_hash: str) -> Block:
-    h = digest({"height": height, "turn": turn, "kind": kind, "validator": validator,
-                "weight": round(weight, 9), "reward": reward, "fees": fees, "parent": parent_hash})
+def make_block(
+    height: int, turn: int, kind: str, validator: str, weight: float, reward: int, fees: int, parent_hash: str
+) -> Block:
+    h = digest(
+        {
+            "height": height,
+            "turn": turn,
+            "kind": kind,
+            "validator": validator,
+            "weight": round(weight, 9),
+            "reward": reward,
+            "fees": fees,
+            "parent": parent_hash,
+        }
+    )
     return Block(height, turn, kind, validator, weight, reward, fees, parent_hash, h)
 
 
@@ -71,8 +82,9 @@ def can_follow(parent_kind: str, kind: str) -> bool:
     return False
 
 
-def run_lottery(candidates: Sequence[tuple[str, str, float]],
-                rng: random.Random) -> tuple[str, str, float] | None:
+def run_lottery(
+    candidates: Sequence[tuple[str, str, float]], rng: random.Random
+) -> tuple[str, str, float] | None:
     """Winner-takes-all draw among (agent_id, kind, weight), probability proportional to weight.
 
     Candidates must be in a deterministic order; zero-weight candidates never win."""
@@ -101,8 +113,9 @@ def chain_errors(chain: Sequence[Block]) -> list[str]:
             errors.append(f"block {blk.height}: height does not follow {prev.height}")
         if not can_follow(prev.kind, blk.kind):
             errors.append(f"block {blk.height}: {blk.kind} block cannot follow a {prev.kind} block")
-        expect = make_block(blk.height, blk.turn, blk.kind, blk.validator, blk.weight, blk.reward,
-                            blk.fees, blk.parent_hash).hash
+        expect = make_block(
+            blk.height, blk.turn, blk.kind, blk.validator, blk.weight, blk.reward, blk.fees, blk.parent_hash
+        ).hash
         if expect != blk.hash:
             errors.append(f"block {blk.height}: hash mismatch")
     return errors

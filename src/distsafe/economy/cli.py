@@ -8,7 +8,7 @@ import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,8 +18,11 @@ from rich.table import Table
 if TYPE_CHECKING:
     from distsafe.economy.config import WorldConfig
 
-app = typer.Typer(help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
-                       "behind an HTTP API, and a turn loop of scripted or LLM agents.", no_args_is_help=True)
+app = typer.Typer(
+    help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
+    "behind an HTTP API, and a turn loop of scripted or LLM agents.",
+    no_args_is_help=True,
+)
 console = Console()
 err_console = Console(stderr=True)
 TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
@@ -48,7 +51,7 @@ def serve(
     db: Path = typer.Option(Path("sim.db"), help="SQLite ledger file (created if missing)."),
     port: int = typer.Option(3000, min=1, max=65535),
     host: str = typer.Option("127.0.0.1", help="Bind address."),
-    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
+    admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
     debug_commit_delay: float = typer.Option(0.0, hidden=True, help="Crash tests: hold each turn's commit."),
 ) -> None:
     """Run the engine's HTTP API (OpenAPI docs at /docs)."""
@@ -67,8 +70,15 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-def _strategies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: str, llm_agents: int,
-              llm_base_url: str | None) -> dict[str, Any]:
+def _strategies(
+    n: int,
+    seed: int,
+    mix: str,
+    llm_provider: str | None,
+    llm_model: str,
+    llm_agents: int,
+    llm_base_url: str | None,
+) -> dict[str, Any]:
     from distsafe.economy.strategies import STRATEGIES, assign_strategies
 
     names = tuple(m.strip() for m in mix.split(",") if m.strip())
@@ -119,15 +129,26 @@ def _print_report(rep: Any) -> None:
         t.add_column(col, justify="right" if col != "agent" else "left")
     rows = rep.balances if len(rep.balances) <= 12 else rep.balances[:6] + rep.balances[-6:]
     for a in rows:
-        t.add_row(a["agent_id"], str(a["balance"]), str(a["staked"]), f"{a['burn_score']:.1f}",
-                  str(a["study_level"]), str(a["cores"]), str(a["blocks_won"]))
+        t.add_row(
+            a["agent_id"],
+            str(a["balance"]),
+            str(a["staked"]),
+            f"{a['burn_score']:.1f}",
+            str(a["study_level"]),
+            str(a["cores"]),
+            str(a["blocks_won"]),
+        )
     console.print(t)
     s = rep.supply
-    console.print(f"supply {s['total']} = minted {s['minted']} - burned {s['burned']} - destroyed interest "
-                  f"{s['destroyed_interest']}  (invariant {'ok' if s['invariant_ok'] else 'BROKEN'})")
+    console.print(
+        f"supply {s['total']} = minted {s['minted']} - burned {s['burned']} - destroyed interest "
+        f"{s['destroyed_interest']}  (invariant {'ok' if s['invariant_ok'] else 'BROKEN'})"
+    )
     console.print("blocks by kind: " + ", ".join(f"{k} {v}" for k, v in rep.blocks_by_kind.items()))
-    console.print("contracts by status: " + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items())
-                                             or "none"))
+    console.print(
+        "contracts by status: "
+        + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items()) or "none")
+    )
     console.print(f"actions accepted {rep.accepted}, rejected {rep.rejected}")
     for reason, n in list(rep.rejection_reasons.items())[:8]:
         console.print(f"  {n:6d}  {reason}")
@@ -139,17 +160,19 @@ def run(
     turns: int = typer.Option(50, min=1, help="Number of turns."),
     seed: int = typer.Option(0, help="World and strategy seed."),
     db: Path = typer.Option(Path("sim.db"), help="Ledger file of the embedded engine."),
-    engine_url: Optional[str] = typer.Option(None, help="Use a running engine at this URL instead."),
-    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),
-    config: Optional[Path] = typer.Option(None, help="JSON file with world config overrides."),
-    mix: str = typer.Option("miner,staker,trader,miner,pool_organiser,staker,trader,cheater",
-                            help="Strategies assigned round-robin."),
-    llm_provider: Optional[str] = typer.Option(None, help="dry_run | openai | anthropic | ollama"),
+    engine_url: str | None = typer.Option(None, help="Use a running engine at this URL instead."),
+    admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),
+    config: Path | None = typer.Option(None, help="JSON file with world config overrides."),
+    mix: str = typer.Option(
+        "miner,staker,trader,miner,pool_organiser,staker,trader,cheater",
+        help="Strategies assigned round-robin.",
+    ),
+    llm_provider: str | None = typer.Option(None, help="dry_run | openai | anthropic | ollama"),
     llm_model: str = typer.Option("gemma3:27b", help="Model for LLM agents."),
     llm_agents: int = typer.Option(0, min=0, help="How many agents (the first ones) use the LLM."),
-    llm_base_url: Optional[str] = typer.Option(None, help="Provider base URL."),
+    llm_base_url: str | None = typer.Option(None, help="Provider base URL."),
     force: bool = typer.Option(False, help="Overwrite a world already in --db (or on the remote engine)."),
-    report_json: Optional[Path] = typer.Option(None, help="Also write the end report as JSON."),
+    report_json: Path | None = typer.Option(None, help="Also write the end report as JSON."),
 ) -> None:
     """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
     from distsafe.economy.client import EconomyAPIError, EconomyClient
@@ -172,13 +195,23 @@ def run(
             orch = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
             # embedded: the --db check above already guards an existing world; remote: only with --force
             await orch.setup(force=True if engine_url is None else force)
-            with Progress(TextColumn("[bold]turn"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("{task.fields[info]}"), console=console, transient=False) as prog:
+            with Progress(
+                TextColumn("[bold]turn"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=console,
+                transient=False,
+            ) as prog:
                 task = prog.add_task("turns", total=turns, info="")
 
                 def tick(turn: int, result: dict[str, Any]) -> None:
-                    prog.update(task, advance=1, info=f"supply {result['supply']['total']}, "
-                                                      f"rejected {result['rejected']}")
+                    prog.update(
+                        task,
+                        advance=1,
+                        info=f"supply {result['supply']['total']}, rejected {result['rejected']}",
+                    )
 
                 return await orch.run(turns, progress=tick)
 
@@ -199,8 +232,10 @@ def run(
         from distsafe.economy.bridge import export_interactions, soft_summary
 
         soft = soft_summary(export_interactions(db))
-        console.print(f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "
-                      f"quality gap {soft['quality_gap']:.3f}")
+        console.print(
+            f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "
+            f"quality gap {soft['quality_gap']:.3f}"
+        )
         console.print(f"ledger in {db}; try: sqlite3 {db} \"SELECT * FROM contracts WHERE status='settled'\"")
 
 

@@ -10,9 +10,21 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ACTION_KINDS: tuple[str, ...] = (
-    "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
-    "sign_contract", "confirm_delivery", "dispute_delivery", "arbitrator_ruling",
-    "sell_information", "bid_core", "speak",
+    "mine",
+    "stake",
+    "unstake",
+    "burn",
+    "study",
+    "job",
+    "transfer",
+    "propose_contract",
+    "sign_contract",
+    "confirm_delivery",
+    "dispute_delivery",
+    "arbitrator_ruling",
+    "sell_information",
+    "bid_core",
+    "speak",
 )
 CONTRACT_TYPES: tuple[str, ...] = ("forward", "loan", "service", "insurance", "information_sale", "pool")
 AUTOMATIC_TYPES: frozenset[str] = frozenset({"forward", "loan", "insurance", "pool"})
@@ -40,12 +52,14 @@ class WorldConfig(BaseModel):
     study_bonus: float = Field(0.2, ge=0, description="Mine weight and job wage bonus per study level.")
     job_wage: int = Field(5, ge=0, description="Tokens minted by a job action (before the study bonus).")
     commons_threshold: int = Field(256, ge=0, description="Free output tokens per agent per turn.")
-    inference_price_per_1k: int = Field(4, ge=0,
-                                        description="Tokens per 1000 output tokens above the threshold.")
+    inference_price_per_1k: int = Field(
+        4, ge=0, description="Tokens per 1000 output tokens above the threshold."
+    )
     num_cores: int = Field(4, ge=0, description="Core shares auctioned on the auction turn.")
     core_auction_turn: int = Field(1, ge=1)
-    negative_interest_rate: float = Field(0.05, ge=0, le=1,
-                                          description="Per-turn interest on debt, destroyed.")
+    negative_interest_rate: float = Field(
+        0.05, ge=0, le=1, description="Per-turn interest on debt, destroyed."
+    )
     arbitrator_collateral: int = Field(10, ge=0, description="Minimum collateral the arbitrator locks.")
     arbitrator_fee: int = Field(1, ge=0, description="Fee the proposer pays the arbitrator on resolution.")
     proposal_ttl: int = Field(5, ge=1, description="Turns a proposal may wait for its signatures.")

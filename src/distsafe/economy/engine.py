@@ -34,8 +34,14 @@ class ActionResult:
     ref: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agent_id": self.agent_id, "kind": self.kind, "nonce": self.nonce,
-                "accepted": self.accepted, "reason": self.reason, "ref": self.ref}
+        return {
+            "agent_id": self.agent_id,
+            "kind": self.kind,
+            "nonce": self.nonce,
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "ref": self.ref,
+        }
 
 
 @dataclass
@@ -48,9 +54,14 @@ class TurnResult:
     events: list[tuple[int, str, str, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"turn": self.turn, "accepted": len(self.results) - self.rejected, "rejected": self.rejected,
-                "results": [r.to_dict() for r in self.results], "blocks": [b.to_dict() for b in self.blocks],
-                "supply": self.supply}
+        return {
+            "turn": self.turn,
+            "accepted": len(self.results) - self.rejected,
+            "rejected": self.rejected,
+            "results": [r.to_dict() for r in self.results],
+            "blocks": [b.to_dict() for b in self.blocks],
+            "supply": self.supply,
+        }
 
 
 class Engine:
@@ -76,7 +87,7 @@ class Engine:
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def genesis(cls, cfg: WorldConfig, keys: dict[str, str]) -> "Engine":
+    def genesis(cls, cfg: WorldConfig, keys: dict[str, str]) -> Engine:
         eng = cls(cfg)
         for aid, pk in keys.items():
             eng.agents[aid] = Account(agent_id=aid, public_key=pk, balance=cfg.genesis_balance)
@@ -126,11 +137,23 @@ class Engine:
         escrow = sum(self.contracts[cid].escrow_total for cid in self.open_contracts())
         total = balances + staked + bids + escrow + self.fee_pool + self.pending_fees
         expected = self.minted - self.burned - self.destroyed_interest
-        return {"total": total, "expected": expected, "invariant_ok": total == expected,
-                "minted": self.minted, "burned": self.burned, "destroyed_interest": self.destroyed_interest,
-                "burned_by": dict(sorted(self.burned_by.items())),
-                "components": {"balances": balances, "staked": staked, "locked_bids": bids, "escrow": escrow,
-                               "fee_pool": self.fee_pool, "pending_fees": self.pending_fees}}
+        return {
+            "total": total,
+            "expected": expected,
+            "invariant_ok": total == expected,
+            "minted": self.minted,
+            "burned": self.burned,
+            "destroyed_interest": self.destroyed_interest,
+            "burned_by": dict(sorted(self.burned_by.items())),
+            "components": {
+                "balances": balances,
+                "staked": staked,
+                "locked_bids": bids,
+                "escrow": escrow,
+                "fee_pool": self.fee_pool,
+                "pending_fees": self.pending_fees,
+            },
+        }
 
     def check_invariant(self) -> dict[str, Any]:
         s = self.supply()
@@ -183,9 +206,18 @@ class Engine:
         rejected = sum(1 for r in res if not r.accepted)
         for unit, rs in zip(units, results):
             for body, r in zip(unit.bodies(), rs):
-                self.tx_rows.append((self.turn, r.agent_id, r.kind, r.nonce,
-                                     json.dumps(body.params, sort_keys=True), int(r.accepted), r.reason,
-                                     r.ref))
+                self.tx_rows.append(
+                    (
+                        self.turn,
+                        r.agent_id,
+                        r.kind,
+                        r.nonce,
+                        json.dumps(body.params, sort_keys=True),
+                        int(r.accepted),
+                        r.reason,
+                        r.ref,
+                    )
+                )
         return TurnResult(self.turn, res, blocks, supply, rejected, list(self.events))
 
     def _apply_unit(self, unit: LedgerAction | Bundle, budget: dict[str, int]) -> list[ActionResult]:
@@ -208,15 +240,18 @@ class Engine:
         agent.last_nonce = unit.nonce
         return [self._apply_action(agent, b, unit.nonce, budget) for b in bodies]
 
-    def _apply_action(self, agent: Account, body: ActionBody, nonce: int,
-                      budget: dict[str, int]) -> ActionResult:
+    def _apply_action(
+        self, agent: Account, body: ActionBody, nonce: int, budget: dict[str, int]
+    ) -> ActionResult:
         res = ActionResult(agent.agent_id, body.kind, nonce, False)
         try:
             cost = self.cfg.action_cost(body.kind)
             spent = budget.get(agent.agent_id, 0)
             if spent + cost > self.cfg.action_budget:
-                raise Reject(f"action budget exhausted ({spent}/{self.cfg.action_budget} used, {body.kind} "
-                             f"costs {cost})")
+                raise Reject(
+                    f"action budget exhausted ({spent}/{self.cfg.action_budget} used, {body.kind} "
+                    f"costs {cost})"
+                )
             res.ref = ACTION_RULES[body.kind](self, agent, body.parsed_params(), nonce)
             budget[agent.agent_id] = spent + cost
             res.accepted = True
@@ -230,7 +265,7 @@ class Engine:
         a = self.agents[aid]
         d = a.public()
         d["open_contracts"] = [cid for cid in self.open_contracts() if self.contracts[cid].role_of(aid)]
-        d["purchased_information"] = {lid: l.content for lid, l in self.listings.items() if aid in l.buyers}
+        d["purchased_information"] = {lid: x.content for lid, x in self.listings.items() if aid in x.buyers}
         return d
 
     def blocks_by_kind(self) -> dict[str, int]:
@@ -248,14 +283,19 @@ class Engine:
     def state_view(self, include_agents: bool = True) -> dict[str, Any]:
         tip = self.chain[-1]
         d: dict[str, Any] = {
-            "turn": self.turn, "supply": self.supply(),
-            "chain": {"height": tip.height, "tip_hash": tip.hash, "tip_kind": tip.kind,
-                      "blocks_by_kind": self.blocks_by_kind(),
-                      "recent": [b.to_dict() for b in self.chain[-6:]]},
+            "turn": self.turn,
+            "supply": self.supply(),
+            "chain": {
+                "height": tip.height,
+                "tip_hash": tip.hash,
+                "tip_kind": tip.kind,
+                "blocks_by_kind": self.blocks_by_kind(),
+                "recent": [b.to_dict() for b in self.chain[-6:]],
+            },
             "cores": {aid: a.cores for aid, a in sorted(self.agents.items()) if a.cores},
             "contracts_by_status": self.contracts_by_status(),
             "open_contracts": [self.contracts[cid].summary() for cid in self.open_contracts()],
-            "listings": [l.public() for l in self.listings.values()],
+            "listings": [x.public() for x in self.listings.values()],
             "speech": [{"turn": t, "agent_id": a, "message": m} for t, a, m in self.speech[-20:]],
         }
         if include_agents:

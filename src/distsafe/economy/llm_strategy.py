@@ -34,6 +34,7 @@ Actions and params (mine costs {mine_cost} of your {budget} action points, speak
 - speak {{"message": text}}
 Your own output tokens cost tokens above {threshold} per turn. Be brief."""
 
+
 def _reply_value(text: str) -> Any:
     """The JSON in a reply: a bare list as the whole reply, else the object `extract_json_object` finds
     (the whole text, a fenced block or the first object in prose)."""
@@ -87,8 +88,9 @@ class LLMStrategy:
     name = "llm"
     needs_purchases = True  # the orchestrator fetches the information this agent bought
 
-    def __init__(self, client: Any, provider: str, model: str, temperature: float = 0.7,
-                 max_tokens: int = 512) -> None:
+    def __init__(
+        self, client: Any, provider: str, model: str, temperature: float = 0.7, max_tokens: int = 512
+    ) -> None:
         self.client = client
         self.provider = provider
         self.model = model
@@ -97,22 +99,33 @@ class LLMStrategy:
 
     def messages(self, ctx: AgentContext) -> list[tuple[str, str]]:
         c = ctx.config
-        system = SYSTEM_PROMPT.format(agent_id=ctx.agent_id, mine_cost=c["mine_cost"],
-                                      budget=c["action_budget"],
-                                      mine_reward=c["mine_block_reward"], study_cost=c["study_cost"],
-                                      auction_turn=c["core_auction_turn"], threshold=c["commons_threshold"])
+        system = SYSTEM_PROMPT.format(
+            agent_id=ctx.agent_id,
+            mine_cost=c["mine_cost"],
+            budget=c["action_budget"],
+            mine_reward=c["mine_block_reward"],
+            study_cost=c["study_cost"],
+            auction_turn=c["core_auction_turn"],
+            threshold=c["commons_threshold"],
+        )
         return [("system", system), ("user", f"World state:\n{ctx.to_prompt()}\nYour actions (JSON):")]
 
     async def decide(self, ctx: AgentContext) -> Decision:
         from distsafe.llm import ChatMessage, LLMRequest  # imported late: the provider layer is optional
 
-        req = LLMRequest(provider=self.provider, model=self.model,
-                         messages=tuple(ChatMessage(role=r, content=t) for r, t in self.messages(ctx)),
-                         temperature=self.temperature, max_tokens=self.max_tokens, json_mode=True)
+        req = LLMRequest(
+            provider=self.provider,
+            model=self.model,
+            messages=tuple(ChatMessage(role=r, content=t) for r, t in self.messages(ctx)),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            json_mode=True,
+        )
         try:
             resp = await self.client.complete(req)
         except Exception as exc:  # provider down: the agent loses its turn, the run goes on
             return Decision(errors=[f"LLM call failed: {type(exc).__name__}: {exc}"])
         actions, errors = parse_actions(resp.text or "")
-        return Decision(actions=actions, output_tokens=int(getattr(resp, "output_tokens", 0) or 0),
-                        errors=errors)
+        return Decision(
+            actions=actions, output_tokens=int(getattr(resp, "output_tokens", 0) or 0), errors=errors
+        )

@@ -51,8 +51,12 @@ class EngineService:
             eng = Engine.genesis(req.config, {a.agent_id: a.public_key for a in req.agents})
             self.store.init_world(eng)
             self.engine = eng
-            return {"turn": 0, "agents": len(eng.agents), "genesis_hash": eng.chain[0].hash,
-                    "supply": eng.supply()}
+            return {
+                "turn": 0,
+                "agents": len(eng.agents),
+                "genesis_hash": eng.chain[0].hash,
+                "supply": eng.supply(),
+            }
 
     def require(self) -> Engine:
         if self.engine is None:
@@ -68,8 +72,11 @@ class EngineService:
                 rec = self.store.turn_record(req.turn)
                 if rec is not None and rec[0] == h:
                     return dict(json.loads(rec[1]), replayed=True)
-                raise HTTPException(409, f"turn {req.turn} was already applied with different actions; "
-                                         f"next turn is {eng.turn + 1}")
+                raise HTTPException(
+                    409,
+                    f"turn {req.turn} was already applied with different actions; "
+                    f"next turn is {eng.turn + 1}",
+                )
             if req.turn != eng.turn + 1:
                 raise HTTPException(409, f"wrong turn {req.turn}: next turn is {eng.turn + 1}")
             for a in (*req.actions, *req.bundles):
@@ -93,8 +100,13 @@ class EngineService:
             body = result.to_dict()
             delay = self.commit_delay_s
             try:
-                self.store.save_turn(eng, result, h, json.dumps(body),
-                                     before_commit=(lambda: time.sleep(delay)) if delay else None)
+                self.store.save_turn(
+                    eng,
+                    result,
+                    h,
+                    json.dumps(body),
+                    before_commit=(lambda: time.sleep(delay)) if delay else None,
+                )
             except BaseException:
                 self._reload()
                 raise
@@ -109,9 +121,11 @@ def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.
     if not admin_token:
         raise ValueError("an admin token is required")
     svc = EngineService(db_path, commit_delay_s)
-    app = FastAPI(title="distsafe economy engine", version="1.0",
-                  description="Token economy ledger: mine/stake/burn validation, contracts, "
-                              "inference billing.")
+    app = FastAPI(
+        title="distsafe economy engine",
+        version="1.0",
+        description="Token economy ledger: mine/stake/burn validation, contracts, inference billing.",
+    )
     app.state.service = svc
 
     @app.exception_handler(HTTPException)

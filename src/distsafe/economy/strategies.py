@@ -146,8 +146,13 @@ class Miner(ScriptedStrategy):
         if ctx.turn % 7 == 3 and bal > 30:
             pair = _others(ctx, rng, 2)
             if pair:
-                plan.add("propose_contract", type="insurance", counterparty=pair[0], arbitrator=pair[1],
-                         terms={"premium": 2, "coverage": 10, "maturity": 5})
+                plan.add(
+                    "propose_contract",
+                    type="insurance",
+                    counterparty=pair[0],
+                    arbitrator=pair[1],
+                    terms={"premium": 2, "coverage": 10, "maturity": 5},
+                )
         elif bal > 80 and ctx.me["study_level"] < 2:
             plan.add("study")
 
@@ -180,9 +185,13 @@ class Trader(ScriptedStrategy):
         do_duties(plan, max_points=2)
         bal = int(ctx.me["balance"])
         if ctx.turn % 5 == 1:
-            plan.add("sell_information", topic=f"block odds t{ctx.turn}", price=3,
-                     content=f"report: at turn {ctx.turn} mine weight leads stake weight; "
-                             f"{ctx.agent_id} expects {rng.randrange(1, 9)} blocks per pool member")
+            plan.add(
+                "sell_information",
+                topic=f"block odds t{ctx.turn}",
+                price=3,
+                content=f"report: at turn {ctx.turn} mine weight leads stake weight; "
+                f"{ctx.agent_id} expects {rng.randrange(1, 9)} blocks per pool member",
+            )
             if rng.random() < 0.3:
                 plan.add("speak", message=f"{ctx.agent_id}: new market report on sale for 3 tokens")
         pick = ctx.turn % 4
@@ -197,18 +206,37 @@ class Trader(ScriptedStrategy):
                 lst = buy[rng.randrange(len(buy))]
                 others = [a for a in _others(ctx, rng, 3) if a != lst["seller"]]
                 if others:
-                    plan.add("propose_contract", type="information_sale", counterparty=lst["seller"],
-                             arbitrator=others[0], terms={"listing_id": lst["listing_id"],
-                                                          "price": lst["price"], "maturity": 2})
+                    plan.add(
+                        "propose_contract",
+                        type="information_sale",
+                        counterparty=lst["seller"],
+                        arbitrator=others[0],
+                        terms={"listing_id": lst["listing_id"], "price": lst["price"], "maturity": 2},
+                    )
         elif pick == 1:
-            plan.add("propose_contract", type="service", counterparty=cp, arbitrator=arb,
-                     terms={"price": 5, "maturity": 2})
+            plan.add(
+                "propose_contract",
+                type="service",
+                counterparty=cp,
+                arbitrator=arb,
+                terms={"price": 5, "maturity": 2},
+            )
         elif pick == 2 and bal > 30:
-            plan.add("propose_contract", type="loan", counterparty=cp, arbitrator=arb,
-                     terms={"principal": 10, "repay": 12, "maturity": 4})
+            plan.add(
+                "propose_contract",
+                type="loan",
+                counterparty=cp,
+                arbitrator=arb,
+                terms={"principal": 10, "repay": 12, "maturity": 4},
+            )
         else:
-            plan.add("propose_contract", type="forward", counterparty=cp, arbitrator=arb,
-                     terms={"give": 4, "receive": 3, "maturity": 3})
+            plan.add(
+                "propose_contract",
+                type="forward",
+                counterparty=cp,
+                arbitrator=arb,
+                terms={"give": 4, "receive": 3, "maturity": 3},
+            )
         if rng.random() < 0.2:
             plan.add("transfer", to=cp, amount=1, fee=1)
         plan.add("job")
@@ -223,12 +251,18 @@ class PoolOrganiser(ScriptedStrategy):
         ctx = plan.ctx
         self.auction(plan, 10)
         do_duties(plan, max_points=1)
-        pooled = {c["counterparty"] for c in ctx.contracts
-                  if c["type"] == "pool" and c["proposer"] == ctx.agent_id}
+        pooled = {
+            c["counterparty"] for c in ctx.contracts if c["type"] == "pool" and c["proposer"] == ctx.agent_id
+        }
         trio = _others(ctx, rng, 2)
         if trio and trio[0] not in pooled and ctx.me["balance"] > 5:
-            plan.add("propose_contract", type="pool", counterparty=trio[0], arbitrator=trio[1],
-                     terms={"share_bps": 2500, "maturity": 10})
+            plan.add(
+                "propose_contract",
+                type="pool",
+                counterparty=trio[0],
+                arbitrator=trio[1],
+                terms={"share_bps": 2500, "maturity": 10},
+            )
             if ctx.turn % 5 == 0:
                 plan.add("speak", message=f"{ctx.agent_id}: pool open, 25% of block rewards shared both ways")
         plan.add("mine")
@@ -245,8 +279,13 @@ class Cheater(ScriptedStrategy):
         if ctx.turn % 3 == 0:
             victim = _others(ctx, rng, 1)
             if victim:
-                plan.actions.append({"kind": "transfer", "_forge_as": victim[0],
-                                     "params": {"to": ctx.agent_id, "amount": 5, "fee": 0}})
+                plan.actions.append(
+                    {
+                        "kind": "transfer",
+                        "_forge_as": victim[0],
+                        "params": {"to": ctx.agent_id, "amount": 5, "fee": 0},
+                    }
+                )
         if ctx.turn % 4 == 2:
             plan.actions.append({"kind": "replay", "_replay_last": True, "params": {}})
         if ctx.turn % 5 == 2:
@@ -255,14 +294,27 @@ class Cheater(ScriptedStrategy):
 
 
 STRATEGIES: dict[str, type[ScriptedStrategy]] = {
-    "miner": Miner, "staker": Staker, "trader": Trader, "pool_organiser": PoolOrganiser, "cheater": Cheater,
+    "miner": Miner,
+    "staker": Staker,
+    "trader": Trader,
+    "pool_organiser": PoolOrganiser,
+    "cheater": Cheater,
 }
-DEFAULT_MIX: tuple[str, ...] = ("miner", "staker", "trader", "miner", "pool_organiser", "staker", "trader",
-                                "cheater")
+DEFAULT_MIX: tuple[str, ...] = (
+    "miner",
+    "staker",
+    "trader",
+    "miner",
+    "pool_organiser",
+    "staker",
+    "trader",
+    "cheater",
+)
 
 
-def assign_strategies(agent_ids: list[str], seed: int = 0,
-                      mix: tuple[str, ...] = DEFAULT_MIX) -> dict[str, ScriptedStrategy]:
+def assign_strategies(
+    agent_ids: list[str], seed: int = 0, mix: tuple[str, ...] = DEFAULT_MIX
+) -> dict[str, ScriptedStrategy]:
     for m in mix:
         if m not in STRATEGIES:
             raise ValueError(f"unknown strategy {m!r}; choose from {sorted(STRATEGIES)}")

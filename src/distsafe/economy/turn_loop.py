@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -53,7 +53,11 @@ def world_config_with_seed(cfg: WorldConfig | Mapping[str, Any] | None, seed: in
     if cfg is None:
         return WorldConfig(seed=seed)
     if isinstance(cfg, WorldConfig):
-        return cfg if "seed" in cfg.model_fields_set else WorldConfig.model_validate({**cfg.model_dump(), "seed": seed})
+        return (
+            cfg
+            if "seed" in cfg.model_fields_set
+            else WorldConfig.model_validate({**cfg.model_dump(), "seed": seed})
+        )
     return WorldConfig.model_validate({"seed": seed, **cfg})
 
 
@@ -64,9 +68,14 @@ def _reason_class(reason: str) -> str:
 
 
 class TurnLoop:
-    def __init__(self, client: EconomyClient, strategies: dict[str, Strategy], seed: int = 0,
-                 world_config: WorldConfig | Mapping[str, Any] | None = None,
-                 max_rejections_kept: int = 2000) -> None:
+    def __init__(
+        self,
+        client: EconomyClient,
+        strategies: dict[str, Strategy],
+        seed: int = 0,
+        world_config: WorldConfig | Mapping[str, Any] | None = None,
+        max_rejections_kept: int = 2000,
+    ) -> None:
         if not strategies:
             raise ValueError("at least one agent is needed")
         self.client = client
@@ -123,8 +132,13 @@ class TurnLoop:
                 raise ValueError(f"propose_contract needs {missing}")
             if not isinstance(params["terms"], dict):
                 raise ValueError("propose_contract terms must be an object")
-            body, _, _ = w.propose_body(str(params["type"]), str(params["counterparty"]),
-                                        str(params["arbitrator"]), params["terms"], nonce)
+            body, _, _ = w.propose_body(
+                str(params["type"]),
+                str(params["counterparty"]),
+                str(params["arbitrator"]),
+                params["terms"],
+                nonce,
+            )
         elif kind == "sign_contract":
             cid = params.get("contract_id")
             if cid not in terms:
@@ -142,9 +156,16 @@ class TurnLoop:
             raise ValueError(f"{kind} params invalid at {loc}: {err['msg']}") from None
         return body
 
-    def _sign_agent(self, aid: str, turn: int, raws: list[Any], terms: dict[str, str],
-                    state_agents: dict[str, dict[str, Any]], actions: list[dict[str, Any]],
-                    bundles: list[dict[str, Any]]) -> None:
+    def _sign_agent(
+        self,
+        aid: str,
+        turn: int,
+        raws: list[Any],
+        terms: dict[str, str],
+        state_agents: dict[str, dict[str, Any]],
+        actions: list[dict[str, Any]],
+        bundles: list[dict[str, Any]],
+    ) -> None:
         """Sign one agent's actions as one bundle; honour the cheater's forge/replay hooks."""
         w = self.wallets[aid]
         nonce = w.nonce + 1
@@ -180,8 +201,9 @@ class TurnLoop:
         ctxs = build_contexts(state, self.config, ids)
         for aid, ctx in ctxs.items():
             if getattr(self.strategies[aid], "needs_purchases", False) and any(
-                    c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
-                    for c in ctx.contracts):
+                c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
+                for c in ctx.contracts
+            ):
                 ctx.purchased = (await self.client.agent(aid))["purchased_information"]
         decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
         terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
@@ -206,8 +228,9 @@ class TurnLoop:
                 self._reject(turn, r["agent_id"], r["kind"], r["reason"], "engine")
         return result
 
-    async def _post(self, turn: int, actions: list[dict[str, Any]], bundles: list[dict[str, Any]],
-                    usage: dict[str, int]) -> dict[str, Any]:
+    async def _post(
+        self, turn: int, actions: list[dict[str, Any]], bundles: list[dict[str, Any]], usage: dict[str, int]
+    ) -> dict[str, Any]:
         for attempt in range(3):  # the same body is idempotent, so a retry after a lost reply is safe
             try:
                 return await self.client.turn(turn, actions, usage, bundles=bundles)
@@ -217,8 +240,9 @@ class TurnLoop:
                 await asyncio.sleep(0.2 * (attempt + 1))
         raise RuntimeError("unreachable")
 
-    async def run(self, turns: int,
-                  progress: Callable[[int, dict[str, Any]], None] | None = None) -> RunReport:
+    async def run(
+        self, turns: int, progress: Callable[[int, dict[str, Any]], None] | None = None
+    ) -> RunReport:
         for _ in range(turns):
             result = await self.step()
             if progress is not None:
@@ -227,11 +251,32 @@ class TurnLoop:
 
     async def report(self) -> RunReport:
         st = await self.client.state()
-        balances = sorted(({k: a[k] for k in ("agent_id", "balance", "staked", "burn_score", "study_level",
-                                               "cores", "blocks_won")} for a in st["agents"]),
-                          key=lambda a: (-a["balance"], a["agent_id"]))
-        return RunReport(turns=st["turn"], agents=len(st["agents"]), supply=st["supply"],
-                         blocks_by_kind=st["chain"]["blocks_by_kind"],
-                         contracts_by_status=st["contracts_by_status"], balances=balances,
-                         accepted=self.accepted, rejected=self.rejected,
-                         rejection_reasons=dict(self.rejection_counts.most_common()))
+        balances = sorted(
+            (
+                {
+                    k: a[k]
+                    for k in (
+                        "agent_id",
+                        "balance",
+                        "staked",
+                        "burn_score",
+                        "study_level",
+                        "cores",
+                        "blocks_won",
+                    )
+                }
+                for a in st["agents"]
+            ),
+            key=lambda a: (-a["balance"], a["agent_id"]),
+        )
+        return RunReport(
+            turns=st["turn"],
+            agents=len(st["agents"]),
+            supply=st["supply"],
+            blocks_by_kind=st["chain"]["blocks_by_kind"],
+            contracts_by_status=st["contracts_by_status"],
+            balances=balances,
+            accepted=self.accepted,
+            rejected=self.rejected,
+            rejection_reasons=dict(self.rejection_counts.most_common()),
+        )
