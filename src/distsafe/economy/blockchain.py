@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from distsafe.economy.config import WorldConfig
 from distsafe.economy.crypto import digest
@@ -30,7 +31,7 @@ class Block:
     parent_hash: str
     hash: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -109,6 +109,7 @@ class EconomyClient:
                 transport=transport, base_url="http://engine", headers=headers, timeout=timeout
             )
         else:
+            assert base_url is not None
             self.http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
 
     async def aclose(self) -> None:
@@ -130,6 +131,12 @@ class EconomyClient:
             raise EconomyAPIError(r.status_code, msg)
         return r.json()
 
+    async def _object(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        data = await self._call(method, path, **kw)
+        if not isinstance(data, dict):
+            raise EconomyAPIError(502, f"{method} {path} did not answer a JSON object")
+        return data
+
     async def init(
         self, agents: dict[str, str], config: dict[str, Any] | None = None, force: bool = False
     ) -> dict[str, Any]:
@@ -137,7 +144,7 @@ class EconomyClient:
             "config": config or {},
             "agents": [{"agent_id": a, "public_key": k} for a, k in agents.items()],
         }
-        return await self._call("POST", "/init", json=body, params={"force": str(force).lower()})
+        return await self._object("POST", "/init", json=body, params={"force": str(force).lower()})
 
     async def turn(
         self,
@@ -154,19 +161,22 @@ class EconomyClient:
             "usage": usage or {},
             "on_invalid": on_invalid,
         }
-        return await self._call("POST", "/turn", json=body)
+        return await self._object("POST", "/turn", json=body)
 
     async def state(self, agents: bool = True) -> dict[str, Any]:
-        return await self._call("GET", "/state", params={"agents": str(agents).lower()})
+        return await self._object("GET", "/state", params={"agents": str(agents).lower()})
 
     async def agent(self, agent_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/agent/{agent_id}")
+        return await self._object("GET", f"/agent/{agent_id}")
 
     async def contract(self, contract_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/contract/{contract_id}")
+        return await self._object("GET", f"/contract/{contract_id}")
 
     async def speech(self, turn: int) -> list[dict[str, Any]]:
-        return await self._call("GET", f"/speech/{turn}")
+        data = await self._call("GET", f"/speech/{turn}")
+        if not isinstance(data, list):
+            raise EconomyAPIError(502, f"GET /speech/{turn} did not answer a JSON list")
+        return data
 
     async def config(self) -> dict[str, Any]:
-        return await self._call("GET", "/config")
+        return await self._object("GET", "/config")

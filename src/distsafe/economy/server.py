@@ -21,7 +21,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from distsafe.economy.actions import InitRequest, TurnRequest
+from distsafe.economy.actions import Bundle, InitRequest, LedgerAction, TurnRequest
 from distsafe.economy.crypto import is_public_key
 from distsafe.economy.engine import Engine
 from distsafe.economy.records import InvariantError
@@ -79,7 +79,8 @@ class EngineService:
                 )
             if req.turn != eng.turn + 1:
                 raise HTTPException(409, f"wrong turn {req.turn}: next turn is {eng.turn + 1}")
-            for a in (*req.actions, *req.bundles):
+            units: list[LedgerAction | Bundle] = [*req.actions, *req.bundles]
+            for a in units:
                 if a.agent_id not in eng.agents:
                     raise HTTPException(404, f"unknown agent {a.agent_id!r}")
             for aid in req.usage:
@@ -135,7 +136,7 @@ def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
-        first = errs[0] if errs else {"loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = dict(errs[0]) if errs else {"loc": (), "msg": "invalid request"}
         if first.get("type") == "json_invalid":
             msg = f"malformed JSON: {first.get('ctx', {}).get('error', first['msg'])}"
         else:

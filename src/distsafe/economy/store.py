@@ -145,7 +145,7 @@ class Store:
         )
 
     @staticmethod
-    def _block_row(b: Block) -> tuple:
+    def _block_row(b: Block) -> tuple[Any, ...]:
         return (b.height, b.turn, b.kind, b.validator, b.weight, b.reward, b.fees, b.parent_hash, b.hash)
 
     def _write_state(self, eng: Engine, all_contracts: bool = False) -> None:
@@ -258,7 +258,10 @@ class Store:
             "SELECT listing_id, seller, topic, price, content, content_hash, turn, buyers "
             "FROM listings ORDER BY rowid"
         ):
-            eng.listings[r[0]] = Listing(*r[:7], buyers=json.loads(r[7]))
+            lid, seller, topic, price, content, content_hash, turn, buyers = r
+            eng.listings[lid] = Listing(
+                lid, seller, topic, price, content, content_hash, turn, json.loads(buyers)
+            )
         eng.chain = [
             Block(*r)
             for r in c.execute(
@@ -270,8 +273,8 @@ class Store:
         if errors:
             raise ValueError(f"stored chain is invalid: {errors[0]}")
         eng.speech = [
-            tuple(r)
-            for r in c.execute(  # type: ignore[misc]
+            (turn, agent_id, message)
+            for turn, agent_id, message in c.execute(
                 "SELECT turn, agent_id, message FROM speech_log ORDER BY id DESC LIMIT 20"
             )
         ][::-1]

@@ -128,12 +128,15 @@ class LedgerToolClient:
 
     async def call(self, name: str, arguments: dict[str, Any] | str | None = None) -> dict[str, Any]:
         """Run one tool. Bad arguments or refused actions give {"ok": false, "error": ...}, never raise."""
+        parsed: Any = arguments
         if isinstance(arguments, str):
             try:
-                arguments = json.loads(arguments or "{}")
+                parsed = json.loads(arguments or "{}")
             except json.JSONDecodeError as exc:
                 return {"ok": False, "error": f"arguments are not JSON: {exc.msg}"}
-        args: dict[str, Any] = dict(arguments or {})
+        if parsed is not None and not isinstance(parsed, dict):
+            return {"ok": False, "error": "arguments must be a JSON object"}
+        args: dict[str, Any] = dict(parsed or {})
         if name not in TOOL_NAMES:
             return {"ok": False, "error": f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}"}
         try:
