@@ -8,10 +8,11 @@ agents with stake or burn score, weighted by their stake and burn weights.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from distsafe.economy.config import WorldConfig
 from distsafe.economy.crypto import digest
@@ -84,7 +85,7 @@ def can_follow(parent_kind: str, kind: str) -> bool:
 
 
 def run_lottery(
-    candidates: Sequence[tuple[str, str, float]], rng: random.Random
+    candidates: Sequence[tuple[str, str, float]], rng: np.random.Generator
 ) -> tuple[str, str, float] | None:
     """Winner-takes-all draw among (agent_id, kind, weight), probability proportional to weight.
 

@@ -158,7 +158,7 @@ def _print_report(rep: Any) -> None:
 def run(
     agents: int = typer.Option(8, min=2, help="Number of agents."),
     turns: int = typer.Option(50, min=1, help="Number of turns."),
-    seed: int = typer.Option(0, help="World and strategy seed."),
+    seed: int = typer.Option(0, min=0, help="World and strategy seed."),
     db: Path = typer.Option(Path("sim.db"), help="Ledger file of the embedded engine."),
     engine_url: str | None = typer.Option(None, help="Use a running engine at this URL instead."),
     admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),

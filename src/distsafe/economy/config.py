@@ -36,7 +36,9 @@ class WorldConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    seed: int = Field(default=0, description="Seed of every random draw (block lottery, action order).")
+    seed: int = Field(
+        default=0, ge=0, description="Seed of every random draw (block lottery, action order, strategies)."
+    )
     genesis_balance: int = Field(default=100, ge=0, description="Tokens minted to each agent at genesis.")
     action_budget: int = Field(default=3, ge=1, description="Action points per agent per turn.")
     mine_cost: int = Field(default=2, ge=1, description="Action points a mine action spends (proof of work).")

@@ -3,17 +3,18 @@ invariant and the read views.
 
 Pure Python with no HTTP or SQL. `Engine.apply_turn` takes a validated `TurnRequest` and returns a
 `TurnResult`. The rule of each action is in `rules`, the end of a turn (billing, auction, blocks, dividends,
-interest) in `upkeep`, contracts in `contracts`. Every random draw comes from
-`random.Random(f"{seed}:{turn}:{salt}")`, so the same config, agents and actions give the same ledger.
+interest) in `upkeep`, contracts in `contracts`. Every random draw comes from a numpy stream of the world
+seed for its purpose and turn (`streams`), so the same config, agents and actions give the same ledger.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from distsafe.economy import contracts, upkeep
 from distsafe.economy.actions import ActionBody, Bundle, LedgerAction, TurnRequest
@@ -22,6 +23,7 @@ from distsafe.economy.config import WorldConfig
 from distsafe.economy.crypto import verify
 from distsafe.economy.records import TERMINAL_STATUSES, Account, Contract, InvariantError, Listing, Reject
 from distsafe.economy.rules import ACTION_RULES
+from distsafe.economy.streams import Purpose, stream
 
 
 @dataclass
@@ -173,8 +175,9 @@ class Engine:
 
     # ----------------------------------------------------------------- the turn
 
-    def rng(self, salt: str = "") -> random.Random:
-        return random.Random(f"{self.cfg.seed}:{self.turn}:{salt}")
+    def rng(self, purpose: Purpose) -> np.random.Generator:
+        """This turn's random stream for `purpose` (a child of the world seed's root SeedSequence)."""
+        return stream(self.cfg.seed, purpose, self.turn)
 
     def apply_turn(self, req: TurnRequest) -> TurnResult:
         """Apply one turn. The caller has checked `req.turn == self.turn + 1` and that agents exist."""
@@ -185,7 +188,7 @@ class Engine:
         for i, u in enumerate(units):
             by_agent.setdefault(u.agent_id, []).append((i, u))
         order = sorted(by_agent)
-        self.rng("order").shuffle(order)
+        order = [order[i] for i in self.rng(Purpose.ACTION_ORDER).permutation(len(order))]
         results: list[list[ActionResult]] = [[] for _ in units]
         budget: dict[str, int] = {}
         for aid in order:

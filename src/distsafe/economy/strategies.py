@@ -2,7 +2,8 @@
 
 Every strategy first does its contract duties (sign what names it, rule on disputes it arbitrates, attest
 deliveries), then its own plan within the action budget. Randomness comes from
-`random.Random(f"{seed}:{agent_id}:{turn}")`, so runs are reproducible.
+a numpy stream of the seed for this agent and turn (`streams.Purpose.STRATEGY_DECISIONS`), so runs are
+reproducible.
 
 The cheater signs everything, never delivers, sells junk information and tries a forged transfer and a
 replayed action now and then (the `_forge_as` / `_replay_last` hooks the orchestrator honours).
@@ -10,12 +11,14 @@ replayed action now and then (the `_forge_as` / `_replay_last` hooks the orchest
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
+import numpy as np
+
 from distsafe.economy.config import ATTESTED_TYPES
 from distsafe.economy.context import AgentContext, Decision
+from distsafe.economy.streams import Purpose, agent_key, stream
 
 JUNK_MIN_CHARS = 40  # buyers dispute purchased information shorter than this
 
@@ -97,16 +100,17 @@ def _info_chars(ctx: AgentContext, c: dict[str, Any]) -> int:
     return next((int(x["content_chars"]) for x in ctx.listings if x["listing_id"] == lid), JUNK_MIN_CHARS)
 
 
-def _rng(ctx: AgentContext, seed: int) -> random.Random:
-    return random.Random(f"{seed}:{ctx.agent_id}:{ctx.turn}")
+def _rng(ctx: AgentContext, seed: int) -> np.random.Generator:
+    return stream(seed, Purpose.STRATEGY_DECISIONS, agent_key(ctx.agent_id), ctx.turn)
 
 
-def _others(ctx: AgentContext, rng: random.Random, k: int) -> list[str]:
+def _others(ctx: AgentContext, rng: np.random.Generator, k: int) -> list[str]:
     """k distinct agents other than this one (empty when the world is too small)."""
     ids = ctx.all_ids or sorted(ctx.agents)
     if len(ids) <= k:
         return []
-    return [a for a in rng.sample(ids, k + 1) if a != ctx.agent_id][:k]
+    picks = rng.choice(len(ids), size=k + 1, replace=False)
+    return [ids[i] for i in picks if ids[i] != ctx.agent_id][:k]
 
 
 class ScriptedStrategy(ABC):
@@ -121,7 +125,7 @@ class ScriptedStrategy(ABC):
         return Decision(actions=plan.actions)
 
     @abstractmethod
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         """Add this strategy's actions to the plan."""
 
     @staticmethod
@@ -135,9 +139,9 @@ class Miner(ScriptedStrategy):
 
     name = "miner"
 
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         ctx = plan.ctx
-        self.auction(plan, 12 + rng.randrange(10))
+        self.auction(plan, 12 + int(rng.integers(10)))
         do_duties(plan, max_points=1)
         bal = int(ctx.me["balance"])
         if bal < 0:
@@ -162,7 +166,7 @@ class Staker(ScriptedStrategy):
 
     name = "staker"
 
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         ctx = plan.ctx
         do_duties(plan, max_points=2)
         bal, staked = int(ctx.me["balance"]), int(ctx.me["staked"])
@@ -180,7 +184,7 @@ class Trader(ScriptedStrategy):
 
     name = "trader"
 
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         ctx = plan.ctx
         do_duties(plan, max_points=2)
         bal = int(ctx.me["balance"])
@@ -190,7 +194,7 @@ class Trader(ScriptedStrategy):
                 topic=f"block odds t{ctx.turn}",
                 price=3,
                 content=f"report: at turn {ctx.turn} mine weight leads stake weight; "
-                f"{ctx.agent_id} expects {rng.randrange(1, 9)} blocks per pool member",
+                f"{ctx.agent_id} expects {int(rng.integers(1, 9))} blocks per pool member",
             )
             if rng.random() < 0.3:
                 plan.add("speak", message=f"{ctx.agent_id}: new market report on sale for 3 tokens")
@@ -203,7 +207,7 @@ class Trader(ScriptedStrategy):
         if pick == 0:
             buy = [x for x in ctx.listings if x["seller"] != ctx.agent_id and ctx.agent_id not in x["buyers"]]
             if buy:
-                lst = buy[rng.randrange(len(buy))]
+                lst = buy[int(rng.integers(len(buy)))]
                 others = [a for a in _others(ctx, rng, 3) if a != lst["seller"]]
                 if others:
                     plan.add(
@@ -247,7 +251,7 @@ class PoolOrganiser(ScriptedStrategy):
 
     name = "pool_organiser"
 
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         ctx = plan.ctx
         self.auction(plan, 10)
         do_duties(plan, max_points=1)
@@ -273,7 +277,7 @@ class Cheater(ScriptedStrategy):
 
     name = "cheater"
 
-    def plan(self, plan: TurnPlan, rng: random.Random) -> None:
+    def plan(self, plan: TurnPlan, rng: np.random.Generator) -> None:
         ctx = plan.ctx
         do_duties(plan, honest=False, max_points=1)
         if ctx.turn % 3 == 0:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from distsafe.economy import contracts
 from distsafe.economy.blockchain import Block, burn_weight, make_block, mine_weight, run_lottery, stake_weight
+from distsafe.economy.streams import Purpose
 
 if TYPE_CHECKING:
     from distsafe.economy.engine import Engine
@@ -58,7 +59,7 @@ def produce_blocks(eng: Engine) -> list[Block]:
     cfg = eng.cfg
     if not eng.miners:
         return []
-    rng = eng.rng("lottery")
+    rng = eng.rng(Purpose.BLOCK_LOTTERY)
     out: list[Block] = []
     miners = sorted(eng.miners)
     cands = [(m, "mine", mine_weight(eng.agents[m].study_level, cfg)) for m in miners]
