@@ -63,7 +63,7 @@ async def test_llm_strategies_are_billed_and_bad_output_never_crashes(run_econom
     strategies = dict(assign_strategies(ids, 0))
     strategies["agent_0"] = LLMStrategy(good, "fake", "m")
     strategies["agent_1"] = LLMStrategy(bad, "fake", "m")
-    orch, rep = await run_economy(tmp_path / "llm.db", 4, 4, strategies=strategies)
+    loop, rep = await run_economy(tmp_path / "llm.db", 4, 4, strategies=strategies)
     assert len(good.requests) == 4 and good.requests[0].json_mode is True
     assert "agent_0" in good.requests[0].messages[0].content
     assert json.loads(good.requests[0].messages[1].content.split("\n")[1])["turn"] == 1
@@ -77,7 +77,7 @@ async def test_llm_strategies_are_billed_and_bad_output_never_crashes(run_econom
         con.close()
     # 1256 - 256 free = 1000 billable tokens at 4 per 1000 -> 4 tokens a turn, 4 turns
     assert tokens == 4 * 1256 and paid == 16 and fees == -16
-    client_rejects = [r for r in orch.rejections if r.agent_id == "agent_1" and r.where == "client"]
+    client_rejects = [r for r in loop.rejections if r.agent_id == "agent_1" and r.where == "client"]
     assert any("not JSON" in r.reason for r in client_rejects)
     assert any("greater than or equal to 1" in r.reason for r in client_rejects)
     assert rep.supply["invariant_ok"] and rep.turns == 4
@@ -99,7 +99,7 @@ async def test_dry_run_provider_end_to_end(run_economy, tmp_path) -> None:
     ids = [f"agent_{i}" for i in range(3)]
     strategies = dict(assign_strategies(ids, 0))
     strategies["agent_2"] = LLMStrategy(client, "dry_run", "any")
-    orch, rep = await run_economy(tmp_path / "dry.db", 3, 2, strategies=strategies)
+    loop, rep = await run_economy(tmp_path / "dry.db", 3, 2, strategies=strategies)
     assert rep.turns == 2 and rep.supply["invariant_ok"]
     con = sqlite3.connect(tmp_path / "dry.db")
     try:
@@ -115,8 +115,8 @@ async def test_oversized_llm_reply_is_trimmed_not_fatal(run_economy, tmp_path) -
     ids = [f"agent_{i}" for i in range(3)]
     strategies = dict(assign_strategies(ids, 0))
     strategies["agent_0"] = LLMStrategy(FakeLLM([reply], output_tokens=0), "fake", "m")
-    orch, rep = await run_economy(tmp_path / "big.db", 3, 1, strategies=strategies)
-    mine = [r for r in orch.rejections if r.agent_id == "agent_0"]
+    loop, rep = await run_economy(tmp_path / "big.db", 3, 1, strategies=strategies)
+    mine = [r for r in loop.rejections if r.agent_id == "agent_0"]
     assert sum(r.where == "client" for r in mine) == 8  # 40 - 32 never sent
     assert sum("budget exhausted" in r.reason for r in mine) == 32 - 3  # budget 3: three jobs paid
     con = sqlite3.connect(tmp_path / "big.db")

@@ -16,7 +16,7 @@ from distsafe.economy.turn_loop import world_config_with_seed
 
 async def test_scripted_run_exercises_the_economy(run_economy, tmp_path) -> None:
     db = tmp_path / "run.db"
-    orch, rep = await run_economy(db, 16, 24)
+    loop, rep = await run_economy(db, 16, 24)
     assert rep.turns == 24 and rep.supply["invariant_ok"]
     assert rep.blocks_by_kind["mine"] == 24 and rep.blocks_by_kind.get("stake", 0) > 0
     assert rep.contracts_by_status.get("settled", 0) > 5 and rep.contracts_by_status.get("ruled", 0) >= 1
@@ -74,8 +74,8 @@ async def test_broken_strategy_costs_only_its_turn(run_economy, tmp_path) -> Non
     ids = [f"agent_{i}" for i in range(3)]
     strategies = dict(assign_strategies(ids, 0))
     strategies["agent_1"] = Boom()
-    orch, rep = await run_economy(tmp_path / "boom.db", 3, 3, strategies=strategies)
-    assert rep.turns == 3 and sum("strategy exploded" in r.reason for r in orch.rejections) == 3
+    loop, rep = await run_economy(tmp_path / "boom.db", 3, 3, strategies=strategies)
+    assert rep.turns == 3 and sum("strategy exploded" in r.reason for r in loop.rejections) == 3
 
 
 def test_world_config_takes_the_run_seed_unless_it_sets_one() -> None:

@@ -192,9 +192,9 @@ def run(
             token = secrets.token_hex(16)
             client = EconomyClient(app=create_app(db, token), admin_token=token)
         async with client:
-            orch = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
+            loop = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
             # embedded: the --db check above already guards an existing world; remote: only with --force
-            await orch.setup(force=True if engine_url is None else force)
+            await loop.setup(force=True if engine_url is None else force)
             with Progress(
                 TextColumn("[bold]turn"),
                 BarColumn(),
@@ -213,7 +213,7 @@ def run(
                         info=f"supply {result['supply']['total']}, rejected {result['rejected']}",
                     )
 
-                return await orch.run(turns, progress=tick)
+                return await loop.run(turns, progress=tick)
 
     try:
         rep = asyncio.run(go())

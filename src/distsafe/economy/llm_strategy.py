@@ -1,4 +1,4 @@
-"""LLM economy agent: prompts a `distsafe.llm` provider for a JSON action and parses it.
+"""LLM strategy: prompts a `distsafe.llm` provider for a JSON action list and parses it.
 
 The provider is anything with `async complete(request) -> response` where the response has `.text` and
 `.output_tokens` (the `distsafe.llm` contract). Output tokens are reported to the engine, which bills
@@ -86,7 +86,7 @@ class LLMStrategy:
     """A strategy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
 
     name = "llm"
-    needs_purchases = True  # the orchestrator fetches the information this agent bought
+    needs_purchases = True  # the turn loop fetches the information this agent bought
 
     def __init__(
         self, client: Any, provider: str, model: str, temperature: float = 0.7, max_tokens: int = 512

@@ -6,7 +6,7 @@ a numpy stream of the seed for this agent and turn (`streams.Purpose.STRATEGY_DE
 reproducible.
 
 The cheater signs everything, never delivers, sells junk information and tries a forged transfer and a
-replayed action now and then (the `_forge_as` / `_replay_last` hooks the orchestrator honours).
+replayed action now and then (the `_forge_as` / `_replay_last` hooks the turn loop honours).
 """
 
 from __future__ import annotations
