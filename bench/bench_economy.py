@@ -1,6 +1,6 @@
 """Benchmark of the token economy: turns per second for N scripted agents.
 
-End to end, as `distsafe economy run` does it: scripted policies decide, every agent signs one Ed25519
+End to end, as `distsafe economy run` does it: scripted strategies decide, every agent signs one Ed25519
 bundle per turn, the turn goes through the FastAPI engine in process (httpx ASGI transport, no socket),
 the engine verifies every signature, applies the rules and commits the turn to SQLite (WAL). Client and
 engine share one process, so `cpu_s` (process CPU time) is the cost on an idle core; `run_s` is wall
@@ -22,20 +22,20 @@ import time
 from pathlib import Path
 
 from distsafe.economy.client import EconomyClient
-from distsafe.economy.orchestrator import Orchestrator
 from distsafe.economy.server import create_app
 from distsafe.economy.strategies import assign_strategies
+from distsafe.economy.turn_loop import TurnLoop
 
 
 async def bench_one(n_agents: int, turns: int, seed: int, db: Path) -> dict:
     app = create_app(db, "bench")
     async with EconomyClient(app=app, admin_token="bench") as client:
         ids = [f"agent_{i}" for i in range(n_agents)]
-        orch = Orchestrator(client, assign_strategies(ids, seed), seed=seed)
+        loop = TurnLoop(client, assign_strategies(ids, seed), seed=seed)
         t0 = time.perf_counter()
-        await orch.setup(force=True)
+        await loop.setup(force=True)
         t1, c1 = time.perf_counter(), time.process_time()
-        rep = await orch.run(turns)
+        rep = await loop.run(turns)
         t2, c2 = time.perf_counter(), time.process_time()
     actions = rep.accepted + rep.rejected
     return {"agents": n_agents, "turns": turns, "init_s": round(t1 - t0, 3), "run_s": round(t2 - t1, 2),

@@ -1,7 +1,17 @@
-"""Shared helpers for the economy tests: a small signed world driven directly through the engine."""
+"""Shared set-up of the economy tests, as fixtures: a small signed world driven directly through the engine,
+an engine API served by uvicorn in a thread, and engine processes that a test may SIGKILL."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +20,12 @@ from distsafe.economy.actions import TurnRequest
 from distsafe.economy.client import Wallet
 from distsafe.economy.config import WorldConfig
 from distsafe.economy.engine import Engine, TurnResult
+from distsafe.economy.turn_loop import RunReport, TurnLoop
 
 
 class World:
+    """An engine with `n` agents a0..a{n-1} and their wallets; actions are signed for the next turn."""
+
     def __init__(self, n: int = 4, **cfg: Any) -> None:
         self.cfg = WorldConfig(**cfg)
         self.ids = [f"a{i}" for i in range(n)]
@@ -26,7 +39,9 @@ class World:
     def act(self, aid: str, kind: str, **params: Any) -> dict[str, Any]:
         return self.w[aid].action(self.next_turn, kind, params)
 
-    def propose(self, aid: str, type_: str, cp: str, arb: str, **terms: Any) -> tuple[dict, str, str]:
+    def propose(
+        self, aid: str, type_: str, cp: str, arb: str, **terms: Any
+    ) -> tuple[dict[str, Any], str, str]:
         return self.w[aid].propose(self.next_turn, type_, cp, arb, terms)
 
     def sign(self, aid: str, cid: str, role: str) -> dict[str, Any]:
@@ -38,37 +53,43 @@ class World:
     def bal(self, aid: str) -> int:
         return self.eng.agents[aid].balance
 
+    def balances(self) -> dict[str, int]:
+        return {a: self.bal(a) for a in self.ids}
+
+
+@pytest.fixture
+def make_world() -> Callable[..., World]:
+    """`make_world(n=4, **world_config)` -> a fresh `World`."""
+    return World
+
 
 @pytest.fixture
 def world() -> World:
     return World()
 
 
-def free_port() -> int:
-    import socket
-
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class LiveServer:
     """uvicorn in a thread on 127.0.0.1:<free port>; stopped by the fixture."""
 
     def __init__(self, db: str, token: str = "admin-token") -> None:
-        import threading
-        import time
-
         import uvicorn
 
         from distsafe.economy.server import create_app
 
         self.token = token
-        self.port = free_port()
+        self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(db, token)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         for _ in range(200):
@@ -83,7 +104,81 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     srv = LiveServer(str(tmp_path / "live.db"))
     yield srv
     srv.stop()
+
+
+class EngineProcess:
+    """`distsafe economy serve` as a child process on 127.0.0.1, for tests that SIGKILL it."""
+
+    def __init__(self, db: str, token: str, delay: float = 0.0) -> None:
+        import httpx
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "distsafe.economy.cli", "serve", "--db", db, "--port", str(self.port),
+               "--admin-token", token, "--debug-commit-delay", str(delay)]  # fmt: skip
+        self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(self.url + "/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(
+            "engine did not start: " + (self.p.stderr.read() if self.p.stderr else b"").decode()
+        )
+
+    def kill(self) -> None:
+        if self.p.poll() is None:
+            os.kill(self.p.pid, signal.SIGKILL)
+        self.p.wait(timeout=10)
+        if self.p.stderr:
+            self.p.stderr.close()
+
+
+@pytest.fixture
+def engine_process() -> Iterator[Callable[..., EngineProcess]]:
+    """`engine_process(db, token, delay=0.0)` starts an engine; every one still running is killed after."""
+    started: list[EngineProcess] = []
+
+    def start(db: str, token: str, delay: float = 0.0) -> EngineProcess:
+        proc = EngineProcess(db, token, delay)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()
+
+
+@pytest.fixture
+def run_economy() -> Callable[..., Awaitable[tuple[TurnLoop, RunReport]]]:
+    """`await run_economy(db, n, turns, seed=0, strategies=None, cfg=None)`: init a world of n agents
+    (scripted strategies unless given) on an in-process engine, play the turns; -> (turn loop, report)."""
+
+    async def run(
+        db: Path,
+        n: int,
+        turns: int,
+        seed: int = 0,
+        strategies: dict[str, Any] | None = None,
+        cfg: dict[str, Any] | None = None,
+    ) -> tuple[TurnLoop, RunReport]:
+        from distsafe.economy.client import EconomyClient
+        from distsafe.economy.server import create_app
+        from distsafe.economy.strategies import assign_strategies
+
+        client = EconomyClient(app=create_app(db, "t"), admin_token="t")
+        ids = [f"agent_{i}" for i in range(n)]
+        loop = TurnLoop(client, strategies or assign_strategies(ids, seed), seed=seed, world_config=cfg)
+        await loop.setup()
+        report = await loop.run(turns)
+        await client.aclose()
+        return loop, report
+
+    return run

@@ -1,9 +1,11 @@
 """Token economy (seed 004): agents mine, stake and burn to validate a ledger, sign three-party contracts,
 sell information and pay for their own inference.
 
-- `Engine` (pure rules), `Store` (SQLite, one transaction per turn), `create_app` (FastAPI engine API)
-- `EconomyClient`, `Wallet` (signing), `Orchestrator` (turn loop), scripted `STRATEGIES`, `LLMEconomyAgent`
+- `Engine` (the ledger's rules), `Store` (SQLite, one transaction per turn), `create_app` (FastAPI engine API)
+- `EconomyClient`, `Wallet` (signing), `TurnLoop` (the turn loop), scripted `STRATEGIES`, `LLMStrategy`
 - `LEDGER_TOOLS` / `LedgerToolClient` (OpenAI function-calling tools), `export_interactions` (bridge)
+
+The economy has its own names (accounts, a turn loop, ledger actions, strategies), never the core's.
 """
 
 from importlib import import_module
@@ -12,15 +14,29 @@ from typing import Any
 # Names load on first use, so `distsafe economy --help` (and every other `distsafe` command) does not
 # import FastAPI, uvicorn and PyNaCl.
 _SOURCES = {
-    "export_interactions": "bridge", "soft_summary": "bridge",
-    "EconomyAPIError": "client", "EconomyClient": "client", "Wallet": "client",
-    "ACTION_KINDS": "config", "CONTRACT_TYPES": "config", "WorldConfig": "config",
-    "Engine": "engine", "TurnResult": "engine",
-    "LLMEconomyAgent": "llm_agent", "parse_actions": "llm_agent",
-    "Orchestrator": "orchestrator", "RunReport": "orchestrator",
-    "create_app": "server", "Store": "store",
-    "STRATEGIES": "strategies", "assign_strategies": "strategies",
-    "LEDGER_TOOLS": "tools", "LedgerToolClient": "tools",
+    "export_interactions": "bridge",
+    "soft_summary": "bridge",
+    "EconomyAPIError": "client",
+    "EconomyClient": "client",
+    "Wallet": "client",
+    "ACTION_KINDS": "config",
+    "CONTRACT_TYPES": "config",
+    "WorldConfig": "config",
+    "Engine": "engine",
+    "TurnResult": "engine",
+    "LLMStrategy": "llm_strategy",
+    "parse_actions": "llm_strategy",
+    "Account": "records",
+    "TurnLoop": "turn_loop",
+    "RunReport": "turn_loop",
+    "create_app": "server",
+    "Store": "store",
+    "STRATEGIES": "strategies",
+    "ScriptedStrategy": "strategies",
+    "Strategy": "strategies",
+    "assign_strategies": "strategies",
+    "LEDGER_TOOLS": "tools",
+    "LedgerToolClient": "tools",
 }
 
 
@@ -33,9 +49,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "ACTION_KINDS", "CONTRACT_TYPES", "LEDGER_TOOLS", "STRATEGIES", "EconomyAPIError", "EconomyClient",
-    "Engine",
-    "LLMEconomyAgent", "LedgerToolClient", "Orchestrator", "RunReport", "Store", "TurnResult", "Wallet",
-    "WorldConfig", "assign_strategies", "create_app", "export_interactions", "parse_actions", "soft_summary",
-]
+__all__ = sorted(_SOURCES)

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, ValidationError,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
-from .config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
+from distsafe.economy.config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
 
 AgentId = StrictStr
 MAX_BUNDLE = 32  # actions per bundle (far above any action budget)
@@ -70,7 +78,7 @@ class ProposeParams(_P):
     contract_signature: StrictStr = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check(self) -> "ProposeParams":
+    def _check(self) -> ProposeParams:
         missing = [k for k in _REQUIRED_TERMS[self.type] if getattr(self.terms, k) is None]
         if missing:
             raise ValueError(f"{self.type} contract needs terms {missing}")
@@ -115,10 +123,20 @@ class SpeakParams(_P):
 
 
 PARAM_MODELS: dict[str, type[_P]] = {
-    "mine": NoParams, "stake": AmountParams, "unstake": AmountParams, "burn": AmountParams,
-    "study": NoParams, "job": NoParams, "transfer": TransferParams, "propose_contract": ProposeParams,
-    "sign_contract": SignParams, "confirm_delivery": ContractRef, "dispute_delivery": DisputeParams,
-    "arbitrator_ruling": RulingParams, "sell_information": SellInfoParams, "bid_core": AmountParams,
+    "mine": NoParams,
+    "stake": AmountParams,
+    "unstake": AmountParams,
+    "burn": AmountParams,
+    "study": NoParams,
+    "job": NoParams,
+    "transfer": TransferParams,
+    "propose_contract": ProposeParams,
+    "sign_contract": SignParams,
+    "confirm_delivery": ContractRef,
+    "dispute_delivery": DisputeParams,
+    "arbitrator_ruling": RulingParams,
+    "sell_information": SellInfoParams,
+    "bid_core": AmountParams,
     "speak": SpeakParams,
 }
 assert set(PARAM_MODELS) == set(ACTION_KINDS)
@@ -126,9 +144,21 @@ assert set(_REQUIRED_TERMS) == set(CONTRACT_TYPES)
 
 
 _Kind = Literal[
-    "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
-    "sign_contract", "confirm_delivery", "dispute_delivery", "arbitrator_ruling",
-    "sell_information", "bid_core", "speak",
+    "mine",
+    "stake",
+    "unstake",
+    "burn",
+    "study",
+    "job",
+    "transfer",
+    "propose_contract",
+    "sign_contract",
+    "confirm_delivery",
+    "dispute_delivery",
+    "arbitrator_ruling",
+    "sell_information",
+    "bid_core",
+    "speak",
 ]
 
 
@@ -142,7 +172,7 @@ class ActionBody(BaseModel):
     _parsed: Any = PrivateAttr(None)
 
     @model_validator(mode="after")
-    def _params_valid(self) -> "ActionBody":
+    def _params_valid(self) -> ActionBody:
         try:
             self._parsed = PARAM_MODELS[self.kind].model_validate(self.params)
         except ValidationError as exc:
@@ -155,7 +185,7 @@ class ActionBody(BaseModel):
         return self._parsed
 
 
-class Action(ActionBody):
+class LedgerAction(ActionBody):
     """One signed action. `signature` is Ed25519 over the canonical JSON of the other five fields."""
 
     agent_id: AgentId = Field(min_length=1)
@@ -164,8 +194,13 @@ class Action(ActionBody):
     signature: StrictStr | None = None
 
     def signed_payload(self) -> dict[str, Any]:
-        return {"agent_id": self.agent_id, "turn": self.turn, "nonce": self.nonce, "kind": self.kind,
-                "params": self.params}
+        return {
+            "agent_id": self.agent_id,
+            "turn": self.turn,
+            "nonce": self.nonce,
+            "kind": self.kind,
+            "params": self.params,
+        }
 
     def bodies(self) -> list[ActionBody]:
         return [self]
@@ -184,8 +219,12 @@ class Bundle(BaseModel):
     signature: StrictStr | None = None
 
     def signed_payload(self) -> dict[str, Any]:
-        return {"agent_id": self.agent_id, "turn": self.turn, "nonce": self.nonce,
-                "actions": [{"kind": a.kind, "params": a.params} for a in self.actions]}
+        return {
+            "agent_id": self.agent_id,
+            "turn": self.turn,
+            "nonce": self.nonce,
+            "actions": [{"kind": a.kind, "params": a.params} for a in self.actions],
+        }
 
     def bodies(self) -> list[ActionBody]:
         return list(self.actions)
@@ -195,22 +234,24 @@ class TurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     turn: StrictInt = Field(ge=1, description="Must be the current turn + 1; resubmitting is idempotent.")
-    actions: list[Action] = Field(default_factory=list, description="Individually signed actions.")
+    actions: list[LedgerAction] = Field(default_factory=list, description="Individually signed actions.")
     bundles: list[Bundle] = Field(default_factory=list, description="Per-agent signed action lists.")
     usage: dict[str, StrictInt] = Field(
-        default_factory=dict, description="Metered LLM output tokens per agent this turn (billed).")
+        default_factory=dict, description="Metered LLM output tokens per agent this turn (billed)."
+    )
     on_invalid: Literal["record", "fail"] = Field(
-        "record", description="record: reject invalid actions and apply the rest; fail: apply nothing.")
+        "record", description="record: reject invalid actions and apply the rest; fail: apply nothing."
+    )
 
     @model_validator(mode="after")
-    def _usage_non_negative(self) -> "TurnRequest":
+    def _usage_non_negative(self) -> TurnRequest:
         for agent, tokens in self.usage.items():
             if tokens < 0:
                 raise ValueError(f"usage for {agent} must be >= 0")
         return self
 
 
-class AgentSpec(BaseModel):
+class AccountSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agent_id: AgentId = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -221,10 +262,10 @@ class InitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     config: WorldConfig = Field(default_factory=WorldConfig)
-    agents: list[AgentSpec] = Field(min_length=1)
+    agents: list[AccountSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "InitRequest":
+    def _unique(self) -> InitRequest:
         ids = [a.agent_id for a in self.agents]
         if len(set(ids)) != len(ids):
             raise ValueError("agent ids must be unique")

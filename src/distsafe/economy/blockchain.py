@@ -8,12 +8,14 @@ agents with stake or burn score, weighted by their stake and burn weights.
 
 from __future__ import annotations
 
-import random
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from typing import Any
 
-from .config import WorldConfig
-from .crypto import digest
+import numpy as np
+
+from distsafe.economy.config import WorldConfig
+from distsafe.economy.crypto import digest
 
 GENESIS_PARENT = "0" * 64
 
@@ -30,14 +32,25 @@ class Block:
     parent_hash: str
     hash: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def make_block(height: int, turn: int, kind: str, validator: str, weight: float, reward: int, fees: int,
-               parent_hash: str) -> Block:
-    h = digest({"height": height, "turn": turn, "kind": kind, "validator": validator,
-                "weight": round(weight, 9), "reward": reward, "fees": fees, "parent": parent_hash})
+def make_block(
+    height: int, turn: int, kind: str, validator: str, weight: float, reward: int, fees: int, parent_hash: str
+) -> Block:
+    h = digest(
+        {
+            "height": height,
+            "turn": turn,
+            "kind": kind,
+            "validator": validator,
+            "weight": round(weight, 9),
+            "reward": reward,
+            "fees": fees,
+            "parent": parent_hash,
+        }
+    )
     return Block(height, turn, kind, validator, weight, reward, fees, parent_hash, h)
 
 
@@ -71,8 +84,9 @@ def can_follow(parent_kind: str, kind: str) -> bool:
     return False
 
 
-def run_lottery(candidates: Sequence[tuple[str, str, float]],
-                rng: random.Random) -> tuple[str, str, float] | None:
+def run_lottery(
+    candidates: Sequence[tuple[str, str, float]], rng: np.random.Generator
+) -> tuple[str, str, float] | None:
     """Winner-takes-all draw among (agent_id, kind, weight), probability proportional to weight.
 
     Candidates must be in a deterministic order; zero-weight candidates never win."""
@@ -101,8 +115,9 @@ def chain_errors(chain: Sequence[Block]) -> list[str]:
             errors.append(f"block {blk.height}: height does not follow {prev.height}")
         if not can_follow(prev.kind, blk.kind):
             errors.append(f"block {blk.height}: {blk.kind} block cannot follow a {prev.kind} block")
-        expect = make_block(blk.height, blk.turn, blk.kind, blk.validator, blk.weight, blk.reward,
-                            blk.fees, blk.parent_hash).hash
+        expect = make_block(
+            blk.height, blk.turn, blk.kind, blk.validator, blk.weight, blk.reward, blk.fees, blk.parent_hash
+        ).hash
         if expect != blk.hash:
             errors.append(f"block {blk.height}: hash mismatch")
     return errors

@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from distsafe.models.interaction import InteractionType, SoftInteraction
 
-_VALUE_TERMS = {"forward": "give", "loan": "principal", "service": "price", "insurance": "premium",
-                "information_sale": "price", "pool": None}
+_VALUE_TERMS = {
+    "forward": "give",
+    "loan": "principal",
+    "service": "price",
+    "insurance": "premium",
+    "information_sale": "price",
+    "pool": None,
+}
 
 
 def _contract_p(status: str, outcome: str | None, activated: bool) -> tuple[bool, float, int | None] | None:
@@ -59,16 +66,30 @@ def contract_interaction(c: dict[str, Any]) -> SoftInteraction | None:
     terms = c["terms"] if isinstance(c["terms"], dict) else json.loads(c["terms"])
     key = _VALUE_TERMS.get(c["type"])
     step = c.get("resolved_turn") or c.get("created_turn") or 0
-    meta = {"source": "economy.contract", "contract_id": c["contract_id"], "contract_type": c["type"],
-            "status": c["status"], "arbitrator": c["arbitrator"], "outcome": c.get("outcome")}
+    meta = {
+        "source": "economy.contract",
+        "contract_id": c["contract_id"],
+        "contract_type": c["type"],
+        "status": c["status"],
+        "arbitrator": c["arbitrator"],
+        "outcome": c.get("outcome"),
+    }
     if c["status"] == "ruled" and c.get("ruling"):
         meta["ruled_against"] = c["counterparty"] if c["ruling"] == "proposer" else c["proposer"]
     return SoftInteraction(
-        interaction_id=f"contract:{c['contract_id']}", timestamp=float(step), step=int(step),
-        initiator=c["proposer"], counterparty=c["counterparty"],
+        interaction_id=f"contract:{c['contract_id']}",
+        timestamp=float(step),
+        step=int(step),
+        initiator=c["proposer"],
+        counterparty=c["counterparty"],
         interaction_type=InteractionType.COLLABORATION if c["type"] == "pool" else InteractionType.TRADE,
-        accepted=accepted, p=p, v_hat=round(2 * p - 1, 6), tau=float(terms.get(key, 0) if key else 0),
-        ground_truth=truth, metadata=meta)
+        accepted=accepted,
+        p=p,
+        v_hat=round(2 * p - 1, 6),
+        tau=float(terms.get(key, 0) if key else 0),
+        ground_truth=truth,
+        metadata=meta,
+    )
 
 
 def transfer_interaction(row: dict[str, Any]) -> SoftInteraction:
@@ -81,11 +102,19 @@ def transfer_interaction(row: dict[str, Any]) -> SoftInteraction:
     else:
         accepted, p, truth = False, 0.4, None
     return SoftInteraction(
-        interaction_id=f"tx:{row['id']}", timestamp=float(row["turn"]), step=int(row["turn"]),
-        initiator=row["agent_id"], counterparty=str(params.get("to", "")),
-        interaction_type=InteractionType.TRADE, accepted=accepted, p=p, v_hat=round(2 * p - 1, 6),
-        tau=float(params.get("amount", 0)), ground_truth=truth,
-        metadata={"source": "economy.transfer", "reason": row["reason"], "fee": params.get("fee", 0)})
+        interaction_id=f"tx:{row['id']}",
+        timestamp=float(row["turn"]),
+        step=int(row["turn"]),
+        initiator=row["agent_id"],
+        counterparty=str(params.get("to", "")),
+        interaction_type=InteractionType.TRADE,
+        accepted=accepted,
+        p=p,
+        v_hat=round(2 * p - 1, 6),
+        tau=float(params.get("amount", 0)),
+        ground_truth=truth,
+        metadata={"source": "economy.transfer", "reason": row["reason"], "fee": params.get("fee", 0)},
+    )
 
 
 def export_interactions(db_path: str | Path) -> list[SoftInteraction]:
@@ -93,10 +122,17 @@ def export_interactions(db_path: str | Path) -> list[SoftInteraction]:
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     con.row_factory = sqlite3.Row
     try:
-        out = [i for i in (contract_interaction(dict(r)) for r in
-                           con.execute("SELECT * FROM contracts ORDER BY rowid")) if i is not None]
-        out += [transfer_interaction(dict(r)) for r in
-                con.execute("SELECT * FROM transactions WHERE kind='transfer' ORDER BY id")]
+        out = [
+            i
+            for i in (
+                contract_interaction(dict(r)) for r in con.execute("SELECT * FROM contracts ORDER BY rowid")
+            )
+            if i is not None
+        ]
+        out += [
+            transfer_interaction(dict(r))
+            for r in con.execute("SELECT * FROM transactions WHERE kind='transfer' ORDER BY id")
+        ]
     finally:
         con.close()
     return out
@@ -111,7 +147,11 @@ def soft_summary(interactions: Iterable[SoftInteraction]) -> dict[str, float | i
     items = list(interactions)
     m = SoftMetrics()
     n_acc = sum(1 for i in items if i.accepted)
-    return {"n": len(items), "accepted": n_acc, "rejected": len(items) - n_acc,
-            "toxicity": m.toxicity_rate(items) if items else float("nan"),
-            "quality_gap": m.quality_gap(items) if items else float("nan"),
-            "brier": m.brier(items) if items else float("nan")}
+    return {
+        "n": len(items),
+        "accepted": n_acc,
+        "rejected": len(items) - n_acc,
+        "toxicity": m.toxicity_rate(items) if items else float("nan"),
+        "quality_gap": m.quality_gap(items) if items else float("nan"),
+        "brier": m.brier(items) if items else float("nan"),
+    }

@@ -8,21 +8,27 @@ import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
-                       "behind an HTTP API, and a turn loop of scripted or LLM agents.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from distsafe.economy.config import WorldConfig
+
+app = typer.Typer(
+    help="Token economy: a ledger engine (mine/stake/burn, contracts, inference billing) "
+    "behind an HTTP API, and a turn loop of scripted or LLM agents.",
+    no_args_is_help=True,
+)
 console = Console()
 err_console = Console(stderr=True)
 TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     err_console.print(f"[red]error:[/red] {msg}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
@@ -45,13 +51,13 @@ def serve(
     db: Path = typer.Option(Path("sim.db"), help="SQLite ledger file (created if missing)."),
     port: int = typer.Option(3000, min=1, max=65535),
     host: str = typer.Option("127.0.0.1", help="Bind address."),
-    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
+    admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
     debug_commit_delay: float = typer.Option(0.0, hidden=True, help="Crash tests: hold each turn's commit."),
 ) -> None:
     """Run the engine's HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from .server import create_app
+    from distsafe.economy.server import create_app
 
     token = admin_token or secrets.token_hex(16)
     if not admin_token:
@@ -64,16 +70,23 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-def _policies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: str, llm_agents: int,
-              llm_base_url: str | None) -> dict[str, Any]:
-    from .strategies import STRATEGIES, assign_strategies
+def _strategies(
+    n: int,
+    seed: int,
+    mix: str,
+    llm_provider: str | None,
+    llm_model: str,
+    llm_agents: int,
+    llm_base_url: str | None,
+) -> dict[str, Any]:
+    from distsafe.economy.strategies import STRATEGIES, assign_strategies
 
     names = tuple(m.strip() for m in mix.split(",") if m.strip())
     bad = [m for m in names if m not in STRATEGIES]
     if not names or bad:
         _fail(f"unknown strategy {bad[0] if bad else mix!r}; choose from {', '.join(sorted(STRATEGIES))}")
     ids = [f"agent_{i}" for i in range(n)]
-    policies: dict[str, Any] = dict(assign_strategies(ids, seed, names))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, seed, names))
     if llm_agents:
         if not llm_provider:
             _fail("--llm-agents needs --llm-provider")
@@ -81,15 +94,33 @@ def _policies(n: int, seed: int, mix: str, llm_provider: str | None, llm_model: 
             from distsafe.llm import create_provider
         except ImportError as exc:
             _fail(f"the LLM provider layer is not available: {exc}")
-        from .llm_agent import LLMEconomyAgent
+        from distsafe.economy.llm_strategy import LLMStrategy
 
         try:
             client = create_provider(llm_provider, base_url=llm_base_url)
         except Exception as exc:
             _fail(f"cannot create LLM provider {llm_provider!r}: {exc}")
         for aid in ids[: min(llm_agents, n)]:
-            policies[aid] = LLMEconomyAgent(client, llm_provider, llm_model)
-    return policies
+            strategies[aid] = LLMStrategy(client, llm_provider, llm_model)
+    return strategies
+
+
+def _read_world_config(path: Path) -> WorldConfig:
+    """The --config JSON as a validated `WorldConfig` (its seed, if given, overrides --seed)."""
+    from pydantic import ValidationError
+
+    from distsafe.economy.config import WorldConfig, config_error
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"cannot read world config {path}: {exc}")
+    if not isinstance(data, dict):
+        _fail(f"world config {path} must be a JSON object")
+    try:
+        return WorldConfig.model_validate(data)
+    except ValidationError as exc:
+        _fail(f"world config {path}: {config_error(exc)}")
 
 
 def _print_report(rep: Any) -> None:
@@ -98,15 +129,26 @@ def _print_report(rep: Any) -> None:
         t.add_column(col, justify="right" if col != "agent" else "left")
     rows = rep.balances if len(rep.balances) <= 12 else rep.balances[:6] + rep.balances[-6:]
     for a in rows:
-        t.add_row(a["agent_id"], str(a["balance"]), str(a["staked"]), f"{a['burn_score']:.1f}",
-                  str(a["study_level"]), str(a["cores"]), str(a["blocks_won"]))
+        t.add_row(
+            a["agent_id"],
+            str(a["balance"]),
+            str(a["staked"]),
+            f"{a['burn_score']:.1f}",
+            str(a["study_level"]),
+            str(a["cores"]),
+            str(a["blocks_won"]),
+        )
     console.print(t)
     s = rep.supply
-    console.print(f"supply {s['total']} = minted {s['minted']} - burned {s['burned']} - destroyed interest "
-                  f"{s['destroyed_interest']}  (invariant {'ok' if s['invariant_ok'] else 'BROKEN'})")
+    console.print(
+        f"supply {s['total']} = minted {s['minted']} - burned {s['burned']} - destroyed interest "
+        f"{s['destroyed_interest']}  (invariant {'ok' if s['invariant_ok'] else 'BROKEN'})"
+    )
     console.print("blocks by kind: " + ", ".join(f"{k} {v}" for k, v in rep.blocks_by_kind.items()))
-    console.print("contracts by status: " + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items())
-                                             or "none"))
+    console.print(
+        "contracts by status: "
+        + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items()) or "none")
+    )
     console.print(f"actions accepted {rep.accepted}, rejected {rep.rejected}")
     for reason, n in list(rep.rejection_reasons.items())[:8]:
         console.print(f"  {n:6d}  {reason}")
@@ -116,33 +158,28 @@ def _print_report(rep: Any) -> None:
 def run(
     agents: int = typer.Option(8, min=2, help="Number of agents."),
     turns: int = typer.Option(50, min=1, help="Number of turns."),
-    seed: int = typer.Option(0, help="World and strategy seed."),
+    seed: int = typer.Option(0, min=0, help="World and strategy seed."),
     db: Path = typer.Option(Path("sim.db"), help="Ledger file of the embedded engine."),
-    engine_url: Optional[str] = typer.Option(None, help="Use a running engine at this URL instead."),
-    admin_token: Optional[str] = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),
-    config: Optional[Path] = typer.Option(None, help="JSON file with world config overrides."),
-    mix: str = typer.Option("miner,staker,trader,miner,pool_organiser,staker,trader,cheater",
-                            help="Strategies assigned round-robin."),
-    llm_provider: Optional[str] = typer.Option(None, help="dry_run | openai | anthropic | ollama"),
+    engine_url: str | None = typer.Option(None, help="Use a running engine at this URL instead."),
+    admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Admin token (remote engine)."),
+    config: Path | None = typer.Option(None, help="JSON file with world config overrides."),
+    mix: str = typer.Option(
+        "miner,staker,trader,miner,pool_organiser,staker,trader,cheater",
+        help="Strategies assigned round-robin.",
+    ),
+    llm_provider: str | None = typer.Option(None, help="dry_run | openai | anthropic | ollama"),
     llm_model: str = typer.Option("gemma3:27b", help="Model for LLM agents."),
     llm_agents: int = typer.Option(0, min=0, help="How many agents (the first ones) use the LLM."),
-    llm_base_url: Optional[str] = typer.Option(None, help="Provider base URL."),
+    llm_base_url: str | None = typer.Option(None, help="Provider base URL."),
     force: bool = typer.Option(False, help="Overwrite a world already in --db (or on the remote engine)."),
-    report_json: Optional[Path] = typer.Option(None, help="Also write the end report as JSON."),
+    report_json: Path | None = typer.Option(None, help="Also write the end report as JSON."),
 ) -> None:
     """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
-    from .client import EconomyAPIError, EconomyClient
-    from .orchestrator import Orchestrator
+    from distsafe.economy.client import EconomyAPIError, EconomyClient
+    from distsafe.economy.turn_loop import TurnLoop
 
-    world_cfg: dict[str, Any] = {}
-    if config is not None:
-        try:
-            world_cfg = json.loads(config.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            _fail(f"cannot read world config {config}: {exc}")
-        if not isinstance(world_cfg, dict):
-            _fail(f"world config {config} must be a JSON object")
-    policies = _policies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
+    world_cfg = None if config is None else _read_world_config(config)
+    strategies = _strategies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
     if engine_url is None and _db_has_world(db) and not force:
         _fail(f"{db} already holds a world; pass --force to overwrite it or choose another --db")
 
@@ -150,23 +187,33 @@ def run(
         if engine_url:
             client = EconomyClient(base_url=engine_url, admin_token=admin_token or os.environ.get(TOKEN_ENV))
         else:
-            from .server import create_app
+            from distsafe.economy.server import create_app
 
             token = secrets.token_hex(16)
             client = EconomyClient(app=create_app(db, token), admin_token=token)
         async with client:
-            orch = Orchestrator(client, policies, seed=seed, world_config=world_cfg)
+            loop = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
             # embedded: the --db check above already guards an existing world; remote: only with --force
-            await orch.setup(force=True if engine_url is None else force)
-            with Progress(TextColumn("[bold]turn"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("{task.fields[info]}"), console=console, transient=False) as prog:
+            await loop.setup(force=True if engine_url is None else force)
+            with Progress(
+                TextColumn("[bold]turn"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=console,
+                transient=False,
+            ) as prog:
                 task = prog.add_task("turns", total=turns, info="")
 
                 def tick(turn: int, result: dict[str, Any]) -> None:
-                    prog.update(task, advance=1, info=f"supply {result['supply']['total']}, "
-                                                      f"rejected {result['rejected']}")
+                    prog.update(
+                        task,
+                        advance=1,
+                        info=f"supply {result['supply']['total']}, rejected {result['rejected']}",
+                    )
 
-                return await orch.run(turns, progress=tick)
+                return await loop.run(turns, progress=tick)
 
     try:
         rep = asyncio.run(go())
@@ -182,11 +229,13 @@ def run(
         report_json.write_text(json.dumps(rep.to_dict(), indent=2))
         console.print(f"report written to {report_json}")
     if engine_url is None:
-        from .bridge import export_interactions, soft_summary
+        from distsafe.economy.bridge import export_interactions, soft_summary
 
         soft = soft_summary(export_interactions(db))
-        console.print(f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "
-                      f"quality gap {soft['quality_gap']:.3f}")
+        console.print(
+            f"soft labels (bridge): {soft['n']} interactions, toxicity {soft['toxicity']:.3f}, "
+            f"quality gap {soft['quality_gap']:.3f}"
+        )
         console.print(f"ledger in {db}; try: sqlite3 {db} \"SELECT * FROM contracts WHERE status='settled'\"")
 
 

@@ -1,17 +1,30 @@
 """World configuration of the token economy.
 
-Every number the seed leaves open is a documented default here; `POST /init` accepts any subset of
-these fields and validates them. All amounts are integer tokens so that the supply invariant is exact.
+Every number the seed leaves open is a documented default here. `POST /init`, the CLI's `--config` JSON
+and the stored ledger all read it through `WorldConfig`: any subset of the fields, unknown fields and
+non-finite numbers refused. All amounts are integer tokens so that the supply invariant is exact.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ACTION_KINDS: tuple[str, ...] = (
-    "mine", "stake", "unstake", "burn", "study", "job", "transfer", "propose_contract",
-    "sign_contract", "confirm_delivery", "dispute_delivery", "arbitrator_ruling",
-    "sell_information", "bid_core", "speak",
+    "mine",
+    "stake",
+    "unstake",
+    "burn",
+    "study",
+    "job",
+    "transfer",
+    "propose_contract",
+    "sign_contract",
+    "confirm_delivery",
+    "dispute_delivery",
+    "arbitrator_ruling",
+    "sell_information",
+    "bid_core",
+    "speak",
 )
 CONTRACT_TYPES: tuple[str, ...] = ("forward", "loan", "service", "insurance", "information_sale", "pool")
 AUTOMATIC_TYPES: frozenset[str] = frozenset({"forward", "loan", "insurance", "pool"})
@@ -21,39 +34,61 @@ ATTESTED_TYPES: frozenset[str] = frozenset({"service", "information_sale"})
 class WorldConfig(BaseModel):
     """Economy parameters. Defaults are the documented choices where the seed gives no number."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    seed: int = Field(0, description="Seed of every random draw (block lottery, action order).")
-    genesis_balance: int = Field(100, ge=0, description="Tokens minted to each agent at genesis.")
-    action_budget: int = Field(3, ge=1, description="Action points per agent per turn.")
-    mine_cost: int = Field(2, ge=1, description="Action points a mine action spends (proof of work).")
-    mine_block_reward: int = Field(20, ge=0, description="Tokens minted to the winner of a mine block.")
-    stake_block_reward: int = Field(8, ge=0, description="Tokens minted to the winner of a stake/burn block.")
-    stake_weight: float = Field(0.05, ge=0, description="Validation weight per staked token.")
-    burn_weight: float = Field(0.2, ge=0, description="Validation weight per point of burn score.")
-    mine_weight: float = Field(1.0, gt=0, description="Validation weight of one mine action.")
-    burn_decay: float = Field(0.05, ge=0, le=1, description="Fraction of burn score lost each turn.")
-    stake_lock_turns: int = Field(3, ge=0, description="Turns staked tokens stay locked after a stake.")
-    study_cost: int = Field(10, ge=0, description="Tokens a study action destroys.")
-    max_study_level: int = Field(5, ge=0)
-    study_bonus: float = Field(0.2, ge=0, description="Mine weight and job wage bonus per study level.")
-    job_wage: int = Field(5, ge=0, description="Tokens minted by a job action (before the study bonus).")
-    commons_threshold: int = Field(256, ge=0, description="Free output tokens per agent per turn.")
-    inference_price_per_1k: int = Field(4, ge=0,
-                                        description="Tokens per 1000 output tokens above the threshold.")
-    num_cores: int = Field(4, ge=0, description="Core shares auctioned on the auction turn.")
-    core_auction_turn: int = Field(1, ge=1)
-    negative_interest_rate: float = Field(0.05, ge=0, le=1,
-                                          description="Per-turn interest on debt, destroyed.")
-    arbitrator_collateral: int = Field(10, ge=0, description="Minimum collateral the arbitrator locks.")
-    arbitrator_fee: int = Field(1, ge=0, description="Fee the proposer pays the arbitrator on resolution.")
-    proposal_ttl: int = Field(5, ge=1, description="Turns a proposal may wait for its signatures.")
-    max_contract_turns: int = Field(50, ge=1, description="Longest allowed contract duration.")
-    dispute_window: int = Field(3, ge=0, description="Turns after maturity to confirm or dispute.")
-    ruling_deadline: int = Field(3, ge=1, description="Turns the arbitrator has to rule on a dispute.")
-    slash_amount: int = Field(10, ge=0, description="Tokens a party ruled against pays the other party.")
-    max_speech_chars: int = Field(500, ge=1)
-    max_info_chars: int = Field(2000, ge=1)
+    seed: int = Field(
+        default=0, ge=0, description="Seed of every random draw (block lottery, action order, strategies)."
+    )
+    genesis_balance: int = Field(default=100, ge=0, description="Tokens minted to each agent at genesis.")
+    action_budget: int = Field(default=3, ge=1, description="Action points per agent per turn.")
+    mine_cost: int = Field(default=2, ge=1, description="Action points a mine action spends (proof of work).")
+    mine_block_reward: int = Field(
+        default=20, ge=0, description="Tokens minted to the winner of a mine block."
+    )
+    stake_block_reward: int = Field(
+        default=8, ge=0, description="Tokens minted to the winner of a stake/burn block."
+    )
+    stake_weight: float = Field(default=0.05, ge=0, description="Validation weight per staked token.")
+    burn_weight: float = Field(default=0.2, ge=0, description="Validation weight per point of burn score.")
+    mine_weight: float = Field(default=1.0, gt=0, description="Validation weight of one mine action.")
+    burn_decay: float = Field(default=0.05, ge=0, le=1, description="Fraction of burn score lost each turn.")
+    stake_lock_turns: int = Field(
+        default=3, ge=0, description="Turns staked tokens stay locked after a stake."
+    )
+    study_cost: int = Field(default=10, ge=0, description="Tokens a study action destroys.")
+    max_study_level: int = Field(default=5, ge=0)
+    study_bonus: float = Field(
+        default=0.2, ge=0, description="Mine weight and job wage bonus per study level."
+    )
+    job_wage: int = Field(
+        default=5, ge=0, description="Tokens minted by a job action (before the study bonus)."
+    )
+    commons_threshold: int = Field(default=256, ge=0, description="Free output tokens per agent per turn.")
+    inference_price_per_1k: int = Field(
+        default=4, ge=0, description="Tokens per 1000 output tokens above the threshold."
+    )
+    num_cores: int = Field(default=4, ge=0, description="Core shares auctioned on the auction turn.")
+    core_auction_turn: int = Field(default=1, ge=1)
+    negative_interest_rate: float = Field(
+        default=0.05, ge=0, le=1, description="Per-turn interest on debt, destroyed."
+    )
+    arbitrator_collateral: int = Field(
+        default=10, ge=0, description="Minimum collateral the arbitrator locks."
+    )
+    arbitrator_fee: int = Field(
+        default=1, ge=0, description="Fee the proposer pays the arbitrator on resolution."
+    )
+    proposal_ttl: int = Field(default=5, ge=1, description="Turns a proposal may wait for its signatures.")
+    max_contract_turns: int = Field(default=50, ge=1, description="Longest allowed contract duration.")
+    dispute_window: int = Field(default=3, ge=0, description="Turns after maturity to confirm or dispute.")
+    ruling_deadline: int = Field(
+        default=3, ge=1, description="Turns the arbitrator has to rule on a dispute."
+    )
+    slash_amount: int = Field(
+        default=10, ge=0, description="Tokens a party ruled against pays the other party."
+    )
+    max_speech_chars: int = Field(default=500, ge=1)
+    max_info_chars: int = Field(default=2000, ge=1)
 
     def action_cost(self, kind: str) -> int:
         if kind == "mine":
@@ -61,3 +96,13 @@ class WorldConfig(BaseModel):
         if kind == "speak":
             return 0
         return 1
+
+
+def config_error(exc: ValidationError) -> str:
+    """One line naming the first bad field of a `WorldConfig` (or request) validation error."""
+    errors = exc.errors()
+    if not errors:
+        return "invalid world config"
+    first = errors[0]
+    loc = ".".join(str(x) for x in first["loc"]) or "config"
+    return f"{loc}: {first['msg']}".replace("Value error, ", "")

@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass
 class Decision:
-    """A policy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors."""
+    """A strategy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors."""
 
     actions: list[dict[str, Any]] = field(default_factory=list)
     output_tokens: int = 0
@@ -41,27 +41,64 @@ class AgentContext:
         others = sorted(a for a in self.agents if a != self.agent_id)[:max_items]
         view = {
             "turn": self.turn,
-            "you": {k: self.me[k] for k in ("agent_id", "balance", "staked", "burn_score", "study_level",
-                                             "cores", "blocks_won", "stake_locked_until")},
+            "you": {
+                k: self.me[k]
+                for k in (
+                    "agent_id",
+                    "balance",
+                    "staked",
+                    "burn_score",
+                    "study_level",
+                    "cores",
+                    "blocks_won",
+                    "stake_locked_until",
+                )
+            },
             "core_auction_open": self.turn == self.config.get("core_auction_turn"),
             "chain_tip": self.tip_kind,
             "other_agents": others,
             "your_open_contracts": [
-                {k: c[k] for k in ("contract_id", "type", "proposer", "counterparty", "arbitrator", "status",
-                                   "terms", "confirmations", "maturity_turn")} | {"signed": c["signed"]}
-                for c in self.contracts[:max_items]],
+                {
+                    k: c[k]
+                    for k in (
+                        "contract_id",
+                        "type",
+                        "proposer",
+                        "counterparty",
+                        "arbitrator",
+                        "status",
+                        "terms",
+                        "confirmations",
+                        "maturity_turn",
+                    )
+                }
+                | {"signed": c["signed"]}
+                for c in self.contracts[:max_items]
+            ],
             "listings": self.listings[-max_items:],
             "recent_speech": self.speech[-max_items:],
             "information_you_bought": {k: v[:300] for k, v in list(self.purchased.items())[-max_items:]},
-            "prices": {k: self.config[k] for k in ("mine_block_reward", "stake_block_reward", "study_cost",
-                                                    "job_wage", "commons_threshold", "inference_price_per_1k",
-                                                    "arbitrator_collateral", "action_budget", "mine_cost")},
+            "prices": {
+                k: self.config[k]
+                for k in (
+                    "mine_block_reward",
+                    "stake_block_reward",
+                    "study_cost",
+                    "job_wage",
+                    "commons_threshold",
+                    "inference_price_per_1k",
+                    "arbitrator_collateral",
+                    "action_budget",
+                    "mine_cost",
+                )
+            },
         }
         return json.dumps(view, sort_keys=True, default=str)
 
 
-def build_contexts(state: dict[str, Any], config: dict[str, Any],
-                   agent_ids: list[str]) -> dict[str, AgentContext]:
+def build_contexts(
+    state: dict[str, Any], config: dict[str, Any], agent_ids: list[str]
+) -> dict[str, AgentContext]:
     agents = {a["agent_id"]: a for a in state["agents"]}
     by_party: dict[str, list[dict[str, Any]]] = {}
     for c in state["open_contracts"]:
@@ -71,8 +108,16 @@ def build_contexts(state: dict[str, Any], config: dict[str, Any],
     all_ids = sorted(agents)
     out = {}
     for aid in agent_ids:
-        out[aid] = AgentContext(turn=turn, agent_id=aid, me=agents[aid], agents=agents,
-                                contracts=by_party.get(aid, []), listings=state["listings"],
-                                speech=state["speech"], tip_kind=state["chain"]["tip_kind"], config=config,
-                                all_ids=all_ids)
+        out[aid] = AgentContext(
+            turn=turn,
+            agent_id=aid,
+            me=agents[aid],
+            agents=agents,
+            contracts=by_party.get(aid, []),
+            listings=state["listings"],
+            speech=state["speech"],
+            tip_kind=state["chain"]["tip_kind"],
+            config=config,
+            all_ids=all_ids,
+        )
     return out

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .actions import ProposeParams, RulingParams, SignParams
-from .config import ATTESTED_TYPES, AUTOMATIC_TYPES
-from .crypto import contract_id_for, contract_payload, contract_terms_hash, verify
-from .state import Contract, Reject
+from distsafe.economy.actions import ProposeParams, RulingParams, SignParams
+from distsafe.economy.config import ATTESTED_TYPES, AUTOMATIC_TYPES
+from distsafe.economy.crypto import contract_id_for, contract_payload, contract_terms_hash, verify
+from distsafe.economy.records import Contract, Reject
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from distsafe.economy.engine import Engine
 
 
-def propose(eng: "Engine", agent_id: str, nonce: int, p: ProposeParams) -> Contract:
+def propose(eng: Engine, agent_id: str, nonce: int, p: ProposeParams) -> Contract:
     cfg = eng.cfg
     for role, other in (("counterparty", p.counterparty), ("arbitrator", p.arbitrator)):
         if other not in eng.agents:
@@ -47,15 +47,24 @@ def propose(eng: "Engine", agent_id: str, nonce: int, p: ProposeParams) -> Contr
         raise Reject(f"contract {cid} already exists")
     if not verify(eng.agents[agent_id].public_key, contract_payload(h), p.contract_signature):
         raise Reject("proposer contract signature does not verify against the terms")
-    c = Contract(contract_id=cid, type=p.type, proposer=agent_id, counterparty=p.counterparty,
-                 arbitrator=p.arbitrator, terms=terms, terms_hash=h, collateral=collateral,
-                 created_turn=eng.turn, signatures={"proposer": p.contract_signature})
+    c = Contract(
+        contract_id=cid,
+        type=p.type,
+        proposer=agent_id,
+        counterparty=p.counterparty,
+        arbitrator=p.arbitrator,
+        terms=terms,
+        terms_hash=h,
+        collateral=collateral,
+        created_turn=eng.turn,
+        signatures={"proposer": p.contract_signature},
+    )
     eng.contracts[cid] = c
     eng.dirty_contracts.add(cid)
     return c
 
 
-def _locks(eng: "Engine", c: Contract) -> dict[str, int]:
+def _locks(eng: Engine, c: Contract) -> dict[str, int]:
     """Tokens each role must lock (or pay) when the contract activates."""
     t = c.terms
     need = {"proposer": eng.cfg.arbitrator_fee, "counterparty": 0, "arbitrator": c.collateral}
@@ -72,7 +81,7 @@ def _locks(eng: "Engine", c: Contract) -> dict[str, int]:
     return need
 
 
-def sign(eng: "Engine", agent_id: str, p: SignParams) -> Contract:
+def sign(eng: Engine, agent_id: str, p: SignParams) -> Contract:
     c = eng.contracts.get(p.contract_id)
     if c is None:
         raise Reject(f"unknown contract {p.contract_id!r}")
@@ -93,8 +102,9 @@ def sign(eng: "Engine", agent_id: str, p: SignParams) -> Contract:
         for role, amount in need.items():
             bal = eng.agents[c.party(role)].balance
             if amount > bal:
-                raise Reject(f"activation needs {role} {c.party(role)} to lock {amount} tokens "
-                             f"but balance is {bal}")
+                raise Reject(
+                    f"activation needs {role} {c.party(role)} to lock {amount} tokens but balance is {bal}"
+                )
         c.signatures = sigs
         _activate(eng, c, need)
     else:
@@ -103,13 +113,17 @@ def sign(eng: "Engine", agent_id: str, p: SignParams) -> Contract:
     return c
 
 
-def _activate(eng: "Engine", c: Contract, need: dict[str, int]) -> None:
+def _activate(eng: Engine, c: Contract, need: dict[str, int]) -> None:
     t = c.terms
     ag = eng.agents
     for role, amount in need.items():
         ag[c.party(role)].balance -= amount
-    c.escrow = {"proposer": need["proposer"] - eng.cfg.arbitrator_fee, "counterparty": need["counterparty"],
-                "arbitrator": need["arbitrator"], "fee": eng.cfg.arbitrator_fee}
+    c.escrow = {
+        "proposer": need["proposer"] - eng.cfg.arbitrator_fee,
+        "counterparty": need["counterparty"],
+        "arbitrator": need["arbitrator"],
+        "fee": eng.cfg.arbitrator_fee,
+    }
     if c.type == "loan":  # principal goes straight to the borrower
         c.escrow["proposer"] -= t["principal"]
         ag[c.counterparty].balance += t["principal"]
@@ -129,7 +143,7 @@ def _activate(eng: "Engine", c: Contract, need: dict[str, int]) -> None:
     c.blocks_at_activation = ag[c.proposer].blocks_won
 
 
-def _pay(eng: "Engine", c: Contract, entry: str, to_agent: str, amount: int, why: str) -> None:
+def _pay(eng: Engine, c: Contract, entry: str, to_agent: str, amount: int, why: str) -> None:
     amount = min(amount, c.escrow.get(entry, 0))
     if amount <= 0:
         return
@@ -138,12 +152,12 @@ def _pay(eng: "Engine", c: Contract, entry: str, to_agent: str, amount: int, why
     eng.event(why, to_agent, amount, c.contract_id)
 
 
-def _release_arbitrator(eng: "Engine", c: Contract, fee_to: str | None = None) -> None:
+def _release_arbitrator(eng: Engine, c: Contract, fee_to: str | None = None) -> None:
     _pay(eng, c, "arbitrator", c.arbitrator, c.escrow.get("arbitrator", 0), "collateral_returned")
     _pay(eng, c, "fee", fee_to or c.arbitrator, c.escrow.get("fee", 0), "arbitrator_fee")
 
 
-def _close(eng: "Engine", c: Contract, status: str, outcome: str) -> None:
+def _close(eng: Engine, c: Contract, status: str, outcome: str) -> None:
     if c.escrow_total != 0:
         raise RuntimeError(f"contract {c.contract_id} closed with {c.escrow_total} tokens in escrow")
     c.status = status
@@ -152,7 +166,7 @@ def _close(eng: "Engine", c: Contract, status: str, outcome: str) -> None:
     eng.dirty_contracts.add(c.contract_id)
 
 
-def _slash(eng: "Engine", loser: str, winner: str, amount: int, ref: str) -> int:
+def _slash(eng: Engine, loser: str, winner: str, amount: int, ref: str) -> int:
     """Loser pays up to `amount` to the winner, from stake first, then balance (which may go negative)."""
     a = eng.agents[loser]
     from_stake = min(a.staked, amount)
@@ -172,14 +186,14 @@ def _own(c: Contract, agent_id: str, roles: tuple[str, ...]) -> str:
     return role
 
 
-def _get(eng: "Engine", cid: str) -> Contract:
+def _get(eng: Engine, cid: str) -> Contract:
     c = eng.contracts.get(cid)
     if c is None:
         raise Reject(f"unknown contract {cid!r}")
     return c
 
 
-def confirm(eng: "Engine", agent_id: str, cid: str) -> Contract:
+def confirm(eng: Engine, agent_id: str, cid: str) -> Contract:
     c = _get(eng, cid)
     role = _own(c, agent_id, ("proposer", "counterparty"))
     if c.type not in ATTESTED_TYPES:
@@ -197,7 +211,7 @@ def confirm(eng: "Engine", agent_id: str, cid: str) -> Contract:
     return c
 
 
-def dispute(eng: "Engine", agent_id: str, cid: str, reason: str) -> Contract:
+def dispute(eng: Engine, agent_id: str, cid: str, reason: str) -> Contract:
     c = _get(eng, cid)
     role = _own(c, agent_id, ("proposer", "counterparty"))
     if c.type not in ATTESTED_TYPES:
@@ -210,7 +224,7 @@ def dispute(eng: "Engine", agent_id: str, cid: str, reason: str) -> Contract:
     return c
 
 
-def rule(eng: "Engine", agent_id: str, p: RulingParams) -> Contract:
+def rule(eng: Engine, agent_id: str, p: RulingParams) -> Contract:
     c = _get(eng, p.contract_id)
     if c.arbitrator != agent_id:
         raise Reject(f"{agent_id} is not the arbitrator of contract {c.contract_id}")
@@ -228,7 +242,7 @@ def rule(eng: "Engine", agent_id: str, p: RulingParams) -> Contract:
     return c
 
 
-def _settle_automatic(eng: "Engine", c: Contract) -> None:
+def _settle_automatic(eng: Engine, c: Contract) -> None:
     ag = eng.agents
     status, outcome = "settled", "matured"
     if c.type == "forward":
@@ -260,7 +274,7 @@ def _settle_automatic(eng: "Engine", c: Contract) -> None:
     _close(eng, c, status, outcome)
 
 
-def maintain(eng: "Engine") -> None:
+def maintain(eng: Engine) -> None:
     """End-of-turn contract upkeep: expiry, automatic settlement, silent attestation, arbitrator default."""
     cfg, turn = eng.cfg, eng.turn
     for cid in list(eng.open_contracts()):
@@ -292,7 +306,7 @@ def maintain(eng: "Engine") -> None:
                 _close(eng, c, "arbitrator_defaulted", "no ruling before the deadline")
 
 
-def pool_shares(eng: "Engine", winner: str, reward: int, ref: str) -> int:
+def pool_shares(eng: Engine, winner: str, reward: int, ref: str) -> int:
     """Pay pool partners their share of a block reward; returns what the winner keeps."""
     keep = reward
     for cid in eng.active_pools.get(winner, ()):

@@ -63,18 +63,24 @@ def action_payload(action: dict[str, Any]) -> dict[str, Any]:
     return {k: action[k] for k in ("agent_id", "turn", "nonce", "kind", "params")}
 
 
-def sign_action(key: SigningKey, agent_id: str, turn: int, nonce: int, kind: str,
-                params: dict[str, Any]) -> dict[str, Any]:
+def sign_action(
+    key: SigningKey, agent_id: str, turn: int, nonce: int, kind: str, params: dict[str, Any]
+) -> dict[str, Any]:
     action = {"agent_id": agent_id, "turn": turn, "nonce": nonce, "kind": kind, "params": params}
     action["signature"] = sign(key, action_payload(action))
     return action
 
 
-def sign_bundle(key: SigningKey, agent_id: str, turn: int, nonce: int,
-                actions: list[dict[str, Any]]) -> dict[str, Any]:
+def sign_bundle(
+    key: SigningKey, agent_id: str, turn: int, nonce: int, actions: list[dict[str, Any]]
+) -> dict[str, Any]:
     """One signature over several actions ({"kind", "params"} dicts) of one agent for one turn."""
-    bundle = {"agent_id": agent_id, "turn": turn, "nonce": nonce,
-              "actions": [{"kind": a["kind"], "params": a["params"]} for a in actions]}
+    bundle = {
+        "agent_id": agent_id,
+        "turn": turn,
+        "nonce": nonce,
+        "actions": [{"kind": a["kind"], "params": a["params"]} for a in actions],
+    }
     bundle["signature"] = sign(key, dict(bundle))
     return bundle
 
@@ -85,10 +91,19 @@ def contract_payload(terms_hash: str) -> dict[str, str]:
     return {"contract_terms": terms_hash}
 
 
-def contract_terms_hash(kind: str, proposer: str, counterparty: str, arbitrator: str,
-                        terms: dict[str, Any], proposer_nonce: int) -> str:
-    return digest({"type": kind, "proposer": proposer, "counterparty": counterparty,
-                   "arbitrator": arbitrator, "terms": terms, "nonce": proposer_nonce})
+def contract_terms_hash(
+    kind: str, proposer: str, counterparty: str, arbitrator: str, terms: dict[str, Any], proposer_nonce: int
+) -> str:
+    return digest(
+        {
+            "type": kind,
+            "proposer": proposer,
+            "counterparty": counterparty,
+            "arbitrator": arbitrator,
+            "terms": terms,
+            "nonce": proposer_nonce,
+        }
+    )
 
 
 def contract_id_for(terms_hash: str) -> str:

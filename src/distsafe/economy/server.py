@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import threading
 import time
 from pathlib import Path
@@ -20,11 +21,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from .actions import InitRequest, TurnRequest
-from .crypto import is_public_key
-from .engine import Engine
-from .state import InvariantError
-from .store import Store
+from distsafe.economy.actions import Bundle, InitRequest, LedgerAction, TurnRequest
+from distsafe.economy.crypto import is_public_key
+from distsafe.economy.engine import Engine
+from distsafe.economy.records import InvariantError
+from distsafe.economy.store import Store
 
 
 class EngineService:
@@ -50,8 +51,12 @@ class EngineService:
             eng = Engine.genesis(req.config, {a.agent_id: a.public_key for a in req.agents})
             self.store.init_world(eng)
             self.engine = eng
-            return {"turn": 0, "agents": len(eng.agents), "genesis_hash": eng.chain[0].hash,
-                    "supply": eng.supply()}
+            return {
+                "turn": 0,
+                "agents": len(eng.agents),
+                "genesis_hash": eng.chain[0].hash,
+                "supply": eng.supply(),
+            }
 
     def require(self) -> Engine:
         if self.engine is None:
@@ -67,11 +72,15 @@ class EngineService:
                 rec = self.store.turn_record(req.turn)
                 if rec is not None and rec[0] == h:
                     return dict(json.loads(rec[1]), replayed=True)
-                raise HTTPException(409, f"turn {req.turn} was already applied with different actions; "
-                                         f"next turn is {eng.turn + 1}")
+                raise HTTPException(
+                    409,
+                    f"turn {req.turn} was already applied with different actions; "
+                    f"next turn is {eng.turn + 1}",
+                )
             if req.turn != eng.turn + 1:
                 raise HTTPException(409, f"wrong turn {req.turn}: next turn is {eng.turn + 1}")
-            for a in (*req.actions, *req.bundles):
+            units: list[LedgerAction | Bundle] = [*req.actions, *req.bundles]
+            for a in units:
                 if a.agent_id not in eng.agents:
                     raise HTTPException(404, f"unknown agent {a.agent_id!r}")
             for aid in req.usage:
@@ -92,21 +101,32 @@ class EngineService:
             body = result.to_dict()
             delay = self.commit_delay_s
             try:
-                self.store.save_turn(eng, result, h, json.dumps(body),
-                                     before_commit=(lambda: time.sleep(delay)) if delay else None)
+                self.store.save_turn(
+                    eng,
+                    result,
+                    h,
+                    json.dumps(body),
+                    before_commit=(lambda: time.sleep(delay)) if delay else None,
+                )
             except BaseException:
                 self._reload()
                 raise
             return dict(body, replayed=False)
 
 
+def _json_float(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)
+
+
 def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.0) -> FastAPI:
     if not admin_token:
         raise ValueError("an admin token is required")
     svc = EngineService(db_path, commit_delay_s)
-    app = FastAPI(title="distsafe economy engine", version="1.0",
-                  description="Token economy ledger: mine/stake/burn validation, contracts, "
-                              "inference billing.")
+    app = FastAPI(
+        title="distsafe economy engine",
+        version="1.0",
+        description="Token economy ledger: mine/stake/burn validation, contracts, inference billing.",
+    )
     app.state.service = svc
 
     @app.exception_handler(HTTPException)
@@ -116,14 +136,15 @@ def create_app(db_path: str | Path, admin_token: str, commit_delay_s: float = 0.
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
-        first = errs[0] if errs else {"loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = dict(errs[0]) if errs else {"loc": (), "msg": "invalid request"}
         if first.get("type") == "json_invalid":
             msg = f"malformed JSON: {first.get('ctx', {}).get('error', first['msg'])}"
         else:
             loc = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
             msg = f"{loc or 'body'}: {first['msg']}".replace("Value error, ", "")
-        return JSONResponse({"error": msg, "detail": jsonable_encoder(errs, custom_encoder={Exception: str})},
-                            status_code=422)
+        # the offending input may be NaN or infinite, which JSON cannot carry: such numbers become strings
+        detail = jsonable_encoder(errs, custom_encoder={Exception: str, float: _json_float})
+        return JSONResponse({"error": msg, "detail": detail}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

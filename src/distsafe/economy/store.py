@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .blockchain import Block, chain_errors
-from .config import WorldConfig
-from .engine import Engine, TurnResult
-from .state import AgentState, Contract, Listing
+from pydantic import ValidationError
+
+from distsafe.economy.blockchain import Block, chain_errors
+from distsafe.economy.config import WorldConfig, config_error
+from distsafe.economy.engine import Engine, TurnResult
+from distsafe.economy.records import Account, Contract, Listing
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,20 +60,49 @@ CREATE INDEX IF NOT EXISTS tx_turn ON transactions(turn);
 CREATE INDEX IF NOT EXISTS speech_turn ON speech_log(turn);
 """
 
-TABLES = ("meta", "agents", "contracts", "listings", "blocks", "transactions", "events", "speech_log",
-          "turns")
-AGENT_COLS = [f.name for f in fields(AgentState)]
-CONTRACT_COLS = ["contract_id", "type", "proposer", "counterparty", "arbitrator", "status", "created_turn",
-                 "activated_turn", "maturity_turn", "resolved_turn", "outcome", "ruling", "collateral",
-                 "terms", "escrow", "signatures", "confirmations", "dispute", "terms_hash",
-                 "blocks_at_activation"]
+TABLES = (
+    "meta",
+    "agents",
+    "contracts",
+    "listings",
+    "blocks",
+    "transactions",
+    "events",
+    "speech_log",
+    "turns",
+)
+AGENT_COLS = [f.name for f in fields(Account)]
+CONTRACT_COLS = [
+    "contract_id",
+    "type",
+    "proposer",
+    "counterparty",
+    "arbitrator",
+    "status",
+    "created_turn",
+    "activated_turn",
+    "maturity_turn",
+    "resolved_turn",
+    "outcome",
+    "ruling",
+    "collateral",
+    "terms",
+    "escrow",
+    "signatures",
+    "confirmations",
+    "dispute",
+    "terms_hash",
+    "blocks_at_activation",
+]
 _JSON_CONTRACT = {"terms", "escrow", "signatures", "confirmations", "dispute"}
 
 
 def _upsert(table: str, cols: list[str], key: str) -> str:
     sets = ", ".join(f"{c}=excluded.{c}" for c in cols if c != key)
-    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-            f"ON CONFLICT({key}) DO UPDATE SET {sets}")
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+        f"ON CONFLICT({key}) DO UPDATE SET {sets}"
+    )
 
 
 class Store:
@@ -97,29 +129,41 @@ class Store:
                 c.execute("DELETE FROM sqlite_sequence")
             c.execute("INSERT INTO meta VALUES ('config', ?)", (eng.cfg.model_dump_json(),))
             self._write_state(eng, all_contracts=True)
-            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)",
-                          [self._block_row(b) for b in eng.chain])
+            c.executemany(
+                "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)", [self._block_row(b) for b in eng.chain]
+            )
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
 
     def _has_sequence(self) -> bool:
-        return bool(self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sqlite_sequence'").fetchone())
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sqlite_sequence'"
+            ).fetchone()
+        )
 
     @staticmethod
-    def _block_row(b: Block) -> tuple:
+    def _block_row(b: Block) -> tuple[Any, ...]:
         return (b.height, b.turn, b.kind, b.validator, b.weight, b.reward, b.fees, b.parent_hash, b.hash)
 
     def _write_state(self, eng: Engine, all_contracts: bool = False) -> None:
         c = self.conn
-        world = {"turn": eng.turn, "minted": eng.minted, "burned": eng.burned,
-                 "destroyed_interest": eng.destroyed_interest, "fee_pool": eng.fee_pool,
-                 "pending_fees": eng.pending_fees, "burned_by": eng.burned_by}
+        world = {
+            "turn": eng.turn,
+            "minted": eng.minted,
+            "burned": eng.burned,
+            "destroyed_interest": eng.destroyed_interest,
+            "fee_pool": eng.fee_pool,
+            "pending_fees": eng.pending_fees,
+            "burned_by": eng.burned_by,
+        }
         c.execute(_upsert("meta", ["key", "value"], "key"), ("world", json.dumps(world)))
-        c.executemany(_upsert("agents", AGENT_COLS, "agent_id"),
-                      [tuple(getattr(a, k) for k in AGENT_COLS) for a in eng.agents.values()])
+        c.executemany(
+            _upsert("agents", AGENT_COLS, "agent_id"),
+            [tuple(getattr(a, k) for k in AGENT_COLS) for a in eng.agents.values()],
+        )
         ids = list(eng.contracts) if all_contracts else [k for k in eng.contracts if k in eng.dirty_contracts]
         rows = []
         for cid in ids:
@@ -128,26 +172,43 @@ class Store:
         c.executemany(_upsert("contracts", CONTRACT_COLS, "contract_id"), rows)
         lcols = ["listing_id", "seller", "topic", "price", "content", "content_hash", "turn", "buyers"]
         lids = list(eng.listings) if all_contracts else [k for k in eng.listings if k in eng.dirty_listings]
-        c.executemany(_upsert("listings", lcols, "listing_id"),
-                      [tuple(json.dumps(v) if k == "buyers" else v
-                             for k, v in eng.listings[lid].to_dict().items()) for lid in lids])
+        c.executemany(
+            _upsert("listings", lcols, "listing_id"),
+            [
+                tuple(json.dumps(v) if k == "buyers" else v for k, v in eng.listings[lid].to_dict().items())
+                for lid in lids
+            ],
+        )
 
-    def save_turn(self, eng: Engine, result: TurnResult, request_hash: str, result_json: str,
-                  before_commit: Callable[[], None] | None = None) -> None:
+    def save_turn(
+        self,
+        eng: Engine,
+        result: TurnResult,
+        request_hash: str,
+        result_json: str,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         """Persist everything the turn changed, atomically, with its idempotency record."""
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
             self._write_state(eng)
-            c.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)",
-                          [self._block_row(b) for b in result.blocks])
-            c.executemany("INSERT INTO transactions (turn, agent_id, kind, nonce, params, accepted, reason, "
-                          "ref) VALUES (?,?,?,?,?,?,?,?)", eng.tx_rows)
-            c.executemany("INSERT INTO events (turn, kind, agent_id, amount, ref) VALUES (?,?,?,?,?)",
-                          eng.events)
+            c.executemany(
+                "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)", [self._block_row(b) for b in result.blocks]
+            )
+            c.executemany(
+                "INSERT INTO transactions (turn, agent_id, kind, nonce, params, accepted, reason, "
+                "ref) VALUES (?,?,?,?,?,?,?,?)",
+                eng.tx_rows,
+            )
+            c.executemany(
+                "INSERT INTO events (turn, kind, agent_id, amount, ref) VALUES (?,?,?,?,?)", eng.events
+            )
             c.executemany("INSERT INTO speech_log (turn, agent_id, message) VALUES (?,?,?)", eng.new_speech)
-            c.execute("INSERT INTO turns VALUES (?,?,?,?)",
-                      (result.turn, request_hash, result_json, result.supply["total"]))
+            c.execute(
+                "INSERT INTO turns VALUES (?,?,?,?)",
+                (result.turn, request_hash, result_json, result.supply["total"]),
+            )
             if before_commit is not None:
                 before_commit()
             c.execute("COMMIT")
@@ -162,8 +223,9 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def speech(self, turn: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT turn, agent_id, message FROM speech_log WHERE turn=? ORDER BY id",
-                                 (turn,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT turn, agent_id, message FROM speech_log WHERE turn=? ORDER BY id", (turn,)
+        ).fetchall()
         return [{"turn": t, "agent_id": a, "message": m} for t, a, m in rows]
 
     def load(self) -> Engine | None:
@@ -173,29 +235,48 @@ class Store:
         row = c.execute("SELECT value FROM meta WHERE key='config'").fetchone()
         if row is None:
             return None
-        eng = Engine(WorldConfig.model_validate_json(row[0]))
+        try:
+            cfg = WorldConfig.model_validate_json(row[0])
+        except ValidationError as exc:
+            raise ValueError(f"stored world config is invalid: {config_error(exc)}") from None
+        eng = Engine(cfg)
         world = json.loads(c.execute("SELECT value FROM meta WHERE key='world'").fetchone()[0])
         eng.turn = world["turn"]
         eng.minted, eng.burned = world["minted"], world["burned"]
         eng.destroyed_interest, eng.fee_pool = world["destroyed_interest"], world["fee_pool"]
         eng.pending_fees, eng.burned_by = world["pending_fees"], world["burned_by"]
         for r in c.execute(f"SELECT {', '.join(AGENT_COLS)} FROM agents ORDER BY rowid"):
-            a = AgentState(**dict(zip(AGENT_COLS, r)))
+            a = Account(**dict(zip(AGENT_COLS, r)))
             eng.agents[a.agent_id] = a
         for r in c.execute(f"SELECT {', '.join(CONTRACT_COLS)} FROM contracts ORDER BY rowid"):
-            d = {k: (json.loads(v) if k in _JSON_CONTRACT and v is not None else v)
-                 for k, v in zip(CONTRACT_COLS, r)}
+            d = {
+                k: (json.loads(v) if k in _JSON_CONTRACT and v is not None else v)
+                for k, v in zip(CONTRACT_COLS, r)
+            }
             eng.contracts[d["contract_id"]] = Contract(**d)
-        for r in c.execute("SELECT listing_id, seller, topic, price, content, content_hash, turn, buyers "
-                           "FROM listings ORDER BY rowid"):
-            eng.listings[r[0]] = Listing(*r[:7], buyers=json.loads(r[7]))
-        eng.chain = [Block(*r) for r in c.execute(
-            "SELECT height, turn, kind, validator, weight, reward, fees, parent_hash, hash "
-            "FROM blocks ORDER BY height")]
+        for r in c.execute(
+            "SELECT listing_id, seller, topic, price, content, content_hash, turn, buyers "
+            "FROM listings ORDER BY rowid"
+        ):
+            lid, seller, topic, price, content, content_hash, turn, buyers = r
+            eng.listings[lid] = Listing(
+                lid, seller, topic, price, content, content_hash, turn, json.loads(buyers)
+            )
+        eng.chain = [
+            Block(*r)
+            for r in c.execute(
+                "SELECT height, turn, kind, validator, weight, reward, fees, parent_hash, hash "
+                "FROM blocks ORDER BY height"
+            )
+        ]
         errors = chain_errors(eng.chain)
         if errors:
             raise ValueError(f"stored chain is invalid: {errors[0]}")
-        eng.speech = [tuple(r) for r in c.execute(  # type: ignore[misc]
-            "SELECT turn, agent_id, message FROM speech_log ORDER BY id DESC LIMIT 20")][::-1]
+        eng.speech = [
+            (turn, agent_id, message)
+            for turn, agent_id, message in c.execute(
+                "SELECT turn, agent_id, message FROM speech_log ORDER BY id DESC LIMIT 20"
+            )
+        ][::-1]
         eng.check_invariant()
         return eng

@@ -10,20 +10,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .client import EconomyAPIError, EconomyClient, Wallet
+from distsafe.economy.client import EconomyAPIError, EconomyClient, Wallet
 
 _TERMS = {
     "type": "object",
     "description": "maturity (turns) plus the type's fields: forward give+receive, loan principal+repay, "
-                   "service price, insurance premium+coverage, information_sale listing_id+price, "
-                   "pool share_bps; optional collateral for the arbitrator.",
+    "service price, insurance premium+coverage, information_sale listing_id+price, "
+    "pool share_bps; optional collateral for the arbitrator.",
     "properties": {
         "maturity": {"type": "integer", "minimum": 1},
         "collateral": {"type": "integer", "minimum": 0},
-        "give": {"type": "integer", "minimum": 0}, "receive": {"type": "integer", "minimum": 0},
-        "principal": {"type": "integer", "minimum": 1}, "repay": {"type": "integer", "minimum": 1},
-        "price": {"type": "integer", "minimum": 1}, "premium": {"type": "integer", "minimum": 1},
-        "coverage": {"type": "integer", "minimum": 1}, "listing_id": {"type": "string"},
+        "give": {"type": "integer", "minimum": 0},
+        "receive": {"type": "integer", "minimum": 0},
+        "principal": {"type": "integer", "minimum": 1},
+        "repay": {"type": "integer", "minimum": 1},
+        "price": {"type": "integer", "minimum": 1},
+        "premium": {"type": "integer", "minimum": 1},
+        "coverage": {"type": "integer", "minimum": 1},
+        "listing_id": {"type": "string"},
         "share_bps": {"type": "integer", "minimum": 1, "maximum": 5000},
     },
     "required": ["maturity"],
@@ -32,28 +36,59 @@ _TERMS = {
 
 
 def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"type": "function", "function": {
-        "name": name, "description": description,
-        "parameters": {"type": "object", "properties": properties, "required": required,
-                       "additionalProperties": False}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+        },
+    }
 
 
 LEDGER_TOOLS: list[dict[str, Any]] = [
-    _fn("ledger_transfer", "Send tokens to another agent; the fee goes to the next block's producer.",
-        {"to": {"type": "string"}, "amount": {"type": "integer", "minimum": 1},
-         "fee": {"type": "integer", "minimum": 0, "default": 0}}, ["to", "amount"]),
+    _fn(
+        "ledger_transfer",
+        "Send tokens to another agent; the fee goes to the next block's producer.",
+        {
+            "to": {"type": "string"},
+            "amount": {"type": "integer", "minimum": 1},
+            "fee": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        ["to", "amount"],
+    ),
     _fn("ledger_balance", "Your balance, stake, burn score, study level and open contracts.", {}, []),
-    _fn("ledger_propose_contract", "Propose a three-signature contract (you, counterparty, arbitrator).",
-        {"type": {"type": "string", "enum": ["forward", "loan", "service", "insurance", "information_sale",
-                                             "pool"]},
-         "counterparty": {"type": "string"}, "arbitrator": {"type": "string"}, "terms": _TERMS},
-        ["type", "counterparty", "arbitrator", "terms"]),
-    _fn("ledger_sign_contract", "Sign a contract that names you as counterparty or arbitrator.",
-        {"contract_id": {"type": "string"},
-         "role": {"type": "string", "enum": ["counterparty", "arbitrator"]}},
-        ["contract_id", "role"]),
-    _fn("ledger_mine", "Spend action budget on proof of work for a chance to win the next mine block.",
-        {}, []),
+    _fn(
+        "ledger_propose_contract",
+        "Propose a three-signature contract (you, counterparty, arbitrator).",
+        {
+            "type": {
+                "type": "string",
+                "enum": ["forward", "loan", "service", "insurance", "information_sale", "pool"],
+            },
+            "counterparty": {"type": "string"},
+            "arbitrator": {"type": "string"},
+            "terms": _TERMS,
+        },
+        ["type", "counterparty", "arbitrator", "terms"],
+    ),
+    _fn(
+        "ledger_sign_contract",
+        "Sign a contract that names you as counterparty or arbitrator.",
+        {
+            "contract_id": {"type": "string"},
+            "role": {"type": "string", "enum": ["counterparty", "arbitrator"]},
+        },
+        ["contract_id", "role"],
+    ),
+    _fn(
+        "ledger_mine", "Spend action budget on proof of work for a chance to win the next mine block.", {}, []
+    ),
 ]
 TOOL_NAMES = tuple(t["function"]["name"] for t in LEDGER_TOOLS)
 
@@ -83,18 +118,25 @@ class LedgerToolClient:
                     continue
                 return {"ok": False, "error": exc.message}
             r = res["results"][0]
-            return {"ok": True, "turn": res["turn"], "ref": r["ref"],
-                    "blocks": [{"kind": b["kind"], "validator": b["validator"]} for b in res["blocks"]]}
+            return {
+                "ok": True,
+                "turn": res["turn"],
+                "ref": r["ref"],
+                "blocks": [{"kind": b["kind"], "validator": b["validator"]} for b in res["blocks"]],
+            }
         return {"ok": False, "error": "turn kept moving; try again"}
 
     async def call(self, name: str, arguments: dict[str, Any] | str | None = None) -> dict[str, Any]:
         """Run one tool. Bad arguments or refused actions give {"ok": false, "error": ...}, never raise."""
+        parsed: Any = arguments
         if isinstance(arguments, str):
             try:
-                arguments = json.loads(arguments or "{}")
+                parsed = json.loads(arguments or "{}")
             except json.JSONDecodeError as exc:
                 return {"ok": False, "error": f"arguments are not JSON: {exc.msg}"}
-        args: dict[str, Any] = dict(arguments or {})
+        if parsed is not None and not isinstance(parsed, dict):
+            return {"ok": False, "error": "arguments must be a JSON object"}
+        args: dict[str, Any] = dict(parsed or {})
         if name not in TOOL_NAMES:
             return {"ok": False, "error": f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}"}
         try:
@@ -102,8 +144,21 @@ class LedgerToolClient:
             w = self.wallet
             if name == "ledger_balance":
                 me = await self.client.agent(w.agent_id)
-                return {"ok": True, **{k: me[k] for k in ("agent_id", "balance", "staked", "burn_score",
-                                                          "study_level", "cores", "open_contracts")}}
+                return {
+                    "ok": True,
+                    **{
+                        k: me[k]
+                        for k in (
+                            "agent_id",
+                            "balance",
+                            "staked",
+                            "burn_score",
+                            "study_level",
+                            "cores",
+                            "open_contracts",
+                        )
+                    },
+                }
             if name == "ledger_transfer":
                 params = {"to": args.get("to"), "amount": args.get("amount"), "fee": args.get("fee", 0)}
                 return await self._submit(lambda t: w.action(t, "transfer", params))
@@ -112,13 +167,20 @@ class LedgerToolClient:
             if name == "ledger_sign_contract":
                 c = await self.client.contract(str(args.get("contract_id")))
                 return await self._submit(
-                    lambda t: w.sign_contract(t, c["contract_id"], str(args.get("role")), c["terms_hash"]))
+                    lambda t: w.sign_contract(t, c["contract_id"], str(args.get("role")), c["terms_hash"])
+                )
             terms = args.get("terms")
             if not isinstance(terms, dict):
                 return {"ok": False, "error": "terms must be an object"}
-            return await self._submit(lambda t: w.propose(t, str(args.get("type")),
-                                                          str(args.get("counterparty")),
-                                                          str(args.get("arbitrator")), terms)[0])
+            return await self._submit(
+                lambda t: w.propose(
+                    t,
+                    str(args.get("type")),
+                    str(args.get("counterparty")),
+                    str(args.get("arbitrator")),
+                    terms,
+                )[0]
+            )
         except EconomyAPIError as exc:
             return {"ok": False, "error": exc.message}
         except (ValueError, TypeError) as exc:

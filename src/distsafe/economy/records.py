@@ -17,7 +17,7 @@ class InvariantError(RuntimeError):
 
 
 @dataclass
-class AgentState:
+class Account:
     agent_id: str
     public_key: str
     balance: int = 0
@@ -67,8 +67,9 @@ class Contract:
     blocks_at_activation: int = 0
 
     def party(self, role: str) -> str:
-        return {"proposer": self.proposer, "counterparty": self.counterparty,
-                "arbitrator": self.arbitrator}[role]
+        return {"proposer": self.proposer, "counterparty": self.counterparty, "arbitrator": self.arbitrator}[
+            role
+        ]
 
     def role_of(self, agent_id: str) -> str | None:
         for role in ("proposer", "counterparty", "arbitrator"):
@@ -86,7 +87,6 @@ class Contract:
         d["confirmations"] = list(self.confirmations)
         d["dispute"] = dict(self.dispute) if self.dispute else None
         return d
-
 
     def summary(self) -> dict[str, Any]:
         """Compact view for `GET /state`: signatures replaced by the roles that have signed."""

@@ -1,6 +1,6 @@
-"""The turn loop: build each agent's context, ask its policy for actions, sign, validate, post the turn.
+"""The turn loop: build each agent's context, ask its strategy for actions, sign, validate, post the turn.
 
-Invalid actions never crash a turn: a policy that raises, returns unparsable output or a malformed action
+Invalid actions never crash a turn: a strategy that raises, returns unparsable output or a malformed action
 is recorded as a client-side rejection; actions the engine refuses come back as engine rejections.
 """
 
@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
-from .actions import MAX_BUNDLE, PARAM_MODELS
-from .client import EconomyClient, Wallet
-from .context import AgentContext, Decision, build_contexts
-from .strategies import Policy
+from distsafe.economy.actions import MAX_BUNDLE, PARAM_MODELS
+from distsafe.economy.client import EconomyClient, Wallet
+from distsafe.economy.config import WorldConfig
+from distsafe.economy.context import AgentContext, Decision, build_contexts
+from distsafe.economy.strategies import Strategy
 
 
 @dataclass
@@ -46,23 +48,41 @@ class RunReport:
         return self.__dict__.copy()
 
 
+def world_config_with_seed(cfg: WorldConfig | Mapping[str, Any] | None, seed: int) -> WorldConfig:
+    """The world config to initialise with: `cfg` validated, its seed the run's seed unless `cfg` sets one."""
+    if cfg is None:
+        return WorldConfig(seed=seed)
+    if isinstance(cfg, WorldConfig):
+        return (
+            cfg
+            if "seed" in cfg.model_fields_set
+            else WorldConfig.model_validate({**cfg.model_dump(), "seed": seed})
+        )
+    return WorldConfig.model_validate({"seed": seed, **cfg})
+
+
 def _reason_class(reason: str) -> str:
     """Reason without its numbers and names, to count rejections by kind."""
     head = reason.split(":")[0].split(" (")[0]
     return re.sub(r"'[^']*'|\d+", "#", head)[:60]
 
 
-class Orchestrator:
-    def __init__(self, client: EconomyClient, policies: dict[str, Policy], seed: int = 0,
-                 world_config: dict[str, Any] | None = None, max_rejections_kept: int = 2000) -> None:
-        if not policies:
+class TurnLoop:
+    def __init__(
+        self,
+        client: EconomyClient,
+        strategies: dict[str, Strategy],
+        seed: int = 0,
+        world_config: WorldConfig | Mapping[str, Any] | None = None,
+        max_rejections_kept: int = 2000,
+    ) -> None:
+        if not strategies:
             raise ValueError("at least one agent is needed")
         self.client = client
-        self.policies = policies
+        self.strategies = strategies
         self.seed = seed
-        self.world_config = dict(world_config or {})
-        self.world_config.setdefault("seed", seed)
-        self.wallets = {aid: Wallet.derive(seed, aid) for aid in policies}
+        self.world_config = world_config_with_seed(world_config, seed)
+        self.wallets = {aid: Wallet.derive(seed, aid) for aid in strategies}
         self.last_signed: dict[str, dict[str, Any]] = {}
         self.rejections: list[Rejection] = []
         self.rejection_counts: Counter[str] = Counter()
@@ -74,7 +94,7 @@ class Orchestrator:
     async def setup(self, force: bool = False) -> dict[str, Any]:
         """POST /init with every agent's public key and the world config."""
         keys = {a: w.public_key for a, w in self.wallets.items()}
-        out = await self.client.init(keys, self.world_config, force)
+        out = await self.client.init(keys, self.world_config.model_dump(), force)
         self.config = await self.client.config()
         return out
 
@@ -92,15 +112,15 @@ class Orchestrator:
 
     async def _decide(self, aid: str, ctx: AgentContext) -> Decision:
         try:
-            d = await self.policies[aid].decide(ctx)
+            d = await self.strategies[aid].decide(ctx)
             if not isinstance(d, Decision):
-                return Decision(errors=[f"policy returned {type(d).__name__}, not a Decision"])
+                return Decision(errors=[f"strategy returned {type(d).__name__}, not a Decision"])
             return d
-        except Exception as exc:  # a broken policy costs its agent the turn, never the run
-            return Decision(errors=[f"policy error: {type(exc).__name__}: {exc}"])
+        except Exception as exc:  # a broken strategy costs its agent the turn, never the run
+            return Decision(errors=[f"strategy error: {type(exc).__name__}: {exc}"])
 
     def _body(self, w: Wallet, raw: Any, nonce: int, terms: dict[str, str]) -> dict[str, Any]:
-        """A policy's raw action -> a checked {"kind", "params"} body (contract signatures added)."""
+        """A strategy's raw action -> a checked {"kind", "params"} body (contract signatures added)."""
         if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
             raise ValueError("action must be an object with a string 'kind'")
         kind, params = raw["kind"], raw.get("params") or {}
@@ -112,8 +132,13 @@ class Orchestrator:
                 raise ValueError(f"propose_contract needs {missing}")
             if not isinstance(params["terms"], dict):
                 raise ValueError("propose_contract terms must be an object")
-            body, _, _ = w.propose_body(str(params["type"]), str(params["counterparty"]),
-                                        str(params["arbitrator"]), params["terms"], nonce)
+            body, _, _ = w.propose_body(
+                str(params["type"]),
+                str(params["counterparty"]),
+                str(params["arbitrator"]),
+                params["terms"],
+                nonce,
+            )
         elif kind == "sign_contract":
             cid = params.get("contract_id")
             if cid not in terms:
@@ -131,9 +156,16 @@ class Orchestrator:
             raise ValueError(f"{kind} params invalid at {loc}: {err['msg']}") from None
         return body
 
-    def _sign_agent(self, aid: str, turn: int, raws: list[Any], terms: dict[str, str],
-                    state_agents: dict[str, dict[str, Any]], actions: list[dict[str, Any]],
-                    bundles: list[dict[str, Any]]) -> None:
+    def _sign_agent(
+        self,
+        aid: str,
+        turn: int,
+        raws: list[Any],
+        terms: dict[str, str],
+        state_agents: dict[str, dict[str, Any]],
+        actions: list[dict[str, Any]],
+        bundles: list[dict[str, Any]],
+    ) -> None:
         """Sign one agent's actions as one bundle; honour the cheater's forge/replay hooks."""
         w = self.wallets[aid]
         nonce = w.nonce + 1
@@ -165,12 +197,13 @@ class Orchestrator:
     async def step(self) -> dict[str, Any]:
         state = await self.client.state()
         turn = state["turn"] + 1
-        ids = list(self.policies)
+        ids = list(self.strategies)
         ctxs = build_contexts(state, self.config, ids)
         for aid, ctx in ctxs.items():
-            if getattr(self.policies[aid], "needs_purchases", False) and any(
-                    c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
-                    for c in ctx.contracts):
+            if getattr(self.strategies[aid], "needs_purchases", False) and any(
+                c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
+                for c in ctx.contracts
+            ):
                 ctx.purchased = (await self.client.agent(aid))["purchased_information"]
         decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
         terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
@@ -184,7 +217,7 @@ class Orchestrator:
             for err in d.errors:
                 self._reject(turn, aid, "parse", err, "client")
             if not isinstance(d.actions, list):
-                self._reject(turn, aid, "parse", "policy actions must be a list", "client")
+                self._reject(turn, aid, "parse", "strategy actions must be a list", "client")
                 continue
             self._sign_agent(aid, turn, d.actions, terms, agents, actions, bundles)
         result = await self._post(turn, actions, bundles, usage)
@@ -195,8 +228,9 @@ class Orchestrator:
                 self._reject(turn, r["agent_id"], r["kind"], r["reason"], "engine")
         return result
 
-    async def _post(self, turn: int, actions: list[dict[str, Any]], bundles: list[dict[str, Any]],
-                    usage: dict[str, int]) -> dict[str, Any]:
+    async def _post(
+        self, turn: int, actions: list[dict[str, Any]], bundles: list[dict[str, Any]], usage: dict[str, int]
+    ) -> dict[str, Any]:
         for attempt in range(3):  # the same body is idempotent, so a retry after a lost reply is safe
             try:
                 return await self.client.turn(turn, actions, usage, bundles=bundles)
@@ -206,8 +240,9 @@ class Orchestrator:
                 await asyncio.sleep(0.2 * (attempt + 1))
         raise RuntimeError("unreachable")
 
-    async def run(self, turns: int,
-                  progress: Callable[[int, dict[str, Any]], None] | None = None) -> RunReport:
+    async def run(
+        self, turns: int, progress: Callable[[int, dict[str, Any]], None] | None = None
+    ) -> RunReport:
         for _ in range(turns):
             result = await self.step()
             if progress is not None:
@@ -216,11 +251,32 @@ class Orchestrator:
 
     async def report(self) -> RunReport:
         st = await self.client.state()
-        balances = sorted(({k: a[k] for k in ("agent_id", "balance", "staked", "burn_score", "study_level",
-                                               "cores", "blocks_won")} for a in st["agents"]),
-                          key=lambda a: (-a["balance"], a["agent_id"]))
-        return RunReport(turns=st["turn"], agents=len(st["agents"]), supply=st["supply"],
-                         blocks_by_kind=st["chain"]["blocks_by_kind"],
-                         contracts_by_status=st["contracts_by_status"], balances=balances,
-                         accepted=self.accepted, rejected=self.rejected,
-                         rejection_reasons=dict(self.rejection_counts.most_common()))
+        balances = sorted(
+            (
+                {
+                    k: a[k]
+                    for k in (
+                        "agent_id",
+                        "balance",
+                        "staked",
+                        "burn_score",
+                        "study_level",
+                        "cores",
+                        "blocks_won",
+                    )
+                }
+                for a in st["agents"]
+            ),
+            key=lambda a: (-a["balance"], a["agent_id"]),
+        )
+        return RunReport(
+            turns=st["turn"],
+            agents=len(st["agents"]),
+            supply=st["supply"],
+            blocks_by_kind=st["chain"]["blocks_by_kind"],
+            contracts_by_status=st["contracts_by_status"],
+            balances=balances,
+            accepted=self.accepted,
+            rejected=self.rejected,
+            rejection_reasons=dict(self.rejection_counts.most_common()),
+        )

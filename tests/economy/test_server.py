@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import httpx
@@ -12,7 +13,11 @@ from distsafe.economy.client import Wallet
 from distsafe.economy.server import create_app
 
 TOKEN = "s3cret"
+
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
 IDS = ["a0", "a1", "a2"]
 
 
@@ -40,8 +45,15 @@ def _state(c) -> dict:
 def test_openapi_lists_the_seed_endpoints(api) -> None:
     c, _ = api
     paths = c.get("/openapi.json").json()["paths"]
-    for p in ("/init", "/turn", "/state", "/agent/{agent_id}", "/contract/{contract_id}", "/speech/{turn}",
-              "/config"):
+    for p in (
+        "/init",
+        "/turn",
+        "/state",
+        "/agent/{agent_id}",
+        "/contract/{contract_id}",
+        "/speech/{turn}",
+        "/config",
+    ):
         assert p in paths
 
 
@@ -61,17 +73,32 @@ def test_admin_token_required(tmp_path) -> None:
         assert r.status_code == 422 and "genesis_balance" in r.json()["error"]
 
 
-@pytest.mark.parametrize("payload, status, needle", [
-    ("{not json", 422, "malformed JSON"),
-    ('{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", '
-     '"params": {"amount": -5}}]}', 422, "amount"),
-    ('{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", "params": {}}]}',
-     422, "kind"),
-    ('{"turn": 1, "actions": [{"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", "params": {}}]}',
-     404, "unknown agent 'zz'"),
-    ('{"turn": 7}', 409, "next turn is 1"),
-    ('{"turn": 1, "usage": {"a0": -3}}', 422, "usage"),
-])
+@pytest.mark.parametrize(
+    "payload, status, needle",
+    [
+        ("{not json", 422, "malformed JSON"),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", '
+            '"params": {"amount": -5}}]}',
+            422,
+            "amount",
+        ),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", '
+            '"params": {}}]}',
+            422,
+            "kind",
+        ),
+        (
+            '{"turn": 1, "actions": [{"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", '
+            '"params": {}}]}',
+            404,
+            "unknown agent 'zz'",
+        ),
+        ('{"turn": 7}', 409, "next turn is 1"),
+        ('{"turn": 1, "usage": {"a0": -3}}', 422, "usage"),
+    ],
+)
 def test_bad_input_is_4xx_and_changes_nothing(api, payload, status, needle) -> None:
     c, _ = api
     before = _state(c)
@@ -145,8 +172,10 @@ def test_concurrent_clients(live_server) -> None:
     assert sorted(outcomes) == [(200, False)] + [(200, True)] * 7
     # eight different bodies for turn 2: exactly one wins, the rest get 409
     outcomes.clear()
-    bodies = [{"turn": 2, "actions": [w["a2"].action(2, "transfer", {"to": "a0", "amount": 1 + i})]}
-              for i in range(8)]
+    bodies = [
+        {"turn": 2, "actions": [w["a2"].action(2, "transfer", {"to": "a0", "amount": 1 + i})]}
+        for i in range(8)
+    ]
     threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
     [t.start() for t in threads]
     [t.join() for t in threads]
@@ -159,15 +188,32 @@ def test_concurrent_clients(live_server) -> None:
 
 
 def test_invariant_violation_refuses_the_turn(api, monkeypatch) -> None:
-    from distsafe.economy.engine import Engine
+    from distsafe.economy.rules import ACTION_RULES
 
     c, w = api
     before = _state(c)
 
-    def counterfeit(self, a, p, nonce):  # a buggy rule that creates tokens without minting them
+    def counterfeit(eng, a, p, nonce):  # a buggy rule that creates tokens without minting them
         a.balance += 5
 
-    monkeypatch.setattr(Engine, "_do_job", counterfeit)
+    monkeypatch.setitem(ACTION_RULES, "job", counterfeit)
     r = c.post("/turn", json={"turn": 1, "actions": [w["a0"].action(1, "job")]}, headers=AUTH)
     assert r.status_code == 500 and "invariant broken" in r.json()["error"]
     assert _state(c) == before  # the engine was reloaded from its file
+
+
+@pytest.mark.parametrize(
+    "config, needle",
+    [
+        ('{"stake_weight": NaN}', "config.stake_weight: Input should be a finite number"),
+        ('{"burn_weight": Infinity}', "config.burn_weight: Input should be a finite number"),
+        ('{"mine_rewards": 1}', "config.mine_rewards: Extra inputs are not permitted"),
+    ],
+)
+def test_init_refuses_a_bad_world_config(tmp_path, config, needle) -> None:
+    agents = json.dumps(_init_body(_wallets())["agents"])
+    with TestClient(create_app(tmp_path / "cfg.db", TOKEN)) as c:
+        body = f'{{"config": {config}, "agents": {agents}}}'
+        r = c.post("/init", content=body, headers={**AUTH, "Content-Type": "application/json"})
+        assert r.status_code == 422 and r.json()["error"] == needle
+        assert c.get("/state").status_code == 409  # no world was made

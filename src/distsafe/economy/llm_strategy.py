@@ -1,4 +1,4 @@
-"""LLM economy agent: prompts a `distsafe.llm` provider for a JSON action and parses it.
+"""LLM strategy: prompts a `distsafe.llm` provider for a JSON action list and parses it.
 
 The provider is anything with `async complete(request) -> response` where the response has `.text` and
 `.output_tokens` (the `distsafe.llm` contract). Output tokens are reported to the engine, which bills
@@ -8,11 +8,11 @@ them (free below the commons threshold). Unparsable output becomes a recorded re
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from .config import ACTION_KINDS
-from .context import AgentContext, Decision
+from distsafe.economy.config import ACTION_KINDS
+from distsafe.economy.context import AgentContext, Decision
+from distsafe.llm.json_extract import JSONExtractError, extract_json_object
 
 SYSTEM_PROMPT = """You are {agent_id}, an agent in a token economy. Each turn you choose actions.
 Reply with JSON only: {{"actions": [{{"kind": "<action>", "params": {{...}}}}], "thought": "<short>"}}.
@@ -34,27 +34,27 @@ Actions and params (mine costs {mine_cost} of your {budget} action points, speak
 - speak {{"message": text}}
 Your own output tokens cost tokens above {threshold} per turn. Be brief."""
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+def _reply_value(text: str) -> Any:
+    """The JSON in a reply: a bare list as the whole reply, else the object `extract_json_object` finds
+    (the whole text, a fenced block or the first object in prose)."""
+    raw = (text or "").strip()
+    if raw.startswith("["):
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, RecursionError):
+            pass
+    return extract_json_object(raw)
 
 
 def parse_actions(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Actions from an LLM reply: `{"actions": [...]}`, a single `{"kind", "params"}` object or a list.
 
     Returns (actions, errors); malformed entries are dropped with a reason."""
-    raw = text.strip()
-    m = _FENCE.search(raw)
-    if m:
-        raw = m.group(1).strip()
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        start, end = raw.find("{"), raw.rfind("}")
-        try:
-            data = json.loads(raw[start:end + 1]) if 0 <= start < end else None
-        except json.JSONDecodeError:
-            data = None
-        if data is None:
-            return [], [f"reply is not JSON: {text[:80]!r}"]
+        data = _reply_value(text)
+    except JSONExtractError as exc:
+        return [], [f"reply is not JSON ({exc}): {text[:80]!r}"]
     if isinstance(data, dict) and "actions" in data:
         items = data["actions"]
     elif isinstance(data, dict) and ("kind" in data or "action" in data):
@@ -82,14 +82,15 @@ def parse_actions(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     return actions, errors
 
 
-class LLMEconomyAgent:
-    """A policy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
+class LLMStrategy:
+    """A strategy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
 
     name = "llm"
-    needs_purchases = True  # the orchestrator fetches the information this agent bought
+    needs_purchases = True  # the turn loop fetches the information this agent bought
 
-    def __init__(self, client: Any, provider: str, model: str, temperature: float = 0.7,
-                 max_tokens: int = 512) -> None:
+    def __init__(
+        self, client: Any, provider: str, model: str, temperature: float = 0.7, max_tokens: int = 512
+    ) -> None:
         self.client = client
         self.provider = provider
         self.model = model
@@ -98,22 +99,33 @@ class LLMEconomyAgent:
 
     def messages(self, ctx: AgentContext) -> list[tuple[str, str]]:
         c = ctx.config
-        system = SYSTEM_PROMPT.format(agent_id=ctx.agent_id, mine_cost=c["mine_cost"],
-                                      budget=c["action_budget"],
-                                      mine_reward=c["mine_block_reward"], study_cost=c["study_cost"],
-                                      auction_turn=c["core_auction_turn"], threshold=c["commons_threshold"])
+        system = SYSTEM_PROMPT.format(
+            agent_id=ctx.agent_id,
+            mine_cost=c["mine_cost"],
+            budget=c["action_budget"],
+            mine_reward=c["mine_block_reward"],
+            study_cost=c["study_cost"],
+            auction_turn=c["core_auction_turn"],
+            threshold=c["commons_threshold"],
+        )
         return [("system", system), ("user", f"World state:\n{ctx.to_prompt()}\nYour actions (JSON):")]
 
     async def decide(self, ctx: AgentContext) -> Decision:
         from distsafe.llm import ChatMessage, LLMRequest  # imported late: the provider layer is optional
 
-        req = LLMRequest(provider=self.provider, model=self.model,
-                         messages=tuple(ChatMessage(role=r, content=t) for r, t in self.messages(ctx)),
-                         temperature=self.temperature, max_tokens=self.max_tokens, json_mode=True)
+        req = LLMRequest(
+            provider=self.provider,
+            model=self.model,
+            messages=tuple(ChatMessage(role=r, content=t) for r, t in self.messages(ctx)),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            json_mode=True,
+        )
         try:
             resp = await self.client.complete(req)
         except Exception as exc:  # provider down: the agent loses its turn, the run goes on
             return Decision(errors=[f"LLM call failed: {type(exc).__name__}: {exc}"])
         actions, errors = parse_actions(resp.text or "")
-        return Decision(actions=actions, output_tokens=int(getattr(resp, "output_tokens", 0) or 0),
-                        errors=errors)
+        return Decision(
+            actions=actions, output_tokens=int(getattr(resp, "output_tokens", 0) or 0), errors=errors
+        )
