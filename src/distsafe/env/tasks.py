@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from collections.abc import Sequence
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+from distsafe.models.column_store import Column, ColumnStore
 
 
 class TaskStatus(IntEnum):
@@ -45,41 +49,38 @@ class Task:
     collaborators: tuple[str, ...]
 
 
-_COLS = {
-    "task_id": np.int64, "poster": np.int32, "bounty": np.float64, "difficulty": np.float32,
-    "deadline": np.int32, "status": np.int8, "claimer": np.int32, "claimed_at": np.int64,
-    "worker_effort": np.float64, "worker_boost": np.float64,
-}
+class TaskPool(ColumnStore):
+    """The live tasks as columns (open or claimed; finished tasks are dropped by `expire`)."""
 
+    task_id: Column[np.int64] = Column(np.int64, 0, "task id (increasing)")
+    poster: Column[np.int32] = Column(np.int32, 0, "poster's agent row")
+    bounty: Column[np.float64] = Column(np.float64, 0.0, "paid on completion")
+    difficulty: Column[np.float32] = Column(np.float32, 0.0, "in [0, 1)")
+    deadline: Column[np.int32] = Column(np.int32, 0, "last epoch the task can be completed in")
+    status: Column[np.int8] = Column(np.int8, int(TaskStatus.OPEN), "TaskStatus")
+    claimer: Column[np.int32] = Column(np.int32, -1, "claimer's agent row (-1: none)")
+    claimed_at: Column[np.int64] = Column(np.int64, -1, "simulation time of the claim")
+    worker_effort: Column[np.float64] = Column(np.float64, 0.0, "the claimer's effort")
+    worker_boost: Column[np.float64] = Column(np.float64, 0.0, "the claimer's signal boost")
+    # matrix columns: one slot per collaborator (width `max_collaborators`)
+    collab: Column[np.int32] = Column(np.int32, -1, "collaborators' agent rows (-1: free slot)")
+    collab_effort: Column[np.float64] = Column(np.float64, 0.0, "collaborators' effort")
 
-class TaskPool:
     def __init__(self, config: TaskConfig | None = None):
         self.config = config or TaskConfig()
+        m = self.config.max_collaborators
+        super().__init__(row_shapes={"collab": (m,), "collab_effort": (m,)})
         self.next_id = 0
-        for name, dt in _COLS.items():
-            setattr(self, name, np.zeros(0, dtype=dt))
-        self.collab = np.zeros((0, self.config.max_collaborators), dtype=np.int32)
-        self.collab_effort = np.zeros((0, self.config.max_collaborators))
         self.counts = {s.name.lower(): 0 for s in TaskStatus}
-
-    def __len__(self) -> int:
-        return int(self.task_id.shape[0])
 
     def spawn(self, posters: np.ndarray, epoch: int, rng: np.random.Generator) -> np.ndarray:
         k = int(posters.shape[0])
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
         self.next_id += k
-        m = self.config.max_collaborators
-        new = {
-            "task_id": ids, "poster": posters, "bounty": rng.exponential(self.config.bounty_mean, k),
-            "difficulty": rng.random(k), "deadline": np.full(k, epoch + self.config.deadline_epochs),
-            "status": np.full(k, TaskStatus.OPEN), "claimer": np.full(k, -1), "claimed_at": np.full(k, -1),
-            "worker_effort": np.zeros(k), "worker_boost": np.zeros(k),
-        }
-        for name, dt in _COLS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dt)]))
-        self.collab = np.concatenate([self.collab, np.full((k, m), -1, dtype=np.int32)])
-        self.collab_effort = np.concatenate([self.collab_effort, np.zeros((k, m))])
+        bounty = rng.exponential(self.config.bounty_mean, k)
+        difficulty = rng.random(k)
+        self.append(k, task_id=ids, poster=posters, bounty=bounty, difficulty=difficulty,
+                    deadline=epoch + self.config.deadline_epochs, status=TaskStatus.OPEN)
         self.counts["open"] += k
         return ids
 
@@ -171,14 +172,10 @@ class TaskPool:
             self.status[late] = TaskStatus.EXPIRED
             self.counts["expired"] += int(late.size)
         expired_ids = self.task_id[late].copy()
-        live = (self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED)
-        for name in _COLS:
-            setattr(self, name, getattr(self, name)[live])
-        self.collab = self.collab[live]
-        self.collab_effort = self.collab_effort[live]
+        self.keep((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
         return expired_ids
 
-    def task(self, row: int, agent_ids) -> Task:
+    def task(self, row: int, agent_ids: Sequence[str]) -> Task:
         return Task(
             task_id=f"task_{int(self.task_id[row])}", poster_id=agent_ids[int(self.poster[row])],
             bounty=float(self.bounty[row]), deadline_epoch=int(self.deadline[row]),
