@@ -9,9 +9,8 @@ ranking is computed once per step and shared by every observation of that step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,8 +64,14 @@ class Feed(ColumnStore):
         self._rank_time = -1
         self._top = np.zeros(0, dtype=np.int64)
 
-    def add_posts(self, authors: np.ndarray, now: int, quality: np.ndarray, parents: np.ndarray | None = None,
-                  contents: dict[int, str] | None = None) -> np.ndarray:
+    def add_posts(
+        self,
+        authors: np.ndarray,
+        now: int,
+        quality: np.ndarray,
+        parents: np.ndarray | None = None,
+        contents: dict[int, str] | None = None,
+    ) -> np.ndarray:
         """Append posts (or replies when `parents` >= 0). `contents` maps position in `authors` to text."""
         k = int(authors.shape[0])
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
@@ -75,8 +80,16 @@ class Feed(ColumnStore):
         parents = np.full(k, -1, dtype=np.int64) if parents is None else parents.astype(np.int64)
         if len(self) and now < int(self.created[-1]):
             self._time_ordered = False
-        self.append(k, post_id=ids, author=authors, parent=parents, votes=0.0, n_replies=0, created=now,
-                    quality=quality)
+        self.append(
+            k,
+            post_id=ids,
+            author=authors,
+            parent=parents,
+            votes=0.0,
+            n_replies=0,
+            created=now,
+            quality=quality,
+        )
         if contents:
             for pos, text in contents.items():
                 if text:
@@ -170,8 +183,13 @@ class Feed(ColumnStore):
             self._rank_time = now
         return self._top
 
-    def get_visible(self, agent_id: str | None = None, limit: int | None = None, now: int = 0,
-                    agent_ids: Sequence[str] | None = None) -> list[Post]:
+    def get_visible(
+        self,
+        agent_id: str | None = None,
+        limit: int | None = None,
+        now: int = 0,
+        agent_ids: Sequence[str] | None = None,
+    ) -> list[Post]:
         """The seed's API: posts ranked by visibility score."""
         rows = self.top_rows(now, limit)
         s = np.zeros(0) if rows.size == 0 else self.scores(now, rows)
@@ -180,10 +198,16 @@ class Feed(ColumnStore):
             pid = int(self.post_id[r])
             parent = int(self.parent[r])
             author = int(self.author[r])
-            out.append(Post(
-                post_id=f"post_{pid}", author_id=agent_ids[author] if agent_ids is not None else str(author),
-                content=self.content.get(pid, ""), parent_id=f"post_{parent}" if parent >= 0 else None,
-                timestamp=int(self.created[r]), votes=float(self.votes[r]), replies=int(self.n_replies[r]),
-                score=float(s[i]),
-            ))
+            out.append(
+                Post(
+                    post_id=f"post_{pid}",
+                    author_id=agent_ids[author] if agent_ids is not None else str(author),
+                    content=self.content.get(pid, ""),
+                    parent_id=f"post_{parent}" if parent >= 0 else None,
+                    timestamp=int(self.created[r]),
+                    votes=float(self.votes[r]),
+                    replies=int(self.n_replies[r]),
+                    score=float(s[i]),
+                )
+            )
         return out

@@ -9,10 +9,9 @@ collaborators, up to `max_collaborators`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-
-from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,8 +78,15 @@ class TaskPool(ColumnStore):
         self.next_id += k
         bounty = rng.exponential(self.config.bounty_mean, k)
         difficulty = rng.random(k)
-        self.append(k, task_id=ids, poster=posters, bounty=bounty, difficulty=difficulty,
-                    deadline=epoch + self.config.deadline_epochs, status=TaskStatus.OPEN)
+        self.append(
+            k,
+            task_id=ids,
+            poster=posters,
+            bounty=bounty,
+            difficulty=difficulty,
+            deadline=epoch + self.config.deadline_epochs,
+            status=TaskStatus.OPEN,
+        )
         self.counts["open"] += k
         return ids
 
@@ -99,8 +105,9 @@ class TaskPool(ColumnStore):
         rows = np.minimum(np.searchsorted(self.task_id, task_ids), len(self) - 1)
         return np.where(self.task_id[rows] == task_ids, rows, -1)
 
-    def claim(self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray,
-              now: int) -> tuple[np.ndarray, np.ndarray]:
+    def claim(
+        self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray, now: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Process claims as if one by one in the given (schedule) order, vectorized.
 
         The first claim of an open task (not by its poster) claims it; every later claim of a claimed task
@@ -137,7 +144,9 @@ class TaskPool(ColumnStore):
         rest = idx[~claimed[idx]]
         if rest.size and m > 0:
             rr = rows[rest]
-            fresh = (self.claimer[rr] != agents[rest]) & ~(self.collab[rr] == agents[rest][:, None]).any(axis=1)
+            fresh = (self.claimer[rr] != agents[rest]) & ~(self.collab[rr] == agents[rest][:, None]).any(
+                axis=1
+            )
             rest, rr = rest[fresh], rr[fresh]
             if rest.size:
                 order = np.argsort(rr, kind="stable")  # keeps schedule order within a task
@@ -154,8 +163,9 @@ class TaskPool(ColumnStore):
 
     def due(self, now: int) -> np.ndarray:
         """Rows of claimed tasks whose work is done at time `now`."""
-        return np.flatnonzero((self.status == TaskStatus.CLAIMED)
-                              & (now - self.claimed_at >= self.config.work_steps))
+        return np.flatnonzero(
+            (self.status == TaskStatus.CLAIMED) & (now - self.claimed_at >= self.config.work_steps)
+        )
 
     def complete(self, rows: np.ndarray) -> None:
         self.status[rows] = TaskStatus.COMPLETED
@@ -164,8 +174,9 @@ class TaskPool(ColumnStore):
 
     def expire(self, epoch: int) -> np.ndarray:
         """Expire open or claimed tasks whose deadline epoch has passed; drop finished rows."""
-        late = np.flatnonzero(((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
-                              & (self.deadline < epoch))
+        late = np.flatnonzero(
+            ((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED)) & (self.deadline < epoch)
+        )
         if late.size:
             self.counts["open"] -= int(np.count_nonzero(self.status[late] == TaskStatus.OPEN))
             self.counts["claimed"] -= int(np.count_nonzero(self.status[late] == TaskStatus.CLAIMED))
@@ -177,8 +188,10 @@ class TaskPool(ColumnStore):
 
     def task(self, row: int, agent_ids: Sequence[str]) -> Task:
         return Task(
-            task_id=f"task_{int(self.task_id[row])}", poster_id=agent_ids[int(self.poster[row])],
-            bounty=float(self.bounty[row]), deadline_epoch=int(self.deadline[row]),
+            task_id=f"task_{int(self.task_id[row])}",
+            poster_id=agent_ids[int(self.poster[row])],
+            bounty=float(self.bounty[row]),
+            deadline_epoch=int(self.deadline[row]),
             status=TaskStatus(int(self.status[row])),
             claimer_id=agent_ids[int(self.claimer[row])] if self.claimer[row] >= 0 else None,
             collaborators=tuple(agent_ids[int(c)] for c in self.collab[row] if c >= 0),

@@ -9,7 +9,8 @@ interaction event (a test checks it); `batch_from_records` goes the other way. W
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -63,9 +64,30 @@ def _orjson_float_texts() -> Any:
             out[i] = float.__repr__(float(arr[i]))
         return out
 
-    probe = np.array([0.0, -0.0, 1.0, 0.1, 1 / 3, -2.5, 1e-4, 9.99e-5, 1e15, 9.999999999999998e15, 1e16,
-                      123456789012345.6, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 12345678.0,
-                      0.30000000000000004, 1e-7, 100.0, 6.02214076e23])
+    probe = np.array(
+        [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1 / 3,
+            -2.5,
+            1e-4,
+            9.99e-5,
+            1e15,
+            9.999999999999998e15,
+            1e16,
+            123456789012345.6,
+            5e-324,
+            2.2250738585072014e-308,
+            1.7976931348623157e308,
+            12345678.0,
+            0.30000000000000004,
+            1e-7,
+            100.0,
+            6.02214076e23,
+        ]
+    )
     probe = np.concatenate([probe, -probe, np.random.default_rng(12345).normal(size=2000)])
     return texts if texts(probe) == _repr_floats_python(probe.tolist()) else None
 
@@ -85,13 +107,16 @@ def float_texts(arr: np.ndarray) -> list[str]:
 def _float_texts(arr: np.ndarray, name: str) -> list[str]:
     if not np.all(np.isfinite(arr)):
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise EventLogError(f"interaction column {name!r} row {bad} is not finite ({arr[bad]!r}); "
-                            "the log stores finite floats only")
+        raise EventLogError(
+            f"interaction column {name!r} row {bad} is not finite ({arr[bad]!r}); "
+            "the log stores finite floats only"
+        )
     return float_texts(arr)
 
 
-def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t: np.ndarray,
-                           lo: int, hi: int, seq0: int) -> tuple[list[str], list[str]]:
+def interaction_line_parts(
+    batch: InteractionBatch, agent_ids: Sequence[str], t: np.ndarray, lo: int, hi: int, seq0: int
+) -> tuple[list[str], list[str]]:
     """For rows lo..hi-1: the canonical body split around the `prev` value (before, after).
 
     The body is exactly `canonical(record)` of the interaction event: keys sorted, floats as repr.
@@ -100,7 +125,9 @@ def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t:
     agent_cols = {c: getattr(batch, c)[lo:hi] for c in _AGENT_COLUMNS}
     used = np.unique(np.concatenate(list(agent_cols.values())))
     encoded = np.array([json.dumps(str(agent_ids[i])) for i in used.tolist()] or [""], dtype=object)
-    names = {c: encoded[np.searchsorted(used, rows)].tolist() if hi > lo else [] for c, rows in agent_cols.items()}
+    names = {
+        c: encoded[np.searchsorted(used, rows)].tolist() if hi > lo else [] for c, rows in agent_cols.items()
+    }
     cols: dict[str, list[Any]] = {}
     for c in DATA_COLUMNS:
         spec = _SPECS[c]
@@ -128,12 +155,14 @@ def interaction_line_parts(batch: InteractionBatch, agent_ids: Sequence[str], t:
 
 def batch_from_events(events: Sequence[Event], index: dict[str, int], names: list[str]) -> InteractionBatch:
     """Columns of interaction events; agent names are mapped through (and added to) index/names."""
-    return batch_from_records([ev.epoch for ev in events], [ev.step for ev in events],
-                              [ev.payload for ev in events], index, names)
+    return batch_from_records(
+        [ev.epoch for ev in events], [ev.step for ev in events], [ev.payload for ev in events], index, names
+    )
 
 
-def batch_from_records(epochs: list[int], steps: list[int], datas: list[dict[str, Any]],
-                       index: dict[str, int], names: list[str]) -> InteractionBatch:
+def batch_from_records(
+    epochs: list[int], steps: list[int], datas: list[dict[str, Any]], index: dict[str, int], names: list[str]
+) -> InteractionBatch:
     """Columns from interaction `data` dicts (column by column; missing keys read as the defaults)."""
 
     def idx(name: str) -> int:
@@ -184,12 +213,16 @@ def interaction_from_event(ev: Event) -> SoftInteraction:
     return SoftInteraction.model_construct(**fields, metadata=metadata)
 
 
-def merge_agent_lists(parts: Sequence[tuple[InteractionBatch, Sequence[str]]]) -> tuple[InteractionBatch, list[str]]:
+def merge_agent_lists(
+    parts: Sequence[tuple[InteractionBatch, Sequence[str]]],
+) -> tuple[InteractionBatch, list[str]]:
     """Concatenate batches whose indices refer to different agent lists, remapping to their union."""
     first = parts[0][1]
     if all(ids is first for _, ids in parts[1:]):
         # One shared list (the Parquet writer passes the same names for every step): no copy, no compare.
-        return InteractionBatch.concat([b for b, _ in parts]), (first if isinstance(first, list) else list(first))
+        return InteractionBatch.concat([b for b, _ in parts]), (
+            first if isinstance(first, list) else list(first)
+        )
     first_ids = list(first)
     if all(list(ids) == first_ids for _, ids in parts[1:]):
         return InteractionBatch.concat([b for b, _ in parts]), first_ids

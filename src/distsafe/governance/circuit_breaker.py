@@ -4,8 +4,8 @@ Recent toxicity is an exponential moving average of 1 - p over the agent's accep
 initiator, with alpha = 2 / (window + 1) (the EMA analogue of a `window`-interaction mean), started at
 the agent's first value. Each step in which an agent's EMA is >= `freeze_threshold_toxicity` is a
 violation, once the agent has at least `circuit_breaker_min_interactions` accepted interactions (so one
-unlucky first outcome cannot freeze an honest agent); at `freeze_threshold_violations` violations the agent is frozen for
-`freeze_duration_epochs` epochs (it cannot act nor be a counterparty) and its violations reset.
+unlucky first outcome cannot freeze an honest agent); at `freeze_threshold_violations` violations the agent
+is frozen for `freeze_duration_epochs` epochs (it cannot act nor be a counterparty) and its violations reset.
 """
 
 from __future__ import annotations
@@ -76,8 +76,13 @@ class CircuitBreakerLever(GovernanceLever):
             self.violations[trip] = 0
             self.freezes += int(trip.size)
             for i in trip.tolist():
-                ctx.events.append((EventType.AGENT_FROZEN.value, i, {
-                    "avg_toxicity": float(self.ema[i]), "until_epoch": int(ctx.epoch + self.duration)}))
+                ctx.events.append(
+                    (
+                        EventType.AGENT_FROZEN.value,
+                        i,
+                        {"avg_toxicity": float(self.ema[i]), "until_epoch": int(ctx.epoch + self.duration)},
+                    )
+                )
 
     def stats(self) -> dict[str, float]:
         return {"freezes": float(self.freezes)}

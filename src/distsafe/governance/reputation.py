@@ -43,12 +43,15 @@ class VoteNormalizationLever(GovernanceLever):
         self._weights.clear()
         self._weights.grow_to(len(ctx.agents))
 
-    def vote_weight(self, ctx: GovernanceContext, voters: npt.NDArray[np.integer[Any]],
-                    weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def vote_weight(
+        self, ctx: GovernanceContext, voters: npt.NDArray[np.integer[Any]], weights: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
         self._weights.grow_to(len(ctx.agents))
         used = self._weights.used
         k = ctx.agents.epoch_votes[voters].astype(np.float64) + 1.0  # this vote's rank within the epoch
-        w: npt.NDArray[np.float64] = np.minimum(weights / np.sqrt(k), np.maximum(self.cap - used[voters], 0.0))
+        w: npt.NDArray[np.float64] = np.minimum(
+            weights / np.sqrt(k), np.maximum(self.cap - used[voters], 0.0)
+        )
         self.capped_votes += int(np.count_nonzero(w < weights / np.sqrt(k)))
         np.add.at(used, voters, w)
         return w

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from distsafe.models.agent import AgentState, AgentType
 from distsafe.models.column_store import Column, ColumnStore
 
+
 class AgentIds:
     """Names of agent rows without one Python string per agent.
 
@@ -46,7 +47,7 @@ class AgentIds:
         if prefix in self._prefixes:
             raise ValueError(f"duplicate population prefix {prefix!r}")
         for name in self._named:
-            if name.startswith(prefix + "_") and name[len(prefix) + 1:].isdigit():
+            if name.startswith(prefix + "_") and name[len(prefix) + 1 :].isdigit():
                 raise ValueError(f"population {prefix!r} would shadow agent id {name!r}")
         start = self.n
         self._starts.append(start)
@@ -77,7 +78,11 @@ class AgentIds:
         """Append many named agents at once (same checks as `add_named`); returns the first row."""
         seen: set[str] = set()
         for name in names:
-            if name in seen or name in self._named or (self._prefixes and self._population_hit(name) is not None):
+            if (
+                name in seen
+                or name in self._named
+                or (self._prefixes and self._population_hit(name) is not None)
+            ):
                 raise ValueError(f"duplicate agent id {name!r}")
             seen.add(name)
         start = self.n
@@ -102,9 +107,11 @@ class AgentIds:
         addition: event logs name every agent of each step's batch, and building 10^6 strings per step
         would cost more than the step."""
         if self._names is None or len(self._names) != self.n:
-            self._names = [f"{label}_{k}" if is_pop else label
-                           for label, count, is_pop in self._segments
-                           for k in (range(1, count + 1) if is_pop else (0,))]
+            self._names = [
+                f"{label}_{k}" if is_pop else label
+                for label, count, is_pop in self._segments
+                for k in (range(1, count + 1) if is_pop else (0,))
+            ]
         return iter(self._names)
 
 
@@ -136,8 +143,17 @@ class AgentTable(ColumnStore):
     def n(self) -> int:
         return len(self)
 
-    def add(self, agent_type: AgentType, group: int, *, name: str | None = None, prefix: str | None = None,
-            count: int = 1, resources: float = 100.0, reputation: float = 0.0) -> npt.NDArray[np.int64]:
+    def add(
+        self,
+        agent_type: AgentType,
+        group: int,
+        *,
+        name: str | None = None,
+        prefix: str | None = None,
+        count: int = 1,
+        resources: float = 100.0,
+        reputation: float = 0.0,
+    ) -> npt.NDArray[np.int64]:
         """Append one named agent (`name`) or a population of `count` (`prefix_1..prefix_count`)."""
         if name is not None:
             start = self.ids.add_named(name)
@@ -150,8 +166,14 @@ class AgentTable(ColumnStore):
         self.append(k, type_code=agent_type.code, group=group, resources=resources, reputation=reputation)
         return np.arange(start, start + k)
 
-    def add_named_batch(self, names: list[str], agent_type: AgentType, groups: npt.ArrayLike,
-                        reputations: npt.ArrayLike, resources: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    def add_named_batch(
+        self,
+        names: list[str],
+        agent_type: AgentType,
+        groups: npt.ArrayLike,
+        reputations: npt.ArrayLike,
+        resources: npt.ArrayLike,
+    ) -> npt.NDArray[np.int64]:
         """Append many named agents (one slice assignment per column)."""
         start = self.ids.add_named_many(names)
         k = len(names)

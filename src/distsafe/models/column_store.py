@@ -44,8 +44,9 @@ def grown_capacity(capacity: int, need: int) -> int:
 class Column(Generic[ScalarT]):
     """One declared column: dtype, the value of new rows (`default`) and what it holds (`doc`)."""
 
-    def __init__(self, dtype: type[ScalarT], default: bool | int | float = 0, doc: str = "", *,
-                 name: str = "") -> None:
+    def __init__(
+        self, dtype: type[ScalarT], default: bool | int | float = 0, doc: str = "", *, name: str = ""
+    ) -> None:
         self.dtype: np.dtype[ScalarT] = np.dtype(dtype)
         self.default = default
         self.doc = doc
@@ -78,6 +79,11 @@ class Column(Generic[ScalarT]):
             view[...] = value
 
 
+_EMPTY_BUFFERS: dict[
+    tuple[type[Any], tuple[tuple[str, tuple[int, ...]], ...]], dict[str, np.ndarray[Any, Any]]
+] = {}
+
+
 class ColumnStore:
     """Rows of declared columns in growth buffers; the live rows are `[_lo, _hi)` of every buffer.
 
@@ -106,10 +112,14 @@ class ColumnStore:
         unknown = set(shapes) - set(self._columns)
         if unknown:
             raise ValueError(f"row_shapes names unknown columns: {sorted(unknown)}")
-        self._shapes: dict[str, tuple[int, ...]] = {name: tuple(shapes.get(name, ())) for name in self._columns}
-        self._data: dict[str, np.ndarray[Any, Any]] = {
-            name: np.empty((0, *self._shapes[name]), dtype=col.dtype) for name, col in self._columns.items()
-        }
+        key = (type(self), tuple(sorted((name, tuple(shape)) for name, shape in shapes.items())))
+        empty = _EMPTY_BUFFERS.get(key)
+        if empty is None:  # zero-row buffers hold no data: one set per class and shape serves every instance
+            empty = {
+                name: np.empty((0, *shapes.get(name, ())), dtype=c.dtype) for name, c in self._columns.items()
+            }
+            _EMPTY_BUFFERS[key] = empty
+        self._data: dict[str, np.ndarray[Any, Any]] = dict(empty)
         self._lo = 0
         self._hi = 0
         self._views: dict[str, np.ndarray[Any, Any]] | None = None
@@ -214,5 +224,7 @@ class ColumnStore:
 
     def release(self) -> None:
         """No live rows and no buffers: views handed out earlier keep their memory and are never reused."""
-        self._data = {name: np.empty((0, *buf.shape[1:]), dtype=buf.dtype) for name, buf in self._data.items()}
+        self._data = {
+            name: np.empty((0, *buf.shape[1:]), dtype=buf.dtype) for name, buf in self._data.items()
+        }
         self.clear()

@@ -9,12 +9,11 @@ agent table; `agent_ids` (a sequence indexable by that row) turns them back into
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
-
 
 from distsafe.models.column_store import Column, ColumnStore
 from distsafe.models.interaction import InteractionType, SoftInteraction
@@ -83,8 +82,12 @@ class InteractionBatch(InteractionColumns):
     def to_interactions(self, agent_ids: Sequence[str], id_prefix: str = "i") -> list[SoftInteraction]:
         """One `SoftInteraction` per row: ids `<id_prefix><row>`, timestamp the epoch, payoffs in metadata."""
         n = len(self)
-        return interactions_from_batch(self, agent_ids, ids=[f"{id_prefix}{i}" for i in range(n)],
-                                       timestamps=[float(e) for e in self.epoch.tolist()])
+        return interactions_from_batch(
+            self,
+            agent_ids,
+            ids=[f"{id_prefix}{i}" for i in range(n)],
+            timestamps=[float(e) for e in self.epoch.tolist()],
+        )
 
     @classmethod
     def from_interactions(
@@ -118,8 +121,9 @@ class InteractionBatch(InteractionColumns):
             if s.name in values:
                 continue
             if s.row is None:
-                values[s.name] = [it.metadata.get(s.name, s.default) if it.metadata else s.default
-                                  for it in interactions]
+                values[s.name] = [
+                    it.metadata.get(s.name, s.default) if it.metadata else s.default for it in interactions
+                ]
                 continue
             raw = [getattr(it, s.row) for it in interactions]
             if s.codec == "interaction_type":
@@ -128,8 +132,10 @@ class InteractionBatch(InteractionColumns):
                 values[s.name] = [x or 0 for x in raw]
             else:
                 values[s.name] = raw
-        cols = {s.name: np.asarray(values[s.name], dtype=s.dtype) if interactions else np.zeros(0, s.dtype)
-                for s in INTERACTION_SCHEMA}
+        cols = {
+            s.name: np.asarray(values[s.name], dtype=s.dtype) if interactions else np.zeros(0, s.dtype)
+            for s in INTERACTION_SCHEMA
+        }
         return cls(**cols), names
 
 
@@ -153,15 +159,19 @@ def interactions_from_batch(
     timestamps: Sequence[float],
     metadata: bool = True,
     validate: bool = False,
+    columns: Collection[str] | None = None,
 ) -> list[SoftInteraction]:
     """One `SoftInteraction` per row of `batch`, named `ids[i]` at `timestamps[i]`.
 
     Columns without a row field go into `metadata` (unless `metadata=False`: the rows then keep the
-    default, empty metadata). `validate=True` builds each row through pydantic's validation.
+    default, empty metadata). `validate=True` builds each row through pydantic's validation. `columns`
+    limits the row fields set to those of the named columns (the others keep their defaults and are not
+    in `model_fields_set`).
     """
-    fields = ["interaction_id", "timestamp", *(str(s.row) for s in _ROW_SPECS)]
+    specs = _ROW_SPECS if columns is None else tuple(s for s in _ROW_SPECS if s.name in columns)
+    fields = ["interaction_id", "timestamp", *(str(s.row) for s in specs)]
     lists: list[Sequence[Any]] = [ids, timestamps]
-    lists += [_row_values(s, getattr(batch, s.name), agent_ids) for s in _ROW_SPECS]
+    lists += [_row_values(s, getattr(batch, s.name), agent_ids) for s in specs]
     build = SoftInteraction if validate else SoftInteraction.model_construct
     if not metadata or not METADATA_COLUMNS:
         return [build(**dict(zip(fields, vals))) for vals in zip(*lists)]
@@ -174,8 +184,9 @@ def interactions_from_batch(
     return out
 
 
-class _InteractionRows(ColumnStore, columns=[Column(s.dtype.type, s.default, s.doc, name=s.name)
-                                             for s in INTERACTION_SCHEMA]):
+class _InteractionRows(
+    ColumnStore, columns=[Column(s.dtype.type, s.default, s.doc, name=s.name) for s in INTERACTION_SCHEMA]
+):
     """The interaction schema as a growing column store."""
 
 

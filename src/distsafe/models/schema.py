@@ -80,8 +80,13 @@ def column(
 ) -> Any:
     """Declare a column of `InteractionColumns` (see the module doc). `key` defaults to the column's name;
     `key=None` marks a field of the event itself (epoch, step)."""
-    meta = {"default": default, "doc": doc, "row": row, "key": _EVENT_FIELD if key is None else key,
-            "codec": codec}
+    meta = {
+        "default": default,
+        "doc": doc,
+        "row": row,
+        "key": _EVENT_FIELD if key is None else key,
+        "codec": codec,
+    }
     return dataclasses.field(metadata=meta)
 
 
@@ -94,16 +99,22 @@ class InteractionColumns:
     step: I32 = column(0, "step within the epoch", key=None, row="step")
     initiator: I32 = column(0, "agent that proposed the interaction", row="initiator", codec="agent")
     counterparty: I32 = column(0, "agent that was asked", row="counterparty", codec="agent")
-    itype: I8 = column(0, "kind of interaction (InteractionType code)", key="type", row="interaction_type",
-                       codec="interaction_type")
+    itype: I8 = column(
+        0,
+        "kind of interaction (InteractionType code)",
+        key="type",
+        row="interaction_type",
+        codec="interaction_type",
+    )
     accepted: Bool = column(False, "the counterparty accepted", row="accepted")
     v: I8 = column(0, "hidden true outcome v in {-1, +1}; 0 if unknown", row="ground_truth", codec="outcome")
     task_progress_delta: F64 = column(0.0, "observable: progress on the task", row="task_progress_delta")
     rework_count: I16 = column(0, "observable: times the work was redone", row="rework_count")
     verifier_rejections: I16 = column(0, "observable: rejections by a verifier", row="verifier_rejections")
     tool_misuse_flags: I16 = column(0, "observable: tool misuse flags raised", row="tool_misuse_flags")
-    counterparty_engagement_delta: F64 = column(0.0, "observable: change in the counterparty's engagement",
-                                                row="counterparty_engagement_delta")
+    counterparty_engagement_delta: F64 = column(
+        0.0, "observable: change in the counterparty's engagement", row="counterparty_engagement_delta"
+    )
     v_hat: F64 = column(0.0, "proxy score in [-1, 1]", row="v_hat")
     p: F64 = column(0.5, "soft label P(v = +1)", row="p")
     tau: F64 = column(0.0, "transfer from initiator to counterparty", row="tau")
@@ -154,10 +165,17 @@ def _build_schema() -> tuple[ColumnSpec, ...]:
     for f in dataclasses.fields(InteractionColumns):
         m = f.metadata
         dtype = _dtype_of(hints[f.name], f.name)
-        specs.append(ColumnSpec(
-            name=f.name, dtype=dtype, default=dtype.type(m["default"]).item(), doc=m["doc"], row=m["row"],
-            key=None if m["key"] == _EVENT_FIELD else (m["key"] or f.name), codec=m["codec"],
-        ))
+        specs.append(
+            ColumnSpec(
+                name=f.name,
+                dtype=dtype,
+                default=dtype.type(m["default"]).item(),
+                doc=m["doc"],
+                row=m["row"],
+                key=None if m["key"] == _EVENT_FIELD else (m["key"] or f.name),
+                codec=m["codec"],
+            )
+        )
     return tuple(specs)
 
 
