@@ -9,12 +9,12 @@ ranking is computed once per step and shared by every observation of that step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
 
 
@@ -188,7 +188,7 @@ class Feed(ColumnStore):
         agent_id: str | None = None,
         limit: int | None = None,
         now: int = 0,
-        agent_ids: Sequence[str] | None = None,
+        agent_ids: AgentNames | None = None,
     ) -> list[Post]:
         """The seed's API: posts ranked by visibility score."""
         rows = self.top_rows(now, limit)

@@ -9,13 +9,13 @@ collaborators, up to `max_collaborators`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
 
 
@@ -186,7 +186,7 @@ class TaskPool(ColumnStore):
         self.keep((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
         return expired_ids
 
-    def task(self, row: int, agent_ids: Sequence[str]) -> Task:
+    def task(self, row: int, agent_ids: AgentNames) -> Task:
         return Task(
             task_id=f"task_{int(self.task_id[row])}",
             poster_id=agent_ids[int(self.poster[row])],

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from distsafe.models.agent import AgentState, AgentType
 from distsafe.models.column_store import Column, ColumnStore
+
+
+class AgentNames(Protocol):
+    """Anything that names agent rows by index: a `list[str]`, or `AgentIds`."""
+
+    def __getitem__(self, i: int, /) -> str: ...
 
 
 class AgentIds:
