@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from distsafe.models.agent_table import AgentNames
+from distsafe.models.column_store import Column, ColumnStore
+
 
 class FeedConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,52 +40,56 @@ class Post:
     score: float
 
 
-_COLS = {
-    "post_id": np.int64, "author": np.int32, "parent": np.int64, "votes": np.float64,
-    "n_replies": np.int32, "created": np.int64, "quality": np.float32,
-}
+class Feed(ColumnStore):
+    """The live posts as columns, one row each, in the order they were added (time order unless `now` went
+    back); posts, replies and votes are added through the methods below."""
 
+    post_id: Column[np.int64] = Column(np.int64, 0, "post id (increasing)")
+    author: Column[np.int32] = Column(np.int32, 0, "author's agent row")
+    parent: Column[np.int64] = Column(np.int64, -1, "post replied to (-1: a top-level post)")
+    votes: Column[np.float64] = Column(np.float64, 0.0, "sum of weighted votes")
+    n_replies: Column[np.int32] = Column(np.int32, 0, "replies received")
+    created: Column[np.int64] = Column(np.int64, 0, "simulation time of posting")
+    quality: Column[np.float32] = Column(np.float32, 0.0, "hidden quality of the content")
 
-class Feed:
     def __init__(self, config: FeedConfig | None = None):
+        super().__init__()
         self.config = config or FeedConfig()
         self.next_id = 0
         self.total_posts = 0
-        # Columns live in growth buffers: the live window is rows [_lo, _hi); the public attributes
-        # (`post_id`, `author`, ...) are views of it. Appending is amortized O(posts added), retiring the
-        # oldest posts (a prefix: posts are appended in time order) is O(1).
-        self._buf = {name: np.zeros(0, dtype=dt) for name, dt in _COLS.items()}
-        self._lo = self._hi = 0
+        # The live window is a column store: appending is amortized O(posts added), retiring the oldest
+        # posts (a prefix: posts are appended in time order) is O(1).
         self._time_ordered = True  # `created` is nondecreasing along the rows
-        self._views()
         self.content: dict[int, str] = {}
         self._rank_time = -1
         self._top = np.zeros(0, dtype=np.int64)
 
-    def __len__(self) -> int:
-        return int(self.post_id.shape[0])
-
-    def add_posts(self, authors: np.ndarray, now: int, quality: np.ndarray, parents: np.ndarray | None = None,
-                  contents: dict[int, str] | None = None) -> np.ndarray:
+    def add_posts(
+        self,
+        authors: np.ndarray,
+        now: int,
+        quality: np.ndarray,
+        parents: np.ndarray | None = None,
+        contents: dict[int, str] | None = None,
+    ) -> np.ndarray:
         """Append posts (or replies when `parents` >= 0). `contents` maps position in `authors` to text."""
         k = int(authors.shape[0])
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
         self.next_id += k
         self.total_posts += k
         parents = np.full(k, -1, dtype=np.int64) if parents is None else parents.astype(np.int64)
-        if self._hi > self._lo and now < int(self.created[-1]):
+        if len(self) and now < int(self.created[-1]):
             self._time_ordered = False
-        lo = self._reserve(k)
-        b = self._buf
-        b["post_id"][lo:lo + k] = ids
-        b["author"][lo:lo + k] = authors
-        b["parent"][lo:lo + k] = parents
-        b["votes"][lo:lo + k] = 0.0
-        b["n_replies"][lo:lo + k] = 0
-        b["created"][lo:lo + k] = now
-        b["quality"][lo:lo + k] = quality
-        self._hi += k
-        self._views()
+        self.append(
+            k,
+            post_id=ids,
+            author=authors,
+            parent=parents,
+            votes=0.0,
+            n_replies=0,
+            created=now,
+            quality=quality,
+        )
         if contents:
             for pos, text in contents.items():
                 if text:
@@ -116,24 +123,6 @@ class Feed:
         self._rank_time = -1
         return np.where(ok, self.author[np.maximum(rows, 0)], -1)
 
-    def _views(self) -> None:
-        for name, buf in self._buf.items():
-            setattr(self, name, buf[self._lo:self._hi])
-
-    def _reserve(self, k: int) -> int:
-        """Room for k more rows at the end of the buffers; returns the buffer row where they go."""
-        cap = self._buf["post_id"].shape[0]
-        if self._hi + k <= cap:
-            return self._hi
-        live = self._hi - self._lo
-        new_cap = max(cap, 2 * (live + k), 64)
-        for name, buf in self._buf.items():
-            new = buf if new_cap == cap else np.empty(new_cap, dtype=buf.dtype)
-            new[:live] = buf[self._lo:self._hi]  # forward copy: safe when moving down in place
-            self._buf[name] = new
-        self._lo, self._hi = 0, live
-        return live
-
     def retire(self, now: int) -> None:
         cutoff = now - self.config.window_steps
         if self._time_ordered:
@@ -141,18 +130,13 @@ class Feed:
             if drop == 0:
                 return
             gone = self.post_id[:drop]
-            self._lo += drop
-            self._views()
+            self.drop_front(drop)
         else:
             keep = self.created > cutoff
             if keep.all():
                 return
             gone = self.post_id[~keep]
-            live = int(np.count_nonzero(keep))
-            for name, buf in self._buf.items():
-                buf[:live] = buf[self._lo:self._hi][keep]
-            self._lo, self._hi = 0, live
-            self._views()
+            self.keep(keep)
             self._time_ordered = bool(np.all(np.diff(self.created) >= 0))
         if self.content:
             lo, hi = int(gone.min()), int(gone.max())
@@ -163,9 +147,12 @@ class Feed:
     def scores(self, now: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Visibility of every live post, or of the given rows."""
         c = self.config
+        out: np.ndarray
         if rows is None:
-            return self.votes + c.alpha * self.n_replies - c.beta * (now - self.created)
-        return self.votes[rows] + c.alpha * self.n_replies[rows] - c.beta * (now - self.created[rows])
+            out = self.votes + c.alpha * self.n_replies - c.beta * (now - self.created)
+        else:
+            out = self.votes[rows] + c.alpha * self.n_replies[rows] - c.beta * (now - self.created[rows])
+        return out
 
     def _rank_candidates(self, k: int) -> np.ndarray:
         """Rows that can be among the k most visible. A post nobody voted on or replied to scores
@@ -196,8 +183,13 @@ class Feed:
             self._rank_time = now
         return self._top
 
-    def get_visible(self, agent_id: str | None = None, limit: int | None = None, now: int = 0,
-                    agent_ids=None) -> list[Post]:
+    def get_visible(
+        self,
+        agent_id: str | None = None,
+        limit: int | None = None,
+        now: int = 0,
+        agent_ids: AgentNames | None = None,
+    ) -> list[Post]:
         """The seed's API: posts ranked by visibility score."""
         rows = self.top_rows(now, limit)
         s = np.zeros(0) if rows.size == 0 else self.scores(now, rows)
@@ -206,10 +198,16 @@ class Feed:
             pid = int(self.post_id[r])
             parent = int(self.parent[r])
             author = int(self.author[r])
-            out.append(Post(
-                post_id=f"post_{pid}", author_id=agent_ids[author] if agent_ids is not None else str(author),
-                content=self.content.get(pid, ""), parent_id=f"post_{parent}" if parent >= 0 else None,
-                timestamp=int(self.created[r]), votes=float(self.votes[r]), replies=int(self.n_replies[r]),
-                score=float(s[i]),
-            ))
+            out.append(
+                Post(
+                    post_id=f"post_{pid}",
+                    author_id=agent_ids[author] if agent_ids is not None else str(author),
+                    content=self.content.get(pid, ""),
+                    parent_id=f"post_{parent}" if parent >= 0 else None,
+                    timestamp=int(self.created[r]),
+                    votes=float(self.votes[r]),
+                    replies=int(self.n_replies[r]),
+                    score=float(s[i]),
+                )
+            )
         return out

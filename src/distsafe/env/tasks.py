@@ -15,6 +15,9 @@ from enum import IntEnum
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from distsafe.models.agent_table import AgentNames
+from distsafe.models.column_store import Column, ColumnStore
+
 
 class TaskStatus(IntEnum):
     OPEN = 0
@@ -45,41 +48,45 @@ class Task:
     collaborators: tuple[str, ...]
 
 
-_COLS = {
-    "task_id": np.int64, "poster": np.int32, "bounty": np.float64, "difficulty": np.float32,
-    "deadline": np.int32, "status": np.int8, "claimer": np.int32, "claimed_at": np.int64,
-    "worker_effort": np.float64, "worker_boost": np.float64,
-}
+class TaskPool(ColumnStore):
+    """The live tasks as columns (open or claimed; finished tasks are dropped by `expire`)."""
 
+    task_id: Column[np.int64] = Column(np.int64, 0, "task id (increasing)")
+    poster: Column[np.int32] = Column(np.int32, 0, "poster's agent row")
+    bounty: Column[np.float64] = Column(np.float64, 0.0, "paid on completion")
+    difficulty: Column[np.float32] = Column(np.float32, 0.0, "in [0, 1)")
+    deadline: Column[np.int32] = Column(np.int32, 0, "last epoch the task can be completed in")
+    status: Column[np.int8] = Column(np.int8, int(TaskStatus.OPEN), "TaskStatus")
+    claimer: Column[np.int32] = Column(np.int32, -1, "claimer's agent row (-1: none)")
+    claimed_at: Column[np.int64] = Column(np.int64, -1, "simulation time of the claim")
+    worker_effort: Column[np.float64] = Column(np.float64, 0.0, "the claimer's effort")
+    worker_boost: Column[np.float64] = Column(np.float64, 0.0, "the claimer's signal boost")
+    # matrix columns: one slot per collaborator (width `max_collaborators`)
+    collab: Column[np.int32] = Column(np.int32, -1, "collaborators' agent rows (-1: free slot)")
+    collab_effort: Column[np.float64] = Column(np.float64, 0.0, "collaborators' effort")
 
-class TaskPool:
     def __init__(self, config: TaskConfig | None = None):
         self.config = config or TaskConfig()
+        m = self.config.max_collaborators
+        super().__init__(row_shapes={"collab": (m,), "collab_effort": (m,)})
         self.next_id = 0
-        for name, dt in _COLS.items():
-            setattr(self, name, np.zeros(0, dtype=dt))
-        self.collab = np.zeros((0, self.config.max_collaborators), dtype=np.int32)
-        self.collab_effort = np.zeros((0, self.config.max_collaborators))
         self.counts = {s.name.lower(): 0 for s in TaskStatus}
-
-    def __len__(self) -> int:
-        return int(self.task_id.shape[0])
 
     def spawn(self, posters: np.ndarray, epoch: int, rng: np.random.Generator) -> np.ndarray:
         k = int(posters.shape[0])
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
         self.next_id += k
-        m = self.config.max_collaborators
-        new = {
-            "task_id": ids, "poster": posters, "bounty": rng.exponential(self.config.bounty_mean, k),
-            "difficulty": rng.random(k), "deadline": np.full(k, epoch + self.config.deadline_epochs),
-            "status": np.full(k, TaskStatus.OPEN), "claimer": np.full(k, -1), "claimed_at": np.full(k, -1),
-            "worker_effort": np.zeros(k), "worker_boost": np.zeros(k),
-        }
-        for name, dt in _COLS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dt)]))
-        self.collab = np.concatenate([self.collab, np.full((k, m), -1, dtype=np.int32)])
-        self.collab_effort = np.concatenate([self.collab_effort, np.zeros((k, m))])
+        bounty = rng.exponential(self.config.bounty_mean, k)
+        difficulty = rng.random(k)
+        self.append(
+            k,
+            task_id=ids,
+            poster=posters,
+            bounty=bounty,
+            difficulty=difficulty,
+            deadline=epoch + self.config.deadline_epochs,
+            status=TaskStatus.OPEN,
+        )
         self.counts["open"] += k
         return ids
 
@@ -98,8 +105,9 @@ class TaskPool:
         rows = np.minimum(np.searchsorted(self.task_id, task_ids), len(self) - 1)
         return np.where(self.task_id[rows] == task_ids, rows, -1)
 
-    def claim(self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray,
-              now: int) -> tuple[np.ndarray, np.ndarray]:
+    def claim(
+        self, agents: np.ndarray, task_ids: np.ndarray, effort: np.ndarray, boost: np.ndarray, now: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Process claims as if one by one in the given (schedule) order, vectorized.
 
         The first claim of an open task (not by its poster) claims it; every later claim of a claimed task
@@ -136,7 +144,9 @@ class TaskPool:
         rest = idx[~claimed[idx]]
         if rest.size and m > 0:
             rr = rows[rest]
-            fresh = (self.claimer[rr] != agents[rest]) & ~(self.collab[rr] == agents[rest][:, None]).any(axis=1)
+            fresh = (self.claimer[rr] != agents[rest]) & ~(self.collab[rr] == agents[rest][:, None]).any(
+                axis=1
+            )
             rest, rr = rest[fresh], rr[fresh]
             if rest.size:
                 order = np.argsort(rr, kind="stable")  # keeps schedule order within a task
@@ -153,8 +163,9 @@ class TaskPool:
 
     def due(self, now: int) -> np.ndarray:
         """Rows of claimed tasks whose work is done at time `now`."""
-        return np.flatnonzero((self.status == TaskStatus.CLAIMED)
-                              & (now - self.claimed_at >= self.config.work_steps))
+        return np.flatnonzero(
+            (self.status == TaskStatus.CLAIMED) & (now - self.claimed_at >= self.config.work_steps)
+        )
 
     def complete(self, rows: np.ndarray) -> None:
         self.status[rows] = TaskStatus.COMPLETED
@@ -163,25 +174,24 @@ class TaskPool:
 
     def expire(self, epoch: int) -> np.ndarray:
         """Expire open or claimed tasks whose deadline epoch has passed; drop finished rows."""
-        late = np.flatnonzero(((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
-                              & (self.deadline < epoch))
+        late = np.flatnonzero(
+            ((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED)) & (self.deadline < epoch)
+        )
         if late.size:
             self.counts["open"] -= int(np.count_nonzero(self.status[late] == TaskStatus.OPEN))
             self.counts["claimed"] -= int(np.count_nonzero(self.status[late] == TaskStatus.CLAIMED))
             self.status[late] = TaskStatus.EXPIRED
             self.counts["expired"] += int(late.size)
         expired_ids = self.task_id[late].copy()
-        live = (self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED)
-        for name in _COLS:
-            setattr(self, name, getattr(self, name)[live])
-        self.collab = self.collab[live]
-        self.collab_effort = self.collab_effort[live]
+        self.keep((self.status == TaskStatus.OPEN) | (self.status == TaskStatus.CLAIMED))
         return expired_ids
 
-    def task(self, row: int, agent_ids) -> Task:
+    def task(self, row: int, agent_ids: AgentNames) -> Task:
         return Task(
-            task_id=f"task_{int(self.task_id[row])}", poster_id=agent_ids[int(self.poster[row])],
-            bounty=float(self.bounty[row]), deadline_epoch=int(self.deadline[row]),
+            task_id=f"task_{int(self.task_id[row])}",
+            poster_id=agent_ids[int(self.poster[row])],
+            bounty=float(self.bounty[row]),
+            deadline_epoch=int(self.deadline[row]),
             status=TaskStatus(int(self.status[row])),
             claimer_id=agent_ids[int(self.claimer[row])] if self.claimer[row] >= 0 else None,
             collaborators=tuple(agent_ids[int(c)] for c in self.collab[row] if c >= 0),

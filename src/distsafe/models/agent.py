@@ -21,7 +21,7 @@ class AgentType(str, Enum):
         return _AGENT_CODES[self]
 
     @classmethod
-    def from_code(cls, code: int) -> "AgentType":
+    def from_code(cls, code: int) -> AgentType:
         return _AGENTS_BY_CODE[int(code)]
 
 

@@ -6,43 +6,21 @@ are produced on demand (`state_of`) for the seed's object API.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterator
+from typing import Protocol
+
 import numpy as np
+import numpy.typing as npt
 
 from distsafe.models.agent import AgentState, AgentType
-
-_COLUMNS: dict[str, tuple[type, float]] = {
-    # name: (dtype, initial value)
-    "type_code": (np.int8, 0),
-    "group": (np.int32, -1),
-    "reputation": (np.float64, 0.0),
-    "resources": (np.float64, 100.0),
-    "total_payoff": (np.float64, 0.0),
-    "n_initiated": (np.int32, 0),
-    "n_received": (np.int32, 0),
-    "posts": (np.int32, 0),
-    "votes_cast": (np.int32, 0),
-    "frozen_until": (np.int32, -1),  # agent is frozen while epoch < frozen_until
-    # per-epoch counters (reset at each epoch start)
-    "epoch_posts": (np.int32, 0),
-    "epoch_votes": (np.int32, 0),
-    "epoch_interactions": (np.int32, 0),
-    "epoch_actions": (np.int32, 0),
-    "epoch_spend": (np.float64, 0.0),
-}
+from distsafe.models.column_store import Column, ColumnStore
 
 
-_BLANK: dict[int, dict[str, np.ndarray]] = {}
+class AgentNames(Protocol):
+    """Anything that names agent rows by index: a `list[str]`, or `AgentIds`."""
 
-
-def _blank_rows(k: int) -> dict[str, np.ndarray]:
-    """Initial column values for k rows; small sizes are cached (standalone agents build tiny tables
-    at every call). Callers copy before writing."""
-    blank = _BLANK.get(k)
-    if blank is None:
-        blank = {name: np.full(k, init, dtype=dt) for name, (dt, init) in _COLUMNS.items()}
-        if k <= 64:
-            _BLANK[k] = blank
-    return blank
+    def __getitem__(self, i: int, /) -> str: ...
 
 
 class AgentIds:
@@ -76,7 +54,7 @@ class AgentIds:
         if prefix in self._prefixes:
             raise ValueError(f"duplicate population prefix {prefix!r}")
         for name in self._named:
-            if name.startswith(prefix + "_") and name[len(prefix) + 1:].isdigit():
+            if name.startswith(prefix + "_") and name[len(prefix) + 1 :].isdigit():
                 raise ValueError(f"population {prefix!r} would shadow agent id {name!r}")
         start = self.n
         self._starts.append(start)
@@ -107,7 +85,11 @@ class AgentIds:
         """Append many named agents at once (same checks as `add_named`); returns the first row."""
         seen: set[str] = set()
         for name in names:
-            if name in seen or name in self._named or (self._prefixes and self._population_hit(name) is not None):
+            if (
+                name in seen
+                or name in self._named
+                or (self._prefixes and self._population_hit(name) is not None)
+            ):
                 raise ValueError(f"duplicate agent id {name!r}")
             seen.add(name)
         start = self.n
@@ -123,37 +105,62 @@ class AgentIds:
             raise IndexError(i)
         if len(self._segments) == self.n:  # named agents only: one segment per row
             return self._segments[i][0]
-        import bisect
-
         seg = bisect.bisect_right(self._starts, i) - 1
         label, _, is_pop = self._segments[seg]
         return f"{label}_{i - self._starts[seg] + 1}" if is_pop else label
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         """All names in row order. The list is built on the first full iteration and kept until the next
         addition: event logs name every agent of each step's batch, and building 10^6 strings per step
         would cost more than the step."""
         if self._names is None or len(self._names) != self.n:
-            self._names = [f"{label}_{k}" if is_pop else label
-                           for label, count, is_pop in self._segments
-                           for k in (range(1, count + 1) if is_pop else (0,))]
+            self._names = [
+                f"{label}_{k}" if is_pop else label
+                for label, count, is_pop in self._segments
+                for k in (range(1, count + 1) if is_pop else (0,))
+            ]
         return iter(self._names)
 
 
-class AgentTable:
+class AgentTable(ColumnStore):
     """Struct-of-arrays agent state. `ids[i]` names row i; `ids.index_of(name)` finds it."""
 
+    type_code: Column[np.int8] = Column(np.int8, 0, "AgentType code")
+    group: Column[np.int32] = Column(np.int32, -1, "policy group the agent follows (-1: none)")
+    reputation: Column[np.float64] = Column(np.float64, 0.0, "reputation")
+    resources: Column[np.float64] = Column(np.float64, 100.0, "resources (money)")
+    total_payoff: Column[np.float64] = Column(np.float64, 0.0, "payoff summed over the run")
+    n_initiated: Column[np.int32] = Column(np.int32, 0, "interactions initiated")
+    n_received: Column[np.int32] = Column(np.int32, 0, "interactions received as counterparty")
+    posts: Column[np.int32] = Column(np.int32, 0, "posts and replies written")
+    votes_cast: Column[np.int32] = Column(np.int32, 0, "votes cast")
+    frozen_until: Column[np.int32] = Column(np.int32, -1, "the agent is frozen while epoch < frozen_until")
+    # per-epoch counters (reset at each epoch start)
+    epoch_posts: Column[np.int32] = Column(np.int32, 0, "posts this epoch")
+    epoch_votes: Column[np.int32] = Column(np.int32, 0, "votes this epoch")
+    epoch_interactions: Column[np.int32] = Column(np.int32, 0, "interactions this epoch")
+    epoch_actions: Column[np.int32] = Column(np.int32, 0, "actions this epoch")
+    epoch_spend: Column[np.float64] = Column(np.float64, 0.0, "transfers paid this epoch")
+
     def __init__(self) -> None:
+        super().__init__()
         self.ids = AgentIds()
-        self.n = 0
-        for name, (dt, _) in _COLUMNS.items():
-            setattr(self, name, np.zeros(0, dtype=dt))
 
-    def __len__(self) -> int:
-        return self.n
+    @property
+    def n(self) -> int:
+        return len(self)
 
-    def add(self, agent_type: AgentType, group: int, *, name: str | None = None, prefix: str | None = None,
-            count: int = 1, resources: float = 100.0, reputation: float = 0.0) -> np.ndarray:
+    def add(
+        self,
+        agent_type: AgentType,
+        group: int,
+        *,
+        name: str | None = None,
+        prefix: str | None = None,
+        count: int = 1,
+        resources: float = 100.0,
+        reputation: float = 0.0,
+    ) -> npt.NDArray[np.int64]:
         """Append one named agent (`name`) or a population of `count` (`prefix_1..prefix_count`)."""
         if name is not None:
             start = self.ids.add_named(name)
@@ -163,36 +170,24 @@ class AgentTable:
                 raise ValueError(f"population count must be >= 1, got {count}")
             start = self.ids.add_population(prefix or agent_type.value, count)
             k = count
-        for name, (dt, init) in _COLUMNS.items():
-            col = getattr(self, name)
-            new = np.full(k, init, dtype=dt)
-            setattr(self, name, np.concatenate([col, new]))
-        rows = np.arange(start, start + k)
-        self.type_code[rows] = agent_type.code
-        self.group[rows] = group
-        self.resources[rows] = resources
-        self.reputation[rows] = reputation
-        self.n += k
-        return rows
+        self.append(k, type_code=agent_type.code, group=group, resources=resources, reputation=reputation)
+        return np.arange(start, start + k)
 
-    def add_named_batch(self, names: list[str], agent_type: AgentType, groups: np.ndarray,
-                        reputations: np.ndarray, resources: np.ndarray) -> np.ndarray:
-        """Append many named agents with one concatenation per column."""
+    def add_named_batch(
+        self,
+        names: list[str],
+        agent_type: AgentType,
+        groups: npt.ArrayLike,
+        reputations: npt.ArrayLike,
+        resources: npt.ArrayLike,
+    ) -> npt.NDArray[np.int64]:
+        """Append many named agents (one slice assignment per column)."""
         start = self.ids.add_named_many(names)
         k = len(names)
-        blank = _blank_rows(k)
-        for col in _COLUMNS:
-            new = blank[col].copy()
-            setattr(self, col, np.concatenate([getattr(self, col), new]) if self.n else new)
-        rows = np.arange(start, start + k)
-        self.type_code[rows] = agent_type.code
-        self.group[rows] = groups
-        self.reputation[rows] = reputations
-        self.resources[rows] = resources
-        self.n += k
-        return rows
+        self.append(k, type_code=agent_type.code, group=groups, reputation=reputations, resources=resources)
+        return np.arange(start, start + k)
 
-    def frozen_mask(self, epoch: int) -> np.ndarray:
+    def frozen_mask(self, epoch: int) -> npt.NDArray[np.bool_]:
         return self.frozen_until > epoch
 
     def reset_epoch_counters(self) -> None:
@@ -205,7 +200,7 @@ class AgentTable:
     def state_of(self, i: int, epoch: int = 0) -> AgentState:
         return AgentState(
             agent_id=self.ids[i],
-            agent_type=AgentType.from_code(self.type_code[i]),
+            agent_type=AgentType.from_code(int(self.type_code[i])),
             reputation=float(self.reputation[i]),
             resources=float(self.resources[i]),
             total_payoff=float(self.total_payoff[i]),
@@ -218,4 +213,11 @@ class AgentTable:
         )
 
     def memory_bytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in _COLUMNS)
+        """Bytes of the agents' columns (live rows; the buffers may hold up to half as much again free)."""
+        return self.nbytes()
+
+
+# name -> (dtype, initial value), for code that lists the agent columns.
+_COLUMNS: dict[str, tuple[type[np.generic], bool | int | float]] = {
+    name: (col.dtype.type, col.default) for name, col in AgentTable.declared_columns().items()
+}

@@ -1,79 +1,47 @@
 """Columnar interaction table shared by the engine, the governance levers and the metrics.
 
-One `InteractionBatch` holds n interactions as parallel numpy arrays (struct of arrays). Agents are
-referred to by their integer row in the engine's agent table; `agent_ids` (a sequence indexable by that
-row) turns them back into names when a seed-style `SoftInteraction` list is wanted.
+One `InteractionBatch` holds n interactions as parallel numpy arrays (struct of arrays); its columns are the
+interaction schema (`distsafe.models.schema`). Agents are referred to by their integer row in the engine's
+agent table; `agent_ids` (a sequence indexable by that row) turns them back into names when a seed-style
+`SoftInteraction` list is wanted. The row codec here (`interactions_from_batch`,
+`InteractionBatch.from_interactions`) is derived from the schema too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 
+from distsafe.models.column_store import Column, ColumnStore
 from distsafe.models.interaction import InteractionType, SoftInteraction
+from distsafe.models.schema import INTERACTION_SCHEMA, ColumnSpec, InteractionColumns
 
-# name -> dtype. Integers are narrow where the range allows (memory at 10^7 interactions per epoch);
-# labels and payoff terms are float64 so that replay reproduces them bit for bit.
-COLUMNS: dict[str, Any] = {
-    "epoch": np.int32,
-    "step": np.int32,
-    "initiator": np.int32,
-    "counterparty": np.int32,
-    "itype": np.int8,
-    "accepted": np.bool_,
-    "v": np.int8,
-    "task_progress_delta": np.float64,
-    "rework_count": np.int16,
-    "verifier_rejections": np.int16,
-    "tool_misuse_flags": np.int16,
-    "counterparty_engagement_delta": np.float64,
-    "v_hat": np.float64,
-    "p": np.float64,
-    "tau": np.float64,
-    "c_a": np.float64,
-    "c_b": np.float64,
-    "r_a": np.float64,
-    "r_b": np.float64,
-    "payoff_a": np.float64,
-    "payoff_b": np.float64,
-}
+__all__ = ["COLUMNS", "METADATA_COLUMNS", "InteractionBatch", "InteractionBuffer", "interactions_from_batch"]
+
+#: name -> numpy scalar type of every interaction column, in schema order.
+COLUMNS: dict[str, Any] = {s.name: s.dtype.type for s in INTERACTION_SCHEMA}
+#: Columns with no `SoftInteraction` field: they travel in its `metadata`.
+METADATA_COLUMNS: tuple[str, ...] = tuple(s.name for s in INTERACTION_SCHEMA if s.row is None)
+_ROW_SPECS: tuple[ColumnSpec, ...] = tuple(s for s in INTERACTION_SCHEMA if s.row is not None)
+_TYPES_BY_CODE = list(InteractionType)
 
 
-@dataclass
-class InteractionBatch:
-    epoch: np.ndarray
-    step: np.ndarray
-    initiator: np.ndarray
-    counterparty: np.ndarray
-    itype: np.ndarray
-    accepted: np.ndarray
-    v: np.ndarray
-    task_progress_delta: np.ndarray
-    rework_count: np.ndarray
-    verifier_rejections: np.ndarray
-    tool_misuse_flags: np.ndarray
-    counterparty_engagement_delta: np.ndarray
-    v_hat: np.ndarray
-    p: np.ndarray
-    tau: np.ndarray
-    c_a: np.ndarray
-    c_b: np.ndarray
-    r_a: np.ndarray
-    r_b: np.ndarray
-    payoff_a: np.ndarray
-    payoff_b: np.ndarray
+class InteractionBatch(InteractionColumns):
+    """n interactions as columns (see `InteractionColumns` for what each holds)."""
 
     def __len__(self) -> int:
         return int(self.p.shape[0])
 
     @classmethod
-    def empty(cls, n: int = 0) -> "InteractionBatch":
+    def empty(cls, n: int = 0) -> Self:
+        """n zero rows (v = 0: unknown outcome)."""
         return cls(**{name: np.zeros(n, dtype=dt) for name, dt in COLUMNS.items()})
 
     @classmethod
-    def from_columns(cls, **cols: Any) -> "InteractionBatch":
+    def from_columns(cls, **cols: Any) -> Self:
         """Build from any subset of columns; the rest are zero (v defaults to 0 = unknown)."""
         unknown = set(cols) - set(COLUMNS)
         if unknown:
@@ -93,18 +61,18 @@ class InteractionBatch:
             out[name] = np.asarray(cols[name], dtype=dt) if name in cols else np.zeros(n, dtype=dt)
         return cls(**out)
 
-    def columns(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        return {name: getattr(self, name) for name in COLUMNS}
 
-    def take(self, index: np.ndarray) -> "InteractionBatch":
-        return InteractionBatch(**{k: v[index] for k, v in self.columns().items()})
+    def take(self, index: npt.NDArray[Any]) -> Self:
+        return type(self)(**{k: v[index] for k, v in self.columns().items()})
 
     @classmethod
-    def concat(cls, batches: Iterable["InteractionBatch"]) -> "InteractionBatch":
-        batches = [b for b in batches if len(b)]
-        if not batches:
+    def concat(cls, batches: Iterable[InteractionBatch]) -> Self:
+        parts = [b for b in batches if len(b)]
+        if not parts:
             return cls.empty(0)
-        return cls(**{name: np.concatenate([getattr(b, name) for b in batches]) for name in COLUMNS})
+        return cls(**{name: np.concatenate([getattr(b, name) for b in parts]) for name in COLUMNS})
 
     @property
     def has_ground_truth(self) -> bool:
@@ -112,49 +80,26 @@ class InteractionBatch:
 
     # ---- conversion to and from the seed's object model -------------------------------------------
     def to_interactions(self, agent_ids: Sequence[str], id_prefix: str = "i") -> list[SoftInteraction]:
-        out = []
-        cols = {k: v.tolist() for k, v in self.columns().items()}
-        for i in range(len(self)):
-            v = cols["v"][i]
-            out.append(
-                SoftInteraction.model_construct(
-                    interaction_id=f"{id_prefix}{i}",
-                    timestamp=float(cols["epoch"][i]),
-                    epoch=cols["epoch"][i],
-                    step=cols["step"][i],
-                    initiator=agent_ids[cols["initiator"][i]],
-                    counterparty=agent_ids[cols["counterparty"][i]],
-                    interaction_type=InteractionType.from_code(cols["itype"][i]),
-                    accepted=cols["accepted"][i],
-                    task_progress_delta=cols["task_progress_delta"][i],
-                    rework_count=cols["rework_count"][i],
-                    verifier_rejections=cols["verifier_rejections"][i],
-                    tool_misuse_flags=cols["tool_misuse_flags"][i],
-                    counterparty_engagement_delta=cols["counterparty_engagement_delta"][i],
-                    v_hat=cols["v_hat"][i],
-                    p=cols["p"][i],
-                    tau=cols["tau"][i],
-                    c_a=cols["c_a"][i],
-                    c_b=cols["c_b"][i],
-                    r_a=cols["r_a"][i],
-                    r_b=cols["r_b"][i],
-                    ground_truth=(v if v != 0 else None),
-                    metadata={"payoff_a": cols["payoff_a"][i], "payoff_b": cols["payoff_b"][i]},
-                )
-            )
-        return out
+        """One `SoftInteraction` per row: ids `<id_prefix><row>`, timestamp the epoch, payoffs in metadata."""
+        n = len(self)
+        return interactions_from_batch(
+            self,
+            agent_ids,
+            ids=[f"{id_prefix}{i}" for i in range(n)],
+            timestamps=[float(e) for e in self.epoch.tolist()],
+        )
 
     @classmethod
     def from_interactions(
         cls, interactions: Sequence[SoftInteraction], agent_index: dict[str, int] | None = None
-    ) -> tuple["InteractionBatch", list[str]]:
+    ) -> tuple[Self, list[str]]:
         """Columns from a list of `SoftInteraction`s, plus the agent-id list the indices refer to.
 
         `payoff_a`/`payoff_b` are taken from metadata when present (as written by `to_interactions`),
         otherwise left at zero: payoff metrics then need a `SoftPayoffEngine` (see `SoftMetrics`).
         """
         index: dict[str, int] = dict(agent_index or {})
-        names: list[str] = [None] * len(index)  # type: ignore[list-item]
+        names: list[str] = [""] * len(index)
         for name, i in index.items():
             names[i] = name
 
@@ -164,31 +109,85 @@ class InteractionBatch:
                 names.append(name)
             return index[name]
 
-        n = len(interactions)
-        b = cls.empty(n)
-        for i, it in enumerate(interactions):
-            b.epoch[i] = it.epoch
-            b.step[i] = it.step
-            b.initiator[i] = idx(it.initiator)
-            b.counterparty[i] = idx(it.counterparty)
-            b.itype[i] = InteractionType(it.interaction_type).code
-            b.accepted[i] = it.accepted
-            b.v[i] = it.ground_truth or 0
-            b.task_progress_delta[i] = it.task_progress_delta
-            b.rework_count[i] = it.rework_count
-            b.verifier_rejections[i] = it.verifier_rejections
-            b.tool_misuse_flags[i] = it.tool_misuse_flags
-            b.counterparty_engagement_delta[i] = it.counterparty_engagement_delta
-            b.v_hat[i] = it.v_hat
-            b.p[i] = it.p
-            b.tau[i] = it.tau
-            b.c_a[i] = it.c_a
-            b.c_b[i] = it.c_b
-            b.r_a[i] = it.r_a
-            b.r_b[i] = it.r_b
-            b.payoff_a[i] = it.metadata.get("payoff_a", 0.0) if it.metadata else 0.0
-            b.payoff_b[i] = it.metadata.get("payoff_b", 0.0) if it.metadata else 0.0
-        return b, names
+        values: dict[str, list[Any]] = {}
+        # Agents are numbered in row order, initiator before counterparty (as the agent list was built).
+        agent_specs = [s for s in INTERACTION_SCHEMA if s.codec == "agent" and s.row is not None]
+        agent_lists: list[list[int]] = [[] for _ in agent_specs]
+        for it in interactions:
+            for lst, s in zip(agent_lists, agent_specs):
+                lst.append(idx(getattr(it, str(s.row))))
+        values.update({s.name: lst for s, lst in zip(agent_specs, agent_lists)})
+        for s in INTERACTION_SCHEMA:
+            if s.name in values:
+                continue
+            if s.row is None:
+                values[s.name] = [
+                    it.metadata.get(s.name, s.default) if it.metadata else s.default for it in interactions
+                ]
+                continue
+            raw = [getattr(it, s.row) for it in interactions]
+            if s.codec == "interaction_type":
+                values[s.name] = [InteractionType(x).code for x in raw]
+            elif s.codec == "outcome":
+                values[s.name] = [x or 0 for x in raw]
+            else:
+                values[s.name] = raw
+        cols = {
+            s.name: np.asarray(values[s.name], dtype=s.dtype) if interactions else np.zeros(0, s.dtype)
+            for s in INTERACTION_SCHEMA
+        }
+        return cls(**cols), names
+
+
+def _row_values(spec: ColumnSpec, col: npt.NDArray[Any], agent_ids: Sequence[str]) -> list[Any]:
+    """A column's values as `SoftInteraction` holds them."""
+    values: list[Any] = col.tolist()
+    if spec.codec == "agent":
+        return [agent_ids[i] for i in values]
+    if spec.codec == "interaction_type":
+        return [_TYPES_BY_CODE[c] for c in values]
+    if spec.codec == "outcome":
+        return [v if v != 0 else None for v in values]
+    return values
+
+
+def interactions_from_batch(
+    batch: InteractionColumns,
+    agent_ids: Sequence[str],
+    *,
+    ids: Sequence[str],
+    timestamps: Sequence[float],
+    metadata: bool = True,
+    validate: bool = False,
+    columns: Collection[str] | None = None,
+) -> list[SoftInteraction]:
+    """One `SoftInteraction` per row of `batch`, named `ids[i]` at `timestamps[i]`.
+
+    Columns without a row field go into `metadata` (unless `metadata=False`: the rows then keep the
+    default, empty metadata). `validate=True` builds each row through pydantic's validation. `columns`
+    limits the row fields set to those of the named columns (the others keep their defaults and are not
+    in `model_fields_set`).
+    """
+    specs = _ROW_SPECS if columns is None else tuple(s for s in _ROW_SPECS if s.name in columns)
+    fields = ["interaction_id", "timestamp", *(str(s.row) for s in specs)]
+    lists: list[Sequence[Any]] = [ids, timestamps]
+    lists += [_row_values(s, getattr(batch, s.name), agent_ids) for s in specs]
+    build = SoftInteraction if validate else SoftInteraction.model_construct
+    if not metadata or not METADATA_COLUMNS:
+        return [build(**dict(zip(fields, vals))) for vals in zip(*lists)]
+    meta_lists = [getattr(batch, name).tolist() for name in METADATA_COLUMNS]
+    out = []
+    for vals, meta in zip(zip(*lists), zip(*meta_lists)):
+        kwargs = dict(zip(fields, vals))
+        kwargs["metadata"] = dict(zip(METADATA_COLUMNS, meta))
+        out.append(build(**kwargs))
+    return out
+
+
+class _InteractionRows(
+    ColumnStore, columns=[Column(s.dtype.type, s.default, s.doc, name=s.name) for s in INTERACTION_SCHEMA]
+):
+    """The interaction schema as a growing column store."""
 
 
 class InteractionBuffer:
@@ -201,52 +200,39 @@ class InteractionBuffer:
     """
 
     def __init__(self) -> None:
-        self._cols: dict[str, np.ndarray] = {}
-        self.n = 0
+        self._rows = _InteractionRows()
 
     def __len__(self) -> int:
-        return self.n
+        return len(self._rows)
+
+    @property
+    def n(self) -> int:
+        return len(self._rows)
 
     @property
     def capacity(self) -> int:
-        return int(self._cols["p"].shape[0]) if self._cols else 0
-
-    def _grow(self, need: int) -> None:
-        cap = max(need + need // 4, self.capacity + self.capacity // 2, 1024)
-        cols = {name: np.empty(cap, dtype=dt) for name, dt in COLUMNS.items()}
-        for name, buf in self._cols.items():
-            cols[name][:self.n] = buf[:self.n]
-        self._cols = cols
+        return self._rows.capacity
 
     def reserve(self, rows: int) -> None:
-        """Make room for `rows` rows in all (with some headroom), so that appending them copies once."""
-        if rows > self.capacity:
-            self._grow(rows)
+        """Make room for `rows` rows in all, so that appending them copies once."""
+        self._rows.reserve(rows - len(self._rows))
 
     def append(self, batch: InteractionBatch) -> None:
         m = len(batch)
-        if m == 0:
-            return
-        if self.n + m > self.capacity:
-            self._grow(self.n + m)
-        lo, hi = self.n, self.n + m
-        for name, buf in self._cols.items():
-            buf[lo:hi] = getattr(batch, name)
-        self.n = hi
+        if m:
+            self._rows.append(m, **batch.columns())
 
     def batch(self) -> InteractionBatch:
-        if self.n == 0:
-            return InteractionBatch.empty(0)
-        return InteractionBatch(**{name: buf[:self.n] for name, buf in self._cols.items()})
+        return InteractionBatch(**self._rows.columns())
 
     def clear(self) -> None:
         """Start over, keeping the buffers."""
-        self.n = 0
+        self._rows.clear()
 
     def release(self) -> None:
         """Start over with no buffers: views returned by `batch()` keep their memory and are not reused."""
-        self._cols = {}
-        self.n = 0
+        self._rows.release()
 
     def nbytes(self) -> int:
-        return sum(buf.nbytes for buf in self._cols.values())
+        """Bytes allocated for the buffers."""
+        return self._rows.capacity_nbytes()

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from distsafe.models.schema import InteractionType, row_field
 
-class InteractionType(str, Enum):
-    """Kinds of interaction. The integer code (`code`) is what the columnar tables store."""
-
-    REPLY = "reply"
-    VOTE = "vote"
-    TRADE = "trade"
-    COLLABORATION = "collaboration"
-
-    @property
-    def code(self) -> int:
-        return _TYPE_CODES[self]
-
-    @classmethod
-    def from_code(cls, code: int) -> "InteractionType":
-        return _TYPES_BY_CODE[int(code)]
-
-
-_TYPES_BY_CODE = list(InteractionType)
-_TYPE_CODES = {t: i for i, t in enumerate(_TYPES_BY_CODE)}
+__all__ = ["InteractionType", "SoftInteraction"]
 
 
 class SoftInteraction(BaseModel):
@@ -42,33 +24,35 @@ class SoftInteraction(BaseModel):
 
     interaction_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     timestamp: float = 0.0
-    epoch: int = 0
-    step: int = 0
+    # Fields holding an interaction column: defaults and descriptions come from the schema
+    # (`distsafe.models.schema`); columns with no field here (the payoffs) travel in `metadata`.
+    epoch: int = row_field("epoch")
+    step: int = row_field("step")
 
-    initiator: str = ""
-    counterparty: str = ""
-    interaction_type: InteractionType = InteractionType.REPLY
-    accepted: bool = False
+    initiator: str = row_field("initiator")
+    counterparty: str = row_field("counterparty")
+    interaction_type: InteractionType = row_field("itype")
+    accepted: bool = row_field("accepted")
 
     # Observable signals (proxy inputs).
-    task_progress_delta: float = 0.0
-    rework_count: int = Field(default=0, ge=0)
-    verifier_rejections: int = Field(default=0, ge=0)
-    tool_misuse_flags: int = Field(default=0, ge=0)
-    counterparty_engagement_delta: float = 0.0
+    task_progress_delta: float = row_field("task_progress_delta")
+    rework_count: int = row_field("rework_count", ge=0)
+    verifier_rejections: int = row_field("verifier_rejections", ge=0)
+    tool_misuse_flags: int = row_field("tool_misuse_flags", ge=0)
+    counterparty_engagement_delta: float = row_field("counterparty_engagement_delta")
 
     # Labels.
-    v_hat: float = 0.0
-    p: float = 0.5
+    v_hat: float = row_field("v_hat")
+    p: float = row_field("p")
 
     # Payoff components: transfer initiator -> counterparty, governance costs, reputation terms.
-    tau: float = 0.0
-    c_a: float = 0.0
-    c_b: float = 0.0
-    r_a: float = 0.0
-    r_b: float = 0.0
+    tau: float = row_field("tau")
+    c_a: float = row_field("c_a")
+    c_b: float = row_field("c_b")
+    r_a: float = row_field("r_a")
+    r_b: float = row_field("r_b")
 
-    ground_truth: int | None = None
+    ground_truth: int | None = row_field("v")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("p")
@@ -102,5 +86,5 @@ class SoftInteraction(BaseModel):
         return self.model_dump(mode="json")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SoftInteraction":
+    def from_dict(cls, data: dict[str, Any]) -> SoftInteraction:
         return cls.model_validate(data)

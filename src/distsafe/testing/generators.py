@@ -17,14 +17,15 @@ import numpy as np
 
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
-from distsafe.models.columns import InteractionBatch
+from distsafe.models.columns import InteractionBatch, interactions_from_batch
 from distsafe.models.interaction import InteractionType, SoftInteraction
 
 _N_TYPES = len(InteractionType)
 
 
-def _check(count: int, toxic_fraction: float, acceptance_bias: float, label_noise: float,
-           n_agents: int) -> None:
+def _check(
+    count: int, toxic_fraction: float, acceptance_bias: float, label_noise: float, n_agents: int
+) -> None:
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
     if not 0.0 <= toxic_fraction <= 1.0:
@@ -43,16 +44,16 @@ def _split_agents(n_agents: int, toxic_fraction: float) -> int:
     return min(max(n_honest, 1), n_agents - 1)
 
 
-def _poisson(rng: np.random.Generator, n: int, lam: float, bad: np.ndarray,
-             lam_bad: float) -> np.ndarray:
+def _poisson(rng: np.random.Generator, n: int, lam: float, bad: np.ndarray, lam_bad: float) -> np.ndarray:
     """Poisson counts with rate `lam`, and `lam_bad` at the rows `bad` (scalar rates draw faster)."""
     out = rng.poisson(lam, n).astype(np.int16)
     out[bad] = rng.poisson(lam_bad, bad.shape[0])
     return out
 
 
-def _uniform(u: np.ndarray, lo_width: tuple[float, float], bad: np.ndarray,
-             bad_lo_width: tuple[float, float]) -> np.ndarray:
+def _uniform(
+    u: np.ndarray, lo_width: tuple[float, float], bad: np.ndarray, bad_lo_width: tuple[float, float]
+) -> np.ndarray:
     """lo + width * u, with the other (lo, width) at the rows `bad`; u is consumed in place."""
     lo, width = bad_lo_width
     out_bad = lo + width * u[bad]
@@ -63,8 +64,15 @@ def _uniform(u: np.ndarray, lo_width: tuple[float, float], bad: np.ndarray,
     return u
 
 
-def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance_bias: float,
-             label_noise: float, n_agents: int, proxy: ProxyComputer | None) -> dict[str, np.ndarray]:
+def _columns(
+    rng: np.random.Generator,
+    n: int,
+    toxic_fraction: float,
+    acceptance_bias: float,
+    label_noise: float,
+    n_agents: int,
+    proxy: ProxyComputer | None,
+) -> dict[str, np.ndarray]:
     """All generated columns (vectorized)."""
     toxic = rng.random(n) < toxic_fraction
     bad = np.flatnonzero(toxic)
@@ -74,8 +82,7 @@ def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance
     rework = _poisson(rng, n, 0.3, bad, 1.5)
     rejections = _poisson(rng, n, 0.1, bad, 1.0)
     misuse = _poisson(rng, n, 0.02, bad, 0.8)
-    v_hat, p = (proxy or ProxyComputer()).compute_arrays(progress, rework, rejections, misuse,
-                                                         engagement)
+    v_hat, p = (proxy or ProxyComputer()).compute_arrays(progress, rework, rejections, misuse, engagement)
     v = np.ones(n, dtype=np.int8)
     v[bad] = -1
     v[u[2] < label_noise] *= -1
@@ -87,17 +94,30 @@ def _columns(rng: np.random.Generator, n: int, toxic_fraction: float, acceptance
     counterparty += counterparty >= initiator  # never self-interaction
     itype = rng.integers(0, _N_TYPES, n, dtype=np.int8)
     return {
-        "initiator": initiator, "counterparty": counterparty, "itype": itype, "accepted": accepted,
-        "v": v, "task_progress_delta": progress, "rework_count": rework,
-        "verifier_rejections": rejections, "tool_misuse_flags": misuse,
-        "counterparty_engagement_delta": engagement, "v_hat": v_hat, "p": p,
+        "initiator": initiator,
+        "counterparty": counterparty,
+        "itype": itype,
+        "accepted": accepted,
+        "v": v,
+        "task_progress_delta": progress,
+        "rework_count": rework,
+        "verifier_rejections": rejections,
+        "tool_misuse_flags": misuse,
+        "counterparty_engagement_delta": engagement,
+        "v_hat": v_hat,
+        "p": p,
     }
 
 
-def generate_mixed_batch(count: int = 100, toxic_fraction: float = 0.3, seed: int | None = 0,
-                         acceptance_bias: float = 0.8, label_noise: float = 0.1,
-                         n_agents: int = 10, proxy: ProxyComputer | None = None,
-                         ) -> list[SoftInteraction]:
+def generate_mixed_batch(
+    count: int = 100,
+    toxic_fraction: float = 0.3,
+    seed: int | None = 0,
+    acceptance_bias: float = 0.8,
+    label_noise: float = 0.1,
+    n_agents: int = 10,
+    proxy: ProxyComputer | None = None,
+) -> list[SoftInteraction]:
     """`count` `SoftInteraction`s, about `toxic_fraction` of them toxic; same seed, same list.
 
     Agents are named ``agent_<index>``; interaction ids are ``int_<row>``; timestamp and step are the
@@ -106,35 +126,30 @@ def generate_mixed_batch(count: int = 100, toxic_fraction: float = 0.3, seed: in
     """
     _check(count, toxic_fraction, acceptance_bias, label_noise, n_agents)
     rng = np.random.default_rng(seed)
-    c = _columns(rng, count, toxic_fraction, acceptance_bias, label_noise, n_agents, proxy)
-    cols = {k: v.tolist() for k, v in c.items()}
-    types = list(InteractionType)
-    out = []
-    for i in range(count):
-        out.append(SoftInteraction(
-            interaction_id=f"int_{i}",
-            timestamp=float(i),
-            step=i,
-            initiator=f"agent_{cols['initiator'][i]}",
-            counterparty=f"agent_{cols['counterparty'][i]}",
-            interaction_type=types[cols["itype"][i]],
-            accepted=cols["accepted"][i],
-            task_progress_delta=cols["task_progress_delta"][i],
-            rework_count=cols["rework_count"][i],
-            verifier_rejections=cols["verifier_rejections"][i],
-            tool_misuse_flags=cols["tool_misuse_flags"][i],
-            counterparty_engagement_delta=cols["counterparty_engagement_delta"][i],
-            v_hat=cols["v_hat"][i],
-            p=cols["p"][i],
-            ground_truth=cols["v"][i],
-        ))
-    return out
+    cols = _columns(rng, count, toxic_fraction, acceptance_bias, label_noise, n_agents, proxy)
+    step = np.arange(count, dtype=np.int32)
+    batch = InteractionBatch.from_columns(step=step, **cols)
+    return interactions_from_batch(
+        batch,
+        [f"agent_{k}" for k in range(n_agents)],
+        ids=[f"int_{i}" for i in range(count)],
+        timestamps=[float(i) for i in range(count)],
+        metadata=False,
+        validate=True,
+        columns={"step", *cols},
+    )
 
 
-def generate_batch_columns(n: int, toxic_fraction: float = 0.3, seed: int | None = 0,
-                           acceptance_bias: float = 0.8, label_noise: float = 0.1,
-                           n_agents: int = 100, payoff_engine: SoftPayoffEngine | None = None,
-                           proxy: ProxyComputer | None = None) -> InteractionBatch:
+def generate_batch_columns(
+    n: int,
+    toxic_fraction: float = 0.3,
+    seed: int | None = 0,
+    acceptance_bias: float = 0.8,
+    label_noise: float = 0.1,
+    n_agents: int = 100,
+    payoff_engine: SoftPayoffEngine | None = None,
+    proxy: ProxyComputer | None = None,
+) -> InteractionBatch:
     """The same distribution as `generate_mixed_batch`, as an `InteractionBatch`, fully vectorized.
 
     Payoff columns are filled by `payoff_engine` (default `SoftPayoffEngine()`), zero for rejected rows;
