@@ -1,10 +1,10 @@
 """The `distsafe` command.
 
-    distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
-    distsafe replay LOG [--verify]
-    distsafe scenarios list
-    distsafe compare [SCENARIO ...] [--seeds 10]
-    distsafe economy serve|run ...
+distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
+distsafe replay LOG [--verify]
+distsafe scenarios list
+distsafe compare [SCENARIO ...] [--seeds 10]
+distsafe economy serve|run ...
 """
 
 from __future__ import annotations
@@ -13,15 +13,23 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="distsafe: distributional safety in multi-agent systems.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+if TYPE_CHECKING:
+    from distsafe.scenarios.runner import RunResult
+    from distsafe.scenarios.spec import ScenarioSpec
+
+app = typer.Typer(
+    help="distsafe: distributional safety in multi-agent systems.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 scenarios_app = typer.Typer(help="Shipped scenarios.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
 console = Console()
@@ -38,7 +46,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | None):
+def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | None) -> ScenarioSpec:
     from distsafe.scenarios import load_scenario
 
     ov = list(overrides)
@@ -49,10 +57,12 @@ def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | N
     return load_scenario(scenario, ov)
 
 
-def _report_table(result) -> Table:
+def _report_table(result: RunResult) -> Table:
     s = result.summary
-    t = Table(title=f"{result.spec.scenario_id}: {s['epochs']} epochs, {s['n_agents']} agents, "
-                    f"{s['n_interactions']} interactions")
+    t = Table(
+        title=f"{result.spec.scenario_id}: {s['epochs']} epochs, {s['n_agents']} agents, "
+        f"{s['n_interactions']} interactions"
+    )
     t.add_column("metric")
     t.add_column("value", justify="right")
     last = result.metrics[-1].to_dict() if result.metrics else {}
@@ -64,26 +74,31 @@ def _report_table(result) -> Table:
         ("bad actor payoff (mean)", s["bad_actor_payoff"]),
     ]
     rows += [(f"payoff {k[7:]} (mean)", v) for k, v in s.items() if k.startswith("payoff_")]
-    rows += [("final brier", last.get("brier", float("nan"))), ("final ECE", last.get("ece", float("nan"))),
-             ("agents frozen (total)", s.get("frozen_ever", 0))]
-    for k in ("tax_collected", "audits", "audits_failed", "stake_blocked_actions", "bandwidth_blocked_actions"):
-        if k in s:
-            rows.append((k.replace("_", " "), s[k]))
+    rows += [
+        ("final brier", last.get("brier", float("nan"))),
+        ("final ECE", last.get("ece", float("nan"))),
+        ("agents frozen (total)", s.get("frozen_ever", 0)),
+    ]
+    from distsafe.governance.registry import LEVERS_BY_SWITCH
+
+    rows += [(k.replace("_", " "), s[k]) for lever in LEVERS_BY_SWITCH for k in lever.report if k in s]
     usage = result.orchestrator.get_llm_usage_stats()
     if usage:
         from distsafe.llm.cost import total_usage
 
         tot = total_usage(usage)
-        rows += [("LLM requests", tot["total_requests"]),
-                 ("LLM tokens in / out", f"{tot['input_tokens']} / {tot['output_tokens']}"),
-                 ("LLM repairs / no-ops", f"{tot['repairs']} / {tot['noops']}"),
-                 ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}")]
+        rows += [
+            ("LLM requests", tot["total_requests"]),
+            ("LLM tokens in / out", f"{tot['input_tokens']} / {tot['output_tokens']}"),
+            ("LLM repairs / no-ops", f"{tot['repairs']} / {tot['noops']}"),
+            ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}"),
+        ]
     for name, value in rows:
         t.add_row(name, _fmt(value))
     return t
 
 
-def _criteria_table(result) -> Table | None:
+def _criteria_table(result: RunResult) -> Table | None:
     if not result.criteria:
         return None
     t = Table(title="success criteria")
@@ -98,11 +113,11 @@ def _criteria_table(result) -> Table | None:
 @app.command()
 def run(
     scenario: str = typer.Argument(..., help="a scenario file, or the name of a shipped scenario"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="override simulation.n_epochs"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="override simulation.seed"),
+    epochs: int | None = typer.Option(None, "--epochs", help="override simulation.n_epochs"),
+    seed: int | None = typer.Option(None, "--seed", help="override simulation.seed"),
     override: list[str] = typer.Option([], "--override", "-o", help="a.b=value (repeatable)"),
-    out: Optional[Path] = typer.Option(None, "--out", help="run folder (log, metrics, manifest)"),
-    log_format: Optional[str] = typer.Option(None, "--log-format", help="jsonl (default) or parquet"),
+    out: Path | None = typer.Option(None, "--out", help="run folder (log, metrics, manifest)"),
+    log_format: str | None = typer.Option(None, "--log-format", help="jsonl (default) or parquet"),
     check: bool = typer.Option(False, "--check", help="exit 3 if a success criterion fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
@@ -114,9 +129,16 @@ def run(
     spec = _load(scenario, override, epochs, seed)
     total_steps = spec.simulation.n_epochs * spec.simulation.steps_per_epoch
     counters = {"n": 0, "t0": time.perf_counter()}
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
-                        disable=quiet, transient=False)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
 
     with progress:
         task = progress.add_task(f"{spec.scenario_id} ({spec.n_agents} agents)", total=total_steps, rate="")
@@ -143,9 +165,9 @@ def replay(
     verify: bool = typer.Option(False, "--verify", help="re-run and prove identical events and metrics"),
 ) -> None:
     """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it."""
+    from distsafe.core.payoff import PayoffConfig, SoftPayoffEngine
     from distsafe.eventlog import log_info
     from distsafe.metrics.soft_metrics import SoftMetrics
-    from distsafe.core.payoff import PayoffConfig, SoftPayoffEngine
 
     if not log.exists():
         raise UserError(f"{log}: no such log")
@@ -154,8 +176,10 @@ def replay(
     if not read.complete:
         err_console.print(f"[yellow]{read.message}[/yellow]")
     h = read.header
-    console.print(f"log {log}: scenario {h.get('scenario')}, seed {h.get('seed')}, "
-                  f"distsafe {h.get('distsafe_version')}, {read.n_events} events, hash chain intact")
+    console.print(
+        f"log {log}: scenario {h.get('scenario')}, seed {h.get('seed')}, "
+        f"distsafe {h.get('distsafe_version')}, {read.n_events} events, hash chain intact"
+    )
     payoff = SoftPayoffEngine(PayoffConfig.model_validate(h.get("config", {}).get("payoff_config", {})))
     from distsafe.eventlog import batches_by_epoch
 
@@ -165,8 +189,14 @@ def replay(
     sm = SoftMetrics(payoff)
     for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
         m = sm.compute_epoch(batch)
-        t.add_row(str(epoch), _fmt(int(m["n_interactions"])), _fmt(int(m["n_accepted"])), _fmt(m["toxicity_rate"]),
-                  _fmt(m["quality_gap"]), _fmt(m["total_welfare"]))
+        t.add_row(
+            str(epoch),
+            _fmt(int(m["n_interactions"])),
+            _fmt(int(m["n_accepted"])),
+            _fmt(m["toxicity_rate"]),
+            _fmt(m["quality_gap"]),
+            _fmt(m["total_welfare"]),
+        )
     console.print(t)
     if verify:
         from distsafe.scenarios.runner import verify_log
@@ -191,8 +221,13 @@ def scenarios_list() -> None:
         spec = load_scenario(path)
         agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
         levers = ", ".join(spec.governance.enabled_levers()) or "none"
-        t.add_row(name, agents, f"{spec.simulation.n_epochs} x {spec.simulation.steps_per_epoch}", levers,
-                  spec.description)
+        t.add_row(
+            name,
+            agents,
+            f"{spec.simulation.n_epochs} x {spec.simulation.steps_per_epoch}",
+            levers,
+            spec.description,
+        )
     console.print(t)
 
 
@@ -203,16 +238,22 @@ def compare(
     override: list[str] = typer.Option([], "--override", "-o", help="a.b=value applied to every scenario"),
     seed_base: int = typer.Option(0, "--seed-base", min=0, help="seeds used: seed-base .. seed-base+seeds-1"),
     markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table instead"),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="also draw the comparison to this PNG"),
+    plot: Path | None = typer.Option(None, "--plot", help="also draw the comparison to this PNG"),
 ) -> None:
     """The seeds' Scenario Comparison: mean and 95% CI over seeds for each scenario."""
     from distsafe.analysis.compare import compare_scenarios, comparison_table
 
     names = scenarios or ["baseline", "status_game", "strict_governance"]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err_console if markdown else console) as prog:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console if markdown else console,
+    ) as prog:
         task = prog.add_task("runs", total=len(names) * seeds)
-        rows = compare_scenarios(names, seeds, override, on_run=lambda: prog.advance(task), seed_base=seed_base)
+        rows = compare_scenarios(
+            names, seeds, override, on_run=lambda: prog.advance(task), seed_base=seed_base
+        )
     if markdown:
         from distsafe.analysis.compare import comparison_markdown
 
@@ -248,8 +289,14 @@ def main(argv: list[str] | None = None) -> int:
         from distsafe.eventlog import EventLogError
     except ImportError:  # pragma: no cover
         EventLogError = ScenarioError  # type: ignore[misc,assignment]
-    known: tuple[type[BaseException], ...] = (UserError, ScenarioError, EventLogError, ValidationError,
-                                              FileNotFoundError, PermissionError)
+    known: tuple[type[BaseException], ...] = (
+        UserError,
+        ScenarioError,
+        EventLogError,
+        ValidationError,
+        FileNotFoundError,
+        PermissionError,
+    )
     try:
         from distsafe.llm import LLMError
 
@@ -277,11 +324,21 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("[yellow]interrupted[/yellow]")
         return 130
     except ModuleNotFoundError as e:  # an optional dependency of the command is not installed
-        extra = {"fastapi": "economy", "uvicorn": "economy", "nacl": "economy", "httpx": "economy",
-                 "pyarrow": "parquet", "matplotlib": "analysis", "anthropic": "llm", "openai": "llm"}.get(
-            (e.name or "").split(".")[0], "all")
-        err_console.print(f"[red]error:[/red] {e.name} is not installed: pip install 'distsafe\\[{extra}]'",
-                          highlight=False, soft_wrap=True)
+        extra = {
+            "fastapi": "economy",
+            "uvicorn": "economy",
+            "nacl": "economy",
+            "httpx": "economy",
+            "pyarrow": "parquet",
+            "matplotlib": "analysis",
+            "anthropic": "llm",
+            "openai": "llm",
+        }.get((e.name or "").split(".")[0], "all")
+        err_console.print(
+            f"[red]error:[/red] {e.name} is not installed: pip install 'distsafe\\[{extra}]'",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 2
     except typer.Abort:
         return 1

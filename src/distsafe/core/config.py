@@ -1,11 +1,17 @@
-"""`OrchestratorConfig` and `EpochMetrics`: what a run is set up with and what each epoch reports."""
+"""`OrchestratorConfig`: what a run is set up with (epoch metrics live in `distsafe.metrics.epoch`).
+
+`OrchestratorConfig` is assembled from section models that a scenario file also uses as its blocks
+(`simulation:`, `environment:`, `reputation:` hold `OrchestratorConfig`'s top-level fields; `payoff:`,
+`proxy:`, `governance:` ... are its `*_config` fields), so every field is declared once, here or in its
+component's module. `distsafe.scenarios.builder.orchestrator_config` turns a scenario into this config.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
@@ -17,15 +23,54 @@ from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import EpochMetrics  # noqa: F401  (moved; old import path kept)
 
 
-class OrchestratorConfig(BaseModel):
-    """Everything the engine needs. Every cap the engine applies is one of these fields."""
+class SimulationConfig(BaseModel):
+    """Length, seed and pacing of a run: a scenario's `simulation:` block (`epochs` is the seeds' alias of
+    `n_epochs`)."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid")
 
-    n_epochs: int = Field(default=10, ge=1)
+    n_epochs: int = Field(default=10, ge=1, validation_alias=AliasChoices("n_epochs", "epochs"))
     steps_per_epoch: int = Field(default=10, ge=1)
     seed: int = Field(default=0, ge=0)
     scheduling: Literal["round_robin", "random", "priority"] = "round_robin"
+    #: peers sampled into each object agent's observation
+    observation_peers: int = Field(default=10, ge=1)
+    #: LLM agents: how many of their calls run at once
+    max_concurrent_llm: int = Field(default=8, ge=1)
+
+
+class EnvironmentConfig(BaseModel):
+    """Every agent's start: a scenario's `environment:` block, where the resources are the seeds'
+    `initial_budget`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initial_resources: float = Field(default=100.0, ge=0, alias="initial_budget")
+    initial_reputation: float = 0.0
+
+
+class ReputationConfig(BaseModel):
+    """Reputation change per accepted interaction: r_a = rate_initiator * (2p - 1), r_b likewise.
+    A scenario's `reputation:` block names the fields `rate_initiator`, `rate_counterparty`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reputation_rate_initiator: float = Field(default=0.1, ge=0, alias="rate_initiator")
+    reputation_rate_counterparty: float = Field(default=0.05, ge=0, alias="rate_counterparty")
+
+
+class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
+    """Everything the engine needs. Every cap the engine applies is one of these fields.
+
+    The fields of `SimulationConfig`, `EnvironmentConfig` and `ReputationConfig` are top-level fields here,
+    under their Python names (`initial_resources`, `reputation_rate_initiator`; the scenario spellings are
+    accepted too).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, validate_by_name=True, validate_by_alias=True
+    )
+
     scenario_id: str = "custom"
 
     governance_config: GovernanceConfig | None = None
@@ -37,19 +82,10 @@ class OrchestratorConfig(BaseModel):
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
 
-    #: reputation change per accepted interaction: r_a = rate_initiator * (2p - 1), r_b likewise
-    reputation_rate_initiator: float = Field(default=0.1, ge=0)
-    reputation_rate_counterparty: float = Field(default=0.05, ge=0)
-    initial_resources: float = Field(default=100.0, ge=0)
-    initial_reputation: float = 0.0
-    #: peers sampled into each object agent's observation
-    observation_peers: int = Field(default=10, ge=1)
-
     log_path: Path | None = None
     log_events: bool = False
     log_format: Literal["jsonl", "parquet"] | None = None  # None: from the log_path suffix
 
-    #: LLM agents: how many of their calls run at once, and where their calls are recorded/replayed
-    max_concurrent_llm: int = Field(default=8, ge=1)
+    #: LLM agents: where their calls are recorded/replayed
     llm_recording_path: Path | None = None
     llm_replay: bool = False

@@ -9,10 +9,20 @@ with weights 0.4 / 0.2 / 0.2 / 0.2 (normalized to sum to 1), then p = 1 / (1 + e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from numpy.typing import ArrayLike, NDArray
+from pydantic import BaseModel, ConfigDict, Field
 
 from distsafe.core.sigmoid import calibrated_sigmoid
+
+if TYPE_CHECKING:
+    from distsafe.models.columns import InteractionBatch
+
+#: p = sigmoid_k(v_hat) for a float or an array (typed here: the sigmoid module takes either)
+_sigmoid: Callable[[Any, float], Any] = calibrated_sigmoid
 
 
 class ProxyWeights(BaseModel):
@@ -23,11 +33,12 @@ class ProxyWeights(BaseModel):
     verifier_penalty: float = Field(default=0.2, ge=0)
     engagement_signal: float = Field(default=0.2, ge=0)
 
-    def normalize(self) -> "ProxyWeights":
+    def normalize(self) -> ProxyWeights:
         total = self.task_progress + self.rework_penalty + self.verifier_penalty + self.engagement_signal
         if total == 0:
-            return ProxyWeights(task_progress=0.25, rework_penalty=0.25, verifier_penalty=0.25,
-                                engagement_signal=0.25)
+            return ProxyWeights(
+                task_progress=0.25, rework_penalty=0.25, verifier_penalty=0.25, engagement_signal=0.25
+            )
         return ProxyWeights(
             task_progress=self.task_progress / total,
             rework_penalty=self.rework_penalty / total,
@@ -46,7 +57,8 @@ class ProxyObservables(BaseModel):
     counterparty_engagement_delta: float = 0.0
 
     @classmethod
-    def from_interaction(cls, interaction) -> "ProxyObservables":
+    def from_interaction(cls, interaction: Any) -> ProxyObservables:
+        """From anything with the five observable attributes (a `SoftInteraction`, an `Observables`)."""
         return cls(
             task_progress_delta=interaction.task_progress_delta,
             rework_count=interaction.rework_count,
@@ -67,20 +79,33 @@ class ProxyConfig(BaseModel):
 
 
 class ProxyComputer:
-    """Turns observables into (v_hat, p). `compute_labels` for one, `compute_arrays` for columns."""
+    """Turns observables into (v_hat, p). `compute_labels` for one, `compute_arrays` for columns.
+
+    `ProxyComputer(config)` takes a `ProxyConfig`; the seeds' keywords (`ProxyComputer(sigmoid_k=2)`,
+    `weights=...`) set single fields, over `config` when both are given. The weights are used normalized.
+    """
 
     def __init__(
         self,
+        config: ProxyConfig | None = None,
+        *,
         weights: ProxyWeights | None = None,
-        sigmoid_k: float = 2.0,
-        rework_decay: float = 0.3,
-        rejection_decay: float = 0.4,
-        misuse_decay: float = 0.5,
-    ):
-        cfg = ProxyConfig(
-            weights=weights or ProxyWeights(), sigmoid_k=sigmoid_k, rework_decay=rework_decay,
-            rejection_decay=rejection_decay, misuse_decay=misuse_decay,
-        )
+        sigmoid_k: float | None = None,
+        rework_decay: float | None = None,
+        rejection_decay: float | None = None,
+        misuse_decay: float | None = None,
+    ) -> None:
+        given = {
+            "weights": weights,
+            "sigmoid_k": sigmoid_k,
+            "rework_decay": rework_decay,
+            "rejection_decay": rejection_decay,
+            "misuse_decay": misuse_decay,
+        }
+        fields = {k: v for k, v in given.items() if v is not None}
+        cfg = config or ProxyConfig()
+        if fields:  # validated again, so a bad keyword is an error as in ProxyConfig
+            cfg = ProxyConfig(**{**dict(cfg), **fields})
         self.config = cfg
         self.weights = cfg.weights.normalize()
         self.sigmoid_k = cfg.sigmoid_k
@@ -89,43 +114,69 @@ class ProxyComputer:
         self.misuse_decay = cfg.misuse_decay
 
     @classmethod
-    def from_config(cls, cfg: ProxyConfig) -> "ProxyComputer":
-        return cls(cfg.weights, cfg.sigmoid_k, cfg.rework_decay, cfg.rejection_decay, cfg.misuse_decay)
+    def from_config(cls, cfg: ProxyConfig) -> ProxyComputer:
+        """The same as `ProxyComputer(cfg)`."""
+        return cls(cfg)
 
-    def compute_v_hat_arrays(self, progress, rework, rejections, misuse, engagement) -> np.ndarray:
+    def compute_v_hat_arrays(
+        self,
+        progress: ArrayLike,
+        rework: ArrayLike,
+        rejections: ArrayLike,
+        misuse: ArrayLike,
+        engagement: ArrayLike,
+    ) -> NDArray[np.float64]:
         w = self.weights
-        progress = np.clip(np.asarray(progress, dtype=np.float64), -1.0, 1.0)
-        engagement = np.clip(np.asarray(engagement, dtype=np.float64), -1.0, 1.0)
+        prog = np.clip(np.asarray(progress, dtype=np.float64), -1.0, 1.0)
+        eng = np.clip(np.asarray(engagement, dtype=np.float64), -1.0, 1.0)
         rework_sig = 2.0 * np.power(self.rework_decay, np.asarray(rework, dtype=np.float64)) - 1.0
         reject_sig = 2.0 * np.power(self.rejection_decay, np.asarray(rejections, dtype=np.float64)) - 1.0
         misuse_sig = 2.0 * np.power(self.misuse_decay, np.asarray(misuse, dtype=np.float64)) - 1.0
         v_hat = (
-            w.task_progress * progress
+            w.task_progress * prog
             + w.rework_penalty * rework_sig
             + w.verifier_penalty * 0.5 * (reject_sig + misuse_sig)
-            + w.engagement_signal * engagement
+            + w.engagement_signal * eng
         )
-        return np.clip(v_hat, -1.0, 1.0)
+        clipped: NDArray[np.float64] = np.clip(v_hat, -1.0, 1.0)
+        return clipped
 
-    def compute_arrays(self, progress, rework, rejections, misuse, engagement) -> tuple[np.ndarray, np.ndarray]:
+    def compute_arrays(
+        self,
+        progress: ArrayLike,
+        rework: ArrayLike,
+        rejections: ArrayLike,
+        misuse: ArrayLike,
+        engagement: ArrayLike,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         v_hat = self.compute_v_hat_arrays(progress, rework, rejections, misuse, engagement)
-        return v_hat, calibrated_sigmoid(v_hat, self.sigmoid_k)
+        p: NDArray[np.float64] = _sigmoid(v_hat, self.sigmoid_k)
+        return v_hat, p
 
     def compute_v_hat(self, obs: ProxyObservables) -> float:
-        return float(self.compute_v_hat_arrays(
-            [obs.task_progress_delta], [obs.rework_count], [obs.verifier_rejections],
-            [obs.tool_misuse_flags], [obs.counterparty_engagement_delta])[0])
+        return float(
+            self.compute_v_hat_arrays(
+                [obs.task_progress_delta],
+                [obs.rework_count],
+                [obs.verifier_rejections],
+                [obs.tool_misuse_flags],
+                [obs.counterparty_engagement_delta],
+            )[0]
+        )
 
     def compute_p(self, v_hat: float) -> float:
-        return float(calibrated_sigmoid(float(v_hat), self.sigmoid_k))
+        return float(_sigmoid(float(v_hat), self.sigmoid_k))
 
     def compute_labels(self, obs: ProxyObservables) -> tuple[float, float]:
         v_hat = self.compute_v_hat(obs)
         return v_hat, self.compute_p(v_hat)
 
-    def apply_to_batch(self, batch) -> None:
+    def apply_to_batch(self, batch: InteractionBatch) -> None:
         """Fill `v_hat` and `p` of an `InteractionBatch` in place from its observable columns."""
         batch.v_hat, batch.p = self.compute_arrays(
-            batch.task_progress_delta, batch.rework_count, batch.verifier_rejections,
-            batch.tool_misuse_flags, batch.counterparty_engagement_delta,
+            batch.task_progress_delta,
+            batch.rework_count,
+            batch.verifier_rejections,
+            batch.tool_misuse_flags,
+            batch.counterparty_engagement_delta,
         )

@@ -1,5 +1,5 @@
 """Governance levers: taxes, reputation decay, vote normalization, bandwidth cap, staking, audits,
-circuit breaker. See `levers.GovernanceLever` for the hooks."""
+circuit breaker. See `levers.GovernanceLever` for the hooks and `registry.LEVERS` for the shipped levers."""
 
 from distsafe.governance.admission import BandwidthCapLever, StakingLever
 from distsafe.governance.audits import RandomAuditLever
@@ -7,11 +7,22 @@ from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
+from distsafe.governance.registry import LEVERS, RegisteredLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
 from distsafe.governance.taxes import TransactionTaxLever
 
 __all__ = [
-    "BandwidthCapLever", "CircuitBreakerLever", "GovernanceConfig", "GovernanceContext", "GovernanceEngine",
-    "GovernanceLever", "RandomAuditLever", "ReputationDecayLever", "StakingLever", "TransactionTaxLever",
+    "LEVERS",
+    "BandwidthCapLever",
+    "CircuitBreakerLever",
+    "GovernanceConfig",
+    "GovernanceContext",
+    "GovernanceEngine",
+    "GovernanceLever",
+    "RandomAuditLever",
+    "RegisteredLever",
+    "ReputationDecayLever",
+    "StakingLever",
+    "TransactionTaxLever",
     "VoteNormalizationLever",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
@@ -13,12 +14,12 @@ class StakingLever(GovernanceLever):
 
     name = "staking"
 
-    def __init__(self, config: GovernanceConfig):
+    def __init__(self, config: GovernanceConfig) -> None:
         self.min_stake = config.min_stake_to_participate
         self.blocked = 0
 
     def can_act(self, ctx: GovernanceContext, agents: np.ndarray) -> np.ndarray:
-        ok = ctx.agents.resources[agents] >= self.min_stake
+        ok: NDArray[np.bool_] = ctx.agents.resources[agents] >= self.min_stake
         self.blocked += int(ok.shape[0] - np.count_nonzero(ok))
         return ok
 
@@ -31,12 +32,12 @@ class BandwidthCapLever(GovernanceLever):
 
     name = "bandwidth_cap"
 
-    def __init__(self, config: GovernanceConfig):
+    def __init__(self, config: GovernanceConfig) -> None:
         self.cap = int(config.bandwidth_cap or 0)
         self.blocked = 0
 
     def can_act(self, ctx: GovernanceContext, agents: np.ndarray) -> np.ndarray:
-        ok = ctx.agents.epoch_actions[agents] < self.cap
+        ok: NDArray[np.bool_] = ctx.agents.epoch_actions[agents] < self.cap
         self.blocked += int(ok.shape[0] - np.count_nonzero(ok))
         return ok
 

@@ -8,22 +8,25 @@ import numpy as np
 
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
+from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
 
 
 class RandomAuditLever(GovernanceLever):
     name = "random_audit"
 
-    def __init__(self, config: GovernanceConfig):
+    def __init__(self, config: GovernanceConfig) -> None:
         self.prob = config.audit_probability
         self.threshold = config.audit_threshold_p
         self.mult = config.audit_penalty_multiplier
-        self.slash = config.stake_slash_rate * config.min_stake_to_participate if config.staking_enabled else 0.0
+        self.slash = (
+            config.stake_slash_rate * config.min_stake_to_participate if config.staking_enabled else 0.0
+        )
         self.audits = 0
         self.caught = 0
         self.penalties = 0.0
 
-    def on_interactions(self, ctx: GovernanceContext, batch) -> None:
+    def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         n = len(batch)
         if n == 0:
             return
@@ -36,9 +39,17 @@ class RandomAuditLever(GovernanceLever):
         self.caught += int(np.count_nonzero(caught))
         self.penalties += float(penalty.sum())
         for i in np.flatnonzero(caught):
-            ctx.events.append((EventType.AUDIT.value, int(batch.initiator[i]),
-                               {"p": float(batch.p[i]), "penalty": float(penalty[i])}))
+            ctx.events.append(
+                (
+                    EventType.AUDIT.value,
+                    int(batch.initiator[i]),
+                    {"p": float(batch.p[i]), "penalty": float(penalty[i])},
+                )
+            )
 
     def stats(self) -> dict[str, float]:
-        return {"audits": float(self.audits), "audits_failed": float(self.caught),
-                "audit_penalties": self.penalties}
+        return {
+            "audits": float(self.audits),
+            "audits_failed": float(self.caught),
+            "audit_penalties": self.penalties,
+        }

@@ -1,4 +1,8 @@
-"""`GovernanceConfig`: the seeds' lever settings, validated. All levers are off by default."""
+"""`GovernanceConfig`: the seeds' lever settings, validated. All levers are off by default.
+
+Each lever has one switch field here; the lever is on when its switch is off its default. Which field
+switches which lever, and the lever classes, are in `distsafe.governance.registry`.
+"""
 
 from __future__ import annotations
 
@@ -38,19 +42,8 @@ class GovernanceConfig(BaseModel):
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
 
     def enabled_levers(self) -> list[str]:
-        on = []
-        if self.transaction_tax_rate > 0:
-            on.append("transaction_tax")
-        if self.reputation_decay_rate < 1.0:
-            on.append("reputation_decay")
-        if self.vote_normalization_enabled:
-            on.append("vote_normalization")
-        if self.bandwidth_cap is not None:
-            on.append("bandwidth_cap")
-        if self.staking_enabled:
-            on.append("staking")
-        if self.circuit_breaker_enabled:
-            on.append("circuit_breaker")
-        if self.audit_enabled:
-            on.append("random_audit")
-        return on
+        """Names of the levers this config turns on, in the order of their switches above."""
+        # Imported at call time: the registry imports the lever classes, and they take this config.
+        from distsafe.governance.registry import enabled_levers
+
+        return enabled_levers(self)

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from distsafe.governance.admission import BandwidthCapLever, StakingLever
-from distsafe.governance.audits import RandomAuditLever
-from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
-from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
-from distsafe.governance.taxes import TransactionTaxLever
+from distsafe.governance.registry import build_levers
+from distsafe.models.columns import InteractionBatch
 
 
 class GovernanceEngine:
-    def __init__(self, config: GovernanceConfig | None = None, extra_levers: list[GovernanceLever] | None = None):
+    """Runs each hook over its levers in turn: first the config's levers, in the registry's order (which
+    fixes the random draws), then the extra ones, in the order they were added."""
+
+    def __init__(
+        self, config: GovernanceConfig | None = None, extra_levers: list[GovernanceLever] | None = None
+    ) -> None:
         self.config = config or GovernanceConfig()
-        c = self.config
-        self.levers: list[GovernanceLever] = []
-        # Order matters where levers share a hook: admission before action, costs before payoffs.
-        if c.reputation_decay_rate < 1.0:
-            self.levers.append(ReputationDecayLever(c))
-        if c.vote_normalization_enabled:
-            self.levers.append(VoteNormalizationLever(c))
-        if c.bandwidth_cap is not None:
-            self.levers.append(BandwidthCapLever(c))
-        if c.staking_enabled:
-            self.levers.append(StakingLever(c))
-        if c.transaction_tax_rate > 0:
-            self.levers.append(TransactionTaxLever(c))
-        if c.audit_enabled:
-            self.levers.append(RandomAuditLever(c))
-        if c.circuit_breaker_enabled:
-            self.levers.append(CircuitBreakerLever(c))
+        self.levers: list[GovernanceLever] = build_levers(self.config)
         self.levers.extend(extra_levers or [])
 
     def add_lever(self, lever: GovernanceLever) -> None:
@@ -57,11 +43,11 @@ class GovernanceEngine:
             w = lever.vote_weight(ctx, voters, w)
         return w
 
-    def on_interactions(self, ctx: GovernanceContext, batch) -> None:
+    def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         for lever in self.levers:
             lever.on_interactions(ctx, batch)
 
-    def after_payoffs(self, ctx: GovernanceContext, batch) -> None:
+    def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         for lever in self.levers:
             lever.after_payoffs(ctx, batch)
 

@@ -11,7 +11,6 @@ Levers import only models and the soft-label math, never the engine.
 
 from __future__ import annotations
 
-from abc import ABC
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +30,9 @@ class GovernanceContext:
     events: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
 
 
-class GovernanceLever(ABC):
+class GovernanceLever:
+    """Base of every lever: each hook does nothing until a lever overrides it."""
+
     name: str = "lever"
 
     def on_epoch_start(self, ctx: GovernanceContext) -> None:

@@ -12,7 +12,17 @@ from distsafe.scenarios.loader import (
 from distsafe.scenarios.spec import AgentSpec, ScenarioSpec, SimulationSpec, SuccessCriteria
 
 __all__ = [
-    "AgentSpec", "ScenarioError", "ScenarioSpec", "SimulationSpec", "SuccessCriteria", "apply_overrides",
-    "build_orchestrator", "list_scenarios", "load_and_build", "load_scenario", "orchestrator_config",
-    "resolve_scenario", "scenario_from_text",
+    "AgentSpec",
+    "ScenarioError",
+    "ScenarioSpec",
+    "SimulationSpec",
+    "SuccessCriteria",
+    "apply_overrides",
+    "build_orchestrator",
+    "list_scenarios",
+    "load_and_build",
+    "load_scenario",
+    "orchestrator_config",
+    "resolve_scenario",
+    "scenario_from_text",
 ]

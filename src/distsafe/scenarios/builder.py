@@ -1,4 +1,18 @@
-"""Build an `Orchestrator` from a validated `ScenarioSpec`."""
+"""Build an `Orchestrator` from a validated `ScenarioSpec`.
+
+`orchestrator_config` is the one conversion from a scenario to the engine's `OrchestratorConfig`. The
+scenario's blocks are the engine's own models, so nothing is copied field by field: `simulation`,
+`environment` and `reputation` fill `OrchestratorConfig`'s top-level fields, the other blocks its
+`*_config` fields (`SECTIONS`). Where a scenario differs from an `OrchestratorConfig` built in Python, it
+does so on purpose, and only here:
+
+  - `scenario_id` is required in a scenario (the engine's default is "custom");
+  - `governance_config` is None unless the `governance:` block turns a lever on (a scenario always has the
+    block; the engine's default is None, and the event-log header records it as such);
+  - `log_format` is `simulation.log_format`, "jsonl" by default (the engine's None means "from the log
+    path's suffix"), unless the caller passes one;
+  - `log_events` is on exactly when a `log_path` is given.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +21,53 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from distsafe.core.config import OrchestratorConfig
+from distsafe.core.config import EnvironmentConfig, OrchestratorConfig, ReputationConfig, SimulationConfig
 from distsafe.core.orchestrator import Orchestrator
 from distsafe.scenarios.loader import ScenarioError, load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
 
+#: scenario block -> the OrchestratorConfig field it is
+SECTIONS: dict[str, str] = {
+    "payoff": "payoff_config",
+    "proxy": "proxy_config",
+    "observables": "observable_config",
+    "feed": "feed_config",
+    "tasks": "task_config",
+    "rate_limits": "rate_limits",
+    "safety": "safety",
+}
 
-def orchestrator_config(spec: ScenarioSpec, log_path: Path | None = None, log_format: str | None = None,
-                        **extra: Any) -> OrchestratorConfig:
-    sim = spec.simulation
-    gov = spec.governance
-    return OrchestratorConfig(
-        n_epochs=sim.n_epochs, steps_per_epoch=sim.steps_per_epoch, seed=sim.seed, scheduling=sim.scheduling,
-        scenario_id=spec.scenario_id,
-        governance_config=gov if gov.enabled_levers() else None,
-        payoff_config=spec.payoff, proxy_config=spec.proxy, observable_config=spec.observables,
-        feed_config=spec.feed, task_config=spec.tasks, rate_limits=spec.rate_limits, safety=spec.safety,
-        reputation_rate_initiator=spec.reputation.rate_initiator,
-        reputation_rate_counterparty=spec.reputation.rate_counterparty,
-        initial_resources=spec.environment.initial_budget, initial_reputation=spec.environment.initial_reputation,
-        observation_peers=sim.observation_peers, max_concurrent_llm=sim.max_concurrent_llm,
-        log_path=log_path, log_events=log_path is not None, log_format=log_format or sim.log_format,
-        **extra,
+#: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level
+FLAT_SECTIONS: dict[str, type[SimulationConfig | EnvironmentConfig | ReputationConfig]] = {
+    "simulation": SimulationConfig,
+    "environment": EnvironmentConfig,
+    "reputation": ReputationConfig,
+}
+
+
+def orchestrator_config(
+    spec: ScenarioSpec, log_path: Path | None = None, log_format: str | None = None, **extra: Any
+) -> OrchestratorConfig:
+    """The engine's config for `spec`; `extra` sets further OrchestratorConfig fields (run options such as
+    `llm_replay`)."""
+    fields: dict[str, Any] = {"scenario_id": spec.scenario_id}
+    for block, model in FLAT_SECTIONS.items():
+        section = getattr(spec, block)
+        fields.update({name: getattr(section, name) for name in model.model_fields})
+    fields.update({engine_field: getattr(spec, block) for block, engine_field in SECTIONS.items()})
+    fields["governance_config"] = spec.governance if spec.governance.enabled_levers() else None
+    fields.update(
+        log_path=log_path,
+        log_events=log_path is not None,
+        log_format=log_format or spec.simulation.log_format,
     )
+    fields.update(extra)
+    return OrchestratorConfig(**fields)
 
 
-def build_orchestrator(spec: ScenarioSpec, log_path: Path | None = None, log_format: str | None = None,
-                       **extra: Any) -> Orchestrator:
+def build_orchestrator(
+    spec: ScenarioSpec, log_path: Path | None = None, log_format: str | None = None, **extra: Any
+) -> Orchestrator:
     orch = Orchestrator(orchestrator_config(spec, log_path, log_format, **extra))
     for i, agent in enumerate(spec.agents):
         try:
@@ -43,8 +77,13 @@ def build_orchestrator(spec: ScenarioSpec, log_path: Path | None = None, log_for
                 for k in range(agent.count):
                     orch.register_agent(LLMAgent(f"{agent.prefix()}_{k + 1}", agent.llm))
             else:
-                orch.add_population(agent.type, agent.count, prefix=agent.prefix(), params=agent.params,
-                                    roles=agent.all_roles())
+                orch.add_population(
+                    agent.type,
+                    agent.count,
+                    prefix=agent.prefix(),
+                    params=agent.params,
+                    roles=agent.all_roles(),
+                )
         except ValidationError as e:
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
@@ -55,7 +94,8 @@ def build_orchestrator(spec: ScenarioSpec, log_path: Path | None = None, log_for
     return orch
 
 
-def load_and_build(path: str | Path, overrides: list[str] | None = None, log_path: Path | None = None,
-                   **extra: Any) -> Orchestrator:
+def load_and_build(
+    path: str | Path, overrides: list[str] | None = None, log_path: Path | None = None, **extra: Any
+) -> Orchestrator:
     """The seed's one-liner: `load_and_build(Path("scenarios/status_game.yaml")).run()`."""
     return build_orchestrator(load_scenario(path, overrides), log_path=log_path, **extra)

@@ -30,9 +30,12 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
     if str(name_or_path) in shipped:
         return shipped[str(name_or_path)]
     if p.suffix in (".yaml", ".yml") and p.stem in shipped and not p.exists():
-        raise ScenarioError(f"{p}: no such file (a shipped scenario is named {p.stem!r}: run it by that name)")
-    raise ScenarioError(f"{name_or_path}: no such scenario file or shipped scenario "
-                        f"(shipped: {', '.join(shipped) or 'none'})")
+        raise ScenarioError(
+            f"{p}: no such file (a shipped scenario is named {p.stem!r}: run it by that name)"
+        )
+    raise ScenarioError(
+        f"{name_or_path}: no such scenario file or shipped scenario (shipped: {', '.join(shipped) or 'none'})"
+    )
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -45,7 +48,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as e:
-        raise ScenarioError(f"override {text!r}: value is not valid YAML ({e.problem})") from None
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ScenarioError(f"override {text!r}: value is not valid YAML ({problem})") from None
     return keys, value
 
 
@@ -59,7 +63,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[s
             where = ".".join(keys[: depth + 1])
             if isinstance(node, list):
                 if not k.isdigit() or int(k) >= len(node):
-                    raise ScenarioError(f"override {text!r}: {where} is not an index of a {len(node)}-item list")
+                    raise ScenarioError(
+                        f"override {text!r}: {where} is not an index of a {len(node)}-item list"
+                    )
                 if last:
                     node[int(k)] = value
                 else:
@@ -111,7 +117,9 @@ def _format_errors(source: str, err: ValidationError, root: yaml.Node | None) ->
     return f"{where}: {path}: {msg}{more}"
 
 
-def scenario_from_text(text: str, source: str = "<scenario>", overrides: list[str] | None = None) -> ScenarioSpec:
+def scenario_from_text(
+    text: str, source: str = "<scenario>", overrides: list[str] | None = None
+) -> ScenarioSpec:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

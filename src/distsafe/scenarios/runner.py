@@ -18,9 +18,10 @@ import importlib
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -57,10 +58,14 @@ def _has_llm(spec: ScenarioSpec) -> bool:
     return any(a.type == "llm" for a in spec.agents)
 
 
-def run_scenario(spec: ScenarioSpec, out_dir: Path | None = None, log_format: str | None = None,
-                 on_step: Callable[[int, int, int], None] | None = None,
-                 on_epoch: Callable[[EpochMetrics], None] | None = None,
-                 llm_replay_from: Path | None = None) -> RunResult:
+def run_scenario(
+    spec: ScenarioSpec,
+    out_dir: Path | None = None,
+    log_format: str | None = None,
+    on_step: Callable[[int, int, int], None] | None = None,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+    llm_replay_from: Path | None = None,
+) -> RunResult:
     """Run `spec`; with `out_dir`, write the run folder. LLM calls are recorded (or replayed from
     `llm_replay_from`, a recording file)."""
     fmt = log_format or spec.simulation.log_format
@@ -94,7 +99,9 @@ def _run(orch: Orchestrator) -> list[EpochMetrics]:
     return orch.run()
 
 
-def _attach_recorder(orch: Orchestrator, spec: ScenarioSpec, out_dir: Path | None, replay_from: Path | None) -> None:
+def _attach_recorder(
+    orch: Orchestrator, spec: ScenarioSpec, out_dir: Path | None, replay_from: Path | None
+) -> None:
     if not _has_llm(spec):
         return
     from distsafe.llm import LLMRecorder
@@ -148,18 +155,34 @@ def write_run_folder(result: RunResult, fmt: str) -> None:
     write_metrics(result.metrics, out)
     from distsafe.analysis.plots import plot_epoch_metrics
 
-    plot_epoch_metrics([m.to_json_dict() for m in result.metrics], out / "metrics.png",
-                       f"{result.spec.scenario_id} (seed {result.spec.simulation.seed})")
-    (out / "scenario.yaml").write_text(yaml.safe_dump(result.spec.model_dump(mode="json"), sort_keys=False))
+    plot_epoch_metrics(
+        [m.to_json_dict() for m in result.metrics],
+        out / "metrics.png",
+        f"{result.spec.scenario_id} (seed {result.spec.simulation.seed})",
+    )
+    (out / "scenario.yaml").write_text(
+        yaml.safe_dump(result.spec.model_dump(mode="json", by_alias=True), sort_keys=False)
+    )
     files = {}
-    for name in (log_name(fmt), "metrics.csv", "metrics.json", "metrics.png", "scenario.yaml", RECORDING_NAME):
+    for name in (
+        log_name(fmt),
+        "metrics.csv",
+        "metrics.json",
+        "metrics.png",
+        "scenario.yaml",
+        RECORDING_NAME,
+    ):
         p = out / name
         if p.exists():
             files[name] = _sha256(p)
     result.files = files
     manifest = {
-        "distsafe_version": __version__, "scenario": result.spec.scenario_id, "seed": result.spec.simulation.seed,
-        "log": log_name(fmt), "log_format": fmt, "epochs": len(result.metrics),
+        "distsafe_version": __version__,
+        "scenario": result.spec.scenario_id,
+        "seed": result.spec.simulation.seed,
+        "log": log_name(fmt),
+        "log_format": fmt,
+        "epochs": len(result.metrics),
         "summary": _json_safe(result.summary),
         "success_criteria": [{"name": n, "passed": ok, "detail": d} for n, ok, d in result.criteria],
         "llm_usage": _json_safe(result.orchestrator.get_llm_usage_stats()),
@@ -168,9 +191,10 @@ def write_run_folder(result: RunResult, fmt: str) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 
-# ---- rebuild and verify ---------------------------------------------------------------------------------------
-def rebuild_from_header(header: dict[str, Any], log_path: Path | None, log_format: str | None,
-                        recording: Path | None = None) -> Orchestrator:
+# ---- rebuild and verify ----------------------------------------------------------------------------------
+def rebuild_from_header(
+    header: dict[str, Any], log_path: Path | None, log_format: str | None, recording: Path | None = None
+) -> Orchestrator:
     """An orchestrator identical to the one that wrote a log: same config, same population."""
     if "config" not in header or "population" not in header:
         raise ScenarioError("log header lacks the run's config or population; it cannot be re-run")
@@ -179,8 +203,13 @@ def rebuild_from_header(header: dict[str, Any], log_path: Path | None, log_forma
     orch = Orchestrator(OrchestratorConfig.model_validate(cfg_data))
     for entry in header["population"]:
         if entry["kind"] == "population":
-            orch.add_population(entry["type"], entry["count"], prefix=entry["prefix"], params=entry["params"],
-                                roles=entry["roles"])
+            orch.add_population(
+                entry["type"],
+                entry["count"],
+                prefix=entry["prefix"],
+                params=entry["params"],
+                roles=entry["roles"],
+            )
             continue
         module, _, qual = entry["class"].partition(":")
         try:
@@ -188,8 +217,10 @@ def rebuild_from_header(header: dict[str, Any], log_path: Path | None, log_forma
             for part in qual.split("."):
                 cls = getattr(cls, part)
         except (ImportError, AttributeError):
-            raise ScenarioError(f"agent class {entry['class']} of {entry['agent_id']!r} is not importable; "
-                                "the run cannot be rebuilt here") from None
+            raise ScenarioError(
+                f"agent class {entry['class']} of {entry['agent_id']!r} is not importable; "
+                "the run cannot be rebuilt here"
+            ) from None
         init = dict(entry.get("init") or {})
         if hasattr(cls, "from_replay_init"):
             agent = cls.from_replay_init(entry["agent_id"], init)
@@ -220,7 +251,10 @@ def verify_log(log_path: Path) -> VerifyResult:
     header = read.header
     n = read.n_events
     recording = None
-    if any(p.get("kind") == "object" and "llm" in p.get("class", "").lower() for p in header.get("population", [])):
+    if any(
+        p.get("kind") == "object" and "llm" in p.get("class", "").lower()
+        for p in header.get("population", [])
+    ):
         candidate = Path(log_path).parent / RECORDING_NAME
         if not candidate.exists():
             raise ScenarioError(f"{log_path}: an LLM run needs its recording {candidate.name} beside the log")
@@ -236,13 +270,16 @@ def verify_log(log_path: Path) -> VerifyResult:
         if read.complete:
             diff = compare_logs(log_path, again_path)
             if diff is None:
-                return VerifyResult(True, f"verified: re-run reproduced all {n} events and every epoch's metrics",
-                                    n, True)
+                return VerifyResult(
+                    True, f"verified: re-run reproduced all {n} events and every epoch's metrics", n, True
+                )
             return VerifyResult(False, f"differs: {diff}", n, True)
         # A truncated log: its whole events must be a prefix of the re-run.
         events = list(read_log(log_path).events)
         again = list(read_log(again_path).events)
-        for i, (e1, e2) in enumerate(zip(events, again)):
+        for e1, e2 in zip(events, again):
             if e1.to_record() != e2.to_record():
                 return VerifyResult(False, f"differs at event seq {e1.seq} ({e1.event_type.value})", n, False)
-        return VerifyResult(True, f"{read.message}; those {n} events match the re-run (prefix verified)", n, False)
+        return VerifyResult(
+            True, f"{read.message}; those {n} events match the re-run (prefix verified)", n, False
+        )

@@ -2,12 +2,16 @@
 
     scenario_id, description, motif
     agents:            list of {type, count, role/roles, params, llm, id_prefix}
-    governance:        GovernanceConfig fields
-    simulation:        n_epochs (alias epochs), steps_per_epoch, seed, scheduling, log_format
-    payoff:            PayoffConfig fields
+    governance:        GovernanceConfig
+    simulation:        SimulationConfig (n_epochs, alias epochs; steps_per_epoch, seed, ...) + log_format
+    payoff:            PayoffConfig
     success_criteria:  thresholds checked after the run (PASS/FAIL)
-  and the optional blocks proxy, observables, feed, tasks, rate_limits, safety, environment, reputation,
-  metrics_to_track.
+  and the optional blocks proxy (ProxyConfig), observables (ObservableConfig), feed (FeedConfig), tasks
+  (TaskConfig), rate_limits (RateLimits), safety (SafetyConfig), environment (EnvironmentConfig),
+  reputation (ReputationConfig), metrics_to_track.
+
+Every block but agents and success_criteria is the engine's own config model, declared once beside the
+engine; `distsafe.scenarios.builder.orchestrator_config` makes the `OrchestratorConfig` from them.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from distsafe.agents.llm.config import LLMConfig
+from distsafe.core.config import EnvironmentConfig, ReputationConfig, SimulationConfig
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
@@ -50,7 +55,7 @@ class AgentSpec(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _check(self) -> "AgentSpec":
+    def _check(self) -> AgentSpec:
         for r in self.all_roles():
             if r not in ROLES:
                 raise ValueError(f"unknown role {r!r}; known: {', '.join(ROLES)}")
@@ -67,32 +72,11 @@ class AgentSpec(BaseModel):
         return self.id_prefix or self.type
 
 
-class SimulationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class SimulationSpec(SimulationConfig):
+    """The `simulation:` block: `SimulationConfig` and the event log's format (which the engine takes as a
+    run option, with no default of its own)."""
 
-    n_epochs: int = Field(default=10, ge=1, validation_alias=AliasChoices("n_epochs", "epochs"))
-    steps_per_epoch: int = Field(default=10, ge=1)
-    seed: int = Field(default=0, ge=0)
-    scheduling: Literal["round_robin", "random", "priority"] = "round_robin"
     log_format: Literal["jsonl", "parquet"] = "jsonl"
-    observation_peers: int = Field(default=10, ge=1)
-    max_concurrent_llm: int = Field(default=8, ge=1)
-
-
-class EnvironmentSpec(BaseModel):
-    """The plan's `environment:` block. initial_budget = starting resources of every agent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    initial_budget: float = Field(default=100.0, ge=0)
-    initial_reputation: float = 0.0
-
-
-class ReputationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rate_initiator: float = Field(default=0.1, ge=0)
-    rate_counterparty: float = Field(default=0.05, ge=0)
 
 
 class SuccessCriteria(BaseModel):
@@ -111,7 +95,9 @@ class SuccessCriteria(BaseModel):
     bad_actor_frozen: bool | None = None
     min_interactions: int | None = Field(default=None, ge=0)
 
-    def evaluate(self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    def evaluate(
+        self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
+    ) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each criterion that is set."""
         out: list[tuple[str, bool, str]] = []
 
@@ -132,8 +118,12 @@ class SuccessCriteria(BaseModel):
         if self.max_bad_actor_payoff is not None:
             check("max_bad_actor_payoff", summary["bad_actor_payoff"], self.max_bad_actor_payoff, True)
         if self.max_adversary_payoff is not None:
-            check("max_adversary_payoff", summary.get("payoff_adversarial", float("nan")),
-                  self.max_adversary_payoff, True)
+            check(
+                "max_adversary_payoff",
+                summary.get("payoff_adversarial", float("nan")),
+                self.max_adversary_payoff,
+                True,
+            )
         if self.min_tasks_completed is not None:
             check("min_tasks_completed", float(tasks), self.min_tasks_completed, False)
         if self.min_epochs is not None:
@@ -142,8 +132,13 @@ class SuccessCriteria(BaseModel):
             check("min_interactions", float(summary["n_interactions"]), self.min_interactions, False)
         if self.bad_actor_frozen is not None:
             frozen = summary.get("frozen_ever", 0) > 0
-            out.append(("bad_actor_frozen", frozen == self.bad_actor_frozen,
-                        f"frozen={frozen}, wanted {self.bad_actor_frozen}"))
+            out.append(
+                (
+                    "bad_actor_frozen",
+                    frozen == self.bad_actor_frozen,
+                    f"frozen={frozen}, wanted {self.bad_actor_frozen}",
+                )
+            )
         return out
 
 
@@ -163,17 +158,19 @@ class ScenarioSpec(BaseModel):
     tasks: TaskConfig = Field(default_factory=TaskConfig)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
-    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-    reputation: ReputationSpec = Field(default_factory=ReputationSpec)
+    environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    reputation: ReputationConfig = Field(default_factory=ReputationConfig)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _ids_unique(self) -> "ScenarioSpec":
+    def _ids_unique(self) -> ScenarioSpec:
         prefixes = [a.prefix() for a in self.agents]
         dup = {p for p in prefixes if prefixes.count(p) > 1}
         if dup:
-            raise ValueError(f"two agent entries share the id prefix {sorted(dup)[0]!r}; give one an id_prefix")
+            raise ValueError(
+                f"two agent entries share the id prefix {sorted(dup)[0]!r}; give one an id_prefix"
+            )
         return self
 
     @property
