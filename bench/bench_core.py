@@ -135,7 +135,7 @@ def run_child(python: str, engine: str, n: int, seed: int, timeout: float | None
         return {"status": "timeout", "timeout_s": timeout}
     for line in p.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
-            d = json.loads(line[len("BENCH_RESULT "):])
+            d = json.loads(line[len("BENCH_RESULT ") :])
             d["status"] = "ok"
             return d
     return {"status": "error", "returncode": p.returncode, "stderr_tail": p.stderr[-2000:]}
@@ -144,10 +144,7 @@ def run_child(python: str, engine: str, n: int, seed: int, timeout: float | None
 def detect_reference(explicit: str | None) -> tuple[str | None, str | None]:
     """(python executable, swarm-safety version) of an interpreter that can import `swarm`."""
     candidates = [explicit] if explicit else [sys.executable, "/tmp/refenv/bin/python"]
-    probe = (
-        "import importlib.metadata as m, swarm.core.orchestrator; "
-        "print(m.version('swarm-safety'))"
-    )
+    probe = "import importlib.metadata as m, swarm.core.orchestrator; print(m.version('swarm-safety'))"
     for py in candidates:
         if not py or not os.path.exists(py):
             continue
@@ -194,14 +191,16 @@ def growth(rows: list[dict], engine: str) -> list[dict]:
         ta, tb = a[engine]["per_step_ms"], b[engine]["per_step_ms"]
         decades = math.log10(b["n"] / a["n"])
         ratio = tb / ta
-        out.append({
-            "from_n": a["n"],
-            "to_n": b["n"],
-            "per_step_ratio": ratio,
-            "per_step_ratio_per_10x": ratio ** (1.0 / decades) if decades else float("nan"),
-            # exponent k in cost ~ N^k (1 = linear, 2 = quadratic)
-            "exponent": math.log(ratio) / math.log(b["n"] / a["n"]),
-        })
+        out.append(
+            {
+                "from_n": a["n"],
+                "to_n": b["n"],
+                "per_step_ratio": ratio,
+                "per_step_ratio_per_10x": ratio ** (1.0 / decades) if decades else float("nan"),
+                # exponent k in cost ~ N^k (1 = linear, 2 = quadratic)
+                "exponent": math.log(ratio) / math.log(b["n"] / a["n"]),
+            }
+        )
     return out
 
 
@@ -217,20 +216,49 @@ def print_report(result: dict) -> None:
         print(json.dumps(result, indent=2))
         return
     con = Console(width=max(Console().width, 170))
-    ref_label = f"reference swarm-safety {result['reference_version']}" if result["reference_version"] else "reference (not installed)"
-    t = Table(title=f"distsafe core vs {ref_label}: {N_EPOCHS} epochs x {STEPS_PER_EPOCH} steps, 40/20/20/20, every agent acting")
-    for col in ("N", "ours s", "ours inter/s", "ours peak MB", "ours ms/step",
-                "ref s", "ref inter/s", "ref peak MB", "ref ms/step", "ratio (ref s / ours s)"):
+    ref_label = (
+        f"reference swarm-safety {result['reference_version']}"
+        if result["reference_version"]
+        else "reference (not installed)"
+    )
+    t = Table(
+        title=f"distsafe core vs {ref_label}: {N_EPOCHS} epochs x {STEPS_PER_EPOCH} steps, "
+        "40/20/20/20, every agent acting"
+    )
+    for col in (
+        "N",
+        "ours s",
+        "ours inter/s",
+        "ours peak MB",
+        "ours ms/step",
+        "ref s",
+        "ref inter/s",
+        "ref peak MB",
+        "ref ms/step",
+        "ratio (ref s / ours s)",
+    ):
         t.add_column(col, justify="right")
     for r in result["rows"]:
         o, f = r["ours"], r["reference"]
-        oc = ([fmt(o["seconds"], ".3f"), fmt(o["interactions_per_s"], ",.0f"), fmt(o["peak_mb"], ".1f"),
-               fmt(o["per_step_ms"], ".2f")] if o.get("status") == "ok" else [o.get("status", "-")] + ["-"] * 3)
+        oc = (
+            [
+                fmt(o["seconds"], ".3f"),
+                fmt(o["interactions_per_s"], ",.0f"),
+                fmt(o["peak_mb"], ".1f"),
+                fmt(o["per_step_ms"], ".2f"),
+            ]
+            if o.get("status") == "ok"
+            else [o.get("status", "-")] + ["-"] * 3
+        )
         if f is None:
             fc = ["not run"] + ["-"] * 3
         elif f.get("status") == "ok":
-            fc = [fmt(f["seconds"], ".2f"), fmt(f["interactions_per_s"], ",.1f"), fmt(f["peak_mb"], ".1f"),
-                  fmt(f["per_step_ms"], ".1f")]
+            fc = [
+                fmt(f["seconds"], ".2f"),
+                fmt(f["interactions_per_s"], ",.1f"),
+                fmt(f["peak_mb"], ".1f"),
+                fmt(f["per_step_ms"], ".1f"),
+            ]
         else:
             fc = [f.get("status", "error")] + ["-"] * 3
         ratio = (fmt(r["ratio"], ",.0f" if r["ratio"] >= 10 else ".2f") + "x") if r.get("ratio") else "-"
@@ -244,25 +272,37 @@ def print_report(result: dict) -> None:
         for col in ("N from -> to", "per-step time ratio", "per 10x N", "exponent k (cost ~ N^k)"):
             gt.add_column(col, justify="right")
         for x in g:
-            gt.add_row(f"{x['from_n']} -> {x['to_n']}", f"{x['per_step_ratio']:.2f}",
-                       f"{x['per_step_ratio_per_10x']:.2f}", f"{x['exponent']:.2f}")
+            gt.add_row(
+                f"{x['from_n']} -> {x['to_n']}",
+                f"{x['per_step_ratio']:.2f}",
+                f"{x['per_step_ratio_per_10x']:.2f}",
+                f"{x['exponent']:.2f}",
+            )
         con.print(gt)
     for r in result["rows"]:
         o, f = r["ours"], r["reference"]
         if f and f.get("status") == "ok" and o.get("status") == "ok":
-            con.print(f"N={r['n']}: interactions ours {o['interactions']:,} vs reference {f['interactions']:,}; "
-                      f"interactions/s ratio {o['interactions_per_s'] / f['interactions_per_s']:,.1f}x; "
-                      f"CPU-time ratio {f['cpu_seconds'] / o['cpu_seconds']:,.1f}x")
+            con.print(
+                f"N={r['n']}: interactions ours {o['interactions']:,} vs reference {f['interactions']:,}; "
+                f"interactions/s ratio {o['interactions_per_s'] / f['interactions_per_s']:,.1f}x; "
+                f"CPU-time ratio {f['cpu_seconds'] / o['cpu_seconds']:,.1f}x"
+            )
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[5, 50, 500, 5000])
     ap.add_argument("--reference-sizes", type=int, nargs="*", default=[5, 50, 500])
-    ap.add_argument("--reference-python", default=None,
-                    help="interpreter with swarm-safety installed (default: this one if `swarm` imports, else /tmp/refenv)")
+    ap.add_argument(
+        "--reference-python",
+        default=None,
+        help="interpreter with swarm-safety installed "
+        "(default: this one if `swarm` imports, else /tmp/refenv)",
+    )
     ap.add_argument("--no-reference", action="store_true")
-    ap.add_argument("--timeout", type=float, default=900.0, help="per-size timeout for each reference run (s)")
+    ap.add_argument(
+        "--timeout", type=float, default=900.0, help="per-size timeout for each reference run (s)"
+    )
     ap.add_argument("--repeats", type=int, default=3, help="runs of ours per size (median reported)")
     ap.add_argument("--reference-repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
@@ -288,7 +328,10 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"ours N={n}: {ours.get('seconds', ours.get('status'))}", file=sys.stderr, flush=True)
         ref = None
         if ref_py and n in args.reference_sizes:
-            rruns = [run_child(ref_py, "reference", n, args.seed, args.timeout) for _ in range(args.reference_repeats)]
+            rruns = [
+                run_child(ref_py, "reference", n, args.seed, args.timeout)
+                for _ in range(args.reference_repeats)
+            ]
             ref = add_rates(summarise_ours(rruns)) if all(r["status"] == "ok" for r in rruns) else rruns[-1]
             print(f"reference N={n}: {ref.get('seconds', ref.get('status'))}", file=sys.stderr, flush=True)
         row = {"n": n, "population": population(n), "ours": ours or {"status": "not run"}, "reference": ref}
@@ -299,18 +342,28 @@ def main(argv: list[str] | None = None) -> dict:
         rows.append(row)
 
     result = {
-        "shape": {"n_epochs": N_EPOCHS, "steps_per_epoch": STEPS_PER_EPOCH, "seed": args.seed,
-                  "mix": "40% honest / 20% opportunistic / 20% deceptive / 20% adversarial",
-                  "every_agent_acts": True},
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "shape": {
+            "n_epochs": N_EPOCHS,
+            "steps_per_epoch": STEPS_PER_EPOCH,
+            "seed": args.seed,
+            "mix": "40% honest / 20% opportunistic / 20% deceptive / 20% adversarial",
+            "every_agent_acts": True,
+        },
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+        },
         "reference_python": ref_py,
         "reference_version": ref_ver,
         "timeout_s": args.timeout,
         "repeats": args.repeats,
         "rows": rows,
-        "growth": {"ours": growth([r for r in rows if r["ours"].get("status") == "ok"], "ours"),
-                   "reference": growth([r for r in rows if r["reference"]], "reference")},
+        "growth": {
+            "ours": growth([r for r in rows if r["ours"].get("status") == "ok"], "ours"),
+            "reference": growth([r for r in rows if r["reference"]], "reference"),
+        },
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     print_report(result)

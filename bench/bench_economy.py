@@ -38,12 +38,23 @@ async def bench_one(n_agents: int, turns: int, seed: int, db: Path) -> dict:
         rep = await loop.run(turns)
         t2, c2 = time.perf_counter(), time.process_time()
     actions = rep.accepted + rep.rejected
-    return {"agents": n_agents, "turns": turns, "init_s": round(t1 - t0, 3), "run_s": round(t2 - t1, 2),
-            "turns_per_s": round(turns / (t2 - t1), 2), "cpu_s": round(c2 - c1, 2),
-            "turns_per_cpu_s": round(turns / (c2 - c1), 2), "actions": actions,
-            "actions_per_s": round(actions / (t2 - t1)), "invariant_ok": rep.supply["invariant_ok"],
-            "db_mb": round(db.stat().st_size / 1e6 + (Path(str(db) + "-wal").stat().st_size / 1e6
-                                                      if Path(str(db) + "-wal").exists() else 0), 1)}
+    return {
+        "agents": n_agents,
+        "turns": turns,
+        "init_s": round(t1 - t0, 3),
+        "run_s": round(t2 - t1, 2),
+        "turns_per_s": round(turns / (t2 - t1), 2),
+        "cpu_s": round(c2 - c1, 2),
+        "turns_per_cpu_s": round(turns / (c2 - c1), 2),
+        "actions": actions,
+        "actions_per_s": round(actions / (t2 - t1)),
+        "invariant_ok": rep.supply["invariant_ok"],
+        "db_mb": round(
+            db.stat().st_size / 1e6
+            + (Path(str(db) + "-wal").stat().st_size / 1e6 if Path(str(db) + "-wal").exists() else 0),
+            1,
+        ),
+    }
 
 
 def main() -> None:
@@ -58,12 +69,19 @@ def main() -> None:
         for n in args.agents:
             row = asyncio.run(bench_one(n, args.turns, args.seed, Path(tmp) / f"bench_{n}.db"))
             rows.append(row)
-            print(f"{n:5d} agents x {row['turns']} turns: wall {row['run_s']:7.2f} s "
-                  f"({row['turns_per_s']:.2f} turns/s)  cpu {row['cpu_s']:7.2f} s "
-                  f"({row['turns_per_cpu_s']:.2f} turns/cpu-s)  {row['actions']} actions"
-                  f"  invariant {'ok' if row['invariant_ok'] else 'BROKEN'}", flush=True)
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "load_avg_1m": round(os.getloadavg()[0], 2)}
+            print(
+                f"{n:5d} agents x {row['turns']} turns: wall {row['run_s']:7.2f} s "
+                f"({row['turns_per_s']:.2f} turns/s)  cpu {row['cpu_s']:7.2f} s "
+                f"({row['turns_per_cpu_s']:.2f} turns/cpu-s)  {row['actions']} actions"
+                f"  invariant {'ok' if row['invariant_ok'] else 'BROKEN'}",
+                flush=True,
+            )
+    meta = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
     print(json.dumps(meta))
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))

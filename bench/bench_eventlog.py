@@ -31,13 +31,27 @@ def make_epoch(rng: np.random.Generator, n: int, epoch: int, n_agents: int) -> I
     c = np.where(rng.random(n) < 0.1, 0.05 * np.abs(tau), 0.0)
     r_a, r_b = rng.normal(scale=0.1, size=n), rng.normal(scale=0.1, size=n)
     return InteractionBatch.from_columns(
-        epoch=np.full(n, epoch), step=np.sort(rng.integers(0, 100, n)),
-        initiator=rng.integers(0, n_agents, n), counterparty=rng.integers(0, n_agents, n),
-        itype=rng.integers(0, 4, n), accepted=rng.random(n) < 0.7, v=np.where(rng.random(n) < p, 1, -1),
-        task_progress_delta=rng.random(n), rework_count=rng.poisson(0.3, n), verifier_rejections=rng.poisson(0.1, n),
-        tool_misuse_flags=rng.poisson(0.05, n), counterparty_engagement_delta=rng.normal(size=n),
-        v_hat=v_hat, p=p, tau=tau, c_a=c, c_b=c, r_a=r_a, r_b=r_b,
-        payoff_a=p * 1.0 - (1 - p) * 0.5 - tau - c + r_a, payoff_b=p * 1.0 - (1 - p) * 0.5 + tau - c + r_b,
+        epoch=np.full(n, epoch),
+        step=np.sort(rng.integers(0, 100, n)),
+        initiator=rng.integers(0, n_agents, n),
+        counterparty=rng.integers(0, n_agents, n),
+        itype=rng.integers(0, 4, n),
+        accepted=rng.random(n) < 0.7,
+        v=np.where(rng.random(n) < p, 1, -1),
+        task_progress_delta=rng.random(n),
+        rework_count=rng.poisson(0.3, n),
+        verifier_rejections=rng.poisson(0.1, n),
+        tool_misuse_flags=rng.poisson(0.05, n),
+        counterparty_engagement_delta=rng.normal(size=n),
+        v_hat=v_hat,
+        p=p,
+        tau=tau,
+        c_a=c,
+        c_b=c,
+        r_a=r_a,
+        r_b=r_b,
+        payoff_a=p * 1.0 - (1 - p) * 0.5 - tau - c + r_a,
+        payoff_b=p * 1.0 - (1 - p) * 0.5 + tau - c + r_b,
     )
 
 
@@ -51,7 +65,9 @@ def run(fmt: str, batches: list[InteractionBatch], ids: list[str], workdir: str)
     path = os.path.join(workdir, "bench.jsonl" if fmt == "jsonl" else "bench.parquet.d")
     n = sum(len(b) for b in batches)
     t0, c0 = time.perf_counter(), time.process_time()
-    with open_event_log(path, "w", fmt=fmt, header={"scenario": "bench", "seed": 0}, flush_every=10_000) as log:
+    with open_event_log(
+        path, "w", fmt=fmt, header={"scenario": "bench", "seed": 0}, flush_every=10_000
+    ) as log:
         log.append(Event(event_type=EventType.SIMULATION_STARTED))
         for e, b in enumerate(batches):
             log.append(Event(event_type=EventType.EPOCH_STARTED, epoch=e))
@@ -70,9 +86,13 @@ def run(fmt: str, batches: list[InteractionBatch], ids: list[str], workdir: str)
     n_rows = sum(len(b) for b, _ in EventLog(path).interaction_batches())
     t_batches, c_batches = time.perf_counter() - t0, time.process_time() - c0
     assert n_replayed == status.n_events and n_rows == n
-    out = {"write": (n / t_write, n / c_write), "verify": (n / t_verify, n / c_verify),
-           "replay": (n / t_replay, n / c_replay), "batches": (n / t_batches, n / c_batches),
-           "bytes_per_event": size_of(path) / n}
+    out = {
+        "write": (n / t_write, n / c_write),
+        "verify": (n / t_verify, n / c_verify),
+        "replay": (n / t_replay, n / c_replay),
+        "batches": (n / t_batches, n / c_batches),
+        "bytes_per_event": size_of(path) / n,
+    }
     if os.path.isdir(path):
         shutil.rmtree(path)
     else:
@@ -94,13 +114,20 @@ def main() -> None:
     ids = [f"agent_{i:05d}" for i in range(args.agents)]
     workdir = tempfile.mkdtemp(dir=args.dir)
     try:
-        print(f"{per * args.epochs} interactions, {args.epochs} epochs, {args.agents} agents; "
-              f"Python {platform.python_version()}, {os.cpu_count()} cpus\n")
-        print("| format | write ev/s | verify ev/s | replay (Event objects) ev/s | interaction_batches rows/s | bytes/event |")
+        print(
+            f"{per * args.epochs} interactions, {args.epochs} epochs, {args.agents} agents; "
+            f"Python {platform.python_version()}, {os.cpu_count()} cpus\n"
+        )
+        print(
+            "| format | write ev/s | verify ev/s | replay (Event objects) ev/s "
+            "| interaction_batches rows/s | bytes/event |"
+        )
         print("|---|---|---|---|---|---|")
         for fmt in args.formats:
             r = run(fmt, batches, ids, workdir)
-            cells = " | ".join(f"{r[k][0]:,.0f} ({r[k][1]:,.0f})" for k in ("write", "verify", "replay", "batches"))
+            cells = " | ".join(
+                f"{r[k][0]:,.0f} ({r[k][1]:,.0f})" for k in ("write", "verify", "replay", "batches")
+            )
             print(f"| {fmt} | {cells} | {r['bytes_per_event']:.0f} |", flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

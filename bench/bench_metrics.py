@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cpus, "
-          f"load {os.getloadavg()[0]:.2f}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cpus, "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     t0 = time.perf_counter()
     batch = generate_batch_columns(args.n, toxic_fraction=0.3, seed=args.seed, n_agents=1000)
     print(f"generate_batch_columns({args.n:,}): {time.perf_counter() - t0:.2f} s")
@@ -53,8 +55,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     bundles = {
         "compute_epoch": lambda: m.compute_epoch(batch),
         "compute_all": lambda: m.compute_all(batch),
-        "compute_all+types": lambda: m.compute_all(batch, agent_types=agent_types,
-                                                   reputations=np.arange(1000.0)),
+        "compute_all+types": lambda: m.compute_all(
+            batch, agent_types=agent_types, reputations=np.arange(1000.0)
+        ),
     }
     for name, fn in bundles.items():
         fn()  # warm-up
@@ -62,9 +65,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         med, med_cpu = statistics.median(times), statistics.median(cpu)
         results[name] = med
         results[name + ":cpu"] = med_cpu
-        print(f"{name:<18} wall median {med * 1e3:7.1f} ms (min {min(times) * 1e3:7.1f})  "
-              f"cpu median {med_cpu * 1e3:7.1f} ms  {args.n / med / 1e6:6.1f} M interactions/s wall, "
-              f"{args.n / med_cpu / 1e6:6.1f} M/s cpu")
+        print(
+            f"{name:<18} wall median {med * 1e3:7.1f} ms (min {min(times) * 1e3:7.1f})  "
+            f"cpu median {med_cpu * 1e3:7.1f} ms  {args.n / med / 1e6:6.1f} M interactions/s wall, "
+            f"{args.n / med_cpu / 1e6:6.1f} M/s cpu"
+        )
     return results
 
 

@@ -57,8 +57,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     metrics = SoftMetrics(payoff)
 
     def proxy_stage():
-        return proxy.compute_arrays(b.task_progress_delta, b.rework_count, b.verifier_rejections,
-                                    b.tool_misuse_flags, b.counterparty_engagement_delta)
+        return proxy.compute_arrays(
+            b.task_progress_delta,
+            b.rework_count,
+            b.verifier_rejections,
+            b.tool_misuse_flags,
+            b.counterparty_engagement_delta,
+        )
 
     def payoff_stage():
         return payoff.payoff_arrays(b.p, b.tau, b.c_a, b.c_b, b.r_a, b.r_b)
@@ -77,10 +82,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     print(f"soft-label pipeline, n = {args.n:,} interactions, one core, median of {args.runs} runs")
     print(f"{'stage':<38}{'wall s':>9}{'cpu s':>9}{'interactions/s (cpu)':>24}")
-    for name, fn in (("proxy  ProxyComputer.compute_arrays", proxy_stage),
-                     ("payoff SoftPayoffEngine.payoff_arrays", payoff_stage),
-                     ("metrics SoftMetrics.compute_epoch", metrics_stage),
-                     ("all three (engine order)", pipeline)):
+    for name, fn in (
+        ("proxy  ProxyComputer.compute_arrays", proxy_stage),
+        ("payoff SoftPayoffEngine.payoff_arrays", payoff_stage),
+        ("metrics SoftMetrics.compute_epoch", metrics_stage),
+        ("all three (engine order)", pipeline),
+    ):
         wall, cpu = _median_times(fn, args.runs)
         rate = args.n / max(cpu, 1e-9)
         out[name] = {"wall_s": wall, "cpu_s": cpu, "per_s_cpu": rate, "per_s_wall": args.n / max(wall, 1e-9)}

@@ -28,18 +28,29 @@ MIX = (("honest", 0.4), ("opportunistic", 0.2), ("deceptive", 0.2), ("adversaria
 def all_levers():
     from distsafe.governance import GovernanceConfig
 
-    return GovernanceConfig(transaction_tax_rate=0.05, reputation_decay_rate=0.95, vote_normalization_enabled=True,
-                            bandwidth_cap=8, staking_enabled=True, min_stake_to_participate=50.0,
-                            circuit_breaker_enabled=True, audit_enabled=True, audit_probability=0.1)
+    return GovernanceConfig(
+        transaction_tax_rate=0.05,
+        reputation_decay_rate=0.95,
+        vote_normalization_enabled=True,
+        bandwidth_cap=8,
+        staking_enabled=True,
+        min_stake_to_participate=50.0,
+        circuit_breaker_enabled=True,
+        audit_enabled=True,
+        audit_probability=0.1,
+    )
 
 
 def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
     """One run in this process; returns its figures."""
     from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    o = Orchestrator(OrchestratorConfig(n_epochs=epochs, steps_per_epoch=steps, seed=seed,
-                                        governance_config=all_levers() if gov else None))
+    t0 = time.perf_counter()
+    o = Orchestrator(
+        OrchestratorConfig(
+            n_epochs=epochs, steps_per_epoch=steps, seed=seed, governance_config=all_levers() if gov else None
+        )
+    )
     for kind, share in MIX:
         o.add_population(kind, max(1, int(round(n * share))))
     build = time.perf_counter() - t0
@@ -47,16 +58,36 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
     ms = o.run()
     wall, cpu = time.perf_counter() - t1, time.process_time() - c1
     inter = int(sum(m.n_interactions for m in ms))
-    return {"n": len(o.agents), "governance": gov, "epochs": epochs, "steps": steps, "build_s": build,
-            "wall_s": wall, "cpu_s": cpu, "interactions": inter, "per_s": inter / wall, "per_s_cpu": inter / cpu,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "agent_table_mb": o.agents.memory_bytes() / 2**20,
-            "avg_toxicity": float(sum(m.toxicity_rate for m in ms) / len(ms))}
+    return {
+        "n": len(o.agents),
+        "governance": gov,
+        "epochs": epochs,
+        "steps": steps,
+        "build_s": build,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "interactions": inter,
+        "per_s": inter / wall,
+        "per_s_cpu": inter / cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "agent_table_mb": o.agents.memory_bytes() / 2**20,
+        "avg_toxicity": float(sum(m.toxicity_rate for m in ms) / len(ms)),
+    }
 
 
 def run_point(n: int, gov: bool, args) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", str(n), "--epochs", str(args.epochs),
-           "--steps", str(args.steps), "--seed", str(args.seed)] + (["--gov"] if gov else [])
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--child",
+        str(n),
+        "--epochs",
+        str(args.epochs),
+        "--steps",
+        str(args.steps),
+        "--seed",
+        str(args.seed),
+    ] + (["--gov"] if gov else [])
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -102,8 +133,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--governance", choices=("off", "on", "both"), default="both")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "scale.png"),
-                    help="PNG of the scaling curves")
+    ap.add_argument(
+        "--out",
+        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "scale.png"),
+        help="PNG of the scaling curves",
+    )
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--gov", action="store_true", help=argparse.SUPPRESS)
@@ -116,17 +150,22 @@ def main(argv: list[str] | None = None) -> list[dict]:
     govs = {"off": [False], "on": [True], "both": [False, True]}[args.governance]
     rows: list[dict] = []
     print(f"{args.epochs} epochs x {args.steps} steps, 40/20/20/20 scripted mix, seed {args.seed}")
-    print(f"{'N':>9} {'levers':>6} {'wall s':>8} {'cpu s':>8} {'x prev':>7} {'interactions':>13} "
-          f"{'inter/s':>11} {'inter/cpu-s':>12} {'peak RSS MB':>12}")
+    print(
+        f"{'N':>9} {'levers':>6} {'wall s':>8} {'cpu s':>8} {'x prev':>7} {'interactions':>13} "
+        f"{'inter/s':>11} {'inter/cpu-s':>12} {'peak RSS MB':>12}"
+    )
     for gov in govs:
         prev = None
         for n in sizes:
             r = run_point(n, gov, args)
             rows.append(r)
             ratio = f"{r['cpu_s'] / prev['cpu_s']:.1f}" if prev else ""
-            print(f"{r['n']:>9,} {'on' if gov else 'off':>6} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {ratio:>7} "
-                  f"{r['interactions']:>13,} {r['per_s']:>11,.0f} {r['per_s_cpu']:>12,.0f} {r['peak_rss_mb']:>12,.0f}",
-                  flush=True)
+            print(
+                f"{r['n']:>9,} {'on' if gov else 'off':>6} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {ratio:>7} "
+                f"{r['interactions']:>13,} {r['per_s']:>11,.0f} {r['per_s_cpu']:>12,.0f} "
+                f"{r['peak_rss_mb']:>12,.0f}",
+                flush=True,
+            )
             prev = r
     plot(rows, args.out)
     print(f"scaling curves: {args.out}")

@@ -1,6 +1,6 @@
 """End-to-end demo (seed 000/001 "Quick Start: Running a Simulation"), plus the safety metrics of the run.
 
-    python examples/mvp_demo.py [--epochs 10] [--seed 42] [--log runs/mvp_demo.jsonl]
+python examples/mvp_demo.py [--epochs 10] [--seed 42] [--log runs/mvp_demo.jsonl]
 """
 
 from __future__ import annotations
@@ -23,8 +23,13 @@ def main() -> None:
     ap.add_argument("--log", type=Path, default=None, help="write the hash-chained event log here")
     args = ap.parse_args()
 
-    config = OrchestratorConfig(n_epochs=args.epochs, steps_per_epoch=10, seed=args.seed,
-                                log_path=args.log, log_events=args.log is not None)
+    config = OrchestratorConfig(
+        n_epochs=args.epochs,
+        steps_per_epoch=10,
+        seed=args.seed,
+        log_path=args.log,
+        log_events=args.log is not None,
+    )
     orchestrator = Orchestrator(config=config)
     orchestrator.register_agent(HonestAgent(agent_id="honest_1"))
     orchestrator.register_agent(HonestAgent(agent_id="honest_2"))
@@ -36,17 +41,24 @@ def main() -> None:
     orchestrator.interaction_sink = batches.append  # keep the interactions for the report below
     metrics = orchestrator.run()
     for m in metrics:
-        print(f"Epoch {m.epoch}: toxicity={m.toxicity_rate:.3f}, welfare={m.total_welfare:.2f}, "
-              f"deceptive toxicity={m.toxicity_deceptive:.3f}")
+        print(
+            f"Epoch {m.epoch}: toxicity={m.toxicity_rate:.3f}, welfare={m.total_welfare:.2f}, "
+            f"deceptive toxicity={m.toxicity_deceptive:.3f}"
+        )
 
     from distsafe.models.columns import InteractionBatch
 
     print()
-    print(MetricsReporter(payoff_engine=orchestrator.payoff_engine).format_report(
-        InteractionBatch.concat(batches), verbose=True))
+    print(
+        MetricsReporter(payoff_engine=orchestrator.payoff_engine).format_report(
+            InteractionBatch.concat(batches), verbose=True
+        )
+    )
     for state in orchestrator.get_all_agent_states():
-        print(f"{state.agent_id:>9}  {state.agent_type.value:<13} reputation={state.reputation:+.2f}  "
-              f"payoff={state.total_payoff:+.2f}")
+        print(
+            f"{state.agent_id:>9}  {state.agent_type.value:<13} reputation={state.reputation:+.2f}  "
+            f"payoff={state.total_payoff:+.2f}"
+        )
     if args.log:
         print(f"\nevent log: {args.log} (verify with: distsafe replay {args.log} --verify)")
 

@@ -34,10 +34,14 @@ def main() -> int:
     print(f"{spec.scenario_id}: {spec.description} ({spec.n_agents} agents)")
     metrics = orchestrator.run()
     for m in metrics:
-        print(f"Epoch {m.epoch:>3}: toxicity={m.toxicity_rate:.3f} quality_gap={m.quality_gap:+.3f} "
-              f"welfare={m.total_welfare:8.2f} frozen={m.n_frozen}")
+        print(
+            f"Epoch {m.epoch:>3}: toxicity={m.toxicity_rate:.3f} quality_gap={m.quality_gap:+.3f} "
+            f"welfare={m.total_welfare:8.2f} frozen={m.n_frozen}"
+        )
     summary = orchestrator.summary()
-    print(f"bad actor payoff: {summary['bad_actor_payoff']:+.2f}   avg toxicity: {summary['avg_toxicity']:.3f}")
+    print(
+        f"bad actor payoff: {summary['bad_actor_payoff']:+.2f}   avg toxicity: {summary['avg_toxicity']:.3f}"
+    )
     for name, ok, detail in spec.success_criteria.evaluate(summary, [m.to_dict() for m in metrics]):
         print(f"  {'PASS' if ok else 'FAIL'}  {name}: {detail}")
     return 0

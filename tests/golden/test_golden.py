@@ -6,8 +6,8 @@ with the reason in the commit message:
 
     DISTSAFE_UPDATE_GOLDENS=1 python -m pytest tests/golden -q
 
-What is hashed: the event log (for Parquet logs, `chain.jsonl`, whose batch lines carry a sha256 of the batch's
-raw column values, so the hash does not depend on the Parquet writer's version), `metrics.csv` and
+What is hashed: the event log (for Parquet logs, `chain.jsonl`, whose batch lines carry a sha256 of the
+batch's raw column values, so the hash does not depend on the Parquet writer's version), `metrics.csv` and
 `metrics.json`. The manifest (versions, paths) and the plot are left out.
 """
 
@@ -34,9 +34,15 @@ SMALL = {
     "status_game": ["simulation.n_epochs=6"],
     "strict_governance": ["simulation.n_epochs=6"],
     "llm_agents": ["simulation.n_epochs=3"],
-    "large_population": ["agents.0.count=400", "agents.1.count=200", "agents.2.count=200",
-                         "agents.3.count=200", "simulation.n_epochs=3", "simulation.steps_per_epoch=5",
-                         "success_criteria.min_interactions=1"],
+    "large_population": [
+        "agents.0.count=400",
+        "agents.1.count=200",
+        "agents.2.count=200",
+        "agents.3.count=200",
+        "simulation.n_epochs=3",
+        "simulation.steps_per_epoch=5",
+        "success_criteria.min_interactions=1",
+    ],
 }
 
 
@@ -56,7 +62,9 @@ def _check(name: str, got: dict[str, str]) -> None:
         goldens[name] = got
         GOLDEN_FILE.write_text(json.dumps(goldens, indent=2, sort_keys=True) + "\n")
         return
-    assert name in goldens, f"no golden for {name}; run with DISTSAFE_UPDATE_GOLDENS=1 and commit goldens.json"
+    assert name in goldens, (
+        f"no golden for {name}; run with DISTSAFE_UPDATE_GOLDENS=1 and commit goldens.json"
+    )
     assert got == goldens[name], f"{name}: behaviour changed (see tests/golden/test_golden.py)"
 
 
@@ -93,8 +101,9 @@ def test_seed_quickstart_golden(tmp_path: Path) -> None:
     from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 
     log = tmp_path / "events.jsonl"
-    orch = Orchestrator(config=OrchestratorConfig(n_epochs=10, steps_per_epoch=10, seed=42, log_path=log,
-                                                     log_events=True))
+    orch = Orchestrator(
+        config=OrchestratorConfig(n_epochs=10, steps_per_epoch=10, seed=42, log_path=log, log_events=True)
+    )
     orch.register_agent(HonestAgent(agent_id="honest_1"))
     orch.register_agent(HonestAgent(agent_id="honest_2"))
     orch.register_agent(OpportunisticAgent(agent_id="opp_1"))
@@ -109,7 +118,9 @@ def _ledger_dump(db: Path) -> bytes:
     con = sqlite3.connect(db)
     try:
         out: dict[str, Any] = {}
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        tables = [
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
         for t in tables:
             cur = con.execute(f'SELECT * FROM "{t}"')  # noqa: S608 - names come from sqlite_master
             cols = [d[0] for d in cur.description]
@@ -128,7 +139,21 @@ def test_economy_golden(tmp_path: Path) -> None:
     from distsafe.economy.cli import app
 
     db, report = tmp_path / "sim.db", tmp_path / "report.json"
-    res = CliRunner().invoke(app, ["run", "--agents", "8", "--turns", "15", "--seed", "3", "--db", str(db),
-                                   "--report-json", str(report)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--agents",
+            "8",
+            "--turns",
+            "15",
+            "--seed",
+            "3",
+            "--db",
+            str(db),
+            "--report-json",
+            str(report),
+        ],
+    )
     assert res.exit_code == 0, res.output
     _check("economy", {"report": _sha(report.read_bytes()), "ledger": _sha(_ledger_dump(db))})

@@ -19,8 +19,12 @@ class Poster(BaseAgent):
 
     def act(self, observation):
         if self.rng.random() < 0.5 and observation.peers:
-            return Action(action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id,
-                          target_id=observation.peers[0].agent_id, effort=0.8)
+            return Action(
+                action_type=ActionType.PROPOSE_INTERACTION,
+                agent_id=self.agent_id,
+                target_id=observation.peers[0].agent_id,
+                effort=0.8,
+            )
         return Action(action_type=ActionType.POST, agent_id=self.agent_id, content="hello")
 
 
@@ -31,8 +35,9 @@ class ReturnsNone(BaseAgent):
 
 class UsesGlobalRandom(Poster):
     def act(self, observation):
-        return Action(action_type=ActionType.POST if random.random() < 0.5 else ActionType.NOOP,
-                      agent_id=self.agent_id)
+        return Action(
+            action_type=ActionType.POST if random.random() < 0.5 else ActionType.NOOP, agent_id=self.agent_id
+        )
 
 
 class Crashes(BaseAgent):
@@ -45,11 +50,14 @@ def test_good_agents_pass():
     check_agent(lambda: HonestAgent("h"))
 
 
-@pytest.mark.parametrize("factory, fragment", [
-    (lambda: ReturnsNone("n"), "not an Action"),
-    (lambda: UsesGlobalRandom("g"), "different event logs"),
-    (lambda: Crashes("c"), "boom"),
-])
+@pytest.mark.parametrize(
+    "factory, fragment",
+    [
+        (lambda: ReturnsNone("n"), "not an Action"),
+        (lambda: UsesGlobalRandom("g"), "different event logs"),
+        (lambda: Crashes("c"), "boom"),
+    ],
+)
 def test_bad_agents_are_named(factory, fragment):
     with pytest.raises(ConformanceError, match=fragment):
         check_agent(factory)
@@ -80,11 +88,14 @@ def test_good_lever_passes():
     check_lever(lambda: TransactionTaxLever(GovernanceConfig(transaction_tax_rate=0.1)))
 
 
-@pytest.mark.parametrize("factory, fragment", [
-    (Rebate, "lowered c_a"),
-    (WrongMask, "can_act returned shape"),
-    (ClockRandom, "different event logs"),
-])
+@pytest.mark.parametrize(
+    "factory, fragment",
+    [
+        (Rebate, "lowered c_a"),
+        (WrongMask, "can_act returned shape"),
+        (ClockRandom, "different event logs"),
+    ],
+)
 def test_bad_levers_are_named(factory, fragment):
     with pytest.raises(ConformanceError, match=fragment):
         check_lever(factory)

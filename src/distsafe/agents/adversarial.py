@@ -14,8 +14,19 @@ from distsafe.models.agent import AgentType
 
 class AdversarialPolicy(ScriptedPolicy):
     agent_type = AgentType.ADVERSARIAL
-    default_params = PolicyParams(effort=0.05, signal_boost=0.1, tau=0.0, price=0.6, trade_fraction=0.7,
-                                  p_interact=0.5, p_post=0.1, p_reply=0.1, p_vote=0.2, p_claim=0.05, candidates=8)
+    default_params = PolicyParams(
+        effort=0.05,
+        signal_boost=0.1,
+        tau=0.0,
+        price=0.6,
+        trade_fraction=0.7,
+        p_interact=0.5,
+        p_post=0.1,
+        p_reply=0.1,
+        p_vote=0.2,
+        p_claim=0.05,
+        candidates=8,
+    )
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         # Coordination: one shared candidate pool for the whole group this step; everyone targets its

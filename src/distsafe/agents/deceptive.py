@@ -1,7 +1,7 @@
 """Deceptive: builds trust, then exploits it. For `trust_epochs` epochs it behaves like an honest agent
 (effort 0.95, fair prices); from then on it sells mostly trades at a premium (`exploit_price`), delivers
-little (`exploit_effort`), games the observable signals (`exploit_boost`) and targets the most reputable partners it can find. The switch shows in the
-per-epoch metrics as a jump in toxicity."""
+little (`exploit_effort`), games the observable signals (`exploit_boost`) and targets the most reputable
+partners it can find. The switch shows in the per-epoch metrics as a jump in toxicity."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ class DeceptiveParams(PolicyParams):
 
 class DeceptivePolicy(ScriptedPolicy):
     agent_type = AgentType.DECEPTIVE
-    default_params = DeceptiveParams(effort=0.95, signal_boost=0.0, tau=0.3, price=0.5,
-                                     min_partner_reputation=-0.5, candidates=6)
+    default_params = DeceptiveParams(
+        effort=0.95, signal_boost=0.0, tau=0.3, price=0.5, min_partner_reputation=-0.5, candidates=6
+    )
 
     def exploiting(self, epoch: int) -> bool:
         return epoch >= self.params.trust_epochs

@@ -10,7 +10,9 @@ from distsafe.models.agent import AgentType
 
 class HonestPolicy(ScriptedPolicy):
     agent_type = AgentType.HONEST
-    default_params = PolicyParams(effort=0.9, signal_boost=0.0, tau=0.3, price=0.5, min_partner_reputation=-0.5)
+    default_params = PolicyParams(
+        effort=0.9, signal_boost=0.0, tau=0.3, price=0.5, min_partner_reputation=-0.5
+    )
 
 
 class HonestAgent(ScriptedAgent):

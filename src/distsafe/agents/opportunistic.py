@@ -1,5 +1,6 @@
-"""Opportunistic: maximizes its own payoff. Cuts corners (effort 0.6), pays nothing for help and overcharges in trades, cherry-picks the
-best-paid tasks, accepts paid offers or reputable partners, votes strategically for reputable authors."""
+"""Opportunistic: maximizes its own payoff. Cuts corners (effort 0.6), pays nothing for help and overcharges
+in trades, cherry-picks the best-paid tasks, accepts paid offers or reputable partners, votes strategically
+for reputable authors."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from distsafe.models.agent import AgentType
 
 class OpportunisticPolicy(ScriptedPolicy):
     agent_type = AgentType.OPPORTUNISTIC
-    default_params = PolicyParams(effort=0.6, signal_boost=0.2, tau=0.0, price=0.8, p_claim=0.15,
-                                  min_partner_reputation=0.0)
+    default_params = PolicyParams(
+        effort=0.6, signal_boost=0.2, tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=0.0
+    )
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         return candidates[:, 0]

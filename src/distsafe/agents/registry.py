@@ -26,10 +26,13 @@ SCRIPTED_AGENTS = {
 }
 
 
-def policy_for(agent_type: str | AgentType, params: dict[str, Any] | None = None,
-               roles: list[str] | None = None) -> ScriptedPolicy:
+def policy_for(
+    agent_type: str | AgentType, params: dict[str, Any] | None = None, roles: list[str] | None = None
+) -> ScriptedPolicy:
     name = agent_type.value if isinstance(agent_type, AgentType) else str(agent_type)
     cls = SCRIPTED_POLICIES.get(name)
     if cls is None:
-        raise ValueError(f"unknown scripted agent type {name!r}; known: {', '.join(sorted(SCRIPTED_POLICIES))}")
+        raise ValueError(
+            f"unknown scripted agent type {name!r}; known: {', '.join(sorted(SCRIPTED_POLICIES))}"
+        )
     return cls(params, roles)

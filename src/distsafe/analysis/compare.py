@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from rich.table import Table
@@ -36,8 +36,13 @@ class ScenarioComparison:
         return float(x.mean()), float(half)
 
 
-def compare_scenarios(names: list[str], seeds: int = 10, overrides: list[str] | None = None,
-                      on_run: Callable[[], None] | None = None, seed_base: int = 0) -> list[ScenarioComparison]:
+def compare_scenarios(
+    names: list[str],
+    seeds: int = 10,
+    overrides: list[str] | None = None,
+    on_run: Callable[[], None] | None = None,
+    seed_base: int = 0,
+) -> list[ScenarioComparison]:
     """Run each scenario with seeds seed_base .. seed_base + seeds - 1 (the same seeds for all)."""
     out = []
     for name in names:
@@ -61,7 +66,10 @@ def _settings(spec: ScenarioSpec) -> list[tuple[str, str]]:
     g = spec.governance
     return [
         ("Tax rate", f"{g.transaction_tax_rate:.0%}"),
-        ("Reputation decay", "None" if g.reputation_decay_rate >= 1 else f"{1 - g.reputation_decay_rate:.0%}/epoch"),
+        (
+            "Reputation decay",
+            "None" if g.reputation_decay_rate >= 1 else f"{1 - g.reputation_decay_rate:.0%}/epoch",
+        ),
         ("Staking required", f"{g.min_stake_to_participate:g}" if g.staking_enabled else "No"),
         ("Circuit breaker", f"Yes ({g.freeze_threshold_toxicity:g})" if g.circuit_breaker_enabled else "No"),
         ("Audit probability", f"{g.audit_probability:.0%}" if g.audit_enabled else "0%"),
@@ -74,13 +82,19 @@ def _rows(comps: list[ScenarioComparison], seeds: int) -> list[tuple[str, list[s
     for i, (label, _) in enumerate(settings[0]):
         rows.append((label, [s[i][1] for s in settings]))
     rows.append(("Bad actor frozen (runs)", [f"{c.frozen_runs}/{seeds}" for c in comps]))
-    labels = {"bad_actor_payoff": "Bad actor payoff", "avg_toxicity": "Avg toxicity",
-              "welfare_per_epoch": "Welfare/epoch", "avg_quality_gap": "Avg quality gap"}
+    labels = {
+        "bad_actor_payoff": "Bad actor payoff",
+        "avg_toxicity": "Avg toxicity",
+        "welfare_per_epoch": "Welfare/epoch",
+        "avg_quality_gap": "Avg quality gap",
+    }
     for key in RESULT_KEYS:
         cells = []
         for c in comps:
             m, h = c.mean_ci(key)
-            cells.append("n/a" if math.isnan(m) else (f"{m:+.2f} ± {h:.2f}" if not math.isnan(h) else f"{m:+.2f}"))
+            cells.append(
+                "n/a" if math.isnan(m) else (f"{m:+.2f} ± {h:.2f}" if not math.isnan(h) else f"{m:+.2f}")
+            )
         rows.append((labels[key], cells))
     return rows
 
@@ -96,8 +110,7 @@ def comparison_table(comps: list[ScenarioComparison], seeds: int) -> Table:
 
 
 def comparison_markdown(comps: list[ScenarioComparison], seeds: int) -> str:
-    lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |",
-             "|---|" + "---|" * len(comps)]
+    lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |", "|---|" + "---|" * len(comps)]
     for label, cells in _rows(comps, seeds):
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -5,12 +5,13 @@ did (`effort` = P(v = +1)), then draws the observables from v alone plus the ini
 (how much it games engagement and apparent progress). The type of the agent is never an input: a new
 agent type gets exactly the signals its actions earn.
 
-    v                             = +1 with probability effort, else -1
-    task_progress_delta           = clip(progress_mean[v] + boost * progress_boost + N(0, progress_noise), -1, 1)
-    rework_count                  ~ Poisson(rework_rate[v])
-    verifier_rejections           ~ Poisson(rejection_rate[v])
-    tool_misuse_flags             ~ Poisson(misuse_rate[v])
-    counterparty_engagement_delta = clip(engagement_mean[v] + boost * engagement_boost + N(0, engagement_noise), -1, 1)
+    v                      = +1 with probability effort, else -1
+    task_progress_delta    = clip(progress_mean[v] + boost * progress_boost + N(0, progress_noise), -1, 1)
+    rework_count           ~ Poisson(rework_rate[v])
+    verifier_rejections    ~ Poisson(rejection_rate[v])
+    tool_misuse_flags      ~ Poisson(misuse_rate[v])
+    counterparty_engagement_delta
+                   = clip(engagement_mean[v] + boost * engagement_boost + N(0, engagement_noise), -1, 1)
 """
 
 from __future__ import annotations
@@ -51,10 +52,16 @@ class ObservableGenerator:
         n = effort.shape[0]
         v = np.where(rng.random(n) < effort, 1, -1).astype(np.int8)
         k = (v > 0).astype(np.intp)
-        progress = np.clip(self._progress_mean[k] + boost * c.progress_boost
-                           + rng.normal(0.0, c.progress_noise, n), -1.0, 1.0)
-        engagement = np.clip(self._engagement_mean[k] + boost * c.engagement_boost
-                             + rng.normal(0.0, c.engagement_noise, n), -1.0, 1.0)
+        progress = np.clip(
+            self._progress_mean[k] + boost * c.progress_boost + rng.normal(0.0, c.progress_noise, n),
+            -1.0,
+            1.0,
+        )
+        engagement = np.clip(
+            self._engagement_mean[k] + boost * c.engagement_boost + rng.normal(0.0, c.engagement_noise, n),
+            -1.0,
+            1.0,
+        )
         return {
             "v": v,
             "task_progress_delta": progress,

@@ -1,9 +1,9 @@
 """Soft payoff engine, the reformulated A3b equations.
 
-    S_soft = p * s_plus - (1 - p) * s_minus          expected surplus
-    E_soft = (1 - p) * h                              expected harm externality
-    pi_a   = theta * S_soft - tau - c_a - rho_a * E_soft + w_rep * r_a
-    pi_b   = (1 - theta) * S_soft + tau - c_b - rho_b * E_soft + w_rep * r_b
+S_soft = p * s_plus - (1 - p) * s_minus          expected surplus
+E_soft = (1 - p) * h                              expected harm externality
+pi_a   = theta * S_soft - tau - c_a - rho_a * E_soft + w_rep * r_a
+pi_b   = (1 - theta) * S_soft + tau - c_b - rho_b * E_soft + w_rep * r_b
 """
 
 from __future__ import annotations
@@ -52,13 +52,15 @@ class SoftPayoffEngine:
 
     # ---- one interaction (the seed's API) -------------------------------------------------------------
     def payoff_initiator(self, interaction) -> float:
-        a, _ = self.payoff_arrays(interaction.p, interaction.tau, interaction.c_a, interaction.c_b,
-                                  interaction.r_a, interaction.r_b)
+        a, _ = self.payoff_arrays(
+            interaction.p, interaction.tau, interaction.c_a, interaction.c_b, interaction.r_a, interaction.r_b
+        )
         return float(a)
 
     def payoff_counterparty(self, interaction) -> float:
-        _, b = self.payoff_arrays(interaction.p, interaction.tau, interaction.c_a, interaction.c_b,
-                                  interaction.r_a, interaction.r_b)
+        _, b = self.payoff_arrays(
+            interaction.p, interaction.tau, interaction.c_a, interaction.c_b, interaction.r_a, interaction.r_b
+        )
         return float(b)
 
     def total_welfare(self, interaction) -> float:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -29,10 +29,17 @@ class ConformanceError(AssertionError):
     """What a conformance check found, one problem per line."""
 
 
-def _run(build: Callable[[Orchestrator], None], seed: int, epochs: int, steps: int, log: Path | None,
-         use_async: bool = False) -> Orchestrator:
-    cfg = OrchestratorConfig(n_epochs=epochs, steps_per_epoch=steps, seed=seed, log_path=log,
-                             log_events=log is not None)
+def _run(
+    build: Callable[[Orchestrator], None],
+    seed: int,
+    epochs: int,
+    steps: int,
+    log: Path | None,
+    use_async: bool = False,
+) -> Orchestrator:
+    cfg = OrchestratorConfig(
+        n_epochs=epochs, steps_per_epoch=steps, seed=seed, log_path=log, log_events=log is not None
+    )
     orch = Orchestrator(cfg)
     orch.add_population("honest", 6)
     orch.add_population("adversarial", 2)
@@ -108,8 +115,10 @@ def check_agent(factory: Callable[[], BaseAgent], epochs: int = 2, steps: int = 
     if len(orch.agents) != 9:
         problems.append("registering the agent did not add exactly one row")
     if not _same_log(build, epochs, steps, use_async):
-        problems.append("the same seed gave different event logs: draw randomness only from what the "
-                        "engine gives (e.g. a numpy Generator seeded in __init__), never the clock")
+        problems.append(
+            "the same seed gave different event logs: draw randomness only from what the "
+            "engine gives (e.g. a numpy Generator seeded in __init__), never the clock"
+        )
     if problems:
         raise ConformanceError("\n".join(dict.fromkeys(problems)))
 
@@ -124,7 +133,9 @@ def check_lever(factory: Callable[[], GovernanceLever], epochs: int = 3, steps: 
         def can_act_checked(ctx: GovernanceContext, rows: np.ndarray) -> np.ndarray:
             mask = np.asarray(can_act(ctx, rows))
             if mask.shape != rows.shape or mask.dtype != np.bool_:
-                problems.append(f"can_act returned shape {mask.shape} dtype {mask.dtype}, want {rows.shape} bool")
+                problems.append(
+                    f"can_act returned shape {mask.shape} dtype {mask.dtype}, want {rows.shape} bool"
+                )
                 return np.ones(rows.shape[0], dtype=bool)
             return mask
 
