@@ -240,8 +240,8 @@ class Engine:
         supply = self.check_invariant()
         res = [r for rs in results for r in rs]
         rejected = sum(1 for r in res if not r.accepted)
-        for unit, rs in zip(units, results):
-            params = ["{}"] if isinstance(unit, InvalidUnit) else [_params_json(b) for b in unit.bodies()]
+        for u, rs in zip(units, results):
+            params = ["{}"] if isinstance(u, InvalidUnit) else [_params_json(b) for b in u.bodies()]
             for p, r in zip(params, rs):
                 self.tx_rows.append(
                     (self.turn, r.agent_id, r.kind, r.nonce, p, int(r.accepted), r.reason, r.ref)

@@ -29,6 +29,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from distsafe.economy.actions import InitRequest, TurnRequest
@@ -182,7 +183,12 @@ class _FiniteJSONRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            data = json.loads(await self.body())
+            try:
+                data = json.loads(await self.body())
+            except RecursionError:
+                raise HTTPException(422, "malformed JSON: nested too deep") from None
+            except UnicodeDecodeError:
+                raise HTTPException(422, "malformed JSON: not UTF-8") from None
             where = _non_finite_at(data)
             if where is not None:
                 loc = ".".join(str(x) for x in where) or "body"
@@ -208,7 +214,8 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        limit = f"{max_bytes // 1024} KiB" if max_bytes % 1024 == 0 else f"{max_bytes} bytes"
+        mib, kib = divmod(max_bytes, 1024 * 1024)[1] == 0, max_bytes % 1024 == 0
+        limit = f"{max_bytes >> 20} MiB" if mib else f"{max_bytes >> 10} KiB" if kib else f"{max_bytes} bytes"
         self.message = f"request body larger than {limit} (max_body_bytes)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -275,8 +282,8 @@ def create_app(
     app.state.service = svc
     expected = admin_token.encode()
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's and the router's own (404, 405)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
