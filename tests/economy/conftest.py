@@ -48,7 +48,8 @@ class World:
         return self.w[aid].sign_contract(self.next_turn, cid, role, self.eng.contracts[cid].terms_hash)
 
     def turn(self, *actions: dict[str, Any], usage: dict[str, int] | None = None) -> TurnResult:
-        return self.eng.apply_turn(TurnRequest(turn=self.next_turn, actions=list(actions), usage=usage or {}))
+        req = {"turn": self.next_turn, "actions": list(actions), "usage": usage or {}}
+        return self.eng.apply_turn(TurnRequest.model_validate(req))
 
     def bal(self, aid: str) -> int:
         return self.eng.agents[aid].balance
@@ -240,7 +241,8 @@ def run_economy() -> Callable[..., Awaitable[tuple[TurnLoop, RunReport]]]:
 
         client = EconomyClient(app=create_app(db, "t"), admin_token="t")
         ids = [f"agent_{i}" for i in range(n)]
-        loop = TurnLoop(client, strategies or assign_strategies(ids, seed), seed=seed, world_config=cfg)
+        chosen: dict[str, Any] = strategies or dict(assign_strategies(ids, seed))
+        loop = TurnLoop(client, chosen, seed=seed, world_config=cfg)
         await loop.setup()
         report = await loop.run(turns)
         await client.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_answers_are_valid_actions_within_the_budget(turn, balance) -> None:
 
 
 def test_contract_duties_come_first() -> None:
-    c = {
+    c: dict[str, Any] = {
         "contract_id": "c1",
         "type": "service",
         "proposer": "agent_1",

@@ -159,8 +159,10 @@ def test_concurrent_clients(live_server) -> None:
                 outcomes.append((r.status_code, r.json().get("replayed")))
 
     threads = [threading.Thread(target=post, args=(same,)) for _ in range(8)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert sorted(outcomes) == [(200, False)] + [(200, True)] * 7
     # eight different bodies for turn 2: exactly one wins, the rest get 409
     outcomes.clear()
@@ -169,8 +171,10 @@ def test_concurrent_clients(live_server) -> None:
         for i in range(8)
     ]
     threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert sorted(o[0] for o in outcomes) == [200] + [409] * 7
     with httpx.Client(base_url=live_server.url) as c:
         st = c.get("/state").json()
