@@ -48,7 +48,8 @@ class World:
         return self.w[aid].sign_contract(self.next_turn, cid, role, self.eng.contracts[cid].terms_hash)
 
     def turn(self, *actions: dict[str, Any], usage: dict[str, int] | None = None) -> TurnResult:
-        return self.eng.apply_turn(TurnRequest(turn=self.next_turn, actions=list(actions), usage=usage or {}))
+        req = {"turn": self.next_turn, "actions": list(actions), "usage": usage or {}}
+        return self.eng.apply_turn(TurnRequest.model_validate(req))
 
     def bal(self, aid: str) -> int:
         return self.eng.agents[aid].balance
@@ -156,6 +157,71 @@ def engine_process() -> Iterator[Callable[..., EngineProcess]]:
         proc.kill()
 
 
+class Api:
+    """An engine app on `db` (TestClient), initialised with agents a0..a2 (wallets of seed 0)."""
+
+    token = "s3cret"
+
+    def __init__(self, db: Path, **app_kw: Any) -> None:
+        from fastapi.testclient import TestClient
+
+        from distsafe.economy.server import create_app
+
+        self.db = db
+        self.app = create_app(db, self.token, **app_kw)
+        self.c = TestClient(self.app, raise_server_exceptions=False)
+        self.auth = {"Authorization": f"Bearer {self.token}"}
+        self.w = {a: Wallet.derive(0, a) for a in ("a0", "a1", "a2")}
+
+    def init_body(self, **cfg: Any) -> dict[str, Any]:
+        agents = [{"agent_id": a, "public_key": x.public_key} for a, x in self.w.items()]
+        return {"config": cfg, "agents": agents}
+
+    def init(self, **cfg: Any) -> None:
+        r = self.c.post("/init", json=self.init_body(**cfg), headers=self.auth)
+        assert r.status_code == 200, r.text
+
+    def turn(self, body: dict[str, Any]) -> Any:
+        return self.c.post("/turn", json=body, headers=self.auth)
+
+    def raw(self, path: str, text: str | bytes) -> Any:
+        return self.c.post(path, content=text, headers={**self.auth, "Content-Type": "application/json"})
+
+    def state(self) -> dict[str, Any]:
+        r = self.c.get("/state")
+        assert r.status_code == 200, r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+    def __iter__(self) -> Iterator[Any]:  # `c, w = api`
+        return iter((self.c, self.w))
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    """An initialised engine app (agents a0..a2, default world); `c, w = api` unpacks client and wallets."""
+    a = Api(tmp_path / "api.db")
+    with a.c:
+        a.init()
+        yield a
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
+    """`make_api(name="x", **create_app_kw)` -> an uninitialised `Api` on tmp_path/name.db (closed after)."""
+    made: list[Api] = []
+
+    def make(name: str = "x", **kw: Any) -> Api:
+        a = Api(tmp_path / f"{name}.db", **kw)
+        a.c.__enter__()
+        made.append(a)
+        return a
+
+    yield make
+    for a in made:
+        a.c.__exit__(None, None, None)
+
+
 @pytest.fixture
 def run_economy() -> Callable[..., Awaitable[tuple[TurnLoop, RunReport]]]:
     """`await run_economy(db, n, turns, seed=0, strategies=None, cfg=None)`: init a world of n agents
@@ -175,7 +241,8 @@ def run_economy() -> Callable[..., Awaitable[tuple[TurnLoop, RunReport]]]:
 
         client = EconomyClient(app=create_app(db, "t"), admin_token="t")
         ids = [f"agent_{i}" for i in range(n)]
-        loop = TurnLoop(client, strategies or assign_strategies(ids, seed), seed=seed, world_config=cfg)
+        chosen: dict[str, Any] = strategies or dict(assign_strategies(ids, seed))
+        loop = TurnLoop(client, chosen, seed=seed, world_config=cfg)
         await loop.setup()
         report = await loop.run(turns)
         await client.aclose()

@@ -35,6 +35,11 @@ def test_field_names_and_defaults_are_the_documented_ones() -> None:
         ({"genesis_balance": -1}, "genesis_balance"),
         ({"action_budget": 2.5}, "action_budget"),
         ({"mine_rewards": 3}, "mine_rewards"),
+        ({"genesis_balance": 10**15}, "genesis_balance"),
+        ({"seed": 2**63}, "seed"),
+        ({"study_bonus": 1e308}, "study_bonus"),
+        ({"core_auction_turn": 2**63}, "core_auction_turn"),
+        ({"max_speech_chars": 10**7}, "max_speech_chars"),
     ],
 )
 def test_bad_fields_are_refused_naming_the_field(data, field) -> None:

@@ -71,7 +71,7 @@ def test_bundle_replay_and_forgery(world) -> None:
         world.next_turn,
         [{"kind": "transfer", "params": {"to": "a1", "amount": 5}}, {"kind": "job", "params": {}}],
     )
-    r = world.eng.apply_turn(TurnRequest(turn=world.next_turn, bundles=[b]))
+    r = world.eng.apply_turn(TurnRequest.model_validate({"turn": world.next_turn, "bundles": [b]}))
     assert [x.accepted for x in r.results] == [True, True]
     forged = sign_bundle(
         derive_key(world.cfg.seed, "a2"),
@@ -80,7 +80,7 @@ def test_bundle_replay_and_forgery(world) -> None:
         1,
         [{"kind": "transfer", "params": {"to": "a2", "amount": 50}}],
     )
-    r = world.eng.apply_turn(TurnRequest(turn=world.next_turn, bundles=[b, forged]))
+    r = world.eng.apply_turn(TurnRequest.model_validate({"turn": world.next_turn, "bundles": [b, forged]}))
     assert [x.accepted for x in r.results] == [False, False, False]
     assert "signed for turn 1" in r.results[0].reason and "signature" in r.results[2].reason
     assert world.bal("a1") == 105 and world.bal("a2") == 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ async def test_llm_strategies_are_billed_and_bad_output_never_crashes(run_econom
         ["no idea", '{"actions": [{"kind": "stake", "params": {"amount": -4}}]}'], output_tokens=100
     )
     ids = [f"agent_{i}" for i in range(4)]
-    strategies = dict(assign_strategies(ids, 0))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, 0))
     strategies["agent_0"] = LLMStrategy(good, "fake", "m")
     strategies["agent_1"] = LLMStrategy(bad, "fake", "m")
     loop, rep = await run_economy(tmp_path / "llm.db", 4, 4, strategies=strategies)
@@ -97,7 +98,7 @@ async def test_dry_run_provider_end_to_end(run_economy, tmp_path) -> None:
 
     client = Recording(llm.create_provider("dry_run"))
     ids = [f"agent_{i}" for i in range(3)]
-    strategies = dict(assign_strategies(ids, 0))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, 0))
     strategies["agent_2"] = LLMStrategy(client, "dry_run", "any")
     loop, rep = await run_economy(tmp_path / "dry.db", 3, 2, strategies=strategies)
     assert rep.turns == 2 and rep.supply["invariant_ok"]
@@ -113,7 +114,7 @@ async def test_oversized_llm_reply_is_trimmed_not_fatal(run_economy, tmp_path) -
     pytest.importorskip("distsafe.llm")
     reply = json.dumps({"actions": [{"kind": "job", "params": {}}] * 40})
     ids = [f"agent_{i}" for i in range(3)]
-    strategies = dict(assign_strategies(ids, 0))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, 0))
     strategies["agent_0"] = LLMStrategy(FakeLLM([reply], output_tokens=0), "fake", "m")
     loop, rep = await run_economy(tmp_path / "big.db", 3, 1, strategies=strategies)
     mine = [r for r in loop.rejections if r.agent_id == "agent_0"]

@@ -29,15 +29,6 @@ def _init_body(w: dict[str, Wallet], **cfg) -> dict:
     return {"config": cfg, "agents": [{"agent_id": a, "public_key": x.public_key} for a, x in w.items()]}
 
 
-@pytest.fixture
-def api(tmp_path):
-    app = create_app(tmp_path / "api.db", TOKEN)
-    with TestClient(app) as c:
-        w = _wallets()
-        assert c.post("/init", json=_init_body(w), headers=AUTH).status_code == 200
-        yield c, w
-
-
 def _state(c) -> dict:
     return c.get("/state").json()
 
@@ -77,24 +68,8 @@ def test_admin_token_required(tmp_path) -> None:
     "payload, status, needle",
     [
         ("{not json", 422, "malformed JSON"),
-        (
-            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", '
-            '"params": {"amount": -5}}]}',
-            422,
-            "amount",
-        ),
-        (
-            '{"turn": 1, "actions": [{"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", '
-            '"params": {}}]}',
-            422,
-            "kind",
-        ),
-        (
-            '{"turn": 1, "actions": [{"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", '
-            '"params": {}}]}',
-            404,
-            "unknown agent 'zz'",
-        ),
+        ('{"turn": 1, "actions": 5}', 422, "actions: Input should be a valid list"),
+        ('{"turn": 1, "usage": {"zz": 5}}', 404, "unknown agent 'zz' in usage"),
         ('{"turn": 7}', 409, "next turn is 1"),
         ('{"turn": 1, "usage": {"a0": -3}}', 422, "usage"),
     ],
@@ -106,6 +81,23 @@ def test_bad_input_is_4xx_and_changes_nothing(api, payload, status, needle) -> N
     assert r.status_code == status, r.text
     assert needle in r.json()["error"] and "\n" not in r.json()["error"]
     assert _state(c) == before
+
+
+@pytest.mark.parametrize(
+    "action, needle",
+    [
+        ({"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "stake", "params": {"amount": -5}}, "amount"),
+        ({"agent_id": "a0", "turn": 1, "nonce": 1, "kind": "fly", "params": {}}, "kind"),
+        ({"agent_id": "zz", "turn": 1, "nonce": 1, "kind": "mine", "params": {}}, "unknown agent 'zz'"),
+    ],
+)
+def test_a_malformed_action_is_rejected_alone(api, action, needle) -> None:
+    c, w = api
+    r = c.post("/turn", json={"turn": 1, "actions": [action, w["a1"].action(1, "job")]}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    bad, good = r.json()["results"]
+    assert not bad["accepted"] and needle in bad["reason"] and good["accepted"]
+    assert c.get("/agent/a1").json()["balance"] == 105 and _state(c)["turn"] == 1
 
 
 def test_overspend_fail_mode_changes_nothing_record_mode_records(api) -> None:
@@ -167,8 +159,10 @@ def test_concurrent_clients(live_server) -> None:
                 outcomes.append((r.status_code, r.json().get("replayed")))
 
     threads = [threading.Thread(target=post, args=(same,)) for _ in range(8)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert sorted(outcomes) == [(200, False)] + [(200, True)] * 7
     # eight different bodies for turn 2: exactly one wins, the rest get 409
     outcomes.clear()
@@ -177,8 +171,10 @@ def test_concurrent_clients(live_server) -> None:
         for i in range(8)
     ]
     threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert sorted(o[0] for o in outcomes) == [200] + [409] * 7
     with httpx.Client(base_url=live_server.url) as c:
         st = c.get("/state").json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from distsafe.economy.client import EconomyClient, Wallet
 from distsafe.economy.server import create_app
@@ -37,7 +38,7 @@ async def test_tools_drive_the_ledger(tmp_path) -> None:
     bal = await tools["a0"].call("ledger_balance")
     assert bal["balance"] == 100 + 20 - 8
     # refused: overspend, negative amount, unknown tool, bad JSON -> error results, nothing changes
-    for name, args, needle in [
+    cases: list[tuple[str, dict[str, Any] | str, str]] = [
         ("ledger_transfer", {"to": "a1", "amount": 10_000}, "insufficient balance"),
         ("ledger_transfer", {"to": "a1", "amount": -3}, "amount"),
         ("ledger_fly", {}, "unknown tool"),
@@ -47,7 +48,8 @@ async def test_tools_drive_the_ledger(tmp_path) -> None:
             {"type": "loan", "counterparty": "a1", "arbitrator": "a2", "terms": {"maturity": 2}},
             "needs terms",
         ),
-    ]:
+    ]
+    for name, args, needle in cases:
         r = await tools["a0"].call(name, args)
         assert not r["ok"] and needle in r["error"], (name, r)
     assert (await client.state(agents=False))["turn"] == 2

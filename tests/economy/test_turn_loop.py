@@ -4,6 +4,7 @@ strategy costs only its own turn."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -72,7 +73,7 @@ async def test_broken_strategy_costs_only_its_turn(run_economy, tmp_path) -> Non
             raise RuntimeError("strategy exploded")
 
     ids = [f"agent_{i}" for i in range(3)]
-    strategies = dict(assign_strategies(ids, 0))
+    strategies: dict[str, Any] = dict(assign_strategies(ids, 0))
     strategies["agent_1"] = Boom()
     loop, rep = await run_economy(tmp_path / "boom.db", 3, 3, strategies=strategies)
     assert rep.turns == 3 and sum("strategy exploded" in r.reason for r in loop.rejections) == 3

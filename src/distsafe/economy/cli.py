@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from distsafe.economy.config import WorldConfig
@@ -29,7 +30,8 @@ TOKEN_ENV = "DISTSAFE_ECONOMY_ADMIN_TOKEN"
 
 
 def _fail(msg: str) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {msg}", soft_wrap=True, highlight=False)
+    # one line, printed as plain text: a message may hold brackets that Rich would read as markup
+    err_console.print(Text.assemble(("error:", "red"), " ", " ".join(msg.split())), soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -53,6 +55,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Bind address."),
     admin_token: str | None = typer.Option(None, envvar=TOKEN_ENV, help="Token for /init and /turn."),
     debug_commit_delay: float = typer.Option(0.0, hidden=True, help="Crash tests: hold each turn's commit."),
+    max_body_bytes: int = typer.Option(1024 * 1024, min=1, help="Largest request body (bigger: 413)."),
+    max_actions_per_turn: int = typer.Option(10_000, min=1, help="Most actions in one turn (more: 413)."),
+    max_actions_per_agent: int = typer.Option(
+        64, min=1, help="Most actions of one agent in a turn (the units past it are rejected)."
+    ),
 ) -> None:
     """Run the engine's HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -63,7 +70,14 @@ def serve(
     if not admin_token:
         console.print(f"admin token (Authorization: Bearer ...): [bold]{token}[/bold]")
     try:
-        application = create_app(db, token, commit_delay_s=debug_commit_delay)
+        application = create_app(
+            db,
+            token,
+            commit_delay_s=debug_commit_delay,
+            max_body_bytes=max_body_bytes,
+            max_actions_per_turn=max_actions_per_turn,
+            max_actions_per_agent=max_actions_per_agent,
+        )
     except (sqlite3.Error, ValueError) as exc:
         _fail(f"cannot open ledger {db}: {exc}")
     console.print(f"engine on http://{host}:{port}  ledger {db}")
@@ -94,10 +108,14 @@ def _strategies(
             from distsafe.llm import create_provider
         except ImportError as exc:
             _fail(f"the LLM provider layer is not available: {exc}")
+        from distsafe.economy.dry_run_responder import economy_responder
         from distsafe.economy.llm_strategy import LLMStrategy
 
+        options: dict[str, Any] = {}
+        if llm_provider.strip().lower().replace("-", "_") == "dry_run":
+            options["responder"] = economy_responder  # valid economy actions from the agent's prompt
         try:
-            client = create_provider(llm_provider, base_url=llm_base_url)
+            client = create_provider(llm_provider, base_url=llm_base_url, **options)
         except Exception as exc:
             _fail(f"cannot create LLM provider {llm_provider!r}: {exc}")
         for aid in ids[: min(llm_agents, n)]:
@@ -150,6 +168,13 @@ def _print_report(rep: Any) -> None:
         + (", ".join(f"{k} {v}" for k, v in rep.contracts_by_status.items()) or "none")
     )
     console.print(f"actions accepted {rep.accepted}, rejected {rep.rejected}")
+    if rep.llm is not None:
+        m = rep.llm
+        console.print(
+            f"LLM agents {m['agents']}: LLM calls {m['calls']}, failed {m['failures']}; "
+            f"their actions accepted {m['accepted']}, rejected {m['rejected']}",
+            highlight=False,
+        )
     for reason, n in list(rep.rejection_reasons.items())[:8]:
         console.print(f"  {n:6d}  {reason}")
 
@@ -173,10 +198,15 @@ def run(
     llm_base_url: str | None = typer.Option(None, help="Provider base URL."),
     force: bool = typer.Option(False, help="Overwrite a world already in --db (or on the remote engine)."),
     report_json: Path | None = typer.Option(None, help="Also write the end report as JSON."),
+    continue_on_llm_error: bool = typer.Option(
+        False,
+        help="When an LLM agent's model cannot be asked, let the agent lose that turn and go on (failures "
+        "are counted in the report) instead of failing the run.",
+    ),
 ) -> None:
     """Run a simulation: init the world, play the turns, print balances, supply, blocks and contracts."""
     from distsafe.economy.client import EconomyAPIError, EconomyClient
-    from distsafe.economy.turn_loop import TurnLoop
+    from distsafe.economy.turn_loop import LLMCallError, TurnLoop
 
     world_cfg = None if config is None else _read_world_config(config)
     strategies = _strategies(agents, seed, mix, llm_provider, llm_model, llm_agents, llm_base_url)
@@ -190,9 +220,22 @@ def run(
             from distsafe.economy.server import create_app
 
             token = secrets.token_hex(16)
-            client = EconomyClient(app=create_app(db, token), admin_token=token)
+            # caps sized to the run, so the turn loop's own turns always fit
+            application = create_app(
+                db,
+                token,
+                max_body_bytes=max(1024 * 1024, agents * 16 * 1024),
+                max_actions_per_turn=max(10_000, agents * 80),
+            )
+            client = EconomyClient(app=application, admin_token=token)
         async with client:
-            loop = TurnLoop(client, strategies, seed=seed, world_config=world_cfg)
+            loop = TurnLoop(
+                client,
+                strategies,
+                seed=seed,
+                world_config=world_cfg,
+                stop_on_llm_error=not continue_on_llm_error,
+            )
             # embedded: the --db check above already guards an existing world; remote: only with --force
             await loop.setup(force=True if engine_url is None else force)
             with Progress(
@@ -217,6 +260,8 @@ def run(
 
     try:
         rep = asyncio.run(go())
+    except LLMCallError as exc:
+        _fail(f"{exc} (pass --continue-on-llm-error to let the agent lose the turn and go on)")
     except EconomyAPIError as exc:
         hint = " (use --force to reset the remote world)" if exc.status == 409 and engine_url else ""
         _fail(f"engine refused: {exc}{hint}")

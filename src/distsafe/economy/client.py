@@ -6,6 +6,7 @@ httpx's ASGI transport: no socket is opened).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from nacl.signing import SigningKey
 
 from distsafe.economy.actions import ContractTerms
 from distsafe.economy.crypto import (
+    READ_HEADER,
     contract_id_for,
     contract_payload,
     contract_terms_hash,
@@ -21,6 +23,7 @@ from distsafe.economy.crypto import (
     sign,
     sign_action,
     sign_bundle,
+    sign_read,
 )
 
 
@@ -50,6 +53,11 @@ class Wallet:
     def action(self, turn: int, kind: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         self.nonce += 1
         return sign_action(self.key, self.agent_id, turn, self.nonce, kind, dict(params or {}))
+
+    def read_headers(self, agent_id: str | None = None, at: float | None = None) -> dict[str, str]:
+        """Headers that authenticate a read of this agent's private view (what it bought), signed now."""
+        when = int(time.time() if at is None else at)
+        return {READ_HEADER: sign_read(self.key, agent_id or self.agent_id, when)}
 
     def sign_terms(self, terms_hash: str) -> str:
         return sign(self.key, contract_payload(terms_hash))
@@ -166,8 +174,11 @@ class EconomyClient:
     async def state(self, agents: bool = True) -> dict[str, Any]:
         return await self._object("GET", "/state", params={"agents": str(agents).lower()})
 
-    async def agent(self, agent_id: str) -> dict[str, Any]:
-        return await self._object("GET", f"/agent/{agent_id}")
+    async def agent(self, agent_id: str, wallet: Wallet | None = None) -> dict[str, Any]:
+        """`GET /agent/{id}`; with the agent's `wallet` the read is signed, so the answer includes the
+        information the agent bought (`purchased_information`)."""
+        headers = wallet.read_headers(agent_id) if wallet is not None else None
+        return await self._object("GET", f"/agent/{agent_id}", headers=headers)
 
     async def contract(self, contract_id: str) -> dict[str, Any]:
         return await self._object("GET", f"/contract/{contract_id}")

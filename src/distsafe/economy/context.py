@@ -9,11 +9,13 @@ from typing import Any
 
 @dataclass
 class Decision:
-    """A strategy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors."""
+    """A strategy's answer: action dicts `{"kind", "params"}`, the LLM output tokens it cost, parse errors,
+    and `llm_error` when the strategy's model could not be asked at all (server down, provider error)."""
 
     actions: list[dict[str, Any]] = field(default_factory=list)
     output_tokens: int = 0
     errors: list[str] = field(default_factory=list)
+    llm_error: str | None = None
 
 
 @dataclass

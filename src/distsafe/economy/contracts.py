@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from distsafe.economy.actions import ProposeParams, RulingParams, SignParams
 from distsafe.economy.config import ATTESTED_TYPES, AUTOMATIC_TYPES
 from distsafe.economy.crypto import contract_id_for, contract_payload, contract_terms_hash, verify
+from distsafe.economy.limits import chargeable
 from distsafe.economy.records import Contract, Reject
 
 if TYPE_CHECKING:
@@ -167,10 +168,12 @@ def _close(eng: Engine, c: Contract, status: str, outcome: str) -> None:
 
 
 def _slash(eng: Engine, loser: str, winner: str, amount: int, ref: str) -> int:
-    """Loser pays up to `amount` to the winner, from stake first, then balance (which may go negative)."""
+    """Loser pays up to `amount` to the winner, from stake first, then balance (which may go negative, down
+    to the debt limit)."""
     a = eng.agents[loser]
     from_stake = min(a.staked, amount)
     a.staked -= from_stake
+    amount = from_stake + chargeable(a.balance, amount - from_stake)
     a.balance -= amount - from_stake
     eng.agents[winner].balance += amount
     if amount:

@@ -85,6 +85,33 @@ def sign_bundle(
     return bundle
 
 
+READ_HEADER = "X-Agent-Signature"
+READ_WINDOW_S = 300  # how long a signed read stays valid (either side of the engine's clock)
+
+
+def read_payload(agent_id: str, at: int) -> dict[str, Any]:
+    """What an agent signs to read its own private view (`GET /agent/{id}` with what it bought)."""
+    return {"purpose": "read_agent", "agent_id": agent_id, "ts": at}
+
+
+def sign_read(key: SigningKey, agent_id: str, at: int) -> str:
+    """The `X-Agent-Signature` header value: `<unix seconds>:<signature hex>`."""
+    return f"{at}:{sign(key, read_payload(agent_id, at))}"
+
+
+def read_error(public_key_hex: str, agent_id: str, header: str, now: float) -> str | None:
+    """Why a signed read header does not authenticate `agent_id` (None when it does)."""
+    at_text, _, sig = header.partition(":")
+    if not (at_text.isascii() and at_text.isdigit() and len(at_text) <= 12):
+        return f"{READ_HEADER} must be '<unix seconds>:<signature hex>'"
+    at = int(at_text)
+    if abs(now - at) > READ_WINDOW_S:
+        return f"{READ_HEADER} is older or newer than {READ_WINDOW_S} s"
+    if not verify(public_key_hex, read_payload(agent_id, at), sig):
+        return f"{READ_HEADER} does not verify for agent {agent_id!r}"
+    return None
+
+
 def contract_payload(terms_hash: str) -> dict[str, str]:
     """What each of the three parties signs to agree to a contract (the hash covers the proposer's nonce,
     so a signature cannot be reused for a second contract with the same terms)."""

@@ -17,13 +17,20 @@ from typing import Any
 import numpy as np
 
 from distsafe.economy import contracts, upkeep
-from distsafe.economy.actions import ActionBody, Bundle, LedgerAction, TurnRequest
+from distsafe.economy.actions import ActionBody, Bundle, InvalidUnit, LedgerAction, TurnRequest
 from distsafe.economy.blockchain import Block, decay_burn, genesis_block
 from distsafe.economy.config import WorldConfig
 from distsafe.economy.crypto import verify
+from distsafe.economy.limits import INT64_MAX, NONCE_WINDOW, SUPPLY_CAP
 from distsafe.economy.records import TERMINAL_STATUSES, Account, Contract, InvariantError, Listing, Reject
 from distsafe.economy.rules import ACTION_RULES
 from distsafe.economy.streams import Purpose, stream
+
+SPEECH_KEPT = 20  # recent speech lines kept in memory (the views show these; the store keeps all)
+
+
+def _params_json(body: ActionBody) -> str:
+    return json.dumps(body.params, sort_keys=True)
 
 
 @dataclass
@@ -125,6 +132,13 @@ class Engine:
                 pools.setdefault(c.counterparty, []).append(cid)
         return pools
 
+    def mint(self, amount: int) -> int:
+        """Create up to `amount` tokens (never past `SUPPLY_CAP`); returns how many were created."""
+        room = SUPPLY_CAP - (self.minted - self.burned - self.destroyed_interest)
+        amount = max(0, min(amount, room))
+        self.minted += amount
+        return amount
+
     def burn(self, amount: int, reason: str) -> None:
         """Destroy `amount` tokens, counted under `reason`."""
         self.burned += amount
@@ -171,6 +185,12 @@ class Engine:
                 raise InvariantError(f"closed contract {c.contract_id} still holds escrow")
         if self.fee_pool < 0 or self.pending_fees < 0:
             raise InvariantError("negative fee pool")
+        # every stored integer fits SQLite's 64 bits (the limits in config make this hold; this is the net)
+        held = [s["total"], self.fee_pool, self.pending_fees]
+        for a in self.agents.values():
+            held += (a.balance, a.staked, a.locked_bid)
+        if any(abs(v) > INT64_MAX for v in held):
+            raise InvariantError("a holding is outside the ledger's 64-bit range")
         return s
 
     # ----------------------------------------------------------------- the turn
@@ -179,21 +199,33 @@ class Engine:
         """This turn's random stream for `purpose` (a child of the world seed's root SeedSequence)."""
         return stream(self.cfg.seed, purpose, self.turn)
 
-    def apply_turn(self, req: TurnRequest) -> TurnResult:
-        """Apply one turn. The caller has checked `req.turn == self.turn + 1` and that agents exist."""
+    def apply_turn(self, req: TurnRequest, max_actions_per_agent: int | None = None) -> TurnResult:
+        """Apply one turn. The caller has checked `req.turn == self.turn + 1`.
+
+        A malformed unit (`InvalidUnit`) or one naming an unknown agent is rejected alone. Each agent's
+        verified units may carry at most `max_actions_per_agent` actions in the turn (None: no cap); the
+        units past it are rejected. On an exception the engine is left half-changed: the caller discards it
+        (the service reloads it from its file)."""
         self._reset_turn_buffers()
         self.turn = req.turn
-        units: list[LedgerAction | Bundle] = [*req.actions, *req.bundles]
+        units = req.units()
+        results: list[list[ActionResult]] = [[] for _ in units]
         by_agent: dict[str, list[tuple[int, LedgerAction | Bundle]]] = {}
         for i, u in enumerate(units):
-            by_agent.setdefault(u.agent_id, []).append((i, u))
+            if isinstance(u, InvalidUnit):
+                results[i] = [ActionResult(u.agent_id, u.kind, u.nonce, False, u.reason)]
+            elif u.agent_id not in self.agents:
+                reason = f"unknown agent {u.agent_id!r}"
+                results[i] = [ActionResult(u.agent_id, b.kind, u.nonce, False, reason) for b in u.bodies()]
+            else:
+                by_agent.setdefault(u.agent_id, []).append((i, u))
         order = sorted(by_agent)
         order = [order[i] for i in self.rng(Purpose.ACTION_ORDER).permutation(len(order))]
-        results: list[list[ActionResult]] = [[] for _ in units]
         budget: dict[str, int] = {}
+        counted: dict[str, int] = {}
         for aid in order:
             for i, unit in sorted(by_agent[aid], key=lambda t: (t[1].nonce, t[0])):
-                results[i] = self._apply_unit(unit, budget)
+                results[i] = self._apply_unit(unit, budget, counted, max_actions_per_agent)
         upkeep.bill_inference(self, req.usage)
         if self.turn == self.cfg.core_auction_turn:
             upkeep.resolve_auction(self)
@@ -204,30 +236,30 @@ class Engine:
         for a in self.agents.values():
             if a.burn_score:
                 a.burn_score = decay_burn(a.burn_score, self.cfg)
+        del self.speech[:-SPEECH_KEPT]  # what the views show; the rest is in the store
         supply = self.check_invariant()
         res = [r for rs in results for r in rs]
         rejected = sum(1 for r in res if not r.accepted)
-        for unit, rs in zip(units, results):
-            for body, r in zip(unit.bodies(), rs):
+        for u, rs in zip(units, results):
+            params = ["{}"] if isinstance(u, InvalidUnit) else [_params_json(b) for b in u.bodies()]
+            for p, r in zip(params, rs):
                 self.tx_rows.append(
-                    (
-                        self.turn,
-                        r.agent_id,
-                        r.kind,
-                        r.nonce,
-                        json.dumps(body.params, sort_keys=True),
-                        int(r.accepted),
-                        r.reason,
-                        r.ref,
-                    )
+                    (self.turn, r.agent_id, r.kind, r.nonce, p, int(r.accepted), r.reason, r.ref)
                 )
         return TurnResult(self.turn, res, blocks, supply, rejected, list(self.events))
 
-    def _apply_unit(self, unit: LedgerAction | Bundle, budget: dict[str, int]) -> list[ActionResult]:
+    def _apply_unit(
+        self,
+        unit: LedgerAction | Bundle,
+        budget: dict[str, int],
+        counted: dict[str, int],
+        max_actions: int | None,
+    ) -> list[ActionResult]:
         """Check the signature, turn and nonce of a signed action or bundle once, then apply its actions."""
         bodies = unit.bodies()
         agent = self.agents.get(unit.agent_id)
         reason = ""
+        done = counted.get(unit.agent_id, 0)
         if agent is None:
             reason = f"unknown agent {unit.agent_id!r}"
         elif unit.signature is None:
@@ -238,8 +270,13 @@ class Engine:
             reason = f"action signed for turn {unit.turn}, current turn is {self.turn}"
         elif unit.nonce <= agent.last_nonce:
             reason = f"replayed nonce {unit.nonce} (last used {agent.last_nonce})"
+        elif unit.nonce > agent.last_nonce + NONCE_WINDOW:
+            reason = f"nonce {unit.nonce} jumps more than {NONCE_WINDOW} past the last ({agent.last_nonce})"
+        elif max_actions is not None and done + len(bodies) > max_actions:
+            reason = f"more than {max_actions} actions of {unit.agent_id} in one turn (max_actions_per_agent)"
         if reason or agent is None:
             return [ActionResult(unit.agent_id, b.kind, unit.nonce, False, reason) for b in bodies]
+        counted[unit.agent_id] = done + len(bodies)
         agent.last_nonce = unit.nonce
         return [self._apply_action(agent, b, unit.nonce, budget) for b in bodies]
 
@@ -264,11 +301,15 @@ class Engine:
 
     # ----------------------------------------------------------------- views
 
-    def agent_view(self, aid: str) -> dict[str, Any]:
+    def agent_view(self, aid: str, purchases: bool = True) -> dict[str, Any]:
+        """One agent; `purchases`: with the content of the information it bought (for the agent only)."""
         a = self.agents[aid]
         d = a.public()
         d["open_contracts"] = [cid for cid in self.open_contracts() if self.contracts[cid].role_of(aid)]
-        d["purchased_information"] = {lid: x.content for lid, x in self.listings.items() if aid in x.buyers}
+        if purchases:
+            d["purchased_information"] = {
+                lid: x.content for lid, x in self.listings.items() if aid in x.buyers
+            }
         return d
 
     def blocks_by_kind(self) -> dict[str, int]:
@@ -299,7 +340,7 @@ class Engine:
             "contracts_by_status": self.contracts_by_status(),
             "open_contracts": [self.contracts[cid].summary() for cid in self.open_contracts()],
             "listings": [x.public() for x in self.listings.values()],
-            "speech": [{"turn": t, "agent_id": a, "message": m} for t, a, m in self.speech[-20:]],
+            "speech": [{"turn": t, "agent_id": a, "message": m} for t, a, m in self.speech[-SPEECH_KEPT:]],
         }
         if include_agents:
             d["agents"] = [a.public() for _, a in sorted(self.agents.items())]

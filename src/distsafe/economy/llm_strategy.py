@@ -86,6 +86,7 @@ class LLMStrategy:
     """A strategy backed by an LLM provider (`distsafe.llm.create_provider(...)` or any compatible client)."""
 
     name = "llm"
+    uses_llm = True  # the turn loop counts this strategy's calls and failures
     needs_purchases = True  # the turn loop fetches the information this agent bought
 
     def __init__(
@@ -123,8 +124,11 @@ class LLMStrategy:
         )
         try:
             resp = await self.client.complete(req)
-        except Exception as exc:  # provider down: the agent loses its turn, the run goes on
-            return Decision(errors=[f"LLM call failed: {type(exc).__name__}: {exc}"])
+        except (
+            Exception
+        ) as exc:  # provider down: the agent loses its turn; the turn loop decides the run's fate
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            return Decision(errors=[f"LLM call failed: {why}"], llm_error=why)
         actions, errors = parse_actions(resp.text or "")
         return Decision(
             actions=actions, output_tokens=int(getattr(resp, "output_tokens", 0) or 0), errors=errors

@@ -65,9 +65,8 @@ def study(eng: Engine, a: Account, p: Any, nonce: int) -> None:
 
 
 def job(eng: Engine, a: Account, p: Any, nonce: int) -> None:
-    wage = int(eng.cfg.job_wage * (1.0 + eng.cfg.study_bonus * a.study_level))
+    wage = eng.mint(int(eng.cfg.job_wage * (1.0 + eng.cfg.study_bonus * a.study_level)))
     a.balance += wage
-    eng.minted += wage
     eng.event("wage", a.agent_id, wage)
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from distsafe.economy.blockchain import Block, chain_errors
 from distsafe.economy.config import WorldConfig, config_error
-from distsafe.economy.engine import Engine, TurnResult
+from distsafe.economy.engine import SPEECH_KEPT, Engine, TurnResult
 from distsafe.economy.records import Account, Contract, Listing
 
 SCHEMA = """
@@ -275,7 +275,7 @@ class Store:
         eng.speech = [
             (turn, agent_id, message)
             for turn, agent_id, message in c.execute(
-                "SELECT turn, agent_id, message FROM speech_log ORDER BY id DESC LIMIT 20"
+                "SELECT turn, agent_id, message FROM speech_log ORDER BY id DESC LIMIT ?", (SPEECH_KEPT,)
             )
         ][::-1]
         eng.check_invariant()

@@ -32,6 +32,10 @@ class Rejection:
     where: str  # "client" (never sent) or "engine"
 
 
+class LLMCallError(RuntimeError):
+    """An LLM strategy's model could not be asked, and the turn loop was told to stop on that."""
+
+
 @dataclass
 class RunReport:
     turns: int
@@ -43,9 +47,14 @@ class RunReport:
     accepted: int
     rejected: int
     rejection_reasons: dict[str, int] = field(default_factory=dict)
+    # runs with LLM strategies: {"agents", "calls", "failures", "accepted", "rejected"} of those agents
+    llm: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        d = self.__dict__.copy()
+        if d["llm"] is None:
+            del d["llm"]
+        return d
 
 
 def world_config_with_seed(cfg: WorldConfig | Mapping[str, Any] | None, seed: int) -> WorldConfig:
@@ -75,7 +84,10 @@ class TurnLoop:
         seed: int = 0,
         world_config: WorldConfig | Mapping[str, Any] | None = None,
         max_rejections_kept: int = 2000,
+        stop_on_llm_error: bool = False,
     ) -> None:
+        """`stop_on_llm_error`: a failed LLM call ends the run with `LLMCallError` before its turn is sent;
+        otherwise the agent loses that turn and the failure is counted in the report's `llm` section."""
         if not strategies:
             raise ValueError("at least one agent is needed")
         self.client = client
@@ -90,6 +102,9 @@ class TurnLoop:
         self.rejected = 0
         self.max_rejections_kept = max_rejections_kept
         self.config: dict[str, Any] = {}
+        self.stop_on_llm_error = stop_on_llm_error
+        self.llm_ids = {aid for aid, s in strategies.items() if getattr(s, "uses_llm", False)}
+        self.llm_counts = Counter({"calls": 0, "failures": 0, "accepted": 0, "rejected": 0})
 
     async def setup(self, force: bool = False) -> dict[str, Any]:
         """POST /init with every agent's public key and the world config."""
@@ -106,6 +121,8 @@ class TurnLoop:
 
     def _reject(self, turn: int, aid: str, kind: str, reason: str, where: str) -> None:
         self.rejected += 1
+        if aid in self.llm_ids:
+            self.llm_counts["rejected"] += 1
         self.rejection_counts[f"{where}: {_reason_class(reason)}"] += 1
         if len(self.rejections) < self.max_rejections_kept:
             self.rejections.append(Rejection(turn, aid, kind, reason, where))
@@ -204,8 +221,16 @@ class TurnLoop:
                 c["type"] == "information_sale" and c["proposer"] == aid and c["status"] == "active"
                 for c in ctx.contracts
             ):
-                ctx.purchased = (await self.client.agent(aid))["purchased_information"]
+                me = await self.client.agent(aid, wallet=self.wallets[aid])  # a signed read: only the buyer
+                ctx.purchased = me["purchased_information"]
         decisions = await asyncio.gather(*(self._decide(aid, ctxs[aid]) for aid in ids))
+        for aid, d in zip(ids, decisions):
+            if aid in self.llm_ids:
+                self.llm_counts["calls"] += 1
+                if d.llm_error is not None:
+                    self.llm_counts["failures"] += 1
+                    if self.stop_on_llm_error:
+                        raise LLMCallError(f"LLM call failed for {aid} on turn {turn}: {d.llm_error}")
         terms = {c["contract_id"]: c["terms_hash"] for c in state["open_contracts"]}
         agents = {a["agent_id"]: a for a in state["agents"]}
         actions: list[dict[str, Any]] = []
@@ -224,6 +249,8 @@ class TurnLoop:
         for r in result["results"]:
             if r["accepted"]:
                 self.accepted += 1
+                if r["agent_id"] in self.llm_ids:
+                    self.llm_counts["accepted"] += 1
             else:
                 self._reject(turn, r["agent_id"], r["kind"], r["reason"], "engine")
         return result
@@ -279,4 +306,5 @@ class TurnLoop:
             accepted=self.accepted,
             rejected=self.rejected,
             rejection_reasons=dict(self.rejection_counts.most_common()),
+            llm={"agents": len(self.llm_ids), **self.llm_counts} if self.llm_ids else None,
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from distsafe.economy import contracts
 from distsafe.economy.blockchain import Block, burn_weight, make_block, mine_weight, run_lottery, stake_weight
+from distsafe.economy.limits import chargeable, saturating_add
 from distsafe.economy.streams import Purpose
 
 if TYPE_CHECKING:
@@ -22,12 +23,12 @@ def bill_inference(eng: Engine, usage: dict[str, int]) -> None:
     for aid in sorted(usage):
         tokens = usage[aid]
         a = eng.agents[aid]
-        a.output_tokens += tokens
+        a.output_tokens = saturating_add(a.output_tokens, tokens)
         billable = max(0, tokens - cfg.commons_threshold)
-        fee = math.ceil(billable * cfg.inference_price_per_1k / 1000)
+        fee = chargeable(a.balance, -(-billable * cfg.inference_price_per_1k // 1000))  # ceil, exact
         if fee:
             a.balance -= fee  # inference already happened: the bill may push the balance negative
-            a.inference_paid += fee
+            a.inference_paid = saturating_add(a.inference_paid, fee)
             eng.fee_pool += fee
             eng.event("inference_fee", aid, -fee)
 
@@ -67,12 +68,12 @@ def produce_blocks(eng: Engine) -> list[Block]:
     if win is None:
         return []
     fees, eng.pending_fees = eng.pending_fees, 0
-    eng.minted += cfg.mine_block_reward
+    reward = eng.mint(cfg.mine_block_reward)
     tip = eng.chain[-1]
-    blk = make_block(tip.height + 1, eng.turn, "mine", win[0], win[2], cfg.mine_block_reward, fees, tip.hash)
+    blk = make_block(tip.height + 1, eng.turn, "mine", win[0], win[2], reward, fees, tip.hash)
     eng.chain.append(blk)
     out.append(blk)
-    _award(eng, win[0], cfg.mine_block_reward + fees, f"block:{blk.height}")
+    _award(eng, win[0], reward + fees, f"block:{blk.height}")
     # Slimcoin rule: the tip is now a mine block, so one stake/burn block may follow it.
     pos: list[tuple[str, str, float]] = []
     for aid in sorted(eng.agents):
@@ -83,14 +84,12 @@ def produce_blocks(eng: Engine) -> list[Block]:
             pos.append((aid, "burn", burn_weight(a.burn_score, cfg)))
     win = run_lottery(pos, rng)
     if win is not None:
-        eng.minted += cfg.stake_block_reward
+        reward = eng.mint(cfg.stake_block_reward)
         tip = eng.chain[-1]
-        blk = make_block(
-            tip.height + 1, eng.turn, win[1], win[0], win[2], cfg.stake_block_reward, 0, tip.hash
-        )
+        blk = make_block(tip.height + 1, eng.turn, win[1], win[0], win[2], reward, 0, tip.hash)
         eng.chain.append(blk)
         out.append(blk)
-        _award(eng, win[0], cfg.stake_block_reward, f"block:{blk.height}")
+        _award(eng, win[0], reward, f"block:{blk.height}")
     return out
 
 
@@ -104,7 +103,7 @@ def pay_dividends(eng: Engine) -> None:
     for aid, cores in owners:
         amount = per_core * cores
         eng.agents[aid].balance += amount
-        eng.agents[aid].dividends += amount
+        eng.agents[aid].dividends = saturating_add(eng.agents[aid].dividends, amount)
         eng.event("dividend", aid, amount)
     eng.fee_pool -= per_core * total
 
@@ -116,7 +115,7 @@ def charge_interest(eng: Engine) -> None:
         return
     for a in eng.agents.values():
         if a.balance < 0:
-            interest = math.ceil(-a.balance * rate)
+            interest = chargeable(a.balance, math.ceil(-a.balance * rate))
             a.balance -= interest
             eng.destroyed_interest += interest
             eng.event("interest_destroyed", a.agent_id, -interest)
