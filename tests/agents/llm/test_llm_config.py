@@ -21,7 +21,7 @@ def test_config_defaults_and_validation():
     with pytest.raises(ValueError, match="unknown key"):
         LLMConfig.from_dict({"provider": "dry_run", "temprature": 0.5})
     d = LLMConfig(provider="openai", api_key="secret").to_dict()
-    assert d["provider"] == "openai" and "api_key" not in d
+    assert d["provider"] == "openai" and d["api_key"] == "<redacted>" and "secret" not in str(d)
 
 
 def test_price_block_in_yaml_config():
