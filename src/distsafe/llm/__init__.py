@@ -84,7 +84,8 @@ def create_provider(
     elif name == "ollama":
         from distsafe.llm.ollama_provider import OllamaClient
 
-        client = OllamaClient(base_url=base_url, timeout=timeout, **options)  # a key only via options
+        # Ollama needs no key; one given is sent as a bearer token (for a proxy in front of it).
+        client = OllamaClient(base_url=base_url, api_key=api_key, timeout=timeout, **options)
     else:
         raise LLMConfigError(
             f"unknown LLM provider {provider!r}; expected one of {', '.join(PROVIDER_NAMES)}"

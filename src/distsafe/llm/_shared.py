@@ -75,7 +75,9 @@ def parse_json_body(raw: bytes, what: str, *, provider: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise LLMRequestError(f"{what}: response body is not UTF-8", provider=provider) from None
     except ValueError:
-        raise LLMRequestError(f"{what}: response is not JSON: {short(raw[:200])}", provider=provider) from None
+        raise LLMRequestError(
+            f"{what}: response is not JSON: {short(raw[:200])}", provider=provider
+        ) from None
     except RecursionError:
         raise LLMRequestError(f"{what}: response JSON is nested too deeply", provider=provider) from None
     if not isinstance(data, dict):

@@ -131,7 +131,9 @@ class AnthropicClient(LLMClient):
         what = f"anthropic at {self.where}"
         blocks = data.get("content")
         if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
-            raise LLMRequestError(f"{what}: response without content blocks: {short(data)}", provider="anthropic")
+            raise LLMRequestError(
+                f"{what}: response without content blocks: {short(data)}", provider="anthropic"
+            )
         texts = [b.get("text") for b in blocks if b.get("type") == "text"]
         if not all(isinstance(t, str) for t in texts):
             raise LLMRequestError(f"{what}: a text block without text: {short(blocks)}", provider="anthropic")

@@ -98,7 +98,9 @@ class LLMResponse:
         for name in ("input_tokens", "output_tokens"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_TOKEN_COUNT:
-                raise ValueError(f"LLMResponse.{name} must be an integer in [0, {MAX_TOKEN_COUNT}], got {v!r}")
+                raise ValueError(
+                    f"LLMResponse.{name} must be an integer in [0, {MAX_TOKEN_COUNT}], got {v!r}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,7 +3,6 @@ status when there is one. `LLMTransientError` (and only it) is what `RetryingCli
 
 from __future__ import annotations
 
-
 #: The longest Retry-After (seconds) taken from a server or a recording; longer ones are ignored.
 MAX_RETRY_AFTER_S = 86400.0
 

@@ -107,10 +107,14 @@ class OllamaClient(LLMClient):
         data = await self._post(request)
         what = f"ollama at {self.base_url}"
         if "error" in data:
-            raise LLMRequestError(f"{what}: {short(redact(str(data['error']), self._api_key))}", provider="ollama")
+            raise LLMRequestError(
+                f"{what}: {short(redact(str(data['error']), self._api_key))}", provider="ollama"
+            )
         message = data.get("message")
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
-            raise LLMRequestError(f"{what}: response without message.content text: {short(data)}", provider="ollama")
+            raise LLMRequestError(
+                f"{what}: response without message.content text: {short(data)}", provider="ollama"
+            )
         text = cap_text(message["content"], self.max_response_chars)
         in_tok = token_count(data.get("prompt_eval_count"), "prompt_eval_count", what, provider="ollama")
         out_tok = token_count(data.get("eval_count"), "eval_count", what, provider="ollama")
@@ -144,7 +148,9 @@ class OllamaClient(LLMClient):
                 connection=True,
             ) from exc
         except httpx.DecodingError as exc:
-            raise LLMRequestError(f"{what}: undecodable response body ({short(exc, 100)})", provider="ollama") from exc
+            raise LLMRequestError(
+                f"{what}: undecodable response body ({short(exc, 100)})", provider="ollama"
+            ) from exc
         except httpx.TransportError as exc:
             raise transient_error(
                 what,

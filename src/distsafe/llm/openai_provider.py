@@ -147,7 +147,9 @@ class OpenAIClient(LLMClient):
             raise LLMRequestError(f"{what}: usage is not an object: {short(usage, 80)}", provider="openai")
         usage = usage or {}
         in_tok = token_count(usage.get("prompt_tokens"), "usage.prompt_tokens", what, provider="openai")
-        out_tok = token_count(usage.get("completion_tokens"), "usage.completion_tokens", what, provider="openai")
+        out_tok = token_count(
+            usage.get("completion_tokens"), "usage.completion_tokens", what, provider="openai"
+        )
         text = cap_text(text, self.max_response_chars)
         if in_tok is None:
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)

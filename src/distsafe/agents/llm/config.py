@@ -162,7 +162,8 @@ class LLMConfig(BaseModel):
             del d["max_response_chars"]
         if isinstance(d.get("provider_options"), dict):
             d["provider_options"] = {
-                k: (REDACTED if _SECRET_OPTION.search(str(k)) else v) for k, v in d["provider_options"].items()
+                k: (REDACTED if _SECRET_OPTION.search(str(k)) else v)
+                for k, v in d["provider_options"].items()
             }
         if isinstance(d.get("base_url"), str):
             d["base_url"] = redact_url(d["base_url"])

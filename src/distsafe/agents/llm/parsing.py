@@ -96,7 +96,9 @@ def validate_action(
     errors: list[str] = []
     raw_type = data.get("action_type")
     if not isinstance(raw_type, str) or raw_type.strip().lower() not in ACTION_TYPES:
-        raise ActionParseError([f"action_type must be one of {', '.join(ACTION_TYPES)}, got {_brief(raw_type)}"])
+        raise ActionParseError(
+            [f"action_type must be one of {', '.join(ACTION_TYPES)}, got {_brief(raw_type)}"]
+        )
     atype = ActionType(raw_type.strip().lower())
     allowed = allowed_actions(obs)
     if atype.value not in allowed:
@@ -125,7 +127,9 @@ def validate_action(
             ActionType.CLAIM_TASK: (task_ids, "an open task_id"),
         }[atype]
         if target not in valid:
-            errors.append(f"target_id {_brief(target)} is not {what}; valid: {', '.join(sorted(valid)) or 'none'}")
+            errors.append(
+                f"target_id {_brief(target)} is not {what}; valid: {', '.join(sorted(valid)) or 'none'}"
+            )
 
     vote = 0
     if atype == ActionType.VOTE:
