@@ -137,8 +137,17 @@ FORGERIES: dict[str, tuple[Callable[[list[dict[str, Any]]], None], str]] = {
         _set(interaction, "data.accepted", "yes"),
         "data.accepted: must be true or false",
     ),
-    "unknown data key": (_set(interaction, "data.shell", "x"), "data.'shell': not an interaction field"),
 }
+
+
+def test_an_extra_interaction_data_key_is_read_and_compared_not_refused(real_log, tmp_path):
+    """JSONL keeps data keys no column reads (as it always wrote them); a comparison names them."""
+    recs = records(real_log)
+    recs[interaction(recs)]["data"]["note"] = {"any": ["json", 1]}
+    forged = reseal(recs, tmp_path / "forged.jsonl")
+    assert read_log(forged).events
+    diff = compare_logs(real_log, forged)
+    assert diff is not None and diff.field == "data.note"
 
 
 @pytest.mark.parametrize("reader", list(READERS))

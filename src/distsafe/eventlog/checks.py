@@ -151,8 +151,8 @@ def interaction_data_problem(data: dict[str, Any]) -> str | None:
 def _interaction_data_problem(data: dict[str, Any]) -> str | None:
     for key, value in data.items():
         spec = _INTERACTION_DATA.get(key)
-        if spec is None:
-            return f"data.{brief(key)}: not an interaction field"
+        if spec is None:  # a key no column reads (JSONL keeps it; nothing uses it): any JSON value
+            continue
         kind, lo, hi = spec
         if kind == "float":
             why = _number_problem(value)
