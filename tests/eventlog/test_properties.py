@@ -58,6 +58,8 @@ def batches(draw, max_rows=12):
             cols[c] = draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n))
         elif c == "epoch":
             cols[c] = sorted(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+        elif c == "step":  # simulation steps count from 0 (a log refuses negative ones)
+            cols[c] = draw(st.lists(st.integers(0, int(np.iinfo(dt).max)), min_size=n, max_size=n))
         else:
             info = np.iinfo(dt)
             cols[c] = draw(st.lists(st.integers(int(info.min), int(info.max)), min_size=n, max_size=n))

@@ -16,18 +16,24 @@ from distsafe.llm import RetryPolicy
 
 
 class ScriptedServer:
-    """Answers each POST with the next scripted (status, json body, headers); records every request."""
+    """Answers each POST with the next scripted (status, body, headers); records every request. A body is
+    sent as JSON, except `bytes`, sent as they are (a misbehaving server's garbage); `default` answers
+    when the script is exhausted, and may be a function of the request number."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.script: deque[tuple[int, Any, dict[str, str]]] = deque()
-        self.default: tuple[int, Any, dict[str, str]] | None = None
+        self.default: Any = None  # (status, body, headers), or a function of the request number to one
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:  # noqa: N802
+                with outer.lock:
+                    self._answer()
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 try:
@@ -43,22 +49,28 @@ class ScriptedServer:
                 )
                 if outer.script:
                     status, payload, headers = outer.script.popleft()
+                elif callable(outer.default):
+                    status, payload, headers = outer.default(len(outer.requests))
                 elif outer.default is not None:
                     status, payload, headers = outer.default
                 else:
                     status, payload, headers = 500, {"error": "script exhausted"}, {}
-                data = json.dumps(payload).encode()
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client refused a huge body
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:  # silence
                 return None
 
+        self.lock = threading.Lock()  # one request at a time: scripted answers go out in request order
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

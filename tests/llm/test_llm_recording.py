@@ -100,3 +100,102 @@ async def test_recording_client_builds_its_client_only_to_record(tmp_path):
 async def test_record_mode_without_a_client_is_an_error(tmp_path):
     with pytest.raises(LLMError, match="needs a client"):
         await RecordingClient(LLMRecorder(tmp_path / "r.jsonl"), None).complete(req("q"))
+
+
+async def test_errors_are_recorded_and_raised_again_in_replay(tmp_path):
+    from distsafe.llm import LLMRateLimitError, LLMRequestError
+
+    path = tmp_path / "rec.jsonl"
+    rec = LLMRecorder(path, mode="record")
+    assert path.exists()  # created at once: a run without a successful call still has a recording
+    model = ScriptedModel(
+        LLMRateLimitError(
+            "slow down (gave up after 4 attempts)", provider="openai", status=429, retry_after=2.0
+        ),
+        "fine",
+        LLMRequestError("openai at x: response is not JSON", provider="openai"),
+    )
+    client = rec.wrap(model)
+    outcomes: list[object] = []
+    for text in ("a", "b", "a"):
+        try:
+            outcomes.append((await client.complete(req(text))).text)
+        except LLMError as exc:
+            outcomes.append((type(exc), str(exc), exc.status))
+    rec.close()
+    entries = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [sorted(set(e) - {"key", "n", "request"}) for e in entries] == [["error"], ["response"], ["error"]]
+    assert entries[0]["error"] == {
+        "class": "LLMRateLimitError",
+        "message": "slow down (gave up after 4 attempts)",
+        "provider": "openai",
+        "status": 429,
+        "retry_after": 2.0,
+    }
+
+    replay = LLMRecorder(path, mode="replay").wrap(None)
+    again: list[object] = []
+    for text in ("a", "b", "a"):
+        try:
+            again.append((await replay.complete(req(text))).text)
+        except LLMError as exc:
+            again.append((type(exc), str(exc), exc.status))
+    assert again == outcomes
+    assert again[0][0] is LLMRateLimitError and again[2][0] is LLMRequestError  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        ({"error": {"class": "SystemExit", "message": "x", "provider": "p"}}, "unknown error class"),
+        ({"error": {"class": "os:system", "message": "x", "provider": "p"}}, "unknown error class"),
+        ({"error": {"class": "LLMError", "message": 5, "provider": "p"}}, "must be strings"),
+        (
+            {"error": {"class": "LLMTransientError", "message": "m", "provider": "p", "retry_after": -1}},
+            "retry",
+        ),
+        (
+            {
+                "response": {
+                    "text": "t",
+                    "input_tokens": -4,
+                    "output_tokens": 1,
+                    "model": "m",
+                    "provider": "p",
+                }
+            },
+            "tokens",
+        ),
+        (
+            {
+                "response": {
+                    "text": ["t"],
+                    "input_tokens": 1,
+                    "output_tokens": 1,
+                    "model": "m",
+                    "provider": "p",
+                }
+            },
+            "str",
+        ),
+        ({"response": "text"}, "not an object"),
+        ({}, "neither a response nor an error"),
+    ],
+)
+def test_a_hostile_recording_is_refused_with_one_line(tmp_path, entry, why):
+    path = tmp_path / "rec.jsonl"
+    line = json.dumps({"key": "k", "n": 0, "request": {}, **entry})
+    path.write_text(line + "\n" + line + "\n")
+    with pytest.raises(LLMError, match=f"line 1 is corrupt: .*{why}") as info:
+        LLMRecorder(path, mode="replay")
+    assert "\n" not in str(info.value)
+
+
+async def test_recorded_answers_are_capped_as_served(tmp_path):
+    path = tmp_path / "rec.jsonl"
+    rec = LLMRecorder(path, mode="record", max_text_chars=10)
+    got = await rec.wrap(ScriptedModel("z" * 1000)).complete(req("a"))
+    rec.close()
+    assert got.text == "z" * 10
+    assert json.loads(path.read_text())["response"]["text"] == "z" * 10
+    assert (await LLMRecorder(path, mode="replay").wrap(None).complete(req("a"))).text == "z" * 10

@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from distsafe.eventlog.checks import record_problem
 from distsafe.eventlog.common import ChainStatus, EventLogError, LogReadResult
 from distsafe.eventlog.interactions import interaction_from_event, merge_agent_lists
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import Event, EventType
-from distsafe.models.interaction import SoftInteraction
+from distsafe.models.interaction import InteractionType, SoftInteraction
 
 _INTERACTION = EventType.INTERACTION_COMPLETED
 
@@ -61,6 +62,13 @@ class EventLogWriter(ABC):
         self.close()
 
     @staticmethod
+    def _check_record(rec: dict[str, Any]) -> None:
+        """Refuse an event a reader would refuse (unknown field, out-of-range epoch, ...) before writing."""
+        problem = record_problem(rec)
+        if problem is not None:
+            raise EventLogError(f"event not written: {problem}")
+
+    @staticmethod
     def _as_times(timestamp: float | np.ndarray, n: int) -> np.ndarray:
         t = np.asarray(timestamp, dtype=np.float64)
         if t.ndim == 0:
@@ -73,6 +81,11 @@ class EventLogWriter(ABC):
 
     @staticmethod
     def _check_batch(batch: InteractionBatch, agent_ids: Sequence[str]) -> None:
+        """Refuse rows a reader would refuse (see checks.py): the log stays readable by construction."""
+        if len(batch) and (int(batch.epoch.min()) < 0 or int(batch.step.min()) < 0):
+            raise EventLogError("interaction batch has a negative epoch or step; the log stores epochs >= 0")
+        if len(batch) and (int(batch.itype.min()) < 0 or int(batch.itype.max()) >= len(InteractionType)):
+            raise EventLogError("interaction batch has an unknown interaction type code")
         if len(batch) and (
             int(batch.initiator.min(initial=0)) < 0
             or int(batch.counterparty.min(initial=0)) < 0

@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 import distsafe
+from distsafe.eventlog.checks import batch_entry_problem, loads, record_problem
 from distsafe.models.events import Event, EventType
 
 FORMAT_NAME = "distsafe-eventlog"
@@ -160,6 +159,11 @@ class ChainScanner:
             rec = loads(text)
             if not isinstance(rec, dict) or rec.get("h") != h:
                 raise ValueError("hash mismatch")
+        except RecursionError:
+            raise EventLogError(
+                f"{self.path}: line {lineno}: JSON nested too deeply; not a record this log writes",
+                line=lineno,
+            ) from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             if not whole:
                 self.truncated_line = lineno
@@ -178,6 +182,13 @@ class ChainScanner:
                 line=lineno,
                 seq=seq,
             )
+        if lineno > 1:
+            problem = batch_entry_problem(rec) if "batch" in rec else record_problem(rec)
+            if problem is not None:
+                seq = rec.get("seq")
+                seq = seq if type(seq) is int else None
+                where = f"line {lineno}" + (f" (seq {seq})" if seq is not None else "")
+                raise EventLogError(f"{self.path}: {where}: {problem}", line=lineno, seq=seq)
         self.last_hash = h
         self.n_lines = lineno
         return rec
@@ -317,15 +328,6 @@ def record_event(rec: dict[str, Any]) -> Event:
         rec.get("agent"),
         rec.get("data", {}),
     )
-
-
-def loads(text: str) -> Any:
-    """A line's record: orjson (exact float parsing, ~5x faster than json on the replay path), falling
-    back to json.loads for what orjson refuses, e.g. integers beyond 64 bits (ValueError when truly bad)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 class ChainWriter:

@@ -36,6 +36,15 @@ def compare_logs(
     Headers are compared key by key except `ignore_header_keys` (plus "storage", so a JSONL log and a
     Parquet log of one run compare equal); events are compared field by field, floats bit for bit.
     """
+    try:
+        return _compare_logs(path_a, path_b, ignore_header_keys)
+    except RecursionError:  # a payload nested too deeply to compare (a forged log)
+        raise EventLogError(f"{path_a} / {path_b}: a record is nested too deeply to compare") from None
+
+
+def _compare_logs(
+    path_a: str | os.PathLike[str], path_b: str | os.PathLike[str], ignore_header_keys: Iterable[str]
+) -> LogDiff | None:
     log_a, log_b = open_event_log(path_a, "r"), open_event_log(path_b, "r")
     ignored = set(ignore_header_keys) | set(DEFAULT_IGNORED_HEADER_KEYS)
     ha, hb = log_a.header, log_b.header

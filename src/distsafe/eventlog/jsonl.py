@@ -75,7 +75,9 @@ class JsonlEventLog(EventLogBase):
         self._require_writable()
         assert self._writer is not None
         seq = self._seq
-        self._writer.add(event_record(event, seq, ""))
+        rec = event_record(event, seq, "")
+        self._check_record(rec)
+        self._writer.add(rec)
         self._seq += 1
         self._last_type = event.event_type.value
         return seq

@@ -39,6 +39,7 @@ from distsafe.eventlog.parquet_batches import (
     CHAIN_FILE,
     Segment,
     batch_digest,
+    check_agent_indices,
     load_batch_file,
     merge_events,
     write_batch_file,
@@ -144,10 +145,12 @@ class ParquetEventLog(EventLogBase):
                 raise EventLogError(
                     f"interaction event data does not fit the interaction columns: {exc!r}"
                 ) from None
+            self._check_batch(batch, names)
             self._check_finite(batch, np.array([float(event.timestamp)]))
             self._add_rows(batch, names, np.array([seq], dtype=np.int64), np.array([float(event.timestamp)]))
         else:
             rec = event_record(event, seq, "")
+            self._check_record(rec)
             if self._pending:
                 self._pending_events.append(rec)
             else:
@@ -273,6 +276,7 @@ class ParquetEventLog(EventLogBase):
             if "agents" in entry:
                 agents = [str(a) for a in entry["agents"]]
             cols: dict[str, Any] = dict(load_batch_file(self.path, entry, lineno))
+            check_agent_indices(cols, agents, self.chain_path, lineno)
             cols["__agents__"] = agents
             yield lineno, cols, entry
 
@@ -317,6 +321,7 @@ class ParquetEventLog(EventLogBase):
         seqs: list[np.ndarray] = []
         last_seq, last_type = -1, None
         agents_known = False
+        agents: list[str] = []
         referenced: set[str] = set()
         for lineno, rec in scanner:
             entry = rec.get("batch")
@@ -335,7 +340,9 @@ class ParquetEventLog(EventLogBase):
                 raise EventLogError(
                     f"{self.chain_path}: line {lineno}: batch before any agent list", line=lineno
                 )
+            agents = entry.get("agents", agents)
             cols = load_batch_file(self.path, entry, lineno)
+            check_agent_indices(cols, agents, self.chain_path, lineno)
             referenced.add(os.path.basename(str(entry["file"])))
             seqs.append(cols["seq"])
             if len(cols["seq"]) and int(cols["seq"][-1]) > last_seq:

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from distsafe.eventlog.checks import agent_index_problem, columns_problem
 from distsafe.eventlog.common import EventLogError, make_event, record_event
 from distsafe.eventlog.interactions import DATA_COLUMNS
 from distsafe.models.columns import COLUMNS
@@ -82,7 +83,19 @@ def load_batch_file(directory: str, entry: dict[str, Any], lineno: int) -> dict[
             line=lineno,
             seq=entry.get("seq_first"),
         )
+    problem = columns_problem(cols, entry)
+    if problem is not None:
+        raise EventLogError(
+            f"{where}: batch file {fname}: {problem}", line=lineno, seq=entry.get("seq_first")
+        )
     return cols
+
+
+def check_agent_indices(cols: dict[str, np.ndarray], agents: list[str], where: str, lineno: int) -> None:
+    """EventLogError unless every agent index of a batch names an agent of `agents`."""
+    problem = agent_index_problem(cols, len(agents))
+    if problem is not None:
+        raise EventLogError(f"{where}: line {lineno}: {problem}", line=lineno)
 
 
 def row_events(cols: dict[str, Any], lo: int, hi: int) -> Iterator[Event]:

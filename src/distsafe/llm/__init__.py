@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from distsafe.llm.contract import (
+    DEFAULT_MAX_RESPONSE_CHARS,
     DEFAULT_TIMEOUT_S,
+    MAX_TOKEN_COUNT,
     ChatMessage,
     LLMClient,
     LLMRequest,
@@ -54,10 +56,12 @@ def create_provider(
     api_key: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     max_retries: int = DEFAULT_MAX_RETRIES,
+    max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
     **options: Any,
 ) -> RetryingClient:
     """The client for `provider` ("dry_run" | "openai" | "anthropic" | "ollama"), wrapped in a
     `RetryingClient` (`max_retries`, or the `retry_policy` option); `.inner` is the provider itself.
+    Answers longer than `max_response_chars` characters are cut to it (bodies far beyond it are refused).
 
     Other `options` go to the provider (e.g. dry-run `garbage_rate` and `responder`, Anthropic's
     `send_temperature`). Keys default to the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY); Ollama reads
@@ -66,6 +70,7 @@ def create_provider(
     name = str(getattr(provider, "value", provider)).strip().lower().replace("-", "_")
     policy = options.pop("retry_policy", None) or RetryPolicy(max_retries=max_retries)
     client: LLMClient
+    options["max_response_chars"] = max_response_chars
     if name == "dry_run":
         client = DryRunClient(timeout=timeout, **options)
     elif name == "openai":
@@ -79,7 +84,8 @@ def create_provider(
     elif name == "ollama":
         from distsafe.llm.ollama_provider import OllamaClient
 
-        client = OllamaClient(base_url=base_url, timeout=timeout, **options)  # a key only via options
+        # Ollama needs no key; one given is sent as a bearer token (for a proxy in front of it).
+        client = OllamaClient(base_url=base_url, api_key=api_key, timeout=timeout, **options)
     else:
         raise LLMConfigError(
             f"unknown LLM provider {provider!r}; expected one of {', '.join(PROVIDER_NAMES)}"
@@ -88,6 +94,7 @@ def create_provider(
 
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_CHARS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_PRICES_PER_MTOK",
     "DEFAULT_TIMEOUT_S",
@@ -105,6 +112,7 @@ __all__ = [
     "LLMRequestError",
     "LLMResponse",
     "LLMTransientError",
+    "MAX_TOKEN_COUNT",
     "Price",
     "PriceTable",
     "RecordingClient",

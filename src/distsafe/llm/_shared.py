@@ -1,15 +1,20 @@
 """Helpers shared by the providers: HTTP status triage, SDK error mapping, per-event-loop clients, a rough
-token count. Imports only the contract's neighbours (`errors`), never a provider."""
+token count, and the checks that keep a misbehaving server from crashing a run: a capped body read, a JSON
+parse that fails as an `LLMRequestError`, token counts checked before they are costed, secrets redacted
+from messages. Imports only the contract and the errors, never a provider."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from distsafe.llm.contract import MAX_TOKEN_COUNT
 from distsafe.llm.errors import (
+    MAX_RETRY_AFTER_S,
     LLMConfigError,
     LLMConnectionError,
     LLMError,
@@ -29,9 +34,94 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
+REDACTED = "<redacted>"
+
+
+def redact(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of `secret` (an API key) replaced by `<redacted>`."""
+    if secret and len(secret) >= 4:
+        return text.replace(secret, REDACTED)
+    return text
+
+
+def body_limit(max_chars: int) -> int:
+    """Bytes of HTTP body read at most for an answer of `max_chars` characters: JSON escapes take up to 6
+    bytes a character, and the envelope (ids, usage, ...) needs some room."""
+    return 6 * int(max_chars) + (1 << 16)
+
+
+async def read_capped(chunks: AsyncIterator[bytes], limit: int, what: str, *, provider: str) -> bytes:
+    """The body from `chunks`, or `LLMRequestError` as soon as it passes `limit` bytes (reading stops
+    there, so a huge answer never sits in memory)."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise LLMRequestError(
+                f"{what}: response body larger than {limit} bytes; refused (raise max_response_chars "
+                "if such answers are expected)",
+                provider=provider,
+            )
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def parse_json_body(raw: bytes, what: str, *, provider: str) -> dict[str, Any]:
+    """The JSON object of a 200 answer; anything else (not UTF-8, not JSON, nested too deeply, not an
+    object) is an `LLMRequestError`."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LLMRequestError(f"{what}: response body is not UTF-8", provider=provider) from None
+    except ValueError:
+        raise LLMRequestError(
+            f"{what}: response is not JSON: {short(raw[:200])}", provider=provider
+        ) from None
+    except RecursionError:
+        raise LLMRequestError(f"{what}: response JSON is nested too deeply", provider=provider) from None
+    if not isinstance(data, dict):
+        raise LLMRequestError(
+            f"{what}: response is a JSON {type(data).__name__}, not an object", provider=provider
+        )
+    return data
+
+
+def token_count(value: Any, field: str, what: str, *, provider: str) -> int | None:
+    """A reported token count: None when absent (the caller estimates), else an integer in
+    [0, MAX_TOKEN_COUNT] (an integral float such as 12.0 is accepted); anything else is an `LLMRequestError`
+    naming the field, so a server's garbage is never recorded or costed."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKEN_COUNT:
+        raise LLMRequestError(
+            f"{what}: {field} must be an integer in [0, {MAX_TOKEN_COUNT}], got {short(repr(value), 60)}",
+            provider=provider,
+        )
+    return value
+
+
+def cap_text(text: str, max_chars: int) -> str:
+    """The answer cut to `max_chars` characters (a longer one then fails the caller's validation)."""
+    return text if len(text) <= max_chars else text[:max_chars]
+
+
+def model_name(value: Any, default: str) -> str:
+    """The model a response names (a short string), else the requested one."""
+    return value[:200] if isinstance(value, str) and value else default
+
+
+def positive_int(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
 def positive_timeout(timeout: float) -> float:
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout}")
+    if not timeout > 0 or not math.isfinite(timeout):
+        raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout}")
     return float(timeout)
 
 
@@ -43,9 +133,10 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    return max(0.0, seconds) if seconds <= MAX_RETRY_AFTER_S else None  # NaN, inf, absurd: ignored
 
 
 def transient_error(
@@ -67,13 +158,16 @@ def transient_error(
     return LLMTransientError(message, provider=provider, status=status, retry_after=retry_after)
 
 
-def map_sdk_error(exc: Exception, sdk: Any, *, provider: str, where: str, key_env: str) -> LLMError:
-    """Translate an `openai`/`anthropic` SDK exception into an `LLMError` (transient ones are retried)."""
+def map_sdk_error(
+    exc: Exception, sdk: Any, *, provider: str, where: str, key_env: str, secret: str | None = None
+) -> LLMError:
+    """Translate an `openai`/`anthropic` SDK exception into an `LLMError` (transient ones are retried).
+    `secret` (the API key) is redacted from the message, should a server or proxy echo it."""
     what = f"{provider} at {where}"
     if isinstance(exc, sdk.APIStatusError):
         status = int(exc.status_code)
         headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-        detail = short(getattr(exc, "message", "") or exc)
+        detail = short(redact(str(getattr(exc, "message", "") or exc), secret))
         if is_retryable_status(status):
             return transient_error(
                 what,
@@ -104,11 +198,13 @@ def map_sdk_error(exc: Exception, sdk: Any, *, provider: str, where: str, key_en
     if isinstance(exc, sdk.APIConnectionError):
         return transient_error(
             what,
-            f"cannot connect to {where} ({short(exc.__cause__ or exc, 120)})",
+            f"cannot connect to {where} ({short(redact(str(exc.__cause__ or exc), secret), 120)})",
             provider=provider,
             connection=True,
         )
-    return LLMRequestError(f"{provider}: unexpected error from {where}: {short(exc)}", provider=provider)
+    return LLMRequestError(
+        f"{provider}: unexpected error from {where}: {short(redact(str(exc), secret))}", provider=provider
+    )
 
 
 class PerLoop:

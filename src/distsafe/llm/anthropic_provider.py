@@ -9,6 +9,10 @@ object, and the agent's parser extracts and validates it. Streaming is off; the 
 Temperature: recent `anthropic` SDKs no longer list `temperature` among `messages.create` arguments, so it
 is sent in the body (`extra_body`). If the API answers 400 naming `temperature` (a model that does not
 take it), the client drops it for the rest of its life and retries the request once without it.
+
+As with the OpenAI provider, the body is read through the SDK's streaming response (HTTP-level), capped,
+and parsed here: a 200 answer that is not JSON, too large, without text blocks or with token counts that
+are not non-negative integers is an `LLMRequestError`, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +20,28 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from distsafe.llm._shared import PerLoop, map_sdk_error, positive_timeout, short
-from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm._shared import (
+    PerLoop,
+    body_limit,
+    cap_text,
+    map_sdk_error,
+    model_name,
+    parse_json_body,
+    positive_int,
+    positive_timeout,
+    read_capped,
+    redact,
+    short,
+    token_count,
+    transient_error,
+)
+from distsafe.llm.contract import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    DEFAULT_TIMEOUT_S,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+)
 from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
 JSON_ONLY_LINE = "Answer with a single JSON object and nothing else."
@@ -33,8 +57,10 @@ class AnthropicClient(LLMClient):
         api_key: str | None = None,
         send_temperature: bool = True,
         timeout: float = DEFAULT_TIMEOUT_S,
+        max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
     ):
         self.timeout = positive_timeout(timeout)
+        self.max_response_chars = positive_int(max_response_chars, "max_response_chars")
         self.send_temperature = send_temperature
         try:
             import anthropic
@@ -92,36 +118,68 @@ class AnthropicClient(LLMClient):
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One attempt (retries: `RetryingClient`); a second one without temperature if it was refused."""
         try:
-            resp = await self._send(request)
+            data = await self._send(request)
         except LLMRequestError as exc:
             if not (self.send_temperature and exc.status == 400 and "temperature" in str(exc).lower()):
                 raise
             self.send_temperature = False
-            resp = await self._send(request)
-        try:
-            text = "".join(getattr(b, "text", "") for b in resp.content if getattr(b, "type", "") == "text")
-            usage = resp.usage
-            in_tok, out_tok = int(usage.input_tokens), int(usage.output_tokens)
-        except (AttributeError, TypeError, ValueError) as exc:
+            data = await self._send(request)
+        return self.parse_response(data, request)
+
+    def parse_response(self, data: dict[str, Any], request: LLMRequest) -> LLMResponse:
+        """The `LLMResponse` of a Messages API JSON answer, checked field by field."""
+        what = f"anthropic at {self.where}"
+        blocks = data.get("content")
+        if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
             raise LLMRequestError(
-                f"anthropic at {self.where}: unreadable response: {short(resp)}", provider="anthropic"
-            ) from exc
+                f"{what}: response without content blocks: {short(data)}", provider="anthropic"
+            )
+        texts = [b.get("text") for b in blocks if b.get("type") == "text"]
+        if not all(isinstance(t, str) for t in texts):
+            raise LLMRequestError(f"{what}: a text block without text: {short(blocks)}", provider="anthropic")
+        usage = data.get("usage")
+        if not isinstance(usage, dict):
+            raise LLMRequestError(f"{what}: response without usage: {short(data)}", provider="anthropic")
+        in_tok = token_count(usage.get("input_tokens"), "usage.input_tokens", what, provider="anthropic")
+        out_tok = token_count(usage.get("output_tokens"), "usage.output_tokens", what, provider="anthropic")
+        if in_tok is None or out_tok is None:
+            raise LLMRequestError(f"{what}: usage without token counts: {short(usage)}", provider="anthropic")
         return LLMResponse(
-            text=text,
+            text=cap_text("".join(t for t in texts if isinstance(t, str)), self.max_response_chars),
             input_tokens=in_tok,
             output_tokens=out_tok,
-            model=str(getattr(resp, "model", None) or request.model),
+            model=model_name(data.get("model"), request.model),
             provider="anthropic",
         )
 
-    async def _send(self, request: LLMRequest) -> Any:
+    async def _send(self, request: LLMRequest) -> dict[str, Any]:
+        """One request; the answer's JSON object (read with a size cap)."""
         params = self.build_params(request, self.send_temperature)
+        what = f"anthropic at {self.where}"
         try:
-            return await self._get_client().messages.create(**params)
+            async with self._get_client().messages.with_streaming_response.create(**params) as resp:
+                raw = await read_capped(
+                    resp.iter_bytes(), body_limit(self.max_response_chars), what, provider="anthropic"
+                )
         except self._sdk.AnthropicError as exc:
             raise map_sdk_error(
-                exc, self._sdk, provider="anthropic", where=self.where, key_env="ANTHROPIC_API_KEY"
+                exc,
+                self._sdk,
+                provider="anthropic",
+                where=self.where,
+                key_env="ANTHROPIC_API_KEY",
+                secret=self._api_key,
             ) from exc
+        except LLMError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the transport's own error while the body streams in
+            raise transient_error(
+                what,
+                f"connection failed while reading the answer ({short(redact(str(exc), self._api_key), 120)})",
+                provider="anthropic",
+                connection=True,
+            ) from exc
+        return parse_json_body(raw, what, provider="anthropic")
 
     async def aclose(self) -> None:
         client = self._clients.current()

@@ -15,6 +15,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
+#: The most characters of answer text a provider passes on (longer answers are cut to it); a setting of
+#: `LLMConfig` (`max_response_chars`). Keeps a misbehaving server from filling memory or a recording.
+DEFAULT_MAX_RESPONSE_CHARS = 65536
+#: The largest token count one response may report (10^8: far above any context window). A server that
+#: reports more, a negative count or a non-integer is misbehaving; its answer becomes an `LLMRequestError`.
+MAX_TOKEN_COUNT = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,16 @@ class LLMResponse:
     provider: str
     cached: bool = False  # served from a recording
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise TypeError(f"LLMResponse.text must be a str, got {type(self.text).__name__}")
+        for name in ("input_tokens", "output_tokens"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_TOKEN_COUNT:
+                raise ValueError(
+                    f"LLMResponse.{name} must be an integer in [0, {MAX_TOKEN_COUNT}], got {v!r}"
+                )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -93,10 +109,10 @@ class LLMResponse:
     def from_dict(cls, data: dict[str, Any]) -> LLMResponse:
         return cls(
             text=data["text"],
-            input_tokens=int(data["input_tokens"]),
-            output_tokens=int(data["output_tokens"]),
-            model=data["model"],
-            provider=data["provider"],
+            input_tokens=data["input_tokens"],
+            output_tokens=data["output_tokens"],
+            model=str(data["model"]),
+            provider=str(data["provider"]),
             cached=bool(data.get("cached", False)),
         )
 

@@ -14,8 +14,15 @@ import json
 import math
 from collections.abc import Callable
 
-from distsafe.llm._shared import estimate_tokens, positive_timeout
-from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse, request_key
+from distsafe.llm._shared import cap_text, estimate_tokens, positive_int, positive_timeout
+from distsafe.llm.contract import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    DEFAULT_TIMEOUT_S,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+    request_key,
+)
 
 #: Answer text for a request, or None to fall back on the generic answer.
 Responder = Callable[[LLMRequest], str | None]
@@ -55,17 +62,19 @@ class DryRunClient(LLMClient):
         responder: Responder | None = None,
         garbage_rate: float = 0.0,
         timeout: float = DEFAULT_TIMEOUT_S,
+        max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
     ):
         if not 0.0 <= garbage_rate <= 1.0:
             raise ValueError(f"garbage_rate must be in [0, 1], got {garbage_rate}")
         self.timeout = positive_timeout(timeout)  # unused: the answer is immediate
+        self.max_response_chars = positive_int(max_response_chars, "max_response_chars")
         self.responder = responder
         self.garbage_rate = float(garbage_rate)
         self.calls = 0
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         self.calls += 1
-        text = dry_run_answer(request, self.garbage_rate, self.responder)
+        text = cap_text(dry_run_answer(request, self.garbage_rate, self.responder), self.max_response_chars)
         prompt_chars = sum(len(m.content) for m in request.messages)
         out_tokens = min(request.max_tokens, estimate_tokens(text))
         return LLMResponse(

@@ -3,23 +3,41 @@
 The host is `base_url`, else OLLAMA_HOST (which may lack a scheme or say 0.0.0.0, as `ollama serve`
 accepts), else http://127.0.0.1:11434. Streaming is off (`"stream": false`); JSON mode sends
 `"format": "json"`; temperature and max_tokens go to `options.temperature` / `options.num_predict`.
+The body is read with a size cap and checked field by field: a 200 answer that is not JSON, too large,
+without `message.content` text or with token counts that are not non-negative integers is an
+`LLMRequestError`, never a traceback.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from distsafe.llm._shared import (
     PerLoop,
+    body_limit,
+    cap_text,
     estimate_tokens,
     is_retryable_status,
+    model_name,
+    parse_json_body,
     parse_retry_after,
+    positive_int,
     positive_timeout,
+    read_capped,
+    redact,
     short,
+    token_count,
     transient_error,
 )
-from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm.contract import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    DEFAULT_TIMEOUT_S,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+)
 from distsafe.llm.errors import LLMConfigError, LLMRequestError
 
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
@@ -42,9 +60,15 @@ class OllamaClient(LLMClient):
     provider_name = "ollama"
 
     def __init__(
-        self, *, base_url: str | None = None, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
     ):
         self.timeout = positive_timeout(timeout)
+        self.max_response_chars = positive_int(max_response_chars, "max_response_chars")
         try:
             import httpx
         except ImportError as exc:
@@ -81,26 +105,28 @@ class OllamaClient(LLMClient):
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One attempt; `RetryingClient` retries."""
         data = await self._post(request)
+        what = f"ollama at {self.base_url}"
         if "error" in data:
-            raise LLMRequestError(f"ollama at {self.base_url}: {short(data['error'])}", provider="ollama")
+            raise LLMRequestError(
+                f"{what}: {short(redact(str(data['error']), self._api_key))}", provider="ollama"
+            )
         message = data.get("message")
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
             raise LLMRequestError(
-                f"ollama at {self.base_url}: response without message.content: {short(data)}",
-                provider="ollama",
+                f"{what}: response without message.content text: {short(data)}", provider="ollama"
             )
-        text = message["content"]
-        in_tok = data.get("prompt_eval_count")
-        out_tok = data.get("eval_count")
-        if not isinstance(in_tok, int):
+        text = cap_text(message["content"], self.max_response_chars)
+        in_tok = token_count(data.get("prompt_eval_count"), "prompt_eval_count", what, provider="ollama")
+        out_tok = token_count(data.get("eval_count"), "eval_count", what, provider="ollama")
+        if in_tok is None:
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)
-        if not isinstance(out_tok, int):
+        if out_tok is None:
             out_tok = estimate_tokens(text)
         return LLMResponse(
             text=text,
             input_tokens=in_tok,
             output_tokens=out_tok,
-            model=str(data.get("model") or request.model),
+            model=model_name(data.get("model"), request.model),
             provider="ollama",
         )
 
@@ -108,14 +134,22 @@ class OllamaClient(LLMClient):
         httpx = self._httpx
         what = f"ollama at {self.base_url}"
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        limit = body_limit(self.max_response_chars)
         try:
-            r = await self._http.get().post(self.url, json=self.build_payload(request), headers=headers)
+            async with self._http.get().stream(
+                "POST", self.url, json=self.build_payload(request), headers=headers
+            ) as r:
+                raw = await read_capped(r.aiter_bytes(), limit, what, provider="ollama")
         except httpx.TimeoutException as exc:
             raise transient_error(
                 what,
                 f"request to {self.url} timed out after {self.timeout:g}s",
                 provider="ollama",
                 connection=True,
+            ) from exc
+        except httpx.DecodingError as exc:
+            raise LLMRequestError(
+                f"{what}: undecodable response body ({short(exc, 100)})", provider="ollama"
             ) from exc
         except httpx.TransportError as exc:
             raise transient_error(
@@ -126,7 +160,7 @@ class OllamaClient(LLMClient):
                 connection=True,
             ) from exc
         if r.status_code != 200:
-            detail = _error_detail(r)
+            detail = redact(_error_detail(raw, r.reason_phrase), self._api_key)
             if is_retryable_status(r.status_code):
                 raise transient_error(
                     what,
@@ -152,25 +186,17 @@ class OllamaClient(LLMClient):
                 provider="ollama",
                 status=r.status_code,
             )
-        try:
-            data = r.json()
-        except ValueError as exc:
-            raise LLMRequestError(
-                f"ollama at {self.base_url}: response is not JSON: {short(r.text)}", provider="ollama"
-            ) from exc
-        if not isinstance(data, dict):
-            raise LLMRequestError(
-                f"ollama at {self.base_url}: unexpected response {short(data)}", provider="ollama"
-            )
-        return data
+        return parse_json_body(raw, what, provider="ollama")
 
 
-def _error_detail(response: Any) -> str:
+def _error_detail(raw: bytes, reason: str) -> str:
+    """The message of an error answer: its JSON `error` (or `error.message`), else its text."""
+    text = raw.decode("utf-8", "replace")
     try:
-        data = response.json()
+        data = json.loads(text)
         if isinstance(data, dict) and "error" in data:
             err = data["error"]
             return short(err.get("message", err) if isinstance(err, dict) else err)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
-    return short(response.text or response.reason_phrase)
+    return short(text or reason)

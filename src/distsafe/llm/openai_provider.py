@@ -5,6 +5,12 @@
 a missing key is replaced by a placeholder since such servers usually need none. Streaming is off; JSON
 mode sends `response_format={"type": "json_object"}`. The SDK's own retries are off: `RetryingClient`
 handles 429/5xx/timeouts with one policy for every provider.
+
+The answer's body is read through the SDK's streaming response (HTTP-level; the completion itself is not
+streamed) so that it can be capped, and parsed here rather than by the SDK: a server that answers 200 with
+a body that is not JSON, too large, nested too deeply, without `choices`, with `content` that is not text
+or with token counts that are not non-negative integers gives an `LLMRequestError`, never a traceback.
+`content` given as a list of text parts (`[{"type": "text", "text": ...}]`) is joined.
 """
 
 from __future__ import annotations
@@ -12,8 +18,29 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from distsafe.llm._shared import PerLoop, estimate_tokens, map_sdk_error, positive_timeout, short
-from distsafe.llm.contract import DEFAULT_TIMEOUT_S, LLMClient, LLMRequest, LLMResponse
+from distsafe.llm._shared import (
+    PerLoop,
+    body_limit,
+    cap_text,
+    estimate_tokens,
+    map_sdk_error,
+    model_name,
+    parse_json_body,
+    positive_int,
+    positive_timeout,
+    read_capped,
+    redact,
+    short,
+    token_count,
+    transient_error,
+)
+from distsafe.llm.contract import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    DEFAULT_TIMEOUT_S,
+    LLMClient,
+    LLMRequest,
+    LLMResponse,
+)
 from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
@@ -23,9 +50,15 @@ class OpenAIClient(LLMClient):
     provider_name = "openai"
 
     def __init__(
-        self, *, base_url: str | None = None, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
     ):
         self.timeout = positive_timeout(timeout)
+        self.max_response_chars = positive_int(max_response_chars, "max_response_chars")
         try:
             import openai
         except ImportError as exc:
@@ -73,31 +106,60 @@ class OpenAIClient(LLMClient):
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One attempt; `RetryingClient` retries."""
         params = self.build_params(request)
+        what = f"openai at {self.where}"
         try:
-            resp = await self._get_client().chat.completions.create(**params)
+            async with self._get_client().chat.completions.with_streaming_response.create(**params) as resp:
+                raw = await read_capped(
+                    resp.iter_bytes(), body_limit(self.max_response_chars), what, provider="openai"
+                )
         except self._sdk.OpenAIError as exc:
             raise map_sdk_error(
-                exc, self._sdk, provider="openai", where=self.where, key_env="OPENAI_API_KEY"
+                exc,
+                self._sdk,
+                provider="openai",
+                where=self.where,
+                key_env="OPENAI_API_KEY",
+                secret=self._api_key,
             ) from exc
-        try:
-            choice = resp.choices[0]
-            text = choice.message.content or ""
-        except (AttributeError, IndexError, TypeError) as exc:
-            raise LLMRequestError(
-                f"openai at {self.where}: response without choices: {short(resp)}", provider="openai"
+        except LLMError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the transport's own error while the body streams in
+            raise transient_error(
+                what,
+                f"connection failed while reading the answer ({short(redact(str(exc), self._api_key), 120)})",
+                provider="openai",
+                connection=True,
             ) from exc
-        usage = getattr(resp, "usage", None)
-        in_tok = getattr(usage, "prompt_tokens", None)
-        out_tok = getattr(usage, "completion_tokens", None)
+        return self.parse_response(parse_json_body(raw, what, provider="openai"), request)
+
+    def parse_response(self, data: dict[str, Any], request: LLMRequest) -> LLMResponse:
+        """The `LLMResponse` of a chat completion's JSON, checked field by field."""
+        what = f"openai at {self.where}"
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise LLMRequestError(f"{what}: response without choices: {short(data)}", provider="openai")
+        message = choices[0].get("message")
+        if not isinstance(message, dict):
+            raise LLMRequestError(f"{what}: choices[0] without a message: {short(data)}", provider="openai")
+        text = _content_text(message.get("content"), what)
+        usage = data.get("usage")
+        if usage is not None and not isinstance(usage, dict):
+            raise LLMRequestError(f"{what}: usage is not an object: {short(usage, 80)}", provider="openai")
+        usage = usage or {}
+        in_tok = token_count(usage.get("prompt_tokens"), "usage.prompt_tokens", what, provider="openai")
+        out_tok = token_count(
+            usage.get("completion_tokens"), "usage.completion_tokens", what, provider="openai"
+        )
+        text = cap_text(text, self.max_response_chars)
         if in_tok is None:
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)
         if out_tok is None:
             out_tok = estimate_tokens(text)
         return LLMResponse(
             text=text,
-            input_tokens=int(in_tok),
-            output_tokens=int(out_tok),
-            model=str(getattr(resp, "model", None) or request.model),
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            model=model_name(data.get("model"), request.model),
             provider="openai",
         )
 
@@ -109,3 +171,20 @@ class OpenAIClient(LLMClient):
                 await client.close()
             except (RuntimeError, LLMError):
                 pass
+
+
+def _content_text(content: Any, what: str) -> str:
+    """`message.content`: a string, null (no text: ""), or a list of text parts, joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(
+        isinstance(p, dict) and isinstance(p.get("text"), str) and p.get("type", "text") == "text"
+        for p in content
+    ):
+        return "".join(p["text"] for p in content)
+    raise LLMRequestError(
+        f"{what}: message.content is a {type(content).__name__}, not text: {short(content, 120)}",
+        provider="openai",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from distsafe.agents.llm import LLMAgent, LLMConfig, LLMProvider, PersonaType
@@ -21,7 +23,7 @@ def test_config_defaults_and_validation():
     with pytest.raises(ValueError, match="unknown key"):
         LLMConfig.from_dict({"provider": "dry_run", "temprature": 0.5})
     d = LLMConfig(provider="openai", api_key="secret").to_dict()
-    assert d["provider"] == "openai" and "api_key" not in d
+    assert d["provider"] == "openai" and d["api_key"] == "<redacted>" and "secret" not in str(d)
 
 
 def test_price_block_in_yaml_config():
@@ -60,8 +62,11 @@ def test_to_dict_is_the_run_log_form_and_round_trips():
     d = c.to_dict()
     assert list(d)[:6] == ["provider", "model", "persona", "temperature", "max_tokens", "cost_tracking"]
     assert (d["provider"], d["persona"], d["provider_options"]) == ("openai", "honest", {"x": 1})
-    assert "api_key" not in d and "secret" not in repr(c) and "api_key" not in c.model_dump()
+    # The key itself is never dumped; a note says one was given, and reads back as "not given".
+    assert d["api_key"] == "<redacted>" and c.model_dump()["api_key"] == "<redacted>"
+    assert "secret" not in repr(c) and "secret" not in str(d)
     assert LLMConfig.from_dict(d) == c.model_copy(update={"api_key": None})
+    assert "api_key" not in LLMConfig(provider="openai").to_dict()
 
 
 def test_from_dict_names_the_unknown_keys_and_the_known_ones():
@@ -70,3 +75,32 @@ def test_from_dict_names_the_unknown_keys_and_the_known_ones():
     ):
         LLMConfig.from_dict({"modle": "x", "temprature": 1})
     assert LLMConfig.from_dict(None) == LLMConfig()
+
+
+def test_secrets_in_options_and_urls_are_redacted_in_every_dump():
+    c = LLMConfig(
+        provider="ollama",
+        base_url="http://user:pw-SECRET@127.0.0.1:11434",
+        provider_options={"api_key": "k-SECRET", "headers": {"Authorization": "Bearer t-SECRET"}, "x": 1},
+    )
+    for dump in (c.to_dict(), c.model_dump(mode="json")):
+        assert "SECRET" not in json.dumps(dump)
+        assert dump["provider_options"] == {"api_key": "<redacted>", "headers": "<redacted>", "x": 1}
+        assert dump["base_url"] == "http://user:<redacted>@127.0.0.1:11434"
+    assert LLMConfig.from_dict(c.to_dict()).provider_options == {"x": 1}  # redacted options: not given
+
+
+def test_max_response_chars_is_dumped_only_when_changed_and_numbers_are_finite():
+    assert "max_response_chars" not in LLMConfig().to_dict()  # run-log headers stay as they were
+    assert LLMConfig(max_response_chars=1000).to_dict()["max_response_chars"] == 1000
+    for bad in (
+        {"timeout": float("nan")},
+        {"timeout": float("inf")},
+        {"temperature": float("nan")},
+        {"price_input_per_mtok": float("inf"), "price_output_per_mtok": 1.0},
+        {"max_response_chars": 0},
+        {"max_retries": 10**6},
+        {"max_tokens": 10**12},
+    ):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            LLMConfig(**bad)

@@ -95,3 +95,25 @@ def test_extract_json_garbage(text):
 
 
 # ---- the agent --------------------------------------------------------------------------------------------
+
+
+NASTY_ANSWERS = [
+    '{"action_type": ' + "[" * 900 + "]" * 900 + "}",
+    '{"action_type": "vote", "target_id": "p1", "vote": ' + "9" * 4000 + "}",
+    '{"action_type": "claim_task", "target_id": "t1", "effort": ' + "9" * 400 + "}",
+    '{"action_type": "propose_interaction", "target_id": ' + "1" * 30 + ', "interaction_type": [1]}',
+    '{"action_type": "propose_interaction", "target_id": "h1", "interaction_type": '
+    + "[" * 900
+    + "]" * 900
+    + "}",
+    '{"action_type": "post", "content": {"nested": ' + "{}" + "}}",
+    '{"action_type": "vote", "target_id": "p1", "vote": 1e999}',
+    "[" * 100_000,
+]
+
+
+@pytest.mark.parametrize("answer", NASTY_ANSWERS, ids=range(len(NASTY_ANSWERS)))
+def test_a_hostile_answer_is_a_parse_error_never_a_crash(observation, answer):
+    with pytest.raises(ActionParseError) as info:
+        parse_action(answer, observation, "llm_1")
+    assert all(len(e) < 400 for e in info.value.errors)

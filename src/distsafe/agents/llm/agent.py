@@ -4,7 +4,10 @@ One turn: render the observation into a prompt (`prompts`), ask for one JSON act
 (`parsing`). On an invalid answer the agent sends one repair request (the errors and its bad answer);
 if that fails too it returns a no-op recorded in `usage_stats()` and in the action's metadata. Provider
 errors that persist after the provider's retries (429, 5xx, timeouts) and rejected requests also give a
-recorded no-op, so a run never crashes on the model's behaviour. What does raise: a configuration error
+recorded no-op, so a run never crashes on the model's behaviour (an answer the provider cannot read, e.g.
+a body that is not JSON or token counts that are not counts, is such a rejected request). With a recorder
+the errors are recorded too, and a replay raises them again at the same calls. What does raise: a
+configuration error
 (missing key or package, bad model, 401/403), a replay miss, and an unreachable server before any
 request of this agent has succeeded (a server that is simply not there).
 
@@ -127,6 +130,7 @@ class LLMAgent(BaseAgent):
                 api_key=api_key,
                 timeout=c.timeout,
                 max_retries=c.max_retries,
+                max_response_chars=c.max_response_chars,
                 **options,
             )
         return self._client

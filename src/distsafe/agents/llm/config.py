@@ -13,17 +13,39 @@ agents:
       cost_tracking: true
       base_url: null             # e.g. http://127.0.0.1:8000/v1 for an OpenAI-compatible server
 ```
+
+Secrets: `api_key` is never written out. Wherever the config is dumped (`to_dict`, the event log header's
+population record, a run's scenario.yaml) a given key appears as `api_key: <redacted>`, and so do
+`provider_options` whose names look secret (`*key*`, `*token*`, `*secret*`, `*password*`, `*auth*`,
+`*header*`) and a password in `base_url`; loading such a dump treats `<redacted>` as not given (the key is
+then read from the environment).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from distsafe.llm import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+from distsafe.llm import DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, MAX_TOKEN_COUNT
+
+#: What a dumped config shows in place of a secret; read back as "not given".
+REDACTED = "<redacted>"
+_SECRET_OPTION = re.compile(r"key|token|secret|passw|auth|credential|header|cookie", re.IGNORECASE)
 
 
 class LLMProvider(str, Enum):
@@ -64,27 +86,30 @@ class LLMConfig(BaseModel):
     """How one LLM agent talks to its model. Every field can be set from the YAML `llm:` block; an unknown
     key is an error (`extra="forbid"`), reported with its YAML line by the scenario loader."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
     provider: LLMProvider = LLMProvider.ANTHROPIC
     model: str = ""  # empty: the provider's default (DEFAULT_MODELS)
     persona: PersonaType = PersonaType.OPEN
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    max_tokens: int = Field(default=512, gt=0)
+    max_tokens: int = Field(default=512, gt=0, le=MAX_TOKEN_COUNT)
     cost_tracking: bool = True
     base_url: str | None = None
-    # Never written anywhere (`to_dict`, a run's scenario.yaml): else the provider's env var.
+    # Never written anywhere: dumps say `api_key: <redacted>` when one was given (else the env var is used).
     api_key: str | None = Field(default=None, repr=False, exclude=True)
     api_key_env: str | None = None  # read the key from this env var instead of the provider's default
-    timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0)
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0, le=86400)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=100)
+    # Answers longer than this are cut to it, bodies far beyond it refused (a misbehaving server must not
+    # fill memory or the recording). Dumped only when set to another value (log headers stay as they were).
+    max_response_chars: int = Field(default=DEFAULT_MAX_RESPONSE_CHARS, ge=1, le=1 << 24)
     json_mode: bool = True
     compact_prompt: bool = False  # a short system prompt for small local models (fewer tokens to evaluate)
     system_prompt: str | None = None  # extra instructions appended to the persona prompt
     max_posts_in_prompt: int = Field(default=10, ge=0)
     max_content_chars: int = Field(default=400, ge=16)  # each post quoted in the prompt is cut to this
-    price_input_per_mtok: float | None = None  # overrides the price table for this agent (USD / 1M tokens)
-    price_output_per_mtok: float | None = None
+    price_input_per_mtok: float | None = Field(default=None, ge=0)  # overrides the price table (USD / 1M)
+    price_output_per_mtok: float | None = Field(default=None, ge=0)
     provider_options: dict[str, Any] = Field(default_factory=dict)  # e.g. {"garbage_rate": 0.2} (dry_run)
 
     @model_validator(mode="before")
@@ -119,7 +144,32 @@ class LLMConfig(BaseModel):
     @field_validator("provider_options", mode="before")
     @classmethod
     def _options(cls, v: Any) -> Any:
+        if isinstance(v, Mapping):  # options redacted in a dump are not given
+            return {k: x for k, x in v.items() if x != REDACTED}
         return {} if v is None else v
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _api_key(cls, v: Any) -> Any:
+        return None if v == REDACTED else v
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        """Every dump: secrets redacted (with a note where one was given), `max_response_chars` only when
+        it is not the default."""
+        d: dict[str, Any] = handler(self)
+        if d.get("max_response_chars") == DEFAULT_MAX_RESPONSE_CHARS:
+            del d["max_response_chars"]
+        if isinstance(d.get("provider_options"), dict):
+            d["provider_options"] = {
+                k: (REDACTED if _SECRET_OPTION.search(str(k)) else v)
+                for k, v in d["provider_options"].items()
+            }
+        if isinstance(d.get("base_url"), str):
+            d["base_url"] = redact_url(d["base_url"])
+        if self.api_key is not None:
+            d["api_key"] = REDACTED
+        return d
 
     @model_validator(mode="after")
     def _prices_in_pairs(self) -> LLMConfig:
@@ -144,3 +194,15 @@ class LLMConfig(BaseModel):
         d["provider"] = self.provider.value
         d["persona"] = self.persona.value
         return d
+
+
+def redact_url(url: str) -> str:
+    """`url` with the password of its user-info part (`https://user:secret@host`) redacted."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{REDACTED}@{host}"))

@@ -31,6 +31,16 @@ def extract_json(text: str) -> dict[str, Any]:
         raise ActionParseError([str(exc)]) from None
 
 
+def _brief(value: Any, limit: int = 80) -> str:
+    """A short repr of a model-supplied value for an error message (never fails: a structure nested too
+    deeply or an integer too long to print is named by its type)."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _number(
     data: dict[str, Any],
     key: str,
@@ -47,12 +57,15 @@ def _number(
             try:
                 v = float(v)
             except ValueError:
-                errors.append(f"{key} must be a number, got {data[key]!r}")
+                errors.append(f"{key} must be a number, got {_brief(data[key])}")
                 return default
         else:
             errors.append(f"{key} must be a number, got {type(v).__name__}")
             return default
-    v = float(v)
+    try:
+        v = float(v)
+    except OverflowError:  # an integer beyond float range
+        v = math.inf
     if not math.isfinite(v):
         errors.append(f"{key} must be finite")
         return default
@@ -69,7 +82,7 @@ def _string(data: dict[str, Any], key: str, errors: list[str], required: bool) -
             errors.append(f"{key} is required for this action")
         return ""
     if not isinstance(v, str):
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and key == "target_id":
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and key == "target_id" and abs(v) < 1e18:
             return str(v)
         errors.append(f"{key} must be a string, got {type(v).__name__}")
         return ""
@@ -83,7 +96,9 @@ def validate_action(
     errors: list[str] = []
     raw_type = data.get("action_type")
     if not isinstance(raw_type, str) or raw_type.strip().lower() not in ACTION_TYPES:
-        raise ActionParseError([f"action_type must be one of {', '.join(ACTION_TYPES)}, got {raw_type!r}"])
+        raise ActionParseError(
+            [f"action_type must be one of {', '.join(ACTION_TYPES)}, got {_brief(raw_type)}"]
+        )
     atype = ActionType(raw_type.strip().lower())
     allowed = allowed_actions(obs)
     if atype.value not in allowed:
@@ -112,13 +127,15 @@ def validate_action(
             ActionType.CLAIM_TASK: (task_ids, "an open task_id"),
         }[atype]
         if target not in valid:
-            errors.append(f"target_id {target!r} is not {what}; valid: {', '.join(sorted(valid)) or 'none'}")
+            errors.append(
+                f"target_id {_brief(target)} is not {what}; valid: {', '.join(sorted(valid)) or 'none'}"
+            )
 
     vote = 0
     if atype == ActionType.VOTE:
         v = data.get("vote")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or float(v) not in (1.0, -1.0):
-            errors.append(f"vote must be 1 or -1, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v not in (1, -1):
+            errors.append(f"vote must be 1 or -1, got {_brief(v)}")
         else:
             vote = int(v)
 
@@ -130,11 +147,13 @@ def validate_action(
     if atype == ActionType.PROPOSE_INTERACTION:
         raw_it = data.get("interaction_type", InteractionType.COLLABORATION.value)
         try:
-            itype = InteractionType(str(raw_it).strip().lower())
+            if not isinstance(raw_it, str):
+                raise ValueError(raw_it)
+            itype = InteractionType(raw_it.strip().lower())
         except ValueError:
             errors.append(
                 f"interaction_type must be one of {', '.join(t.value for t in InteractionType)}, "
-                f"got {raw_it!r}"
+                f"got {_brief(raw_it)}"
             )
         cap = max(0.0, float(obs.state.resources))
         tau = _number(data, "tau", 0.0, errors, -cap, cap)
