@@ -89,6 +89,8 @@ class EngineState:
     #: this epoch's interactions (buffers reused across epochs) and counters
     epoch_buffer: InteractionBuffer = field(default_factory=InteractionBuffer)
     counts: EpochCounts = field(default_factory=EpochCounts)
+    #: per-run tables the safety rails derive once (core.actions.allowed_tools), by name
+    rail_cache: dict[str, np.ndarray] = field(default_factory=dict)
     # ---- this step
     #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from distsafe.llm import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+from distsafe.models.config_base import ConfigModel
 
 
 class LLMProvider(str, Enum):
@@ -60,7 +61,7 @@ def _enum(cls: type[Enum], value: Any, what: str) -> Any:
         raise ValueError(f"unknown {what} {value!r}; expected one of {choices}") from None
 
 
-class LLMConfig(BaseModel):
+class LLMConfig(ConfigModel):
     """How one LLM agent talks to its model. Every field can be set from the YAML `llm:` block; an unknown
     key is an error (`extra="forbid"`), reported with its YAML line by the scenario loader."""
 
