@@ -59,7 +59,7 @@ def allowed_tools(state: EngineState) -> np.ndarray:
     """Per agent row, the bit mask of the actions the safety config's `tool_allowlist` allows (built once
     per run from the groups' roles; cached on the state)."""
     n = len(state.agents)
-    cached = state.rail_cache.get("tools")
+    cached = state.extra_columns.get("allowed_tools")
     if cached is not None and cached.shape[0] == n:
         return cached
     allow = state.env.safety.tool_allowlist or {}
@@ -78,14 +78,14 @@ def allowed_tools(state: EngineState) -> np.ndarray:
             for r in listed:
                 m |= bits(allow[r])
             mask[g.all_rows()] = m
-    state.rail_cache["tools"] = mask
+    state.extra_columns["allowed_tools"] = mask
     return mask
 
 
 def _plan_rails(state: EngineState, arr: ActionArrays, reason: np.ndarray) -> None:
     """The plan's rails beyond the rate limits (each off unless set): tool allowlists, the time between
     posts, interactions per step, the token bucket (which only charges actions that pass the others)."""
-    safety, a, active, act = state.env.safety, state.agents, state.active, arr.action
+    safety, active, act = state.env.safety, state.active, arr.action
     if safety.tool_allowlist:
         mask = allowed_tools(state)[active]
         bit = np.zeros(act.shape[0], dtype=np.int8)
@@ -95,7 +95,8 @@ def _plan_rails(state: EngineState, arr: ActionArrays, reason: np.ndarray) -> No
         reason[(reason == _NOT_BLOCKED) & denied] = BlockReason.TOOL_NOT_ALLOWED.code
     if safety.min_time_between_posts > 0:
         is_post = (act == POST) | (act == REPLY)
-        soon = state.env.time - a.last_post_time[active] < safety.min_time_between_posts
+        last = state.agent_array("last_post_time", np.int64, -(2**62))
+        soon = state.env.time - last[active] < safety.min_time_between_posts
         reason[(reason == _NOT_BLOCKED) & is_post & soon] = BlockReason.POST_COOLDOWN.code
     if safety.max_interactions_per_step is not None:
         cap = safety.max_interactions_per_step
@@ -108,11 +109,12 @@ def _plan_rails(state: EngineState, arr: ActionArrays, reason: np.ndarray) -> No
             taken[me] = taken.get(me, 0) + 1
             taken[other] = taken.get(other, 0) + 1
     if safety.token_bucket_capacity is not None:
-        np.maximum(a.bucket_used - safety.token_bucket_refill, 0.0, out=a.bucket_used)
+        used = state.agent_array("bucket_used", np.float64, 0.0)  # tokens spent and not yet refilled
+        np.maximum(used - safety.token_bucket_refill, 0.0, out=used)
         acting = (act != NOOP) & (reason == _NOT_BLOCKED)
-        empty = a.bucket_used[active] + 1.0 > safety.token_bucket_capacity
+        empty = used[active] + 1.0 > safety.token_bucket_capacity
         reason[acting & empty] = BlockReason.TOKEN_BUCKET.code
-        a.bucket_used[active[acting & ~empty]] += 1.0
+        used[active[acting & ~empty]] += 1.0
 
 
 def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]) -> None:
@@ -135,7 +137,8 @@ def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]
         ids = feed.add_posts(authors, now, arr.effort[pos].astype(np.float32), parents, texts)
         a.posts[authors] += 1
         a.epoch_posts[authors] += 1
-        a.last_post_time[authors] = now
+        if "last_post_time" in state.extra_columns:
+            state.extra_columns["last_post_time"][authors] = now
         state.counts.n_posts += int(pos.size)
         if log:
             for k, j in enumerate(pos.tolist()):
@@ -158,7 +161,8 @@ def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]
             signed = arr.vote[vote_pos] * w
             authors = feed.add_votes(arr.target[vote_pos], signed)
             np.add.at(a.reputation, authors, feed.config.vote_reputation_rate * signed)
-            np.add.at(a.epoch_vote_weight, voters, np.abs(w))
+            if "influence_gini" in state.config.metrics_to_track:
+                np.add.at(state.agent_array("vote_weight", np.float64, 0.0), voters, np.abs(w))
             a.votes_cast[voters] += 1
             a.epoch_votes[voters] += 1
             state.counts.n_votes += int(vote_pos.size)

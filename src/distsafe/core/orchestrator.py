@@ -372,6 +372,8 @@ class Orchestrator:
         eng = self.engine_state
         eng.env.epoch, eng.env.step = epoch, 0
         eng.agents.reset_epoch_counters()
+        if "vote_weight" in eng.extra_columns:
+            eng.extra_columns["vote_weight"][:] = 0.0
         eng.epoch_buffer.clear()
         eng.counts = EpochCounts()
         ctx = eng.gov_context()
@@ -395,7 +397,10 @@ class Orchestrator:
     def _end_epoch(self, epoch: int) -> None:
         eng = self.engine_state
         batch = eng.epoch_buffer.batch()
-        m = measure_epoch(epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track)
+        m = measure_epoch(
+            epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
+            vote_weight=eng.extra_columns.get("vote_weight"),
+        )  # fmt: skip
         self.epoch_metrics.append(m)
         if self.interaction_sink is not None and len(batch):
             self.interaction_sink(batch)

@@ -57,13 +57,10 @@ def check_metric_names(names: list[str]) -> list[str]:
     return names
 
 
-def influence_gini(agents: AgentTable) -> float:
-    """`OPTIONAL_METRICS["influence_gini"]` for the epoch now ending."""
-    w = agents.epoch_vote_weight
+def influence_gini(vote_weight: np.ndarray | None) -> float:
+    """`OPTIONAL_METRICS["influence_gini"]` from each agent's summed |vote weight| this epoch."""
+    w = np.zeros(0) if vote_weight is None else np.asarray(vote_weight, dtype=np.float64)
     return float(gini(w)) if w.size and float(w.sum()) > 0 else float("nan")
-
-
-_OPTIONAL = {"influence_gini": influence_gini}
 
 
 class EpochMetrics:
@@ -162,9 +159,11 @@ def measure_epoch(
     counts: EpochCounts,
     soft: SoftMetrics,
     extra: Sequence[str] = (),
+    vote_weight: np.ndarray | None = None,
 ) -> EpochMetrics:
     """The metrics of an epoch from its interactions and the agents' state at its end; `extra` names the
-    `OPTIONAL_METRICS` to add (other names are measured anyway and are ignored here)."""
+    `OPTIONAL_METRICS` to add (other names are measured anyway and are ignored here), `vote_weight` is
+    each agent's summed |vote weight| this epoch (for influence_gini)."""
     values: dict[str, Any] = {"epoch": epoch}
     values.update(soft.compute_epoch(batch))
     values["avg_reputation"] = float(agents.reputation.mean())
@@ -176,9 +175,8 @@ def measure_epoch(
     for t, pay in payoffs.items():  # interleaved per type: the column order of metrics.csv
         values[f"payoff_{t}"] = pay
         values[f"toxicity_{t}"] = toxicity[t]
-    for name in extra:
-        if name in _OPTIONAL:
-            values[name] = _OPTIONAL[name](agents)
+    if "influence_gini" in extra:
+        values["influence_gini"] = influence_gini(vote_weight)
     return EpochMetrics(values)
 
 

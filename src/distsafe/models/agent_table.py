@@ -141,14 +141,6 @@ class AgentTable(ColumnStore):
     epoch_interactions: Column[np.int32] = Column(np.int32, 0, "interactions this epoch")
     epoch_actions: Column[np.int32] = Column(np.int32, 0, "actions this epoch")
     epoch_spend: Column[np.float64] = Column(np.float64, 0.0, "transfers paid this epoch")
-    epoch_vote_weight: Column[np.float64] = Column(
-        np.float64, 0.0, "|vote weight| cast this epoch (influence)"
-    )
-    # safety rails' state (env.state.SafetyConfig): last post, token bucket
-    last_post_time: Column[np.int64] = Column(np.int64, -(2**62), "simulation time of the last post or reply")
-    bucket_used: Column[np.float64] = Column(
-        np.float64, 0.0, "token bucket: tokens spent and not yet refilled"
-    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -204,7 +196,6 @@ class AgentTable(ColumnStore):
         self.epoch_interactions[:] = 0
         self.epoch_actions[:] = 0
         self.epoch_spend[:] = 0.0
-        self.epoch_vote_weight[:] = 0.0
 
     def state_of(self, i: int, epoch: int = 0) -> AgentState:
         return AgentState(
