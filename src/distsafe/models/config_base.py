@@ -40,7 +40,7 @@ def number_problem(value: Any, depth: int = 0) -> tuple[list[str], str] | None:
         if not math.isfinite(value):
             return [], f"must be a finite number, not {value!r}"
         if abs(value) > MAX_CONFIG_MAGNITUDE:
-            return [], f"{value!r} is out of range (|value| <= {MAX_CONFIG_MAGNITUDE:g})"
+            return [], f"{value:g} is out of range (|value| <= {MAX_CONFIG_MAGNITUDE:g})"
     elif isinstance(value, int):
         if not INT64_MIN <= value <= INT64_MAX:
             return [], f"{value} does not fit a 64-bit integer"
