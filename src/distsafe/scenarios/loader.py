@@ -70,15 +70,15 @@ class BoundedLoader(yaml.SafeLoader):
         self._size: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, expanded depth)
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> Any:
         self._depth += 1
         if self._depth > self.limits.max_yaml_depth:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise YAMLLimitError(self._over("max_yaml_depth", "nested deeper than"), mark)
         try:
             is_alias = self.check_event(yaml.AliasEvent)
-            alias_mark = self.peek_event().start_mark if is_alias else None
-            node = super().compose_node(parent, index)
+            alias_mark = self.peek_event().start_mark if is_alias else None  # type: ignore[no-untyped-call]
+            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]
         finally:
             self._depth -= 1
         if is_alias:
