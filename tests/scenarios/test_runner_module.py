@@ -43,3 +43,17 @@ def test_run_n_epochs():
     o2.add_population("honest", 4)
     with pytest.raises(ValueError, match="max_epochs"):
         o2.run(10**9)
+
+
+def test_memory_error_in_a_run_is_one_line(monkeypatch, capsys):
+    import numpy as np
+
+    import distsafe.scenarios.runner as runner
+
+    def boom(*a, **k):
+        np.empty(2**62, dtype=np.int8)  # numpy's _ArrayMemoryError, a MemoryError
+
+    monkeypatch.setattr(runner, "run_scenario", boom)
+    assert runner_mod.main(["baseline", "--epochs", "1", "-q"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and err[0].startswith("error: out of memory")
