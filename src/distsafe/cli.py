@@ -46,6 +46,28 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _set_limits(items: list[str]) -> None:
+    """`--limit NAME=N`: the caps in force for this process (as if DISTSAFE_<NAME> were set)."""
+    if not items:
+        return
+    import os
+
+    from distsafe.core.limits import Limits
+
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--limit {item!r} must look like NAME=N (e.g. max_agents=5000000)")
+        pairs[name.strip()] = value
+    try:
+        caps = Limits.current(pairs)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    for name in pairs:
+        os.environ[Limits.env_name(name)] = str(getattr(caps, name))
+
+
 def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | None) -> ScenarioSpec:
     from distsafe.scenarios import load_scenario
 
@@ -93,6 +115,16 @@ def _report_table(result: RunResult) -> Table:
             ("LLM repairs / no-ops", f"{tot['repairs']} / {tot['noops']}"),
             ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}"),
         ]
+    for name in result.spec.metrics_to_track:  # the scenario's metrics_to_track: final and mean over epochs
+        series = [m.to_dict().get(name, float("nan")) for m in result.metrics]
+        finite = [float(v) for v in series if isinstance(v, int | float) and v == v]
+        mean = sum(finite) / len(finite) if finite else float("nan")
+        rows.append(
+            (
+                f"tracked {name} (final / mean)",
+                f"{_fmt(series[-1] if series else float('nan'))} / {_fmt(mean)}",
+            )
+        )
     for name, value in rows:
         t.add_row(name, _fmt(value))
     return t
@@ -116,14 +148,20 @@ def run(
     epochs: int | None = typer.Option(None, "--epochs", help="override simulation.n_epochs"),
     seed: int | None = typer.Option(None, "--seed", help="override simulation.seed"),
     override: list[str] = typer.Option([], "--override", "-o", help="a.b=value (repeatable)"),
-    out: Path | None = typer.Option(None, "--out", help="run folder (log, metrics, manifest)"),
+    out: Path | None = typer.Option(
+        None, "--out", "--output", help="run folder (log, metrics, manifest); --output is the seeds' name"
+    ),
     log_format: str | None = typer.Option(None, "--log-format", help="jsonl (default) or parquet"),
     check: bool = typer.Option(False, "--check", help="exit 3 if a success criterion fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    limit: list[str] = typer.Option(
+        [], "--limit", help="raise or lower a cap: NAME=N, e.g. max_agents=5000000 (see docs/scenarios.md)"
+    ),
 ) -> None:
     """Run a scenario and print the safety report."""
     from distsafe.scenarios.runner import run_scenario
 
+    _set_limits(limit)
     if log_format not in (None, "jsonl", "parquet"):
         raise UserError(f"--log-format must be jsonl or parquet, not {log_format!r}")
     spec = _load(scenario, override, epochs, seed)
@@ -315,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         from rich.markup import escape
 
         err_console.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
+        return 2
+    except MemoryError:  # numpy could not allocate: one line, not a traceback
+        err_console.print(
+            "[red]error:[/red] out of memory: the run is too large for this machine "
+            "(fewer agents, epochs or steps; see the caps in docs/scenarios.md)",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)

@@ -12,6 +12,10 @@ def test_block_reason_values_and_codes_as_logged():
         (5, "content_length"),
         (6, "invalid_target"),
         (7, "governance"),
+        (8, "tool_not_allowed"),
+        (9, "post_cooldown"),
+        (10, "rate_limit_step"),
+        (11, "token_bucket"),
     ]
     assert all(BlockReason.from_code(r.code) is r for r in BlockReason)
 

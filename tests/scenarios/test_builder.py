@@ -57,6 +57,10 @@ def test_every_engine_field_comes_from_the_scenario_or_is_a_run_option():
         flat
         | set(SECTIONS.values())
         | {"scenario_id", "governance_config", "log_path", "log_events", "log_format"}
+        | {
+            "metrics_to_track",
+            "limits",
+        }  # the scenario's metrics_to_track; its limits: over the caps in force
     )
     assert set(OrchestratorConfig.model_fields) == covered | RUN_OPTIONS
 
@@ -131,6 +135,8 @@ def test_shipped_scenarios_load_and_build():
 
 
 def test_bad_params_name_the_agent_entry():
-    spec = scenario_from_text("scenario_id: x\nagents: [{type: honest, params: {effort: 2}}]\n")
-    with pytest.raises(ScenarioError, match="agents.0.params.effort"):
-        build_orchestrator(spec)
+    # checked when the scenario loads (issue 9), so the error carries the line
+    with pytest.raises(
+        ScenarioError, match=r"^<scenario>:2: agents\.0\.params: effort: .*less than or equal to 1"
+    ):
+        scenario_from_text("scenario_id: x\nagents: [{type: honest, params: {effort: 2}}]\n")

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from distsafe.agents.base import ActionCode
 from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable
+from distsafe.models.config_base import ConfigModel
 from distsafe.models.interaction import InteractionType
 
 # Plain ints (not the IntEnum members) for the array comparisons of the hot path.
@@ -88,7 +89,7 @@ class ActionArrays:
         )
 
 
-class PolicyParams(BaseModel):
+class PolicyParams(ConfigModel):
     """Behaviour knobs of a scripted policy. Probabilities are per step; the rest of the mass is noop."""
 
     model_config = ConfigDict(extra="forbid")

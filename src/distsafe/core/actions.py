@@ -42,11 +42,79 @@ def apply_rails(state: EngineState, arr: ActionArrays, contents: dict[int, str],
     for j, text in contents.items():
         if reason[j] == _NOT_BLOCKED and len(text) > safety.max_content_length:
             reason[j] = BlockReason.CONTENT_LENGTH.code
+    _plan_rails(state, arr, reason)
     blocked = reason != _NOT_BLOCKED
     if blocked.any():
         for code in np.unique(reason[blocked]).tolist():
             block(state, active[reason == code], BlockReason.from_code(code))
         act[blocked] = NOOP
+
+
+#: action code -> bit in an allowlist mask
+_TOOL_BITS = {POST: 1, REPLY: 2, VOTE: 4, PROPOSE: 8, CLAIM: 16}
+_TOOL_CODES = {"post": POST, "reply": REPLY, "vote": VOTE, "propose": PROPOSE, "claim": CLAIM}
+
+
+def allowed_tools(state: EngineState) -> np.ndarray:
+    """Per agent row, the bit mask of the actions the safety config's `tool_allowlist` allows (built once
+    per run from the groups' roles; cached on the state)."""
+    n = len(state.agents)
+    cached = state.extra_columns.get("allowed_tools")
+    if cached is not None and cached.shape[0] == n:
+        return cached
+    allow = state.env.safety.tool_allowlist or {}
+
+    def bits(tools: list[str]) -> int:
+        return sum(_TOOL_BITS[_TOOL_CODES[t]] for t in tools)
+
+    everything = sum(_TOOL_BITS.values())
+    default = bits(allow["*"]) if "*" in allow else everything
+    mask = np.full(n, default, dtype=np.int8)
+    for g in state.groups:
+        roles = g.policy.roles if g.policy is not None else (g.agent.roles if g.agent is not None else [])
+        listed = [r for r in roles if r in allow]
+        if listed:
+            m = 0
+            for r in listed:
+                m |= bits(allow[r])
+            mask[g.all_rows()] = m
+    state.extra_columns["allowed_tools"] = mask
+    return mask
+
+
+def _plan_rails(state: EngineState, arr: ActionArrays, reason: np.ndarray) -> None:
+    """The plan's rails beyond the rate limits (each off unless set): tool allowlists, the time between
+    posts, interactions per step, the token bucket (which only charges actions that pass the others)."""
+    safety, active, act = state.env.safety, state.active, arr.action
+    if safety.tool_allowlist:
+        mask = allowed_tools(state)[active]
+        bit = np.zeros(act.shape[0], dtype=np.int8)
+        for code, b in _TOOL_BITS.items():
+            bit[act == code] = b
+        denied = (bit != 0) & ((mask & bit) == 0)
+        reason[(reason == _NOT_BLOCKED) & denied] = BlockReason.TOOL_NOT_ALLOWED.code
+    if safety.min_time_between_posts > 0:
+        is_post = (act == POST) | (act == REPLY)
+        last = state.agent_array("last_post_time", np.int64, -(2**62))
+        soon = state.env.time - last[active] < safety.min_time_between_posts
+        reason[(reason == _NOT_BLOCKED) & is_post & soon] = BlockReason.POST_COOLDOWN.code
+    if safety.max_interactions_per_step is not None:
+        cap = safety.max_interactions_per_step
+        taken: dict[int, int] = {}
+        for j in np.flatnonzero((act == PROPOSE) & (reason == _NOT_BLOCKED)).tolist():
+            me, other = int(active[j]), int(arr.target[j])
+            if taken.get(me, 0) >= cap or taken.get(other, 0) >= cap:
+                reason[j] = BlockReason.RATE_LIMIT_STEP.code
+                continue
+            taken[me] = taken.get(me, 0) + 1
+            taken[other] = taken.get(other, 0) + 1
+    if safety.token_bucket_capacity is not None:
+        used = state.agent_array("bucket_used", np.float64, 0.0)  # tokens spent and not yet refilled
+        np.maximum(used - safety.token_bucket_refill, 0.0, out=used)
+        acting = (act != NOOP) & (reason == _NOT_BLOCKED)
+        empty = used[active] + 1.0 > safety.token_bucket_capacity
+        reason[acting & empty] = BlockReason.TOKEN_BUCKET.code
+        used[active[acting & ~empty]] += 1.0
 
 
 def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]) -> None:
@@ -69,6 +137,8 @@ def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]
         ids = feed.add_posts(authors, now, arr.effort[pos].astype(np.float32), parents, texts)
         a.posts[authors] += 1
         a.epoch_posts[authors] += 1
+        if "last_post_time" in state.extra_columns:
+            state.extra_columns["last_post_time"][authors] = now
         state.counts.n_posts += int(pos.size)
         if log:
             for k, j in enumerate(pos.tolist()):
@@ -91,6 +161,8 @@ def feed_actions(state: EngineState, arr: ActionArrays, contents: dict[int, str]
             signed = arr.vote[vote_pos] * w
             authors = feed.add_votes(arr.target[vote_pos], signed)
             np.add.at(a.reputation, authors, feed.config.vote_reputation_rate * signed)
+            if "influence_gini" in state.config.metrics_to_track:
+                np.add.at(state.agent_array("vote_weight", np.float64, 0.0), voters, np.abs(w))
             a.votes_cast[voters] += 1
             a.epoch_votes[voters] += 1
             state.counts.n_votes += int(vote_pos.size)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
+from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
@@ -20,10 +21,14 @@ from distsafe.env.feed import FeedConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
-from distsafe.metrics.epoch import EpochMetrics  # noqa: F401  (moved; old import path kept)
+from distsafe.metrics.epoch import (
+    EpochMetrics,  # noqa: F401  (moved; old import path kept)
+    check_metric_names,
+)
+from distsafe.models.config_base import ConfigModel
 
 
-class SimulationConfig(BaseModel):
+class SimulationConfig(ConfigModel):
     """Length, seed and pacing of a run: a scenario's `simulation:` block (`epochs` is the seeds' alias of
     `n_epochs`)."""
 
@@ -39,7 +44,7 @@ class SimulationConfig(BaseModel):
     max_concurrent_llm: int = Field(default=8, ge=1)
 
 
-class EnvironmentConfig(BaseModel):
+class EnvironmentConfig(ConfigModel):
     """Every agent's start: a scenario's `environment:` block, where the resources are the seeds'
     `initial_budget`."""
 
@@ -49,7 +54,7 @@ class EnvironmentConfig(BaseModel):
     initial_reputation: float = 0.0
 
 
-class ReputationConfig(BaseModel):
+class ReputationConfig(ConfigModel):
     """Reputation change per accepted interaction: r_a = rate_initiator * (2p - 1), r_b likewise.
     A scenario's `reputation:` block names the fields `rate_initiator`, `rate_counterparty`."""
 
@@ -89,3 +94,20 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     #: LLM agents: where their calls are recorded/replayed
     llm_recording_path: Path | None = None
     llm_replay: bool = False
+
+    #: metrics to report beside the standard ones (a scenario's `metrics_to_track`; metrics.epoch)
+    metrics_to_track: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
+    #: caps on the run's size (core.limits; from --limit / DISTSAFE_MAX_* / defaults): not part of the run
+    limits: Limits = Field(default_factory=Limits.current, exclude=True)
+
+    @field_validator("metrics_to_track")
+    @classmethod
+    def _known_metrics(cls, v: list[str]) -> list[str]:
+        return check_metric_names(v)
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> OrchestratorConfig:
+        found = self.limits.run_problem(1, self.n_epochs, self.steps_per_epoch)
+        if found is not None:
+            raise ValueError(found[1])
+        return self

@@ -17,10 +17,12 @@ agent type gets exactly the signals its actions earn.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from distsafe.models.config_base import ConfigModel
 
 
-class ObservableConfig(BaseModel):
+class ObservableConfig(ConfigModel):
     """Signal model. Index 0 of each pair is for v = -1, index 1 for v = +1."""
 
     model_config = ConfigDict(extra="forbid")

@@ -144,6 +144,7 @@ class Orchestrator:
         `as_group=False` drives this one through its own `act()` instead, as a group of one."""
         if self._started:
             raise RuntimeError("agents must be registered before the run starts")
+        self._check_room(1)
         cfg = self.config
         if as_group is not False and ScriptedAgent.runs_as_group(agent):
             key = ("scripted", *agent.group_key())  # type: ignore[attr-defined]
@@ -181,6 +182,7 @@ class Orchestrator:
         Names are `prefix_1 .. prefix_count` (prefix defaults to the type name)."""
         if self._started:
             raise RuntimeError("agents must be added before the run starts")
+        self._check_room(count)
         policy = policy_for(agent_type, params, roles)
         key = ("population", prefix or policy.agent_type.value, len(self.groups))
         group = self._new_group("scripted", policy=policy, key=key)
@@ -193,6 +195,14 @@ class Orchestrator:
             "prefix": prefix or policy.agent_type.value, "params": dict(params or {}),
             "roles": list(roles or [])})  # fmt: skip
         return rows
+
+    def _check_room(self, count: int) -> None:
+        """ValueError (one line) if `count` more agents would take the run over a cap (core.limits),
+        checked before anything is allocated."""
+        cfg = self.config
+        found = cfg.limits.run_problem(len(self.agents) + int(count), cfg.n_epochs, cfg.steps_per_epoch)
+        if found is not None:
+            raise ValueError(found[1])
 
     @property
     def agent_objects(self) -> dict[str, BaseAgent]:
@@ -263,14 +273,17 @@ class Orchestrator:
         self.engine_state.flush_governance_events(ctx)
 
     # ---- the run -------------------------------------------------------------------------------------------
-    def run(self) -> list[EpochMetrics]:
-        """Run every epoch; returns the per-epoch metrics.
+    def run(self, n_epochs: int | None = None) -> list[EpochMetrics]:
+        """Run every epoch; returns the per-epoch metrics. `n_epochs` (the plan's `run(n_epochs)`) sets
+        the number of epochs in place of `config.n_epochs` (validated and recorded in the log's header).
 
         The loop is written once, as the coroutine `run_async`. Without async agents it never suspends,
         so it is driven here by hand (one `send`): no event loop is needed, so `run()` also works inside
         a running loop (Jupyter, pytest-asyncio), and a step costs no more than a plain call. With async
         (LLM) agents it needs a loop: `asyncio.run` when none is running; inside one, await `run_async()`.
         """
+        if n_epochs is not None:
+            self._set_epochs(n_epochs)
         if self.has_async_agents:
             try:
                 asyncio.get_running_loop()
@@ -291,9 +304,22 @@ class Orchestrator:
             "the run suspended although no agent is async; use `await orchestrator.run_async()`"
         )
 
-    async def run_async(self) -> list[EpochMetrics]:
+    def _set_epochs(self, n_epochs: int) -> None:
+        if self._started:
+            raise RuntimeError("an Orchestrator runs once; build a new one to run again")
+        cfg = self.config
+        fields = {name: getattr(cfg, name) for name in type(cfg).model_fields}
+        new = type(cfg).model_validate({**fields, "n_epochs": n_epochs})
+        found = new.limits.run_problem(len(self.agents), new.n_epochs, new.steps_per_epoch)
+        if found is not None:
+            raise ValueError(found[1])
+        self.config = self.engine_state.config = new
+
+    async def run_async(self, n_epochs: int | None = None) -> list[EpochMetrics]:
         """Run every epoch inside an event loop: the async (LLM) agents of a step are called concurrently,
-        at most `max_concurrent_llm` at a time."""
+        at most `max_concurrent_llm` at a time. `n_epochs` as in `run`."""
+        if n_epochs is not None:
+            self._set_epochs(n_epochs)
         sem = asyncio.Semaphore(self.config.max_concurrent_llm)
         eng = self.engine_state
         self._start()
@@ -346,6 +372,8 @@ class Orchestrator:
         eng = self.engine_state
         eng.env.epoch, eng.env.step = epoch, 0
         eng.agents.reset_epoch_counters()
+        if "vote_weight" in eng.extra_columns:
+            eng.extra_columns["vote_weight"][:] = 0.0
         eng.epoch_buffer.clear()
         eng.counts = EpochCounts()
         ctx = eng.gov_context()
@@ -369,7 +397,10 @@ class Orchestrator:
     def _end_epoch(self, epoch: int) -> None:
         eng = self.engine_state
         batch = eng.epoch_buffer.batch()
-        m = measure_epoch(epoch, batch, eng.agents, eng.counts, self.metrics)
+        m = measure_epoch(
+            epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
+            vote_weight=eng.extra_columns.get("vote_weight"),
+        )  # fmt: skip
         self.epoch_metrics.append(m)
         if self.interaction_sink is not None and len(batch):
             self.interaction_sink(batch)

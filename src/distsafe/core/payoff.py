@@ -9,10 +9,12 @@ pi_b   = (1 - theta) * S_soft + tau - c_b - rho_b * E_soft + w_rep * r_b
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from distsafe.models.config_base import ConfigModel
 
 
-class PayoffConfig(BaseModel):
+class PayoffConfig(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     s_plus: float = Field(default=2.0, ge=0, description="surplus when v = +1")

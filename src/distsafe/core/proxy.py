@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from distsafe.core.sigmoid import calibrated_sigmoid
+from distsafe.models.config_base import ConfigModel
 
 if TYPE_CHECKING:
     from distsafe.models.columns import InteractionBatch
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 _sigmoid: Callable[[Any, float], Any] = calibrated_sigmoid
 
 
-class ProxyWeights(BaseModel):
+class ProxyWeights(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     task_progress: float = Field(default=0.4, ge=0)
@@ -47,7 +48,7 @@ class ProxyWeights(BaseModel):
         )
 
 
-class ProxyObservables(BaseModel):
+class ProxyObservables(ConfigModel):
     """Raw observable signals of one interaction."""
 
     task_progress_delta: float = 0.0
@@ -68,7 +69,7 @@ class ProxyObservables(BaseModel):
         )
 
 
-class ProxyConfig(BaseModel):
+class ProxyConfig(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     weights: ProxyWeights = Field(default_factory=ProxyWeights)

@@ -89,11 +89,26 @@ class EngineState:
     #: this epoch's interactions (buffers reused across epochs) and counters
     epoch_buffer: InteractionBuffer = field(default_factory=InteractionBuffer)
     counts: EpochCounts = field(default_factory=EpochCounts)
+    #: per-agent arrays that only some runs need (the safety rails' state, the vote weight behind
+    #: influence_gini), by name; allocated on first use by `agent_array`, so other runs carry none
+    extra_columns: dict[str, np.ndarray] = field(default_factory=dict)
     # ---- this step
     #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: the feed and task view every object agent's observation shares; built on first use in a step
     shared_view: tuple[tuple[VisiblePost, ...], tuple[VisibleTask, ...]] | None = None
+
+    def agent_array(self, name: str, dtype: Any, fill: Any) -> np.ndarray:
+        """The per-agent array `name` of `extra_columns`, made (filled with `fill`) or grown on first use."""
+        arr = self.extra_columns.get(name)
+        n = len(self.agents)
+        if arr is None or arr.shape[0] != n:
+            new = np.full(n, fill, dtype=dtype)
+            if arr is not None:
+                k = min(n, arr.shape[0])
+                new[:k] = arr[:k]
+            arr = self.extra_columns[name] = new
+        return arr
 
     @property
     def has_async_agents(self) -> bool:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
+from distsafe.models.config_base import ConfigModel
 
 
-class FeedConfig(BaseModel):
+class FeedConfig(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     alpha: float = Field(default=0.5, ge=0, description="weight of replies in visibility")

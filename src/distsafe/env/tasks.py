@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
+from distsafe.models.config_base import ConfigModel
 
 
 class TaskStatus(IntEnum):
@@ -26,7 +27,7 @@ class TaskStatus(IntEnum):
     EXPIRED = 3
 
 
-class TaskConfig(BaseModel):
+class TaskConfig(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     tasks_per_agent_per_epoch: float = Field(default=0.1, ge=0, description="new tasks each epoch, per agent")

@@ -6,10 +6,14 @@ switches which lever, and the lever classes, are in `distsafe.governance.registr
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import ConfigDict, Field, model_validator
+
+from distsafe.models.config_base import ConfigModel
 
 
-class GovernanceConfig(BaseModel):
+class GovernanceConfig(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     # Transaction tax: c_a += rate * |tau| * split, c_b += rate * |tau| * (1 - split)
@@ -41,9 +45,54 @@ class GovernanceConfig(BaseModel):
     audit_penalty_multiplier: float = Field(default=2.0, ge=0)
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_names(cls, data: Any) -> Any:
+        """The plan's (seed 002) names for these settings, accepted beside ours: see `SEED_ALIASES`."""
+        if not isinstance(data, dict) or not any(k in data for k in SEED_ALIASES):
+            return data
+        data = dict(data)
+        for seed_name, translate in SEED_ALIASES.items():
+            if seed_name not in data:
+                continue
+            value = data.pop(seed_name)
+            for ours, our_value in translate(value).items():
+                if ours in data and data[ours] != our_value:
+                    raise ValueError(
+                        f"{seed_name}: {value!r} means {ours}={our_value!r}, but {ours} is set to "
+                        f"{data[ours]!r}; use one of the two names"
+                    )
+                data[ours] = our_value
+        return data
+
     def enabled_levers(self) -> list[str]:
         """Names of the levers this config turns on, in the order of their switches above."""
         # Imported at call time: the registry imports the lever classes, and they take this config.
         from distsafe.governance.registry import enabled_levers
 
         return enabled_levers(self)
+
+
+def _switch(enabled: str, field: str) -> Any:
+    """A seed setting whose None (or 0) means "lever off" and whose value is our `field`."""
+
+    def translate(value: Any) -> dict[str, Any]:
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool) and value == 0):
+            return {enabled: False}
+        return {enabled: True, field: value}
+
+    return translate
+
+
+#: seed 002's `GovernanceConfig` names -> what they set here. `reputation_decay` is our decay rate;
+#: `vote_weight_cap` (None = off) turns vote normalization on with that cap; `staking_required` (0 = off)
+#: is the stake needed to act; `audit_penalty` (0 = off) is the audit's penalty multiplier (the penalty
+#: is audit_penalty * (audit_threshold_p - p)); `circuit_breaker_threshold` (None = off) is the toxicity
+#: at which the circuit breaker counts a violation.
+SEED_ALIASES: dict[str, Any] = {
+    "reputation_decay": lambda v: {"reputation_decay_rate": v},
+    "vote_weight_cap": _switch("vote_normalization_enabled", "max_vote_weight_per_agent"),
+    "staking_required": _switch("staking_enabled", "min_stake_to_participate"),
+    "audit_penalty": _switch("audit_enabled", "audit_penalty_multiplier"),
+    "circuit_breaker_threshold": _switch("circuit_breaker_enabled", "freeze_threshold_toxicity"),
+}

@@ -31,6 +31,37 @@ EPOCH_FIELDS: tuple[str, ...] = (
 
 _BAD_CODES = sorted(t.code for t in BAD_ACTOR_TYPES)
 
+#: Metrics measured only when a run asks for them (a scenario's `metrics_to_track`), appended after the
+#: per-type keys in the order asked. influence_gini: the Gini coefficient (`batch_stats.gini`) over all
+#: agents of the vote influence each exerted this epoch, sum_k |w_k| over its votes (the weight the
+#: vote-normalization lever caps: seed 002's "Cap vote influence per agent" and "Influence distribution
+#: (Gini coefficient over time)"); 0 when every agent's influence is equal, near 1 when one agent holds
+#: it all; nan in an epoch without votes.
+OPTIONAL_METRICS: dict[str, str] = {
+    "influence_gini": "Gini over agents of the vote weight each cast this epoch",
+}
+
+
+def trackable_metrics() -> tuple[str, ...]:
+    """Every name `metrics_to_track` accepts: the epoch fields, the per-type keys and `OPTIONAL_METRICS`."""
+    per_type = tuple(f"{kind}_{t.value}" for t in AgentType for kind in ("payoff", "toxicity"))
+    return EPOCH_FIELDS + per_type + tuple(OPTIONAL_METRICS)
+
+
+def check_metric_names(names: list[str]) -> list[str]:
+    """`names` if every one is trackable; else ValueError naming the first unknown one and the known."""
+    known = trackable_metrics()
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown metric {name!r}; known: {', '.join(known)}")
+    return names
+
+
+def influence_gini(vote_weight: np.ndarray | None) -> float:
+    """`OPTIONAL_METRICS["influence_gini"]` from each agent's summed |vote weight| this epoch."""
+    w = np.zeros(0) if vote_weight is None else np.asarray(vote_weight, dtype=np.float64)
+    return float(gini(w)) if w.size and float(w.sum()) > 0 else float("nan")
+
 
 class EpochMetrics:
     """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
@@ -122,9 +153,17 @@ def type_toxicity(batch: InteractionBatch, agents: AgentTable) -> dict[str, floa
 
 
 def measure_epoch(
-    epoch: int, batch: InteractionBatch, agents: AgentTable, counts: EpochCounts, soft: SoftMetrics
+    epoch: int,
+    batch: InteractionBatch,
+    agents: AgentTable,
+    counts: EpochCounts,
+    soft: SoftMetrics,
+    extra: Sequence[str] = (),
+    vote_weight: np.ndarray | None = None,
 ) -> EpochMetrics:
-    """The metrics of an epoch from its interactions and the agents' state at its end."""
+    """The metrics of an epoch from its interactions and the agents' state at its end; `extra` names the
+    `OPTIONAL_METRICS` to add (other names are measured anyway and are ignored here), `vote_weight` is
+    each agent's summed |vote weight| this epoch (for influence_gini)."""
     values: dict[str, Any] = {"epoch": epoch}
     values.update(soft.compute_epoch(batch))
     values["avg_reputation"] = float(agents.reputation.mean())
@@ -136,6 +175,8 @@ def measure_epoch(
     for t, pay in payoffs.items():  # interleaved per type: the column order of metrics.csv
         values[f"payoff_{t}"] = pay
         values[f"toxicity_{t}"] = toxicity[t]
+    if "influence_gini" in extra:
+        values["influence_gini"] = influence_gini(vote_weight)
     return EpochMetrics(values)
 
 

@@ -43,6 +43,11 @@ class BlockReason(str, Enum):
     CONTENT_LENGTH = "content_length"
     INVALID_TARGET = "invalid_target"
     GOVERNANCE = "governance"
+    # the plan's further safety rails (env.state.SafetyConfig), after the older reasons: codes are stable
+    TOOL_NOT_ALLOWED = "tool_not_allowed"
+    POST_COOLDOWN = "post_cooldown"
+    RATE_LIMIT_STEP = "rate_limit_step"
+    TOKEN_BUCKET = "token_bucket"
 
     @property
     def code(self) -> int:

@@ -11,7 +11,9 @@ does so on purpose, and only here:
     block; the engine's default is None, and the event-log header records it as such);
   - `log_format` is `simulation.log_format`, "jsonl" by default (the engine's None means "from the log
     path's suffix"), unless the caller passes one;
-  - `log_events` is on exactly when a `log_path` is given.
+  - `log_events` is on exactly when a `log_path` is given;
+  - `metrics_to_track` asks for the optional epoch metrics it names; `limits` are the caps in force,
+    lowered by the scenario's `limits:` block (a caller passing `limits=` sets the caps in force).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from distsafe.core.config import EnvironmentConfig, OrchestratorConfig, ReputationConfig, SimulationConfig
+from distsafe.core.limits import Limits
 from distsafe.core.orchestrator import Orchestrator
 from distsafe.scenarios.loader import ScenarioError, load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
@@ -56,6 +59,8 @@ def orchestrator_config(
         fields.update({name: getattr(section, name) for name in model.model_fields})
     fields.update({engine_field: getattr(spec, block) for block, engine_field in SECTIONS.items()})
     fields["governance_config"] = spec.governance if spec.governance.enabled_levers() else None
+    fields["metrics_to_track"] = list(spec.metrics_to_track)
+    fields["limits"] = Limits.current().lowered(spec.limits.model_dump())
     fields.update(
         log_path=log_path,
         log_events=log_path is not None,

@@ -1,4 +1,13 @@
-"""Load scenario YAML with errors that name the file, line and field path; apply `a.b=value` overrides."""
+"""Load scenario YAML with errors that name the file, line and field path; apply `a.b=value` overrides.
+
+Scenario files are untrusted input (docs/security-scenarios.md). One parser, `BoundedLoader`, reads every
+YAML a scenario is made of (the file and each `-o` value) and refuses, with the line, while it composes the
+document (before any Python object is built): a file over `max_yaml_bytes`; more than `max_yaml_nodes`
+nodes counted after alias expansion (a "billion laughs" bomb anywhere in the document); nesting deeper than
+`max_yaml_depth` (directly or through aliases); recursive aliases; duplicate keys; and keys that are not
+strings (`1:`, `on:`, `null:`, complex keys). The numbers are checked by the config models
+(`distsafe.models.config_base`), the run's size against the caps (`distsafe.core.limits`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from distsafe.core.limits import Limits
 from distsafe.scenarios.spec import ScenarioSpec
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -38,7 +48,113 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
     )
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class YAMLLimitError(yaml.YAMLError):
+    """The document breaks one of the YAML rules or caps; `mark` is where."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that counts, for every node as it is composed, its size after alias expansion and
+    its depth, and checks keys. Construction then only runs on a document known to be small."""
+
+    def __init__(self, stream: str, limits: Limits):
+        super().__init__(stream)
+        self.limits = limits
+        self._size: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, expanded depth)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> Any:
+        self._depth += 1
+        if self._depth > self.limits.max_yaml_depth:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise YAMLLimitError(self._over("max_yaml_depth", "nested deeper than"), mark)
+        try:
+            is_alias = self.check_event(yaml.AliasEvent)
+            alias_mark = self.peek_event().start_mark if is_alias else None  # type: ignore[no-untyped-call]
+            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]
+        finally:
+            self._depth -= 1
+        if is_alias:
+            if id(node) not in self._size:
+                raise YAMLLimitError("recursive alias (an anchor used inside itself)", alias_mark)
+            return node
+        if isinstance(node, yaml.MappingNode):
+            self._check_keys(node)
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        sizes = [self._size[id(c)] for c in children]
+        total = 1 + sum(n for n, _ in sizes)
+        depth = 1 + max((d for _, d in sizes), default=0)
+        if total > self.limits.max_yaml_nodes:
+            raise YAMLLimitError(
+                self._over("max_yaml_nodes", "more nodes (after alias expansion) than"), node.start_mark
+            )
+        if depth > self.limits.max_yaml_depth:
+            raise YAMLLimitError(
+                self._over("max_yaml_depth", "nested (through aliases) deeper than"), node.start_mark
+            )
+        self._size[id(node)] = (total, depth)
+        return node
+
+    def _over(self, field: str, what: str) -> str:
+        return f"{what} {getattr(self.limits, field):,} ({self.limits.how_to_raise(field)})"
+
+    @staticmethod
+    def _check_keys(node: yaml.MappingNode) -> None:
+        seen: dict[str, int] = {}
+        for key, _value in node.value:
+            if key.tag == _MERGE_TAG:
+                continue
+            if not isinstance(key, yaml.ScalarNode):
+                raise YAMLLimitError("a key must be a plain string, not a list or mapping", key.start_mark)
+            if key.tag != _STR_TAG:
+                raise YAMLLimitError(
+                    f"key {key.value!r} is read as {key.tag.rsplit(':', 1)[-1]}, not a string (quote it)",
+                    key.start_mark,
+                )
+            if key.value in seen:
+                raise YAMLLimitError(
+                    f"duplicate key {key.value!r} (first at line {seen[key.value]})", key.start_mark
+                )
+            seen[key.value] = key.start_mark.line + 1
+
+
+def _compose(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree and its Python value, read by `BoundedLoader`."""
+    if (
+        len(text) > limits.max_yaml_bytes
+        or len(text.encode("utf-8", "surrogatepass")) > limits.max_yaml_bytes
+    ):
+        raise YAMLLimitError(
+            f"larger than {limits.max_yaml_bytes:,} bytes ({limits.how_to_raise('max_yaml_bytes')})", None
+        )
+    loader = BoundedLoader(text, limits)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(e: yaml.YAMLError) -> tuple[yaml.Mark | None, str]:
+    if isinstance(e, YAMLLimitError):
+        return e.mark, e.message
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return mark, f"malformed YAML: {problem}"
+
+
+def parse_override(text: str, limits: Limits | None = None) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ScenarioError(f"override {text!r} must look like path.to.field=value")
     path, _, raw = text.partition("=")
@@ -46,17 +162,36 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not path.strip() or any(not k for k in keys):
         raise ScenarioError(f"override {text!r} has an empty path segment")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = _compose(raw, limits or Limits.current())[1] if raw.strip() else ""
     except yaml.YAMLError as e:
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        problem = _yaml_problem(e)[1].removeprefix("malformed YAML: ")
         raise ScenarioError(f"override {text!r}: value is not valid YAML ({problem})") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"override {text!r}: value is too large or too deeply nested") from None
     return keys, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:
+#: keys that name one setting in two spellings (ours and the seeds'), by section: an override of one
+#: replaces the other, so `--epochs 5` works on a file that says `simulation: epochs:`
+SYNONYMS: dict[str, tuple[frozenset[str], ...]] = {
+    "simulation": (frozenset({"n_epochs", "epochs"}),),
+    "governance": (frozenset({"reputation_decay_rate", "reputation_decay"}),),
+}
+
+
+def _drop_synonyms(node: dict[str, Any], section: str, key: str) -> None:
+    for group in SYNONYMS.get(section, ()):
+        if key in group:
+            for other in group - {key}:
+                node.pop(other, None)
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: list[str] | None, limits: Limits | None = None
+) -> dict[str, Any]:
     """Set dotted paths in the raw scenario data (lists are indexed by number: agents.0.count=3)."""
     for text in overrides or []:
-        keys, value = parse_override(text)
+        keys, value = parse_override(text, limits)
         node: Any = data
         for depth, k in enumerate(keys):
             last = depth == len(keys) - 1
@@ -72,6 +207,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[s
                     node = node[int(k)]
             elif isinstance(node, dict):
                 if last:
+                    if depth == 1:
+                        _drop_synonyms(node, keys[0], k)
                     node[k] = value
                 else:
                     if node.get(k) is None:
@@ -118,30 +255,75 @@ def _format_errors(source: str, err: ValidationError, root: yaml.Node | None) ->
 
 
 def scenario_from_text(
-    text: str, source: str = "<scenario>", overrides: list[str] | None = None
+    text: str, source: str = "<scenario>", overrides: list[str] | None = None, limits: Limits | None = None
 ) -> ScenarioSpec:
+    """Parse, validate and size-check a scenario. Every problem is a `ScenarioError` with one line."""
+    caps = limits or Limits.current()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _compose(text, caps)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        mark, problem = _yaml_problem(e)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ScenarioError(f"{where}: malformed YAML: {problem}") from None
+        raise ScenarioError(f"{where}: {problem}") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{source}: too large or too deeply nested to read") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario must be a YAML mapping (scenario_id, agents, ...)")
-    data = apply_overrides(data, overrides)
+    data = apply_overrides(data, overrides, caps)
     try:
-        return ScenarioSpec.model_validate(data)
+        spec = ScenarioSpec.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(_format_errors(source, e, root)) from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{source}: too large or too deeply nested to validate") from None
+    check_run_size(spec, caps, source, root)
+    return spec
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> ScenarioSpec:
+def check_run_size(
+    spec: ScenarioSpec, limits: Limits, source: str = "<scenario>", root: yaml.Node | None = None
+) -> None:
+    """ScenarioError if the run `spec` describes is over a cap (the scenario's `limits:` can lower them)."""
+    try:
+        caps = limits.lowered(spec.limits.model_dump())
+    except ValueError as e:
+        line = _line_of(root, ("limits",))
+        raise ScenarioError(f"{source}:{line}: limits.{e}" if line else f"{source}: limits.{e}") from None
+    sim = spec.simulation
+    found = caps.run_problem(spec.n_agents, sim.n_epochs, sim.steps_per_epoch)
+    if found is None:
+        return
+    field, message = found
+    loc: tuple[Any, ...] = ("agents",) if field == "max_agents" else ("simulation",)
+    if field == "max_epochs":
+        loc = (
+            ("simulation", "n_epochs")
+            if _line_of(root, ("simulation", "n_epochs"))
+            else ("simulation", "epochs")
+        )
+    elif field == "max_steps_per_epoch":
+        loc = ("simulation", "steps_per_epoch")
+    line = _line_of(root, loc)
+    where = f"{source}:{line}" if line else source
+    raise ScenarioError(f"{where}: {'.'.join(loc)}: {message}")
+
+
+def load_scenario(
+    path: str | Path, overrides: list[str] | None = None, limits: Limits | None = None
+) -> ScenarioSpec:
     """Read and validate a scenario file (or the name of a shipped scenario)."""
+    caps = limits or Limits.current()
     p = resolve_scenario(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        size = p.stat().st_size
+        if size > caps.max_yaml_bytes:
+            raise ScenarioError(
+                f"{p}: {size:,} bytes, larger than {caps.max_yaml_bytes:,} "
+                f"({caps.how_to_raise('max_yaml_bytes')})"
+            )
+        with p.open("rb") as f:  # never read more than the cap, whatever stat said (a pipe, a growing file)
+            raw = f.read(caps.max_yaml_bytes + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{p}: cannot read scenario ({e})") from None
-    return scenario_from_text(text, str(p), overrides)
+        raise ScenarioError(f"{p}: cannot read scenario ({str(e).splitlines()[0]})") from None
+    return scenario_from_text(text, str(p), overrides, caps)

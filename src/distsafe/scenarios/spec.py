@@ -19,10 +19,11 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from distsafe.agents.llm.config import LLMConfig
 from distsafe.core.config import EnvironmentConfig, ReputationConfig, SimulationConfig
+from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
@@ -30,13 +31,15 @@ from distsafe.env.feed import FeedConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
+from distsafe.metrics.epoch import check_metric_names
+from distsafe.models.config_base import ConfigModel
 
 SCRIPTED_TYPES = ("honest", "opportunistic", "deceptive", "adversarial")
 AGENT_TYPES = SCRIPTED_TYPES + ("llm",)
 ROLES = ("planner", "worker", "verifier", "poster", "moderator")
 
 
-class AgentSpec(BaseModel):
+class AgentSpec(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str
@@ -52,6 +55,23 @@ class AgentSpec(BaseModel):
     def _known_type(cls, v: str) -> str:
         if v not in AGENT_TYPES:
             raise ValueError(f"unknown agent type {v!r}; known: {', '.join(AGENT_TYPES)}")
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _params_valid(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """A scripted agent's params are its policy's knobs: checked here, so the error has its line."""
+        kind = info.data.get("type")
+        if kind in SCRIPTED_TYPES and v:
+            from distsafe.agents.registry import policy_for
+
+            try:
+                policy_for(kind, v, None)
+            except ValidationError as e:
+                first = e.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+                raise ValueError(f"{where}: {msg.removeprefix('Value error, ')}") from None
         return v
 
     @model_validator(mode="after")
@@ -79,7 +99,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(BaseModel):
+class SuccessCriteria(ConfigModel):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -142,7 +162,7 @@ class SuccessCriteria(BaseModel):
         return out
 
 
-class ScenarioSpec(BaseModel):
+class ScenarioSpec(ConfigModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario_id: str = Field(min_length=1)
@@ -162,6 +182,36 @@ class ScenarioSpec(BaseModel):
     reputation: ReputationConfig = Field(default_factory=ReputationConfig)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
+    #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
+    limits: ScenarioLimits = Field(default_factory=ScenarioLimits, exclude_if=lambda v: v == ScenarioLimits())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_safety_forms(cls, data: Any) -> Any:
+        """The plan's `SafetyConfig` holds `max_posts_per_epoch`; here it is a rate limit: accept it in
+        `safety:` and move it to `rate_limits:` (an error if both blocks set it differently)."""
+        if not isinstance(data, dict) or not isinstance(data.get("safety"), dict):
+            return data
+        if "max_posts_per_epoch" not in data["safety"]:
+            return data
+        data = dict(data)
+        safety = dict(data["safety"])
+        value = safety.pop("max_posts_per_epoch")
+        limits = data.get("rate_limits") or {}
+        if not isinstance(limits, dict):
+            return data
+        if "max_posts_per_epoch" in limits and limits["max_posts_per_epoch"] != value:
+            raise ValueError(
+                "safety.max_posts_per_epoch and rate_limits.max_posts_per_epoch are the same limit; "
+                "set it once"
+            )
+        data["safety"], data["rate_limits"] = safety, {**limits, "max_posts_per_epoch": value}
+        return data
+
+    @field_validator("metrics_to_track")
+    @classmethod
+    def _known_metrics(cls, v: list[str]) -> list[str]:
+        return check_metric_names(v)
 
     @model_validator(mode="after")
     def _ids_unique(self) -> ScenarioSpec:

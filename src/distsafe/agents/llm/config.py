@@ -30,7 +30,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializationInfo,
@@ -42,6 +41,7 @@ from pydantic import (
 )
 
 from distsafe.llm import DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, MAX_TOKEN_COUNT
+from distsafe.models.config_base import ConfigModel
 
 #: What a dumped config shows in place of a secret; read back as "not given".
 REDACTED = "<redacted>"
@@ -82,7 +82,7 @@ def _enum(cls: type[Enum], value: Any, what: str) -> Any:
         raise ValueError(f"unknown {what} {value!r}; expected one of {choices}") from None
 
 
-class LLMConfig(BaseModel):
+class LLMConfig(ConfigModel):
     """How one LLM agent talks to its model. Every field can be set from the YAML `llm:` block; an unknown
     key is an error (`extra="forbid"`), reported with its YAML line by the scenario loader."""
 
