@@ -73,11 +73,11 @@ class BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> Any:
         self._depth += 1
         if self._depth > self.limits.max_yaml_depth:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            mark = self.peek_event().start_mark
             raise YAMLLimitError(self._over("max_yaml_depth", "nested deeper than"), mark)
         try:
             is_alias = self.check_event(yaml.AliasEvent)
-            alias_mark = self.peek_event().start_mark if is_alias else None  # type: ignore[no-untyped-call]
+            alias_mark = self.peek_event().start_mark if is_alias else None
             node: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]
         finally:
             self._depth -= 1

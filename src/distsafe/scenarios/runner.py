@@ -26,8 +26,9 @@ from typing import Any
 import yaml
 
 from distsafe import __version__
-from distsafe.core.config import EpochMetrics, OrchestratorConfig
+from distsafe.core.config import OrchestratorConfig
 from distsafe.core.orchestrator import Orchestrator
+from distsafe.metrics.epoch import EpochMetrics
 from distsafe.scenarios.builder import build_orchestrator
 from distsafe.scenarios.loader import ScenarioError
 from distsafe.scenarios.spec import ScenarioSpec

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from distsafe.agents.base import Action, BaseAgent, InteractionProposal
+from distsafe.agents.base import Action, BaseAgent, InteractionProposal, Observation
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.orchestrator import Orchestrator
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
+from distsafe.models.columns import InteractionBatch
 
 
 class ConformanceError(AssertionError):
@@ -67,20 +68,20 @@ class _Probe:
         self.calls = 0
         act, act_async, accept = agent.act, agent.act_async, agent.accept_interaction
 
-        def checked(action: object, where: str) -> object:
+        def checked(action: object, where: str) -> Action:
             self.calls += 1
             if not isinstance(action, Action):
                 problems.append(f"{where} returned {type(action).__name__}, not an Action")
                 return Action.noop(agent.agent_id, reason="conformance: not an Action")
             return action
 
-        def act_wrapped(obs):
-            return checked(act(obs), "act()")
+        def act_wrapped(observation: Observation) -> Action:
+            return checked(act(observation), "act()")
 
-        async def act_async_wrapped(obs):
-            return checked(await act_async(obs), "act_async()")
+        async def act_async_wrapped(observation: Observation) -> Action:
+            return checked(await act_async(observation), "act_async()")
 
-        def accept_wrapped(proposal: InteractionProposal, observation=None):
+        def accept_wrapped(proposal: InteractionProposal, observation: Observation | None = None) -> bool:
             got = accept(proposal, observation)
             if not isinstance(got, (bool, np.bool_)):
                 problems.append(f"accept_interaction() returned {type(got).__name__}, not a bool")
@@ -130,7 +131,8 @@ def check_lever(factory: Callable[[], GovernanceLever], epochs: int = 3, steps: 
     def wrap(lever: GovernanceLever) -> GovernanceLever:
         can_act, on_inter, vote_weight = lever.can_act, lever.on_interactions, lever.vote_weight
 
-        def can_act_checked(ctx: GovernanceContext, rows: np.ndarray) -> np.ndarray:
+        def can_act_checked(ctx: GovernanceContext, agents: np.ndarray) -> np.ndarray:
+            rows = agents
             mask = np.asarray(can_act(ctx, rows))
             if mask.shape != rows.shape or mask.dtype != np.bool_:
                 problems.append(
@@ -139,14 +141,16 @@ def check_lever(factory: Callable[[], GovernanceLever], epochs: int = 3, steps: 
                 return np.ones(rows.shape[0], dtype=bool)
             return mask
 
-        def vote_weight_checked(ctx, voters, w):
-            out = np.asarray(vote_weight(ctx, voters, w), dtype=float)
+        def vote_weight_checked(
+            ctx: GovernanceContext, voters: np.ndarray, weights: np.ndarray
+        ) -> np.ndarray:
+            out = np.asarray(vote_weight(ctx, voters, weights), dtype=float)
             if out.shape != voters.shape or not np.all(np.isfinite(out)) or np.any(out < 0):
                 problems.append("vote_weight must return one finite, non-negative weight per voter")
-                return w
+                return weights
             return out
 
-        def on_interactions_checked(ctx, batch) -> None:
+        def on_interactions_checked(ctx: GovernanceContext, batch: InteractionBatch) -> None:
             before_a, before_b = batch.c_a.copy(), batch.c_b.copy()
             on_inter(ctx, batch)
             for name, before in (("c_a", before_a), ("c_b", before_b)):

@@ -128,12 +128,12 @@ class LLMConfig(ConfigModel):
     @field_validator("provider", mode="before")
     @classmethod
     def _provider(cls, v: Any) -> LLMProvider:
-        return _enum(LLMProvider, v, "LLM provider")  # type: ignore[no-any-return]
+        return _enum(LLMProvider, v, "LLM provider")
 
     @field_validator("persona", mode="before")
     @classmethod
     def _persona(cls, v: Any) -> PersonaType:
-        return _enum(PersonaType, v, "persona")  # type: ignore[no-any-return]
+        return _enum(PersonaType, v, "persona")
 
     @field_validator("model")
     @classmethod
