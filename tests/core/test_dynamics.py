@@ -129,3 +129,27 @@ def test_learning_and_population_events_in_the_log(tmp_path):
         text=True,
     )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_dynamics_and_learning_from_yaml(tmp_path):
+    from distsafe.scenarios.builder import load_and_build
+    from distsafe.scenarios.loader import ScenarioError
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "scenario_id: dyn\n"
+        "agents:\n"
+        "  - {type: honest, count: 6}\n"
+        "  - {type: opportunistic, count: 4, params: {learning_rate: 0.2, temperature: 0.1}}\n"
+        "simulation: {n_epochs: 2, steps_per_epoch: 3, seed: 5}\n"
+        "payoff: {effort_cost: 0.5, gaming_cost: 0.2}\n"
+        "dynamics: {population_update: imitation, revision_rate: 0.3}\n"
+    )
+    o = load_and_build(path)
+    assert o.config.dynamics_config.population_update == "imitation"
+    assert o.config.payoff_config.effort_cost == 0.5
+    assert o.groups[1].policy.learner is not None and o.groups[0].policy.learner is None
+    assert len(o.run()) == 2
+    path.write_text(path.read_text().replace("imitation", "bogus"))
+    with pytest.raises(ScenarioError, match="dynamics"):
+        load_and_build(path)
