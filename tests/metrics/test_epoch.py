@@ -59,8 +59,14 @@ def test_measure_epoch_values_and_key_order(agents, batch):
     assert tuple(keys[1 : 1 + len(EPOCH_KEYS)]) == EPOCH_KEYS
     assert keys[len(EPOCH_FIELDS) :] == [
         "payoff_honest", "toxicity_honest", "payoff_deceptive", "toxicity_deceptive",
-        "payoff_adversarial", "toxicity_adversarial",
+        "payoff_adversarial", "toxicity_adversarial", "share_honest", "share_deceptive", "share_adversarial",
     ]  # fmt: skip
+    shares = [m.values[f"share_{t}"] for t in ("honest", "deceptive", "adversarial")]
+    counts = [
+        int(np.count_nonzero(agents.type_code == AgentType(t).code))
+        for t in ("honest", "deceptive", "adversarial")
+    ]
+    assert shares == pytest.approx([c / len(agents) for c in counts]) and sum(shares) == pytest.approx(1.0)
     assert m.epoch == 2
     assert m.n_interactions == 4.0 and m.n_accepted == 3.0
     assert m.toxicity_rate == pytest.approx(1 - (0.9 + 0.7 + 0.2) / 3)

@@ -1,14 +1,20 @@
-"""Deceptive: builds trust, then exploits it. For `trust_epochs` epochs it behaves like an honest agent
-(effort 0.95, fair prices); from then on it sells mostly trades at a premium (`exploit_price`), delivers
-little (`exploit_effort`), games the observable signals (`exploit_boost`) and targets the most reputable
-partners it can find. The switch shows in the per-epoch metrics as a jump in toxicity."""
+"""Deceptive: builds trust, then exploits it. For at least `trust_epochs` epochs it behaves like an honest
+agent (effort 0.95, fair prices). From then on each member chooses, each step, between working honestly and
+exploiting: selling mostly trades at a premium (`exploit_price`, `exploit_trade_fraction`), delivering
+little (`exploit_effort`) and gaming the observable signals by one of `exploit_boost_levels`. Each option is
+valued at its expected payoff with the levers in force (its side of the tax, audit probability x penalty,
+whose failure probability falls as it games the signals harder, the future value of its reputation, its own
+freeze and stake risk), and the choice is a noisy best response (logit, `temperature`). So it switches when
+exploiting pays, games the signals as hard as the audit odds make worthwhile, and goes back to honest work
+when its record is close to a freeze. It targets the most reputable partners it can find."""
 
 from __future__ import annotations
 
 import numpy as np
 from pydantic import Field
 
-from distsafe.agents.policies import GroupView, PolicyParams, ScriptedPolicy
+from distsafe.agents.incentives import logit_choice, risk_costs
+from distsafe.agents.policies import Decision, GroupView, PolicyParams, ScriptedPolicy
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.models.agent import AgentType
 
@@ -16,7 +22,12 @@ from distsafe.models.agent import AgentType
 class DeceptiveParams(PolicyParams):
     trust_epochs: int = Field(default=3, ge=0)
     exploit_effort: float = Field(default=0.1, ge=0, le=1)
-    exploit_boost: float = Field(default=0.5, ge=0, le=1)
+    exploit_boost: float = Field(
+        default=0.5, ge=0, le=1, description="gaming when exploiting, with no choice"
+    )
+    exploit_boost_levels: tuple[float, ...] = Field(
+        default=(0.0, 0.25, 0.5, 0.75, 1.0), description="gaming levels it chooses among when exploiting"
+    )
     exploit_price: float = Field(default=1.0, ge=0)
     exploit_trade_fraction: float = Field(default=0.8, ge=0, le=1)
 
@@ -26,24 +37,48 @@ class DeceptivePolicy(ScriptedPolicy):
     default_params = DeceptiveParams(
         effort=0.95, signal_boost=0.0, tau=0.3, price=0.5, min_partner_reputation=-0.5, candidates=6
     )
+    params: DeceptiveParams
 
     def exploiting(self, epoch: int) -> bool:
+        """True once the trust-building period is over (the earliest switch)."""
         return epoch >= self.params.trust_epochs
 
-    def trade_fraction(self, view: GroupView) -> float:
-        p = self.params
-        return p.exploit_trade_fraction if self.exploiting(view.epoch) else p.trade_fraction
+    def n_variants(self) -> int:
+        return 1 + len(self.params.exploit_boost_levels or (self.params.exploit_boost,))
 
-    def price(self, view: GroupView) -> float:
+    def variants(self) -> tuple[np.ndarray, ...]:
+        """(effort, boost, trade fraction, price) per variant: 0 is honest work, the rest exploit."""
         p = self.params
-        return p.exploit_price if self.exploiting(view.epoch) else p.price
+        boosts = np.clip(p.exploit_boost_levels or (p.exploit_boost,), 0, 1)
+        k = boosts.shape[0]
+        return (
+            np.concatenate([[p.effort], np.full(k, p.exploit_effort)]),
+            np.concatenate([[p.signal_boost], boosts]),
+            np.concatenate([[p.trade_fraction], np.full(k, p.exploit_trade_fraction)]),
+            np.concatenate([[p.price], np.full(k, p.exploit_price)]),
+        )
 
-    def effort_and_boost(self, view: GroupView) -> tuple[np.ndarray, np.ndarray]:
+    def decide(self, view: GroupView) -> Decision:
         n = view.members.shape[0]
         p = self.params
+        effort, boost, tf, price = self.variants()
+        # drawn in every epoch, so the stream does not depend on the phase
+        u_draw = np.asarray(view.rng.random(n), dtype=np.float64)
+        val, total = self.value_variants(view, effort, boost, tf, price)
+        if self.learner is not None:
+            total = self.learner.values(total)
+        step_value = p.p_interact * max(0.0, float(total.max()))
+        risk = risk_costs(self.incentives, view.members, view.agents.resources[view.members], val, step_value)
+        u = total[None, :] - risk
         if self.exploiting(view.epoch):
-            return np.full(n, p.exploit_effort), np.full(n, p.exploit_boost)
-        return np.full(n, p.effort), np.full(n, p.signal_boost)
+            pick = logit_choice(u, p.temperature, u_draw)
+        else:
+            pick = np.zeros(n, dtype=np.int64)
+        chosen = u[np.arange(n), pick]
+        return Decision(
+            effort=effort[pick], boost=boost[pick], participate=chosen > p.participation_margin,
+            trade_fraction=tf[pick], price=price[pick], variant=pick,
+        )  # fmt: skip
 
 
 class DeceptiveAgent(ScriptedAgent):

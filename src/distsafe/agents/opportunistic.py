@@ -1,21 +1,65 @@
-"""Opportunistic: maximizes its own payoff. Cuts corners (effort 0.6), pays nothing for help and overcharges
-in trades, cherry-picks the best-paid tasks, accepts paid offers or reputable partners, votes strategically
-for reputable authors."""
+"""Opportunistic: maximizes its own payoff, myopically. Pays nothing for help and overcharges in trades,
+cherry-picks the best-paid tasks, accepts offers whose expected payoff to itself is positive, votes
+strategically for reputable authors.
+
+Effort and signal gaming are its choice, each step: a noisy best response (logit / quantal response) over
+a grid of variants (`effort_levels` x `boost_levels`), each valued at its expected payoff with the levers in
+force (its side of the tax, the audit's probability x penalty, the value of reputation for future
+acceptance, its own freeze and stake risk): P(k) = exp(U_k / temperature) / sum_j exp(U_j / temperature).
+It proposes only when the chosen variant's expected payoff is positive. With `learning_rate` > 0 the
+values are learned from realized payoffs (agents.learning)."""
 
 from __future__ import annotations
 
 import numpy as np
+from pydantic import Field
 
-from distsafe.agents.policies import GroupView, PolicyParams, ScriptedPolicy
+from distsafe.agents.incentives import logit_choice, risk_costs
+from distsafe.agents.policies import Decision, GroupView, PolicyParams, ScriptedPolicy
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.models.agent import AgentType
 
 
+class OpportunisticParams(PolicyParams):
+    effort_levels: tuple[float, ...] = Field(default=(0.2, 0.4, 0.6, 0.8, 1.0), min_length=1)
+    boost_levels: tuple[float, ...] = Field(default=(0.0, 0.2, 0.5), min_length=1)
+
+
 class OpportunisticPolicy(ScriptedPolicy):
     agent_type = AgentType.OPPORTUNISTIC
-    default_params = PolicyParams(
-        effort=0.6, signal_boost=0.2, tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=0.0
+    default_params = OpportunisticParams(
+        effort=0.6, signal_boost=0.2, tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=-1.0
     )
+    params: OpportunisticParams
+
+    def n_variants(self) -> int:
+        return len(self.params.effort_levels) * len(self.params.boost_levels)
+
+    def variants(self) -> tuple[np.ndarray, np.ndarray]:
+        e, b = np.meshgrid(
+            np.clip(self.params.effort_levels, 0, 1), np.clip(self.params.boost_levels, 0, 1), indexing="ij"
+        )
+        return e.ravel(), b.ravel()
+
+    def decide(self, view: GroupView) -> Decision:
+        n = view.members.shape[0]
+        p = self.params
+        effort, boost = self.variants()
+        k = effort.shape[0]
+        val, total = self.value_variants(
+            view, effort, boost, np.full(k, p.trade_fraction), np.full(k, p.price)
+        )
+        if self.learner is not None:
+            total = self.learner.values(total)
+        step_value = p.p_interact * max(0.0, float(total.max()))
+        risk = risk_costs(self.incentives, view.members, view.agents.resources[view.members], val, step_value)
+        u = total[None, :] - risk
+        pick = logit_choice(u, p.temperature, np.asarray(view.rng.random(n), dtype=np.float64))
+        chosen = u[np.arange(n), pick]
+        return Decision(
+            effort=effort[pick], boost=boost[pick], participate=chosen > p.participation_margin,
+            trade_fraction=np.full(n, p.trade_fraction), price=np.full(n, p.price), variant=pick,
+        )  # fmt: skip
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         return candidates[:, 0]
@@ -26,9 +70,6 @@ class OpportunisticPolicy(ScriptedPolicy):
     def votes(self, view: GroupView, voter_rows: np.ndarray, post_pos: np.ndarray) -> np.ndarray:
         author_rep = view.agents.reputation[view.top_authors[post_pos]]
         return np.where(author_rep >= 0, 1, -1).astype(np.int8)
-
-    def accept_batch(self, agents, counterparties, initiators, tau, itype, group_rows, rng) -> np.ndarray:
-        return (tau > 0) | (agents.reputation[initiators] >= self.params.min_partner_reputation)
 
 
 class OpportunisticAgent(ScriptedAgent):

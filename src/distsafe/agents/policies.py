@@ -1,10 +1,12 @@
 """Vectorized scripted policies: one call decides for every acting member of a group.
 
 A policy sees a `GroupView` (its members' rows, the shared per-step view of the world) and returns an
-`ActionArrays`. Acceptance of proposals is decided in `accept_batch` from public information only
-(initiator reputation, offered transfer, whether the initiator is an ally). The engine draws each
-interaction's hidden outcome from the initiator's `effort` and the observable signals from `effort` and
-`signal_boost`; it never reads a policy's type.
+`ActionArrays`. Before each step the engine `bind`s the levers in force (`IncentiveView`) and the market's
+rules (`MarketModel`); every decision (propose or not, at what effort and gaming, accept or not) is taken
+from expected payoffs under them (`agents.incentives`, docs/agents.md). Acceptance of proposals is decided
+in `accept_batch` from public information only (initiator reputation, offered transfer, whether the
+initiator is an ally). The engine draws each interaction's hidden outcome from the initiator's `effort` and
+the observable signals from `effort` and `signal_boost`; it never reads a policy's type.
 """
 
 from __future__ import annotations
@@ -16,6 +18,16 @@ import numpy as np
 from pydantic import ConfigDict, Field
 
 from distsafe.agents.base import ActionCode
+from distsafe.agents.incentives import (
+    MarketModel,
+    Valuation,
+    initiator_value,
+    partner_value,
+    quality_estimate,
+    risk_costs,
+)
+from distsafe.agents.learning import VariantLearner
+from distsafe.governance.incentives import NO_LEVERS, IncentiveView
 from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable
 from distsafe.models.config_base import ConfigModel
@@ -67,6 +79,18 @@ class GroupView:
 
 
 @dataclass
+class Decision:
+    """What each acting member does if it proposes: its work, whether a proposal pays, its terms."""
+
+    effort: np.ndarray
+    boost: np.ndarray
+    participate: np.ndarray  # bool: a proposal pays (the participation constraint)
+    trade_fraction: np.ndarray
+    price: np.ndarray
+    variant: np.ndarray | None = None  # the chosen variant per member (learning), None without variants
+
+
+@dataclass
 class ActionArrays:
     action: np.ndarray  # int8 `ActionCode`s
     target: np.ndarray  # int64: agent row / post id / task id; -1 when unused
@@ -108,11 +132,37 @@ class PolicyParams(ConfigModel):
     candidates: int = Field(default=4, ge=1, description="peers sampled per proposal")
     min_partner_reputation: float = Field(default=-1.0, description="refuse initiators below this")
     trade_fraction: float = Field(default=0.3, ge=0, le=1, description="share of proposals that are trades")
+    # ---- decisions from expected payoffs (agents.incentives) ----
+    temperature: float = Field(default=0.05, ge=0, description="logit noise of variant choices (0: argmax)")
+    participation_margin: float = Field(
+        default=0.0, description="propose only when the expected value of a proposal exceeds this"
+    )
+    accept_threshold: float = Field(
+        default=0.0, description="accept when the expected value is at least this"
+    )
+    prosocial: float = Field(
+        default=0.0, ge=0, le=1, description="weight on the partner's payoff (1: joint surplus)"
+    )
+    reputation_weight: float = Field(
+        default=1.0, ge=0, description="value of reputation for future acceptance, per unit of reputation"
+    )
+    horizon_epochs: int = Field(default=5, ge=1, description="epochs ahead the agent values")
+    rep_scale: float = Field(
+        default=0.5, gt=0, description="reputation that moves a quality estimate by ~0.38"
+    )
+    learning_rate: float = Field(
+        default=0.0, ge=0, le=1, description="learning from realized payoffs (0: off)"
+    )
 
 
 class ScriptedPolicy:
     agent_type: AgentType = AgentType.CUSTOM
     default_params = PolicyParams()
+    #: the levers in force and the market's rules, as of the last `bind` (standalone: no levers, defaults)
+    incentives: IncentiveView = NO_LEVERS
+    market: MarketModel | None = None
+    #: learning over the policy's variants (None: the policy has none, or learning_rate is 0)
+    learner: VariantLearner | None = None
 
     def __init__(self, params: PolicyParams | dict[str, Any] | None = None, roles: list[str] | None = None):
         base = self.default_params.model_dump()
@@ -133,6 +183,23 @@ class ScriptedPolicy:
                 base[k] /= total
         self.params = type(self.default_params)(**base)
         self.roles = list(roles or [])
+        n_var = self.n_variants()
+        if n_var and self.params.learning_rate > 0:
+            self.learner = VariantLearner(n_var, self.params.learning_rate)
+
+    def bind(self, incentives: IncentiveView, market: MarketModel) -> None:
+        """The engine's call before each step: the levers in force and the market's rules."""
+        self.incentives = incentives
+        self.market = market
+
+    def market_model(self) -> MarketModel:
+        if self.market is None:
+            self.market = MarketModel()
+        return self.market
+
+    def n_variants(self) -> int:
+        """How many strategy variants the policy chooses among (0: none; nothing to learn)."""
+        return 0
 
     def _mix(self) -> list[float]:
         p = self.params
@@ -170,9 +237,80 @@ class ScriptedPolicy:
         group_rows: np.ndarray,
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """Accept if the initiator's public reputation clears the bar (an estimate of E[S] > 0)."""
-        ok: np.ndarray = agents.reputation[initiators] >= self.params.min_partner_reputation
+        """Accept if the initiator's public reputation clears the bar and the offer's expected value, with
+        the counterparty's side of the tax (and `prosocial` x the initiator's side), is at least
+        `accept_threshold`. With prosocial = 1 this is the plan's "accept if E[S] > 0"."""
+        rep = agents.reputation[initiators]
+        ok: np.ndarray = (rep >= self.params.min_partner_reputation) & (
+            self.offer_value(rep, tau) >= self.params.accept_threshold
+        )
         return ok
+
+    def offer_value(self, reputation: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Expected value to this counterparty of offers from initiators of this reputation."""
+        m, inc, p = self.market_model(), self.incentives, self.params
+        q = quality_estimate(m, reputation, p.rep_scale)
+        own = partner_value(m, inc, q, tau)
+        if p.prosocial > 0:
+            c = m.payoff
+            other = (
+                c.theta * m.surplus(q)
+                - c.rho_a * m.harm(q)
+                - tau
+                - inc.tax_rate * inc.tax_split * np.abs(tau)
+            )
+            own = own + p.prosocial * other
+        return own
+
+    def proposal_terms(self, view: GroupView) -> tuple[float, float, float]:
+        """(trade fraction, price, collaboration tau) of this step's proposals."""
+        return self.trade_fraction(view), self.price(view), self.params.tau
+
+    def value_variants(
+        self, view: GroupView, effort: np.ndarray, boost: np.ndarray, tf: np.ndarray, price: np.ndarray
+    ) -> tuple[Valuation, np.ndarray]:
+        """Expected payoff of K variants (arrays of shape [K]) to an initiator of this group, and the
+        value each is worth with `prosocial` x the partner's side; the latter is what the group decides on."""
+        m, inc, p = self.market_model(), self.incentives, self.params
+        transfer = tf * price - (1.0 - tf) * p.tau
+        gross = tf * price + (1.0 - tf) * p.tau
+        val = initiator_value(m, inc, effort, boost, transfer, gross, p.reputation_weight, p.horizon_epochs)
+        total = val.value
+        if p.prosocial > 0:
+            tau_b = (1.0 - tf) * p.tau - tf * price  # what the partner receives
+            total = total + p.prosocial * partner_value(m, inc, val.quality, tau_b)
+        return val, total
+
+    def decide(self, view: GroupView) -> Decision:
+        """One fixed way of working (the `effort_and_boost`, `trade_fraction`, `price` hooks) with a
+        participation constraint: members propose only while a proposal's expected value, net of the
+        levers' expected costs and their own freeze and stake risk, exceeds `participation_margin`."""
+        n = view.members.shape[0]
+        effort, boost = self.effort_and_boost(view)
+        tf, price, _ = self.proposal_terms(view)
+        e0, b0 = (
+            np.array([float(effort[0]) if n else self.params.effort]),
+            np.array([float(boost[0]) if n else self.params.signal_boost]),
+        )
+        val, total = self.value_variants(view, e0, b0, np.array([tf]), np.array([price]))
+        step_value = self.params.p_interact * max(0.0, float(total[0]))
+        risk = risk_costs(self.incentives, view.members, view.agents.resources[view.members], val, step_value)
+        u = total[None, :] - risk
+        return Decision(
+            effort=effort, boost=boost, participate=u[:, 0] > self.params.participation_margin,
+            trade_fraction=np.full(n, tf), price=np.full(n, price),
+        )  # fmt: skip
+
+    def activity(self, view: GroupView) -> np.ndarray | None:
+        """Per member, the share of its usual activity it keeps this step (pacing under a bandwidth cap:
+        expected actions left in the epoch fit the actions it may still take); None: all of it."""
+        cap = self.incentives.bandwidth_cap
+        if cap <= 0:
+            return None
+        left = np.maximum(cap - view.agents.epoch_actions[view.members], 0).astype(np.float64)
+        expected = max(sum(self._mix()), 1e-12) * self.incentives.steps_left_in_epoch
+        out: np.ndarray = np.minimum(left / expected, 1.0)
+        return out
 
     # ---- the step ----------------------------------------------------------------------------------------
     def act_batch(self, view: GroupView) -> ActionArrays:
@@ -183,6 +321,9 @@ class ScriptedPolicy:
         rng = view.rng
         cum = np.cumsum(self._mix())
         u = rng.random(n)
+        keep = self.activity(view)
+        if keep is not None:  # pacing: the mix scaled by `keep` (u / keep past the mix is a noop)
+            u = np.divide(u, keep, out=np.full(n, 2.0), where=keep > 0)
         draw = np.searchsorted(cum, u, side="right")  # index into the mix; _NOOP_DRAW: no action
         picked = _ACTION_ORDER[np.minimum(draw, _NOOP_DRAW - 1)]
         action = np.where(draw < _NOOP_DRAW, picked, NOOP).astype(np.int8)
@@ -193,18 +334,26 @@ class ScriptedPolicy:
             action[action == CLAIM] = NOOP
         if (view.n_candidates or len(view.agents)) < 2:
             action[action == PROPOSE] = NOOP
+        limit = self.market_model().max_interactions_per_epoch
+        if limit >= 0:  # no proposal the interaction limit would block
+            action[(action == PROPOSE) & (view.agents.epoch_interactions[view.members] >= limit)] = NOOP
+        dec = self.decide(view)
+        action[(action == PROPOSE) & ~dec.participate] = NOOP  # a proposal that does not pay: none
         out.action = action
-        effort, boost = self.effort_and_boost(view)
-        out.effort, out.boost = effort, boost
+        out.effort, out.boost = dec.effort, dec.boost
         out.tau = np.zeros(n)
 
         prop = np.flatnonzero(action == PROPOSE)
+        if self.learner is not None and dec.variant is not None:
+            self.learner.remember(
+                view.members, np.where(action == PROPOSE, dec.variant, -1), len(view.agents)
+            )
         if prop.size:
             cand = self.sample_peers(view, view.members[prop], self.params.candidates)
             out.target[prop] = self.choose_partners(view, view.members[prop], cand)
-            trade = rng.random(prop.size) < self.trade_fraction(view)
+            trade = rng.random(prop.size) < dec.trade_fraction[prop]
             out.itype[prop] = np.where(trade, InteractionType.TRADE.code, InteractionType.COLLABORATION.code)
-            out.tau[prop] = np.where(trade, -self.price(view), self.params.tau)
+            out.tau[prop] = np.where(trade, -dec.price[prop], self.params.tau)
 
         feed_rows = np.flatnonzero((action == REPLY) | (action == VOTE))
         if feed_rows.size:

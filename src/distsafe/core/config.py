@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
+from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
@@ -86,6 +87,7 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     task_config: TaskConfig = Field(default_factory=TaskConfig)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    dynamics_config: DynamicsConfig = Field(default_factory=DynamicsConfig)
 
     log_path: Path | None = None
     log_events: bool = False

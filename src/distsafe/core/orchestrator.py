@@ -26,9 +26,11 @@ import numpy as np
 
 from distsafe import __version__
 from distsafe.agents.base import BaseAgent
+from distsafe.agents.incentives import MarketModel, SignalTable
 from distsafe.agents.registry import policy_for
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.core.config import OrchestratorConfig
+from distsafe.core.dynamics import end_epoch_dynamics
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
@@ -72,6 +74,13 @@ class Orchestrator:
             proxy=ProxyComputer.from_config(cfg.proxy_config),
             observables=ObservableGenerator(cfg.observable_config),
         )
+        eng = self.engine_state
+        eng.market = MarketModel(
+            payoff=cfg.payoff_config, rate_initiator=cfg.reputation_rate_initiator,
+            rate_counterparty=cfg.reputation_rate_counterparty,
+            signals=SignalTable(eng.observables, eng.proxy),
+            max_interactions_per_epoch=cfg.rate_limits.max_interactions_per_epoch,
+        )  # fmt: skip
         self.metrics = SoftMetrics(self.payoff_engine)
         self.epoch_metrics: list[EpochMetrics] = []
         self.llm_recorder: Any = None
@@ -402,6 +411,7 @@ class Orchestrator:
             vote_weight=eng.extra_columns.get("vote_weight"),
         )  # fmt: skip
         self.epoch_metrics.append(m)
+        end_epoch_dynamics(eng, batch)  # learning, market quality, population update (core.dynamics)
         if self.interaction_sink is not None and len(batch):
             self.interaction_sink(batch)
             eng.epoch_buffer.release()  # the sink may keep the batch: the next epoch gets new buffers

@@ -4,6 +4,14 @@ S_soft = p * s_plus - (1 - p) * s_minus          expected surplus
 E_soft = (1 - p) * h                              expected harm externality
 pi_a   = theta * S_soft - tau - c_a - rho_a * E_soft + w_rep * r_a
 pi_b   = (1 - theta) * S_soft + tau - c_b - rho_b * E_soft + w_rep * r_b
+
+Private costs of what the initiator does (its effort e = P(v = +1) and its signal gaming b), charged to
+the initiator of an accepted interaction as part of c_a (the engine adds them before the payoff):
+
+cost(e, b) = effort_cost * e^2 + gaming_cost * b^2
+
+Convex, so a payoff that is linear in e has an interior best response. With effort_cost = 0 and
+gaming_cost = 0 the seed's payoff is unchanged; the defaults (1.0 and 0.5) and why are in docs/agents.md.
 """
 
 from __future__ import annotations
@@ -24,6 +32,12 @@ class PayoffConfig(ConfigModel):
     rho_a: float = Field(default=0.0, ge=0, le=1, description="externality internalized by the initiator")
     rho_b: float = Field(default=0.0, ge=0, le=1, description="externality internalized by the counterparty")
     w_rep: float = Field(default=1.0, ge=0, description="weight of reputation change in payoff")
+    effort_cost: float = Field(
+        default=1.0, ge=0, description="cost of effort e to the initiator: effort_cost * e^2"
+    )
+    gaming_cost: float = Field(
+        default=0.5, ge=0, description="cost of signal gaming b to the initiator: gaming_cost * b^2"
+    )
 
 
 class SoftPayoffEngine:
@@ -37,6 +51,12 @@ class SoftPayoffEngine:
 
     def expected_harm(self, p):
         return (1.0 - p) * self.config.h
+
+    def action_cost(self, effort: np.ndarray, boost: np.ndarray) -> np.ndarray:
+        """cost(e, b) = effort_cost * e^2 + gaming_cost * b^2, what the initiator pays to do the work."""
+        c = self.config
+        out: np.ndarray = c.effort_cost * np.square(effort) + c.gaming_cost * np.square(boost)
+        return out
 
     def payoff_arrays(self, p, tau, c_a, c_b, r_a, r_b) -> tuple[np.ndarray, np.ndarray]:
         c = self.config

@@ -111,6 +111,8 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
     for name, col in state.observables.draw(effort, boost, state.rngs["observables"]).items():
         setattr(batch, name, col)
     state.proxy.apply_to_batch(batch)
+    # The initiator pays for the work it did (effort and signal gaming), when the work is accepted.
+    batch.c_a = batch.c_a + np.where(batch.accepted, state.payoff_engine.action_cost(effort, boost), 0.0)
     cfg = state.config
     quality = 2.0 * batch.p - 1.0
     batch.r_a = np.where(batch.accepted, cfg.reputation_rate_initiator * quality, 0.0)

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from distsafe.agents.base import BaseAgent, VisiblePost, VisibleTask
+from distsafe.agents.incentives import MarketModel
 from distsafe.agents.policies import ScriptedPolicy
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.observables import ObservableGenerator
@@ -21,6 +22,7 @@ from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
 from distsafe.env.state import EnvState
 from distsafe.governance.engine import GovernanceEngine
+from distsafe.governance.incentives import NO_LEVERS, IncentiveView
 from distsafe.governance.levers import GovernanceContext
 from distsafe.metrics.epoch import EpochCounts
 from distsafe.models.agent_table import AgentTable
@@ -36,6 +38,7 @@ STREAMS: tuple[str, ...] = (
     "governance",
     "tasks",
     "observation",
+    "population",  # added after the others: the earlier streams keep their draws
 )
 
 
@@ -86,6 +89,11 @@ class EngineState:
     #: object agents the engine calls one by one (groups of one), by row
     driven: dict[int, BaseAgent] = field(default_factory=dict)
     event_log: EventSink | None = None
+    #: the market's rules the agents decide by, and the levers in force this step (`core.step`)
+    market: MarketModel = field(default_factory=MarketModel)
+    incentives: IncentiveView = NO_LEVERS
+    #: every agent's total payoff at the start of the epoch (the population update's fitness)
+    epoch_start_payoff: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: this epoch's interactions (buffers reused across epochs) and counters
     epoch_buffer: InteractionBuffer = field(default_factory=InteractionBuffer)
     counts: EpochCounts = field(default_factory=EpochCounts)

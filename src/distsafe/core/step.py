@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from distsafe.agents.base import Action
-from distsafe.agents.policies import NOOP, ActionArrays, GroupView
+from distsafe.agents.policies import NOOP, PROPOSE, ActionArrays, GroupView, ScriptedPolicy
 from distsafe.core.actions import apply_rails, claim_tasks, feed_actions
+from distsafe.core.dynamics import learn_from_step
 from distsafe.core.resolve import resolve_interactions
 from distsafe.core.state import EngineState
 from distsafe.core.turns import begin_step, decide_objects, write_object_action
@@ -57,6 +58,15 @@ def group_actions(state: EngineState) -> ActionArrays:
     rows are noops."""
     a, env, active = state.agents, state.env, state.active
     now = env.time
+    # The levers in force, once per step, for every group's decisions (and its acceptances this step).
+    state.incentives = state.governance.incentive_view(
+        epoch=env.epoch, step=env.step, steps_per_epoch=state.config.steps_per_epoch,
+        n_epochs=state.config.n_epochs,
+    )  # fmt: skip
+    for g in state.groups:  # scripted objects driven one by one decide by the same rules
+        policy = g.policy if g.policy is not None else getattr(g.agent, "policy", None)
+        if isinstance(policy, ScriptedPolicy):
+            policy.bind(state.incentives, state.market)
     arr = ActionArrays.noop(active.shape[0])
     feed = env.feed
     top = feed.top_rows(now)
@@ -99,4 +109,7 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     state.agents.epoch_actions[active[arr.action != NOOP]] += 1
     feed_actions(state, arr, contents)
     claim_tasks(state, arr)
-    return resolve_interactions(state, arr)
+    batch = resolve_interactions(state, arr)
+    # The batch's first rows are this step's proposals, one per PROPOSE left after the rails.
+    learn_from_step(state, batch, int(np.count_nonzero(arr.action == PROPOSE)))
+    return batch

@@ -84,5 +84,9 @@ class CircuitBreakerLever(GovernanceLever):
                     )
                 )
 
+    def reset_agents(self, ctx: GovernanceContext, rows: np.ndarray) -> None:
+        self.records.grow_to(len(ctx.agents))
+        self.ema[rows], self.seen[rows], self.violations[rows] = 0.0, 0, 0
+
     def stats(self) -> dict[str, float]:
         return {"freezes": float(self.freezes)}

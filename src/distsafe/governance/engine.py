@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.config import GovernanceConfig
+from distsafe.governance.incentives import IncentiveView
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
 from distsafe.governance.registry import build_levers
 from distsafe.models.columns import InteractionBatch
@@ -50,6 +52,44 @@ class GovernanceEngine:
     def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         for lever in self.levers:
             lever.after_payoffs(ctx, batch)
+
+    def reset_agents(self, ctx: GovernanceContext, rows: np.ndarray) -> None:
+        for lever in self.levers:
+            lever.reset_agents(ctx, rows)
+
+    def incentive_view(self, *, epoch: int, step: int, steps_per_epoch: int, n_epochs: int) -> IncentiveView:
+        """The levers in force, for the agents' decisions: each lever that is on shows its rule, each lever
+        that is off its neutral value (so settings of a lever that is off never reach a decision)."""
+        on = {lv.name for lv in self.levers}
+        c = self.config
+        kw: dict[str, object] = dict(
+            steps_per_epoch=steps_per_epoch, epochs_left=max(1, n_epochs - epoch), step=step
+        )
+        if "transaction_tax" in on:
+            kw.update(tax_rate=c.transaction_tax_rate, tax_split=c.transaction_tax_split)
+        if "random_audit" in on:
+            kw.update(
+                audit_probability=c.audit_probability,
+                audit_threshold=c.audit_threshold_p,
+                audit_multiplier=c.audit_penalty_multiplier,
+                slash=c.stake_slash_rate * c.min_stake_to_participate if "staking" in on else 0.0,
+            )
+        if "staking" in on:
+            kw.update(min_stake=c.min_stake_to_participate)
+        breaker = self.get_lever("circuit_breaker")
+        if isinstance(breaker, CircuitBreakerLever):
+            rec = breaker.records
+            kw.update(
+                breaker_on=True, freeze_threshold=c.freeze_threshold_toxicity,
+                violations_to_freeze=c.freeze_threshold_violations, freeze_epochs=c.freeze_duration_epochs,
+                breaker_alpha=breaker.alpha, breaker_min_seen=c.circuit_breaker_min_interactions,
+                toxicity_ema=rec.ema, breaker_seen=rec.seen, violations=rec.violations,
+            )  # fmt: skip
+        if "reputation_decay" in on:
+            kw.update(reputation_decay=c.reputation_decay_rate)
+        if "bandwidth_cap" in on:
+            kw.update(bandwidth_cap=int(c.bandwidth_cap or 0))
+        return IncentiveView(**kw)  # type: ignore[arg-type]
 
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {}

@@ -6,6 +6,7 @@ Hooks, in the order the engine calls them:
   vote_weight(ctx, voters, w)    adjust the weights of this step's votes
   on_interactions(ctx, batch)    add governance costs to batch.c_a / batch.c_b before payoffs
   after_payoffs(ctx, batch)      observe final p and payoffs (tracking, freezing)
+  reset_agents(ctx, rows)        these rows are new agents (population entry): forget their records
 Levers import only models and the soft-label math, never the engine.
 """
 
@@ -48,6 +49,9 @@ class GovernanceLever:
         return None
 
     def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        return None
+
+    def reset_agents(self, ctx: GovernanceContext, rows: np.ndarray) -> None:
         return None
 
     def stats(self) -> dict[str, float]:

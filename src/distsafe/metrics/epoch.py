@@ -66,8 +66,9 @@ def influence_gini(vote_weight: np.ndarray | None) -> float:
 class EpochMetrics:
     """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
 
-    Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type) and
-    `toxicity_<type>` (toxicity of the interactions they initiated this epoch).
+    Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type),
+    `toxicity_<type>` (toxicity of the interactions they initiated this epoch) and `share_<type>` (the
+    type's share of the population at the epoch's end; it moves only under population dynamics).
     """
 
     __slots__ = ("values",)
@@ -152,6 +153,13 @@ def type_toxicity(batch: InteractionBatch, agents: AgentTable) -> dict[str, floa
     return out
 
 
+def type_shares(agents: AgentTable) -> dict[str, float]:
+    """`{type: share of the population}` for each `AgentType` present (moves under population dynamics)."""
+    counts = np.bincount(agents.type_code, minlength=len(AgentType))
+    n = max(len(agents), 1)
+    return {t.value: float(counts[t.code]) / n for t in AgentType if counts[t.code]}
+
+
 def measure_epoch(
     epoch: int,
     batch: InteractionBatch,
@@ -175,6 +183,8 @@ def measure_epoch(
     for t, pay in payoffs.items():  # interleaved per type: the column order of metrics.csv
         values[f"payoff_{t}"] = pay
         values[f"toxicity_{t}"] = toxicity[t]
+    for t, share in type_shares(agents).items():
+        values[f"share_{t}"] = share
     if "influence_gini" in extra:
         values["influence_gini"] = influence_gini(vote_weight)
     return EpochMetrics(values)

@@ -27,6 +27,8 @@ class EventType(str, Enum):
     KILL_SWITCH = "kill_switch"
     EPOCH_COMPLETED = "epoch_completed"
     SIMULATION_ENDED = "simulation_ended"
+    STRATEGY_UPDATED = "strategy_updated"
+    POPULATION_UPDATED = "population_updated"
 
 
 class BlockReason(str, Enum):

@@ -118,7 +118,7 @@ class InteractionColumns:
     v_hat: F64 = column(0.0, "proxy score in [-1, 1]", row="v_hat")
     p: F64 = column(0.5, "soft label P(v = +1)", row="p")
     tau: F64 = column(0.0, "transfer from initiator to counterparty", row="tau")
-    c_a: F64 = column(0.0, "governance cost to the initiator", row="c_a")
+    c_a: F64 = column(0.0, "costs to the initiator: its effort and signal gaming, governance", row="c_a")
     c_b: F64 = column(0.0, "governance cost to the counterparty", row="c_b")
     r_a: F64 = column(0.0, "reputation change of the initiator", row="r_a")
     r_b: F64 = column(0.0, "reputation change of the counterparty", row="r_b")

@@ -38,6 +38,7 @@ SECTIONS: dict[str, str] = {
     "tasks": "task_config",
     "rate_limits": "rate_limits",
     "safety": "safety",
+    "dynamics": "dynamics_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

@@ -8,7 +8,7 @@
     success_criteria:  thresholds checked after the run (PASS/FAIL)
   and the optional blocks proxy (ProxyConfig), observables (ObservableConfig), feed (FeedConfig), tasks
   (TaskConfig), rate_limits (RateLimits), safety (SafetyConfig), environment (EnvironmentConfig),
-  reputation (ReputationConfig), metrics_to_track.
+  reputation (ReputationConfig), dynamics (DynamicsConfig: population update), metrics_to_track.
 
 Every block but agents and success_criteria is the engine's own config model, declared once beside the
 engine; `distsafe.scenarios.builder.orchestrator_config` makes the `OrchestratorConfig` from them.
@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_v
 
 from distsafe.agents.llm.config import LLMConfig
 from distsafe.core.config import EnvironmentConfig, ReputationConfig, SimulationConfig
+from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
@@ -180,6 +181,7 @@ class ScenarioSpec(ConfigModel):
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     reputation: ReputationConfig = Field(default_factory=ReputationConfig)
+    dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -1,0 +1,94 @@
+"""`IncentiveView`: the levers in force, as the agents' decisions need them (typed, vectorized, read-only).
+
+The engine builds one per step (`GovernanceEngine.incentive_view`) and hands it to the group policies;
+policies read only this view, never a lever's internals. Scalars describe the rules (tax rate and split,
+audit odds and penalty, slash, freeze rule, decay, caps); the per-agent arrays (the circuit breaker's
+record of each agent, its stake margin) are indexed by agent row and are views, not copies: O(1) to build.
+A lever that is off shows as its neutral value (rate 0, probability 0, no cap), so a decision rule reads
+the same formula whatever is switched on, and a setting of a lever that is off cannot reach a decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+_EMPTY_F = np.zeros(0, dtype=np.float64)
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncentiveView:
+    """What the levers do to an agent's next action, as seen from outside the levers."""
+
+    # transaction tax: the initiator pays tax_rate * tax_split * |tau|, the counterparty the rest
+    tax_rate: float = 0.0
+    tax_split: float = 0.5
+    # random audit (Becker): probability of an audit, the p below which it fails, the penalty
+    # (threshold - p) * multiplier, plus `slash` (stake slashed per failed audit; 0 without staking)
+    audit_probability: float = 0.0
+    audit_threshold: float = 0.5
+    audit_multiplier: float = 0.0
+    slash: float = 0.0
+    # staking: agents whose resources fall below min_stake cannot act (0: no stake required)
+    min_stake: float = 0.0
+    # circuit breaker: EMA of 1 - p with weight alpha; a step with EMA >= threshold (once `min_seen`
+    # interactions) is a violation; `violations_to_freeze` of them freeze for `freeze_epochs` epochs
+    breaker_on: bool = False
+    freeze_threshold: float = 1.0
+    violations_to_freeze: int = 1
+    freeze_epochs: int = 0
+    breaker_alpha: float = 0.0
+    breaker_min_seen: int = 0
+    #: per agent row (empty when the breaker is off): EMA of toxicity, interactions seen, violations so far
+    toxicity_ema: npt.NDArray[np.float64] = field(default_factory=lambda: _EMPTY_F)
+    breaker_seen: npt.NDArray[np.int64] = field(default_factory=lambda: _EMPTY_I)
+    violations: npt.NDArray[np.int64] = field(default_factory=lambda: _EMPTY_I)
+    # reputation decay: reputation *= decay at each epoch start (1.0: no decay)
+    reputation_decay: float = 1.0
+    # bandwidth cap: at most this many actions per agent per epoch (0: no cap)
+    bandwidth_cap: int = 0
+    # the run's clock, for the value of future activity
+    steps_per_epoch: int = 1
+    epochs_left: int = 1
+    step: int = 0
+
+    @property
+    def steps_left_in_epoch(self) -> int:
+        return max(1, self.steps_per_epoch - self.step)
+
+    def projected_toxicity(self, rows: npt.NDArray[np.integer], tox: npt.NDArray[np.float64]) -> np.ndarray:
+        """The breaker's EMA after one more interaction of toxicity `tox` (shape [len(rows), K])."""
+        if not self.breaker_on:
+            return np.zeros_like(tox)
+        ema = self._pad(self.toxicity_ema, rows, 0.0)[:, None]
+        seen = self._pad(self.breaker_seen, rows, 0)[:, None]
+        a = self.breaker_alpha
+        return np.where(seen > 0, (1.0 - a) * ema + a * tox, tox)
+
+    def freeze_hazard(self, rows: npt.NDArray[np.integer], tox: npt.NDArray[np.float64]) -> np.ndarray:
+        """Share of a freeze that one more interaction of toxicity `tox` brings about: 1 / (violations
+        still needed) if it would be a violation, else 0. Shape [len(rows), K]; all 0 with the breaker off."""
+        if not self.breaker_on:
+            return np.zeros_like(tox)
+        over = self.projected_toxicity(rows, tox) >= self.freeze_threshold
+        seen = self._pad(self.breaker_seen, rows, 0)[:, None]
+        over &= seen + 1 >= self.breaker_min_seen
+        left = np.maximum(self.violations_to_freeze - self._pad(self.violations, rows, 0), 1)[:, None]
+        return np.where(over, 1.0 / left, 0.0)
+
+    @staticmethod
+    def _pad(col: np.ndarray, rows: npt.NDArray[np.integer], fill: float) -> np.ndarray:
+        """col[rows], with `fill` for rows the column does not cover yet (agents it has not seen)."""
+        if col.shape[0] == 0:
+            return np.full(rows.shape[0], fill)
+        inside = rows < col.shape[0]
+        if inside.all():
+            return col[rows]
+        return np.where(inside, col[np.minimum(rows, col.shape[0] - 1)], fill)
+
+
+#: every lever off
+NO_LEVERS = IncentiveView()
