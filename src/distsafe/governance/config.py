@@ -6,7 +6,12 @@ switches which lever, and the lever classes, are in `distsafe.governance.registr
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+#: Where the taxes and audit penalties the levers collect go (see `GovernanceConfig.revenue_destination`).
+RevenueDestination = Literal["destroyed", "redistributed", "public_pool"]
 
 
 class GovernanceConfig(BaseModel):
@@ -40,6 +45,12 @@ class GovernanceConfig(BaseModel):
     audit_probability: float = Field(default=0.1, ge=0, le=1)
     audit_penalty_multiplier: float = Field(default=2.0, ge=0)
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
+    # Where taxes and penalties go, settled at each epoch's end. "public_pool" (default) keeps the revenue in
+    # a pool outside the agents' hands: the agents pay exactly what they pay under the seeds' accounting,
+    # but the money is not lost, so welfare_money counts it (a transfer is not a welfare loss).
+    # "redistributed" pays it back in equal shares to every agent, bad actors included (a lump-sum rebate:
+    # the marginal cost of the taxed act stays); "destroyed" removes it (the seeds' accounting).
+    revenue_destination: RevenueDestination = "public_pool"
 
     def enabled_levers(self) -> list[str]:
         """Names of the levers this config turns on, in the order of their switches above."""
