@@ -29,8 +29,8 @@ RESULT_LABELS = {
     "avg_toxicity": "Avg toxicity E[1-p | acc]",
     "avg_realized_harm": "Avg realized harm P(v=-1 | acc)",
     "welfare_per_epoch": "Welfare/epoch (sum of payoffs)",
-    "welfare_money_per_epoch": "  of which money",
-    "welfare_reputation_per_epoch": "  of which reputation",
+    "welfare_money_per_epoch": "Welfare/epoch: money (with revenue kept)",
+    "welfare_reputation_per_epoch": "Welfare/epoch: reputation terms",
     "avg_quality_gap": "Avg quality gap",
     "avg_quality_gap_by_choice": "Avg quality gap, rejections by choice",
 }
@@ -131,8 +131,13 @@ def comparison_table(comps: list[ScenarioComparison], seeds: int) -> Table:
     return t
 
 
+def _md(text: str) -> str:
+    """A table cell: a literal | is escaped."""
+    return text.replace("|", "\\|")
+
+
 def comparison_markdown(comps: list[ScenarioComparison], seeds: int) -> str:
     lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |", "|---|" + "---|" * len(comps)]
     for label, cells in _rows(comps, seeds):
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_md(label)} | " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(lines)
