@@ -209,7 +209,7 @@ def replay(
     from distsafe.eventlog import batches_by_epoch
 
     t = Table(title="per-epoch metrics rebuilt from the log")
-    for col in ("epoch", "interactions", "accepted", "toxicity", "quality gap", "welfare"):
+    for col in ("epoch", "interactions", "accepted", "toxicity", "realized harm", "quality gap", "welfare"):
         t.add_column(col, justify="right")
     sm = SoftMetrics(payoff)
     for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
@@ -219,6 +219,7 @@ def replay(
             _fmt(int(m["n_interactions"])),
             _fmt(int(m["n_accepted"])),
             _fmt(m["toxicity_rate"]),
+            _fmt(m["realized_harm"]),
             _fmt(m["quality_gap"]),
             _fmt(m["total_welfare"]),
         )
