@@ -4,6 +4,7 @@ distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR]
 distsafe replay LOG [--verify]
 distsafe scenarios list
 distsafe compare [SCENARIO ...] [--seeds 10]
+distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
 distsafe economy serve|run ...
 """
 
@@ -90,17 +91,39 @@ def _report_table(result: RunResult) -> Table:
     last = result.metrics[-1].to_dict() if result.metrics else {}
     rows = [
         ("avg toxicity E[1-p | accepted]", s["avg_toxicity"]),
-        ("avg quality gap", s["avg_quality_gap"]),
-        ("final hard toxicity (p < 0.5)", last.get("hard_toxicity_rate", float("nan"))),
-        ("welfare / epoch", s["welfare_per_epoch"]),
-        ("bad actor payoff (mean)", s["bad_actor_payoff"]),
+        ("avg realized harm P(v=-1 | accepted)", s.get("avg_realized_harm", float("nan"))),
     ]
+    rows += [(f"realized harm, initiated by {k[5:]}", v) for k, v in s.items() if k.startswith("harm_")]
+    rows += [
+        ("avg quality gap", s["avg_quality_gap"]),
+        ("avg quality gap, rejections by choice only", s.get("avg_quality_gap_by_choice", float("nan"))),
+        ("rejected by choice / counterparty frozen",
+         f"{s.get('rejected_by_choice', 0)} / {s.get('rejected_frozen', 0)}"),
+        ("final hard toxicity (p < 0.5)", last.get("hard_toxicity_rate", float("nan"))),
+        ("welfare / epoch (sum of payoffs)", s["welfare_per_epoch"]),
+        ("  money / reputation terms", f"{_fmt(s.get('welfare_money_per_epoch', float('nan')))} / "
+         f"{_fmt(s.get('welfare_reputation_per_epoch', float('nan')))}"),
+        ("bad actor payoff (mean)", s["bad_actor_payoff"]),
+    ]  # fmt: skip
     rows += [(f"payoff {k[7:]} (mean)", v) for k, v in s.items() if k.startswith("payoff_")]
     rows += [
         ("final brier", last.get("brier", float("nan"))),
         ("final ECE", last.get("ece", float("nan"))),
-        ("agents frozen (total)", s.get("frozen_ever", 0)),
+        ("freezes (total)", s.get("frozen_ever", 0)),
+        ("bad actors frozen (agents)", s.get("bad_actors_frozen", 0)),
     ]
+    rows += [
+        (f"frozen {k[7:]} (agents)", v)
+        for k, v in s.items()
+        if k.startswith("frozen_") and k != "frozen_ever"
+    ]
+    gov = result.spec.governance
+    if gov.enabled_levers():
+        rows += [
+            (f"governance revenue ({gov.revenue_destination})", s.get("governance_revenue", 0.0)),
+        ]
+        if gov.revenue_destination == "public_pool":
+            rows.append(("public pool", s.get("public_pool", 0.0)))
     from distsafe.governance.registry import LEVERS_BY_SWITCH
 
     rows += [(k.replace("_", " "), s[k]) for lever in LEVERS_BY_SWITCH for k in lever.report if k in s]
@@ -187,6 +210,8 @@ def run(
             progress.update(task, advance=1, rate=f"epoch {epoch} | {counters['n'] / dt:,.0f} interactions/s")
 
         result = run_scenario(spec, out, log_format, on_step=on_step)
+    for line in result.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     console.print(_report_table(result))
     ct = _criteria_table(result)
     if ct is not None:
@@ -222,7 +247,7 @@ def replay(
     from distsafe.eventlog import batches_by_epoch
 
     t = Table(title="per-epoch metrics rebuilt from the log")
-    for col in ("epoch", "interactions", "accepted", "toxicity", "quality gap", "welfare"):
+    for col in ("epoch", "interactions", "accepted", "toxicity", "realized harm", "quality gap", "welfare"):
         t.add_column(col, justify="right")
     sm = SoftMetrics(payoff)
     for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
@@ -232,6 +257,7 @@ def replay(
             _fmt(int(m["n_interactions"])),
             _fmt(int(m["n_accepted"])),
             _fmt(m["toxicity_rate"]),
+            _fmt(m["realized_harm"]),
             _fmt(m["quality_gap"]),
             _fmt(m["total_welfare"]),
         )
@@ -302,6 +328,59 @@ def compare(
         from distsafe.analysis.plots import plot_comparison
 
         if plot_comparison(rows, plot, seeds) is None:
+            raise UserError("--plot needs matplotlib: pip install 'distsafe[analysis]'")
+        err_console.print(f"plot: {plot}")
+
+
+@app.command()
+def calibrate(
+    scenario: str = typer.Argument(..., help="a scenario file, or the name of a shipped scenario"),
+    seeds: int = typer.Option(10, "--seeds", min=1, help="calibration runs (seeds seed-base ..)"),
+    seed_base: int = typer.Option(0, "--seed-base", min=0, help="first seed of the calibration runs"),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="fit, re-run with the fit, fit again"),
+    override: list[str] = typer.Option([], "--override", "-o", help="a.b=value (repeatable)"),
+    out: Path | None = typer.Option(None, "--out", help="write the scenario with the fitted proxy block"),
+    plot: Path | None = typer.Option(None, "--plot", help="draw the calibration curves to this PNG"),
+) -> None:
+    """Fit the proxy's calibration p = sigmoid(k * v_hat + b) on honest-signal runs of a scenario."""
+    import yaml
+
+    from distsafe.analysis.calibrate import calibrated_scenario_data, fit_calibration
+
+    spec = _load(scenario, override, None, None)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console
+    ) as prog:
+        task = prog.add_task("calibration runs", total=seeds * (rounds + 1))
+        res = fit_calibration(spec, seeds, seed_base, rounds, on_run=lambda: prog.advance(task))
+    t = Table(title=f"calibration of {res.scenario}: seeds {res.seeds[0]}..{res.seeds[-1]}")
+    t.add_column("")
+    t.add_column("value", justify="right")
+    for name, value in (
+        ("interactions (honest signals)", res.n),
+        ("share with v = +1", res.base_rate),
+        ("fitted sigmoid_k", res.k),
+        ("fitted sigmoid_bias", res.bias),
+        ("ECE, seeds' sigmoid (k=2, b=0)", res.ece_seed),
+        ("ECE, the scenario's proxy", res.ece_scenario),
+        ("ECE, fitted (in sample)", res.ece_fitted),
+        (f"ECE, fitted, signal gaming on ({res.n_gaming} interactions)", res.ece_gaming),
+    ):
+        t.add_row(name, _fmt(value))
+    console.print(t)
+    block = res.proxy_block()
+    console.print(f"proxy: {{sigmoid_k: {block['sigmoid_k']}, sigmoid_bias: {block['sigmoid_bias']}}}")
+    if out is not None:
+        data = calibrated_scenario_data(spec, res)
+        try:
+            out.write_text(yaml.safe_dump(data, sort_keys=False))
+        except OSError as e:
+            raise UserError(f"{out}: cannot write ({e.strerror})") from None
+        err_console.print(f"scenario with the fitted proxy block: {out}")
+    if plot is not None:
+        from distsafe.analysis.plots import plot_calibration
+
+        if plot_calibration(res.curves, plot, f"{res.scenario}: calibration over {seeds} seeds") is None:
             raise UserError("--plot needs matplotlib: pip install 'distsafe[analysis]'")
         err_console.print(f"plot: {plot}")
 

@@ -15,7 +15,7 @@ def test_v_follows_effort_and_signals_follow_v():
     n = 100_000
     obs = g.draw(np.full(n, 0.7), np.zeros(n), rng)
     assert abs((obs["v"] == 1).mean() - 0.7) < 0.01
-    pc = ProxyComputer()
+    pc = ProxyComputer(sigmoid_k=2)  # the seeds' sigmoid: p within [sigmoid(-2), sigmoid(2)]
     _, p = pc.compute_arrays(
         obs["task_progress_delta"],
         obs["rework_count"],

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distsafe.core.proxy import ProxyComputer, ProxyConfig, ProxyObservables, ProxyWeights
+from distsafe.core.proxy import (
+    FITTED_BIAS,
+    FITTED_K,
+    ProxyComputer,
+    ProxyConfig,
+    ProxyObservables,
+    ProxyWeights,
+)
 
 signed = st.floats(-1.0, 1.0, allow_nan=False)
 
@@ -17,7 +24,7 @@ def test_proxy_hand_computed():
     obs = ProxyObservables(
         task_progress_delta=0.7, rework_count=1, verifier_rejections=0, counterparty_engagement_delta=0.4
     )
-    v_hat, p = ProxyComputer().compute_labels(obs)
+    v_hat, p = ProxyComputer(sigmoid_k=2).compute_labels(obs)  # the seeds' API: bias 0
     expected = 0.4 * 0.7 + 0.2 * (-0.4) + 0.2 * 1.0 + 0.2 * 0.4
     assert v_hat == pytest.approx(expected)
     assert p == pytest.approx(1 / (1 + math.exp(-2 * expected)))
@@ -93,7 +100,24 @@ def test_keywords_override_the_config_and_are_validated():
 
 
 def test_hand_computed_labels_from_the_config():
-    # v_hat = 0.4*0.7 + 0.2*(2*0.3 - 1) + 0.2*1 + 0.2*0.4 = 0.48; p = 1/(1+exp(-2*0.48))
+    # v_hat = 0.4*0.7 + 0.2*(2*0.3 - 1) + 0.2*1 + 0.2*0.4 = 0.48; p = 1/(1+exp(-(k*0.48 + b))) with the
+    # fitted defaults
     v_hat, p = ProxyComputer(ProxyConfig()).compute_labels(OBS)
     assert v_hat == pytest.approx(0.48)
-    assert p == pytest.approx(1 / (1 + 2.718281828459045 ** (-0.96)))
+    assert p == pytest.approx(1 / (1 + math.exp(-(FITTED_K * 0.48 + FITTED_BIAS))))
+    v_hat, p = ProxyComputer(ProxyConfig(sigmoid_k=2.0)).compute_labels(OBS)  # k alone: the seeds' form
+    assert p == pytest.approx(1 / (1 + math.exp(-0.96)))
+
+
+def test_seed_sigmoid_bias_rules():
+    assert ProxyConfig().sigmoid_bias == FITTED_BIAS and ProxyConfig().sigmoid_k == FITTED_K
+    assert ProxyConfig(sigmoid_k=2).sigmoid_bias == 0.0
+    assert ProxyConfig(sigmoid_k=2, sigmoid_bias=-1.0).sigmoid_bias == -1.0
+    assert ProxyComputer(sigmoid_k=2).sigmoid_bias == 0.0
+    assert ProxyComputer(ProxyConfig(sigmoid_k=3.0, sigmoid_bias=0.5), sigmoid_k=2.0).sigmoid_bias == 0.0
+    assert ProxyComputer(sigmoid_k=2, sigmoid_bias=0.25).sigmoid_bias == 0.25
+    lo, hi = ProxyComputer(sigmoid_k=2).p_bounds()
+    assert lo == pytest.approx(1 / (1 + math.e**2)) and hi == pytest.approx(1 - lo)
+    # round trip through a dump (the event-log header) keeps both fields
+    cfg = ProxyConfig()
+    assert ProxyConfig.model_validate(cfg.model_dump()) == cfg

@@ -58,8 +58,10 @@ def test_measure_epoch_values_and_key_order(agents, batch):
     assert tuple(keys[: len(EPOCH_FIELDS)]) == EPOCH_FIELDS
     assert tuple(keys[1 : 1 + len(EPOCH_KEYS)]) == EPOCH_KEYS
     assert keys[len(EPOCH_FIELDS) :] == [
-        "payoff_honest", "toxicity_honest", "payoff_deceptive", "toxicity_deceptive",
-        "payoff_adversarial", "toxicity_adversarial", "share_honest", "share_deceptive", "share_adversarial",
+        "payoff_honest", "toxicity_honest", "harm_honest", "frozen_honest",
+        "payoff_deceptive", "toxicity_deceptive", "harm_deceptive", "frozen_deceptive",
+        "payoff_adversarial", "toxicity_adversarial", "harm_adversarial", "frozen_adversarial",
+        "share_honest", "share_deceptive", "share_adversarial",
     ]  # fmt: skip
     shares = [m.values[f"share_{t}"] for t in ("honest", "deceptive", "adversarial")]
     counts = [

@@ -160,6 +160,11 @@ def test_compute_epoch_keys_and_values(m):
         "expected_harm",
         "hard_toxicity_rate",
         "hard_quality_gap",
+        "realized_harm",
+        "quality_gap_by_choice",
+        "n_rejected_frozen",
+        "welfare_money",
+        "welfare_reputation",
     }
     assert out["toxicity_rate"] == pytest.approx(0.45)
     assert out["brier"] == pytest.approx(0.0925)

@@ -59,7 +59,7 @@ def test_every_place_takes_its_columns_from_the_schema():
     row_fields = {s.row for s in INTERACTION_SCHEMA if s.row is not None}
     assert set(SoftInteraction.model_fields) == row_fields | ROW_ONLY_FIELDS
     assert METADATA_COLUMNS == tuple(s.name for s in INTERACTION_SCHEMA if s.row is None)
-    assert METADATA_COLUMNS == ("payoff_a", "payoff_b")
+    assert METADATA_COLUMNS == ("payoff_a", "payoff_b", "reject_reason")
 
 
 def test_dtypes_come_from_the_annotations():
@@ -100,7 +100,11 @@ def test_rows_round_trip_every_column():
     agent_ids = [f"ag{i}" for i in range(7)]
     rows = batch.to_interactions(agent_ids)
     assert [r.interaction_id for r in rows[:2]] == ["i0", "i1"]
-    assert rows[0].metadata == {"payoff_a": float(batch.payoff_a[0]), "payoff_b": float(batch.payoff_b[0])}
+    assert rows[0].metadata == {
+        "payoff_a": float(batch.payoff_a[0]),
+        "payoff_b": float(batch.payoff_b[0]),
+        "reject_reason": int(batch.reject_reason[0]),
+    }
     back, names = InteractionBatch.from_interactions(
         rows, agent_index={n: i for i, n in enumerate(agent_ids)}
     )
@@ -180,7 +184,7 @@ def test_missing_record_keys_read_as_schema_defaults():
         exclude={"interaction_id", "timestamp", "epoch", "step", "metadata"}
     ) == SoftInteraction().model_dump(exclude={"interaction_id", "timestamp", "epoch", "step", "metadata"})
     assert (x.interaction_id, x.timestamp, x.epoch, x.step) == ("i9", 3.0, 1, 2)
-    assert x.metadata == {"payoff_a": 0.0, "payoff_b": 0.0}
+    assert x.metadata == {"payoff_a": 0.0, "payoff_b": 0.0, "reject_reason": 0}
 
 
 def test_interaction_batch_is_the_schema_class():

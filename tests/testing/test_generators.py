@@ -119,6 +119,9 @@ def test_same_arguments_same_rows_as_before():
     cols = generate_batch_columns(64, seed=3)
     h = hashlib.sha256()
     for name, col in cols.columns().items():
+        if name == "reject_reason":  # a later column (issue 10), all zero here: the pin predates it
+            assert not col.any()
+            continue
         h.update(name.encode())
         h.update(col.tobytes())
     assert h.hexdigest() == "6280ae9eb8ab3aafefbd13a951235fc116818e77bf12d3b27c8b1c1b56decca7"

@@ -13,7 +13,27 @@ from distsafe.scenarios.builder import build_orchestrator
 from distsafe.scenarios.loader import load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
 
-RESULT_KEYS = ("bad_actor_payoff", "avg_toxicity", "welfare_per_epoch", "avg_quality_gap")
+RESULT_KEYS = (
+    "bad_actor_payoff",
+    "avg_toxicity",
+    "avg_realized_harm",
+    "welfare_per_epoch",
+    "welfare_money_per_epoch",
+    "welfare_reputation_per_epoch",
+    "avg_quality_gap",
+    "avg_quality_gap_by_choice",
+)
+#: Row labels of RESULT_KEYS in the table.
+RESULT_LABELS = {
+    "bad_actor_payoff": "Bad actor payoff",
+    "avg_toxicity": "Avg toxicity E[1-p | acc]",
+    "avg_realized_harm": "Avg realized harm P(v=-1 | acc)",
+    "welfare_per_epoch": "Welfare/epoch (sum of payoffs)",
+    "welfare_money_per_epoch": "Welfare/epoch: money (with revenue kept)",
+    "welfare_reputation_per_epoch": "Welfare/epoch: reputation terms",
+    "avg_quality_gap": "Avg quality gap",
+    "avg_quality_gap_by_choice": "Avg quality gap, rejections by choice",
+}
 
 
 @dataclass
@@ -21,7 +41,10 @@ class ScenarioComparison:
     name: str
     spec: ScenarioSpec
     samples: dict[str, list[float]] = field(default_factory=dict)
+    #: runs in which at least one bad-actor agent (deceptive, adversarial, adaptive) was frozen
     frozen_runs: int = 0
+    #: runs in which at least one other agent (honest, opportunistic, ...) was frozen
+    others_frozen_runs: int = 0
 
     def mean_ci(self, key: str) -> tuple[float, float]:
         """Mean and the half-width of its 95% confidence interval (Student t)."""
@@ -55,7 +78,8 @@ def compare_scenarios(
             s = orch.summary()
             for key in RESULT_KEYS:
                 comp.samples.setdefault(key, []).append(float(s[key]))
-            comp.frozen_runs += int(s.get("frozen_ever", 0) > 0)
+            comp.frozen_runs += int(s.get("bad_actors_frozen", 0) > 0)
+            comp.others_frozen_runs += int(s.get("agents_frozen_ever", 0) > s.get("bad_actors_frozen", 0))
             if on_run:
                 on_run()
         out.append(comp)
@@ -73,6 +97,8 @@ def _settings(spec: ScenarioSpec) -> list[tuple[str, str]]:
         ("Staking required", f"{g.min_stake_to_participate:g}" if g.staking_enabled else "No"),
         ("Circuit breaker", f"Yes ({g.freeze_threshold_toxicity:g})" if g.circuit_breaker_enabled else "No"),
         ("Audit probability", f"{g.audit_probability:.0%}" if g.audit_enabled else "0%"),
+        ("Starting resources", f"{spec.environment.initial_resources:g}"),
+        ("Revenue goes to", g.revenue_destination if g.enabled_levers() else "-"),
     ]
 
 
@@ -82,12 +108,8 @@ def _rows(comps: list[ScenarioComparison], seeds: int) -> list[tuple[str, list[s
     for i, (label, _) in enumerate(settings[0]):
         rows.append((label, [s[i][1] for s in settings]))
     rows.append(("Bad actor frozen (runs)", [f"{c.frozen_runs}/{seeds}" for c in comps]))
-    labels = {
-        "bad_actor_payoff": "Bad actor payoff",
-        "avg_toxicity": "Avg toxicity",
-        "welfare_per_epoch": "Welfare/epoch",
-        "avg_quality_gap": "Avg quality gap",
-    }
+    rows.append(("Other agent frozen (runs)", [f"{c.others_frozen_runs}/{seeds}" for c in comps]))
+    labels = RESULT_LABELS
     for key in RESULT_KEYS:
         cells = []
         for c in comps:
@@ -109,8 +131,13 @@ def comparison_table(comps: list[ScenarioComparison], seeds: int) -> Table:
     return t
 
 
+def _md(text: str) -> str:
+    """A table cell: a literal | is escaped."""
+    return text.replace("|", "\\|")
+
+
 def comparison_markdown(comps: list[ScenarioComparison], seeds: int) -> str:
     lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |", "|---|" + "---|" * len(comps)]
     for label, cells in _rows(comps, seeds):
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_md(label)} | " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(lines)

@@ -8,14 +8,19 @@ from typing import Any
 
 PANELS = (
     ("toxicity_rate", "toxicity E[1-p | accepted]"),
+    ("realized_harm", "realized harm P(v=-1 | accepted)"),
     ("quality_gap", "quality gap E[p|acc] - E[p|rej]"),
     ("total_welfare", "welfare (sum of payoffs)"),
     ("bad_actor_payoff", "bad actor payoff (cumulative mean)"),
+    ("welfare_money", "welfare: money terms"),
 )
+
+#: panels that also draw one dashed line per initiator type, from the keys with this prefix
+_PER_TYPE = {"toxicity_rate": "toxicity_", "realized_harm": "harm_"}
 
 
 def plot_epoch_metrics(rows: Sequence[dict[str, Any]], path: Path, title: str = "") -> Path | None:
-    """Write a 2x2 figure of the per-epoch metrics to `path` (PNG); None if matplotlib is missing."""
+    """Write a 2x3 figure of the per-epoch metrics to `path` (PNG); None if matplotlib is missing."""
     try:
         import matplotlib
 
@@ -24,22 +29,19 @@ def plot_epoch_metrics(rows: Sequence[dict[str, Any]], path: Path, title: str = 
     except ImportError:
         return None
     epochs = [r["epoch"] for r in rows]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6.5), sharex=True)
     for ax, (key, label) in zip(axes.ravel(), PANELS):
         values = [float("nan") if r.get(key) is None else float(r[key]) for r in rows]
         ax.plot(epochs, values, marker="o", lw=1.5, label="all")
-        types = (
-            sorted(k for k in rows[0] if k.startswith("toxicity_") and k != "toxicity_rate")
-            if key == "toxicity_rate" and rows
-            else []
-        )
+        prefix = _PER_TYPE.get(key)
+        types = sorted(k for k in rows[0] if k.startswith(prefix) and k != key) if prefix and rows else []
         for k in types:
             ax.plot(
                 epochs,
                 [float("nan") if r.get(k) is None else float(r[k]) for r in rows],
                 lw=1,
                 ls="--",
-                label=k.removeprefix("toxicity_"),
+                label=k.split("_", 1)[1],
             )
         if types:
             ax.legend(fontsize=7, title="initiated by", title_fontsize=7)
@@ -66,11 +68,14 @@ def plot_comparison(comps: Sequence[Any], path: Path, seeds: int) -> Path | None
         return None
     keys = (
         ("bad_actor_payoff", "bad actor payoff"),
-        ("avg_toxicity", "avg toxicity"),
+        ("avg_toxicity", "avg toxicity E[1-p | acc]"),
+        ("avg_realized_harm", "avg realized harm P(v=-1 | acc)"),
         ("welfare_per_epoch", "welfare / epoch"),
         ("avg_quality_gap", "avg quality gap"),
+        ("avg_quality_gap_by_choice", "quality gap, rejections by choice"),
     )
-    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.6))
+    fig, axes = plt.subplots(2, 3, figsize=(10.5, 6.8))
+    axes = axes.ravel()
     names = [c.name for c in comps]
     for ax, (key, label) in zip(axes, keys):
         stats = [c.mean_ci(key) for c in comps]
@@ -86,6 +91,37 @@ def plot_comparison(comps: Sequence[Any], path: Path, seeds: int) -> Path | None
         ax.axhline(0, color="black", lw=0.6)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"scenario comparison: mean ± 95% CI over {seeds} seeds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_calibration(
+    curves: Sequence[tuple[str, dict[str, Any]]], path: Path, title: str = ""
+) -> Path | None:
+    """Reliability diagram: per bin, the share of v = +1 against the mean p, one line per curve (as
+    `SoftMetrics.calibration_curve` returns them), the diagonal for reference; None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(5.2, 5.0))
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfectly calibrated")
+    for (label, c), marker in zip(curves, "osD^v"):
+        mean_p, frac, count = c["mean_p"], c["frac_positive"], c["count"]
+        keep = count > 0
+        ax.plot(mean_p[keep], frac[keep], marker=marker, lw=1.2, label=f"{label} (n={int(count.sum())})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean p in bin (10 equal-width bins)")
+    ax.set_ylabel("share of interactions with v = +1")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -406,9 +406,10 @@ class Orchestrator:
     def _end_epoch(self, epoch: int) -> None:
         eng = self.engine_state
         batch = eng.epoch_buffer.batch()
+        revenue = eng.governance.settle_epoch(eng.gov_context())  # taxes and penalties go where configured
         m = measure_epoch(
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
-            vote_weight=eng.extra_columns.get("vote_weight"),
+            vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
         )  # fmt: skip
         self.epoch_metrics.append(m)
         end_epoch_dynamics(eng, batch)  # learning, market quality, population update (core.dynamics)
@@ -429,6 +430,24 @@ class Orchestrator:
             self.emit(EventType.KILL_SWITCH, payload={"reason": st.kill_reason})
         for cb in self._epoch_callbacks:
             cb(m)
+
+    def lever_warnings(self) -> list[str]:
+        """Levers (and the kill switch) configured so that they cannot bind in this run, one line each,
+        computed from the configuration and the population (`distsafe.governance.binding`)."""
+        from distsafe.governance.binding import BindingContext, kill_switch_warning
+        from distsafe.governance.registry import lever_warnings
+
+        cfg = self.config
+        p_min, p_max = self.proxy.p_bounds()
+        res = self.agents.resources
+        ctx = BindingContext(
+            n_epochs=cfg.n_epochs, steps_per_epoch=cfg.steps_per_epoch,
+            initial_resources=float(res.min()) if len(self.agents) else cfg.initial_resources,
+            p_min=p_min, p_max=p_max, max_votes_per_epoch=cfg.rate_limits.max_votes_per_epoch,
+        )  # fmt: skip
+        out = lever_warnings(cfg.governance_config, ctx) if cfg.governance_config is not None else []
+        kill = kill_switch_warning(cfg.safety.kill_switch_enabled, cfg.safety.kill_switch_toxicity, ctx)
+        return out + ([kill] if kill else [])
 
     # ---- results -------------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

@@ -4,7 +4,13 @@ v_hat = w_progress * clip(task_progress_delta)
       + w_rework   * (2 * rework_decay^rework_count - 1)
       + w_verifier * ((2 * rejection_decay^rejections - 1) + (2 * misuse_decay^misuse_flags - 1)) / 2
       + w_engage   * clip(counterparty_engagement_delta)
-with weights 0.4 / 0.2 / 0.2 / 0.2 (normalized to sum to 1), then p = 1 / (1 + exp(-k * v_hat)).
+with weights 0.4 / 0.2 / 0.2 / 0.2 (normalized to sum to 1), then p = 1 / (1 + exp(-(k * v_hat + b))).
+
+The seeds' sigmoid has b = 0 and k = 2; at those values p is not a probability (it stays in [0.12, 0.88]
+while the signals separate the outcomes almost perfectly). The defaults here are a fitted calibration
+(`FITTED_K`, `FITTED_BIAS`, Platt scaling on honest signals, `distsafe calibrate`); giving `sigmoid_k`
+without `sigmoid_bias` (`ProxyComputer(sigmoid_k=2)`, a YAML `proxy: {sigmoid_k: 2}`) is the seeds' form
+with b = 0. See docs/metrics.md, "Calibration".
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from distsafe.core.sigmoid import calibrated_sigmoid
 from distsafe.models.config_base import ConfigModel
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
     from distsafe.models.columns import InteractionBatch
 
 #: p = sigmoid_k(v_hat) for a float or an array (typed here: the sigmoid module takes either)
-_sigmoid: Callable[[Any, float], Any] = calibrated_sigmoid
+_sigmoid: Callable[[Any, float, float], Any] = calibrated_sigmoid
 
 
 class ProxyWeights(ConfigModel):
@@ -69,21 +75,44 @@ class ProxyObservables(ConfigModel):
         )
 
 
+#: The shipped calibration: (k, b) fitted by `distsafe calibrate baseline --seeds 10` (the seeds' population
+#: with its signal gaming switched off, default signal model; see docs/metrics.md, "Calibration").
+FITTED_K = 22.5002
+FITTED_BIAS = -2.4873
+
+
 class ProxyConfig(ConfigModel):
+    """Weights, decays and the sigmoid p = 1 / (1 + exp(-(sigmoid_k * v_hat + sigmoid_bias))).
+
+    Defaults: the fitted calibration (`FITTED_K`, `FITTED_BIAS`). `sigmoid_k` given without `sigmoid_bias`
+    means the seeds' sigmoid, bias 0.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     weights: ProxyWeights = Field(default_factory=ProxyWeights)
-    sigmoid_k: float = Field(default=2.0, gt=0, le=100)
+    sigmoid_k: float = Field(default=FITTED_K, gt=0, le=100)
+    sigmoid_bias: float = Field(default=FITTED_BIAS, ge=-50, le=50)
     rework_decay: float = Field(default=0.3, gt=0, lt=1)
     rejection_decay: float = Field(default=0.4, gt=0, lt=1)
     misuse_decay: float = Field(default=0.5, gt=0, lt=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_sigmoid(cls, data: Any) -> Any:
+        """`sigmoid_k` alone is the seeds' sigmoid p = 1 / (1 + exp(-k * v_hat)): its bias is 0, not the
+        fitted default's."""
+        if isinstance(data, dict) and "sigmoid_k" in data and "sigmoid_bias" not in data:
+            return {**data, "sigmoid_bias": 0.0}
+        return data
 
 
 class ProxyComputer:
     """Turns observables into (v_hat, p). `compute_labels` for one, `compute_arrays` for columns.
 
     `ProxyComputer(config)` takes a `ProxyConfig`; the seeds' keywords (`ProxyComputer(sigmoid_k=2)`,
-    `weights=...`) set single fields, over `config` when both are given. The weights are used normalized.
+    `weights=...`) set single fields, over `config` when both are given (`sigmoid_k` without
+    `sigmoid_bias` sets the bias to 0: the seeds' sigmoid). The weights are used normalized.
     """
 
     def __init__(
@@ -92,6 +121,7 @@ class ProxyComputer:
         *,
         weights: ProxyWeights | None = None,
         sigmoid_k: float | None = None,
+        sigmoid_bias: float | None = None,
         rework_decay: float | None = None,
         rejection_decay: float | None = None,
         misuse_decay: float | None = None,
@@ -99,6 +129,7 @@ class ProxyComputer:
         given = {
             "weights": weights,
             "sigmoid_k": sigmoid_k,
+            "sigmoid_bias": sigmoid_bias,
             "rework_decay": rework_decay,
             "rejection_decay": rejection_decay,
             "misuse_decay": misuse_decay,
@@ -106,10 +137,14 @@ class ProxyComputer:
         fields = {k: v for k, v in given.items() if v is not None}
         cfg = config or ProxyConfig()
         if fields:  # validated again, so a bad keyword is an error as in ProxyConfig
-            cfg = ProxyConfig(**{**dict(cfg), **fields})
+            base = dict(cfg)
+            if "sigmoid_k" in fields and "sigmoid_bias" not in fields:
+                base.pop("sigmoid_bias")  # the seeds' sigmoid (see ProxyConfig)
+            cfg = ProxyConfig(**{**base, **fields})
         self.config = cfg
         self.weights = cfg.weights.normalize()
         self.sigmoid_k = cfg.sigmoid_k
+        self.sigmoid_bias = cfg.sigmoid_bias
         self.rework_decay = cfg.rework_decay
         self.rejection_decay = cfg.rejection_decay
         self.misuse_decay = cfg.misuse_decay
@@ -151,7 +186,7 @@ class ProxyComputer:
         engagement: ArrayLike,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         v_hat = self.compute_v_hat_arrays(progress, rework, rejections, misuse, engagement)
-        p: NDArray[np.float64] = _sigmoid(v_hat, self.sigmoid_k)
+        p: NDArray[np.float64] = _sigmoid(v_hat, self.sigmoid_k, self.sigmoid_bias)
         return v_hat, p
 
     def compute_v_hat(self, obs: ProxyObservables) -> float:
@@ -166,7 +201,11 @@ class ProxyComputer:
         )
 
     def compute_p(self, v_hat: float) -> float:
-        return float(_sigmoid(float(v_hat), self.sigmoid_k))
+        return float(_sigmoid(float(v_hat), self.sigmoid_k, self.sigmoid_bias))
+
+    def p_bounds(self) -> tuple[float, float]:
+        """The lowest and highest p this proxy can give (v_hat = -1 and +1)."""
+        return self.compute_p(-1.0), self.compute_p(1.0)
 
     def compute_labels(self, obs: ProxyObservables) -> tuple[float, float]:
         v_hat = self.compute_v_hat(obs)

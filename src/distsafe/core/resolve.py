@@ -15,6 +15,7 @@ from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
 from distsafe.models.ids import interaction_id, task_id
 from distsafe.models.interaction import InteractionType
+from distsafe.models.schema import RejectReason
 
 _COLLAB = InteractionType.COLLABORATION.code
 _REPLY = InteractionType.REPLY.code
@@ -108,6 +109,7 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
     )  # fmt: skip
 
     batch.accepted = accept(state, batch)
+    batch.reject_reason = reject_reasons(state, batch)
     for name, col in state.observables.draw(effort, boost, state.rngs["observables"]).items():
         setattr(batch, name, col)
     state.proxy.apply_to_batch(batch)
@@ -166,6 +168,14 @@ def accept(state: EngineState, batch: InteractionBatch) -> np.ndarray:
                 )  # fmt: skip
                 acc[j] = bool(g.agent.accept_interaction(proposal, None))
     return acc
+
+
+def reject_reasons(state: EngineState, batch: InteractionBatch) -> np.ndarray:
+    """`RejectReason` per interaction: accepted, refused by the counterparty's choice, or refused because
+    the counterparty was frozen (a frozen agent cannot accept, whatever it would have chosen)."""
+    frozen = state.agents.frozen_mask(state.env.epoch)[batch.counterparty]
+    reason = np.where(frozen, RejectReason.FROZEN.value, RejectReason.CHOICE.value)
+    return np.where(batch.accepted, RejectReason.NONE.value, reason).astype(np.int8)
 
 
 def update_agents(state: EngineState, batch: InteractionBatch, n_proposals: int) -> None:

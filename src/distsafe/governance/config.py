@@ -6,11 +6,14 @@ switches which lever, and the lever classes, are in `distsafe.governance.registr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
 from distsafe.models.config_base import ConfigModel
+
+#: Where the taxes and audit penalties the levers collect go (see `GovernanceConfig.revenue_destination`).
+RevenueDestination = Literal["destroyed", "redistributed", "public_pool"]
 
 
 class GovernanceConfig(ConfigModel):
@@ -44,6 +47,12 @@ class GovernanceConfig(ConfigModel):
     audit_probability: float = Field(default=0.1, ge=0, le=1)
     audit_penalty_multiplier: float = Field(default=2.0, ge=0)
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
+    # Where taxes and penalties go, settled at each epoch's end. "public_pool" (default) keeps the revenue in
+    # a pool outside the agents' hands: the agents pay exactly what they pay under the seeds' accounting,
+    # but the money is not lost, so welfare_money counts it (a transfer is not a welfare loss).
+    # "redistributed" pays it back in equal shares to every agent, bad actors included (a lump-sum rebate:
+    # the marginal cost of the taxed act stays); "destroyed" removes it (the seeds' accounting).
+    revenue_destination: RevenueDestination = "public_pool"
 
     @model_validator(mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""`GovernanceEngine`: builds the levers a `GovernanceConfig` switches on and runs their hooks."""
+"""`GovernanceEngine`: builds the levers a `GovernanceConfig` switches on, runs their hooks, and settles the
+revenue they collect (taxes and audit penalties) at each epoch's end, per `revenue_destination`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class GovernanceEngine:
         self.config = config or GovernanceConfig()
         self.levers: list[GovernanceLever] = build_levers(self.config)
         self.levers.extend(extra_levers or [])
+        #: revenue collected this epoch (not yet settled) and the public pool's balance
+        self.epoch_revenue = 0.0
+        self.public_pool = 0.0
 
     def add_lever(self, lever: GovernanceLever) -> None:
         self.levers.append(lever)
@@ -46,8 +50,40 @@ class GovernanceEngine:
         return w
 
     def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        """Run the levers' cost hooks; what they add to c_a + c_b of accepted interactions is revenue."""
+        if len(batch) == 0:
+            for lever in self.levers:
+                lever.on_interactions(ctx, batch)
+            return
+        acc = batch.accepted
+        before = float(batch.c_a[acc].sum() + batch.c_b[acc].sum())
         for lever in self.levers:
             lever.on_interactions(ctx, batch)
+        self.epoch_revenue += float(batch.c_a[acc].sum() + batch.c_b[acc].sum()) - before
+
+    def settle_epoch(self, ctx: GovernanceContext) -> dict[str, float]:
+        """Send the epoch's revenue where `revenue_destination` says; O(agents), once per epoch.
+
+        Returns `governance_revenue` (collected this epoch), `revenue_redistributed` (paid back to the
+        agents, equal shares, into resources and cumulative payoff), `public_pool` (the pool's balance) and
+        `revenue_kept` (the part still in the economy: all of it unless destroyed)."""
+        revenue, self.epoch_revenue = self.epoch_revenue, 0.0
+        dest = self.config.revenue_destination
+        redistributed = 0.0
+        agents = ctx.agents
+        if dest == "redistributed" and revenue != 0.0 and len(agents):
+            share = revenue / len(agents)
+            agents.resources += share
+            agents.total_payoff += share
+            redistributed = revenue
+        elif dest == "public_pool":
+            self.public_pool += revenue
+        return {
+            "governance_revenue": revenue,
+            "revenue_redistributed": redistributed,
+            "public_pool": self.public_pool,
+            "revenue_kept": 0.0 if dest == "destroyed" else revenue,
+        }
 
     def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         for lever in self.levers:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from distsafe.governance import binding
 from distsafe.governance.admission import BandwidthCapLever, StakingLever
 from distsafe.governance.audits import RandomAuditLever
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
@@ -34,6 +35,8 @@ class RegisteredLever:
     lever: Callable[[GovernanceConfig], GovernanceLever]
     #: keys of the lever's `stats()` that the run report shows
     report: tuple[str, ...] = ()
+    #: a check of whether the lever can bind in a run (`governance.binding`): a warning line, or None
+    cannot_bind: Callable[[GovernanceConfig, binding.BindingContext], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.switch not in GovernanceConfig.model_fields:
@@ -64,6 +67,7 @@ LEVERS: tuple[RegisteredLever, ...] = (
         title="Vote normalization",
         switch="vote_normalization_enabled",
         lever=VoteNormalizationLever,
+        cannot_bind=binding.vote_normalization,
     ),
     RegisteredLever(
         name="bandwidth_cap",
@@ -71,6 +75,7 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="bandwidth_cap",
         lever=BandwidthCapLever,
         report=("bandwidth_blocked_actions",),
+        cannot_bind=binding.bandwidth_cap,
     ),
     RegisteredLever(
         name="staking",
@@ -78,6 +83,7 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="staking_enabled",
         lever=StakingLever,
         report=("stake_blocked_actions",),
+        cannot_bind=binding.staking,
     ),
     RegisteredLever(
         name="transaction_tax",
@@ -92,12 +98,14 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="audit_enabled",
         lever=RandomAuditLever,
         report=("audits", "audits_failed"),
+        cannot_bind=binding.random_audit,
     ),
     RegisteredLever(
         name="circuit_breaker",
         title="Circuit breaker",
         switch="circuit_breaker_enabled",
         lever=CircuitBreakerLever,
+        cannot_bind=binding.circuit_breaker,
     ),
 )
 
@@ -124,6 +132,18 @@ def lookup(name: str) -> RegisteredLever:
 def enabled_levers(config: GovernanceConfig) -> list[str]:
     """Names of the levers `config` turns on, in switch order."""
     return [e.name for e in LEVERS_BY_SWITCH if e.enabled(config)]
+
+
+def lever_warnings(config: GovernanceConfig, context: binding.BindingContext) -> list[str]:
+    """One line for each lever `config` switches on that cannot bind (or binds only in a limited way) in
+    a run described by `context`, in switch order."""
+    out = []
+    for e in LEVERS_BY_SWITCH:
+        if e.enabled(config) and e.cannot_bind is not None:
+            msg = e.cannot_bind(config, context)
+            if msg:
+                out.append(msg)
+    return out
 
 
 def build_levers(config: GovernanceConfig) -> list[GovernanceLever]:

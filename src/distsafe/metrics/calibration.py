@@ -41,6 +41,14 @@ class GroundTruthMetrics:
         c = self.payoff_engine.config
         return (c.s_plus + c.s_minus) * div_or_nan(n_hard - n_pos, n)
 
+    def realized_harm(self, data: MetricInput) -> float:
+        """realized_harm = P(v = -1 | accepted, v known): the share of accepted interactions whose hidden
+        outcome was bad. The ground-truth counterpart of toxicity_rate = E[1 - p | accepted], which it
+        equals when p is calibrated. nan without accepted interactions of known truth."""
+        s = self.stats(data)
+        n, _, _, n_pos = s.known_accepted
+        return div_or_nan(n - n_pos, n)
+
     # ---- calibration ------------------------------------------------------------------------------------
     def brier(self, data: MetricInput) -> float:
         """brier = E[(p - y)^2] with y = (v + 1) / 2 over interactions with known truth; in [0, 1].

@@ -25,9 +25,14 @@ EPOCH_FIELDS: tuple[str, ...] = (
     "epoch", "n_interactions", "n_accepted", "acceptance_rate", "toxicity_rate", "quality_gap", "avg_p",
     "total_welfare", "avg_payoff_initiator", "avg_payoff_counterparty", "conditional_loss_initiator",
     "conditional_loss_counterparty", "brier", "ece", "expected_harm", "hard_toxicity_rate",
-    "hard_quality_gap", "avg_reputation", "gini_payoff", "n_frozen", "bad_actor_payoff", "n_posts",
-    "n_votes", "tasks_completed", "n_blocked",
+    "hard_quality_gap", "realized_harm", "quality_gap_by_choice", "n_rejected_frozen", "welfare_money",
+    "welfare_reputation", "avg_reputation", "gini_payoff", "n_frozen", "n_frozen_bad_actors",
+    "bad_actor_payoff", "n_posts", "n_votes", "tasks_completed", "n_blocked", "governance_revenue",
+    "revenue_redistributed", "public_pool",
 )  # fmt: skip
+
+#: The governance revenue keys an epoch reports (from `GovernanceEngine.settle_epoch`), 0 without levers.
+REVENUE_FIELDS: tuple[str, ...] = ("governance_revenue", "revenue_redistributed", "public_pool")
 
 _BAD_CODES = sorted(t.code for t in BAD_ACTOR_TYPES)
 
@@ -67,8 +72,10 @@ class EpochMetrics:
     """Metrics of one epoch. Attribute access for every key (`m.toxicity_rate`), `to_dict()` for all.
 
     Per-type keys: `payoff_<type>` (mean cumulative payoff of the agents of that type),
-    `toxicity_<type>` (toxicity of the interactions they initiated this epoch) and `share_<type>` (the
-    type's share of the population at the epoch's end; it moves only under population dynamics).
+    `toxicity_<type>` (toxicity of the interactions they initiated this epoch), `harm_<type>` (realized
+    harm of those interactions: share with v = -1), `frozen_<type>` (its agents frozen at the epoch's
+    end) and `share_<type>` (the type's share of the population at the epoch's end; it moves only under
+    population dynamics).
     """
 
     __slots__ = ("values",)
@@ -160,6 +167,38 @@ def type_shares(agents: AgentTable) -> dict[str, float]:
     return {t.value: float(counts[t.code]) / n for t in AgentType if counts[t.code]}
 
 
+def type_harm(batch: InteractionBatch, agents: AgentTable) -> dict[str, float]:
+    """`{type: P(v = -1 | accepted, initiated by that type, v known)}` for each `AgentType` present (nan if
+    it initiated no accepted interaction of known truth): realized harm from the simulated ground truth."""
+    init_type = agents.type_code[batch.initiator]
+    base = batch.accepted & (batch.v != 0) if len(batch) else np.zeros(0, bool)
+    out: dict[str, float] = {}
+    for t in AgentType:
+        if not np.any(agents.type_code == t.code):
+            continue
+        mine = base & (init_type == t.code)
+        n = int(np.count_nonzero(mine))
+        out[t.value] = float(np.count_nonzero(batch.v[mine] < 0)) / n if n else float("nan")
+    return out
+
+
+def frozen_by_type(agents: AgentTable, epoch: int, ever: bool = False) -> dict[str, int]:
+    """`{type: agents of that type frozen}` for each `AgentType` present: frozen at the end of `epoch`, or
+    (ever=True) frozen at least once so far (an agent's `frozen_until` is -1 until its first freeze)."""
+    frozen = agents.frozen_until >= 0 if ever else agents.frozen_until > epoch
+    out: dict[str, int] = {}
+    for t in AgentType:
+        rows = agents.type_code == t.code
+        if rows.any():
+            out[t.value] = int(np.count_nonzero(frozen & rows))
+    return out
+
+
+def n_bad_actors(counts: Mapping[str, int]) -> int:
+    """The sum of per-type counts over the bad-actor types (`BAD_ACTOR_TYPES`)."""
+    return int(sum(v for t, v in counts.items() if AgentType(t) in BAD_ACTOR_TYPES))
+
+
 def measure_epoch(
     epoch: int,
     batch: InteractionBatch,
@@ -168,21 +207,34 @@ def measure_epoch(
     soft: SoftMetrics,
     extra: Sequence[str] = (),
     vote_weight: np.ndarray | None = None,
+    revenue: Mapping[str, float] | None = None,
 ) -> EpochMetrics:
-    """The metrics of an epoch from its interactions and the agents' state at its end; `extra` names the
-    `OPTIONAL_METRICS` to add (other names are measured anyway and are ignored here), `vote_weight` is
-    each agent's summed |vote weight| this epoch (for influence_gini)."""
+    """The metrics of an epoch from its interactions and the agents' state at its end.
+
+    `extra` names the `OPTIONAL_METRICS` to add (other names are measured anyway and are ignored here);
+    `vote_weight` is each agent's summed |vote weight| this epoch (for influence_gini). `revenue` is the
+    epoch's governance settlement (`GovernanceEngine.settle_epoch`: `REVENUE_FIELDS`); revenue that is
+    redistributed or kept in the public pool is added to `welfare_money`, since it is still money in the
+    economy (only destroyed revenue is a loss)."""
     values: dict[str, Any] = {"epoch": epoch}
     values.update(soft.compute_epoch(batch))
+    rev = {k: float((revenue or {}).get(k, 0.0)) for k in REVENUE_FIELDS}
+    kept = float((revenue or {}).get("revenue_kept", 0.0))
+    values["welfare_money"] += kept
     values["avg_reputation"] = float(agents.reputation.mean())
     values["gini_payoff"] = float(gini(agents.total_payoff))
+    frozen = frozen_by_type(agents, epoch)
     values["n_frozen"] = int(np.count_nonzero(agents.frozen_until > epoch))
+    values["n_frozen_bad_actors"] = n_bad_actors(frozen)
     values["bad_actor_payoff"] = bad_actor_payoff(agents)
     values.update(counts.as_floats())
-    payoffs, toxicity = type_payoffs(agents), type_toxicity(batch, agents)
+    values.update(rev)
+    payoffs, toxicity, harm = type_payoffs(agents), type_toxicity(batch, agents), type_harm(batch, agents)
     for t, pay in payoffs.items():  # interleaved per type: the column order of metrics.csv
         values[f"payoff_{t}"] = pay
         values[f"toxicity_{t}"] = toxicity[t]
+        values[f"harm_{t}"] = harm[t]
+        values[f"frozen_{t}"] = frozen[t]
     for t, share in type_shares(agents).items():
         values[f"share_{t}"] = share
     if "influence_gini" in extra:
@@ -201,18 +253,46 @@ def run_summary(
     epochs: Sequence[EpochMetrics], agents: AgentTable, governance_stats: Mapping[str, float]
 ) -> dict[str, Any]:
     """Totals over a run (what the CLI's final report shows), from its epochs and the final agents."""
+
+    def per_epoch(key: str) -> float:
+        return float(np.mean([m.values.get(key, 0.0) for m in epochs])) if epochs else float("nan")
+
+    ever = frozen_by_type(agents, 0, ever=True)
     out: dict[str, Any] = {
         "epochs": len(epochs),
         "n_agents": len(agents),
         "n_interactions": int(sum(m.n_interactions for m in epochs)),
         "avg_toxicity": _nanmean([m.toxicity_rate for m in epochs]),
+        "avg_realized_harm": _nanmean([m.values.get("realized_harm", float("nan")) for m in epochs]),
         "avg_quality_gap": _nanmean([m.quality_gap for m in epochs]),
-        "welfare_per_epoch": float(np.mean([m.total_welfare for m in epochs])) if epochs else float("nan"),
+        "avg_quality_gap_by_choice": _nanmean(
+            [m.values.get("quality_gap_by_choice", float("nan")) for m in epochs]
+        ),
+        "rejected_frozen": int(sum(m.values.get("n_rejected_frozen", 0) for m in epochs)),
+        "rejected_by_choice": int(
+            sum(
+                m.values.get("n_interactions", 0)
+                - m.values.get("n_accepted", 0)
+                - m.values.get("n_rejected_frozen", 0)
+                for m in epochs
+            )
+        ),
+        "welfare_per_epoch": per_epoch("total_welfare"),
+        "welfare_money_per_epoch": per_epoch("welfare_money"),
+        "welfare_reputation_per_epoch": per_epoch("welfare_reputation"),
         "total_welfare": float(sum(m.total_welfare for m in epochs)),
+        "governance_revenue": float(sum(m.values.get("governance_revenue", 0.0) for m in epochs)),
+        "public_pool": float(epochs[-1].values.get("public_pool", 0.0)) if epochs else 0.0,
         "frozen_ever": int(governance_stats.get("freezes", 0)),
+        "agents_frozen_ever": int(sum(ever.values())),
+        "bad_actors_frozen": n_bad_actors(ever),
         "bad_actor_payoff": bad_actor_payoff(agents),
     }
+    for t, n in ever.items():
+        out[f"frozen_{t}"] = n
     for t, pay in type_payoffs(agents).items():
         out[f"payoff_{t}"] = pay
+    for t in type_payoffs(agents):
+        out[f"harm_{t}"] = _nanmean([m.values.get(f"harm_{t}", float("nan")) for m in epochs])
     out.update(governance_stats)
     return out

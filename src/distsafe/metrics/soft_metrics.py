@@ -39,6 +39,7 @@ from distsafe.metrics.batch_stats import (
 )
 from distsafe.metrics.calibration import GroundTruthMetrics
 from distsafe.models.agent import AgentType
+from distsafe.models.schema import RejectReason
 
 __all__ = [
     "ALL_KEYS", "CHUNK", "EPOCH_KEYS", "BatchStats", "InteractionsLike", "MetricInput", "SoftMetrics", "gini",
@@ -63,6 +64,11 @@ EPOCH_KEYS: tuple[str, ...] = (
     "expected_harm",
     "hard_toxicity_rate",
     "hard_quality_gap",
+    "realized_harm",
+    "quality_gap_by_choice",
+    "n_rejected_frozen",
+    "welfare_money",
+    "welfare_reputation",
 )
 
 #: Keys of `SoftMetrics.compute_all` that are always present, in order. With `agent_types`, the keys
@@ -101,6 +107,11 @@ ALL_KEYS: tuple[str, ...] = (
     "conditional_loss_counterparty",
     "hard_conditional_loss_initiator",
     "hard_conditional_loss_counterparty",
+    "realized_harm",
+    "quality_gap_by_choice",
+    "n_rejected_frozen",
+    "welfare_money",
+    "welfare_reputation",
     "gini_payoff",
 )
 
@@ -212,6 +223,23 @@ class SoftMetrics(GroundTruthMetrics):
         s = self.stats(data)
         return div_or_nan(s.sum_p_acc, s.n_acc) - div_or_nan(s.sum_p - s.sum_p_acc, s.n - s.n_acc)
 
+    def n_rejected_frozen(self, data: MetricInput) -> int:
+        """Rejections caused by a frozen counterparty (`reject_reason` = FROZEN), not by its choice."""
+        s = self.stats(data)
+        return int(np.count_nonzero(s.batch.reject_reason == RejectReason.FROZEN))
+
+    def quality_gap_by_choice(self, data: MetricInput) -> float:
+        """quality_gap without the rejections caused by a frozen counterparty:
+        E[p | accepted] - E[p | rejected by the counterparty's choice]. nan when either side is empty.
+
+        A frozen agent refuses everything offered to it, whatever its quality, so those rejections say
+        nothing about selection; this gap measures the selection the agents themselves make."""
+        s = self.stats(data)
+        chosen = (~s.acc) & (s.batch.reject_reason != RejectReason.FROZEN)
+        n_rej = int(np.count_nonzero(chosen))
+        sum_rej = _sum_where(s.p, chosen)
+        return div_or_nan(s.sum_p_acc, s.n_acc) - div_or_nan(sum_rej, n_rej)
+
     def hard_quality_gap(self, data: MetricInput) -> float:
         """hard_quality_gap = P(p >= t | accepted) - P(p >= t | rejected); nan if a side is empty."""
         s = self.stats(data)
@@ -232,6 +260,23 @@ class SoftMetrics(GroundTruthMetrics):
         """total_welfare = sum over accepted of (pi_a + pi_b); 0 if none accepted."""
         s = self.stats(data)
         return s.sum_pa_acc + s.sum_pb_acc
+
+    def welfare_reputation(self, data: MetricInput) -> float:
+        """welfare_reputation = w_rep * sum over accepted of (r_a + r_b): the part of total_welfare that
+        is reputation change valued at w_rep, not money."""
+        s = self.stats(data)
+        b = s.batch
+        rep = _sum_where(np.asarray(b.r_a, np.float64), s.acc) + _sum_where(
+            np.asarray(b.r_b, np.float64), s.acc
+        )
+        return float(self.payoff_engine.config.w_rep * rep)
+
+    def welfare_money(self, data: MetricInput) -> float:
+        """welfare_money = total_welfare - welfare_reputation: the money the accepted interactions moved to
+        the agents (surplus less governance costs and internalized harm; transfers cancel). The engine's
+        epoch metrics add the governance revenue that is not destroyed (see docs/metrics.md)."""
+        s = self.stats(data)
+        return self.total_welfare(s) - self.welfare_reputation(s)
 
     def hard_total_welfare(self, data: MetricInput) -> float:
         """Welfare with p replaced by the hard label in the payoff equations (tau cancels).
@@ -348,6 +393,11 @@ class SoftMetrics(GroundTruthMetrics):
             "expected_harm": self.expected_harm(s),
             "hard_toxicity_rate": self.hard_toxicity_rate(s),
             "hard_quality_gap": self.hard_quality_gap(s),
+            "realized_harm": self.realized_harm(s),
+            "quality_gap_by_choice": self.quality_gap_by_choice(s),
+            "n_rejected_frozen": float(self.n_rejected_frozen(s)),
+            "welfare_money": self.welfare_money(s),
+            "welfare_reputation": self.welfare_reputation(s),
         }
         return out
 
@@ -388,6 +438,11 @@ class SoftMetrics(GroundTruthMetrics):
         if reputations is not None:
             out["gini_reputation"] = gini(reputations)
         return out
+
+
+def _sum_where(x: np.ndarray, mask: np.ndarray) -> float:
+    """sum(x[mask]) without the gather: einsum over the mask as floats."""
+    return float(np.einsum("i,i->", x, mask.astype(np.float64))) if x.shape[0] else 0.0
 
 
 _METHOD: Mapping[str, str] = {"var_p": "variance_p", "var_p_accepted": "variance_p_accepted"}

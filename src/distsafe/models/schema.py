@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "Codec",
     "InteractionColumns",
     "InteractionType",
+    "RejectReason",
     "column",
     "row_field",
     "spec_of",
@@ -66,6 +67,15 @@ class InteractionType(str, Enum):
 
 _TYPES_BY_CODE = list(InteractionType)
 _TYPE_CODES = {t: i for i, t in enumerate(_TYPES_BY_CODE)}
+
+
+class RejectReason(IntEnum):
+    """Why an interaction was not accepted: the code the `reject_reason` column stores (0 if accepted)."""
+
+    NONE = 0  # accepted
+    CHOICE = 1  # the counterparty decided to refuse
+    FROZEN = 2  # the counterparty was frozen (governance), so it could not accept
+
 
 _EVENT_FIELD = "<event>"  # marker: the column is a field of the event itself, not of its data
 
@@ -124,6 +134,11 @@ class InteractionColumns:
     r_b: F64 = column(0.0, "reputation change of the counterparty", row="r_b")
     payoff_a: F64 = column(0.0, "payoff of the initiator", row=None)
     payoff_b: F64 = column(0.0, "payoff of the counterparty", row=None)
+    reject_reason: I8 = column(
+        0,
+        "why it was not accepted (RejectReason): 0 accepted, 1 refused by choice, 2 counterparty frozen",
+        row=None,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

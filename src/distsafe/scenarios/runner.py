@@ -45,6 +45,8 @@ class RunResult:
     criteria: list[tuple[str, bool, str]]
     out_dir: Path | None = None
     files: dict[str, str] = field(default_factory=dict)
+    #: levers configured so that they cannot bind in this run (`Orchestrator.lever_warnings`)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -78,6 +80,7 @@ def run_scenario(
             raise ScenarioError(f"{out_dir}: already holds a run ({log_path.name}); choose another --out")
     orch = build_orchestrator(spec, log_path=log_path, log_format=fmt)
     orch.scenario_spec = spec  # type: ignore[attr-defined]
+    warnings = orch.lever_warnings()
     _attach_recorder(orch, spec, out_dir, llm_replay_from)
     if on_step:
         orch.on_step_end(on_step)
@@ -86,7 +89,7 @@ def run_scenario(
     metrics = _run(orch)
     summary = orch.summary()
     criteria = spec.success_criteria.evaluate(summary, [m.to_dict() for m in metrics])
-    result = RunResult(spec, orch, metrics, summary, criteria, out_dir)
+    result = RunResult(spec, orch, metrics, summary, criteria, out_dir, warnings=warnings)
     if out_dir is not None:
         write_run_folder(result, fmt)
     return result
@@ -186,6 +189,7 @@ def write_run_folder(result: RunResult, fmt: str) -> None:
         "epochs": len(result.metrics),
         "summary": _json_safe(result.summary),
         "success_criteria": [{"name": n, "passed": ok, "detail": d} for n, ok, d in result.criteria],
+        "lever_warnings": list(result.warnings),
         "llm_usage": _json_safe(result.orchestrator.get_llm_usage_stats()),
         "files": files,
     }

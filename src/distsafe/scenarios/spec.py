@@ -113,6 +113,7 @@ class SuccessCriteria(ConfigModel):
     max_adversary_payoff: float | None = None
     min_tasks_completed: int | None = Field(default=None, ge=0)
     min_epochs: int | None = Field(default=None, ge=1)
+    #: true: at least one agent of a bad-actor type (models.agent.BAD_ACTOR_TYPES) was frozen in the run
     bad_actor_frozen: bool | None = None
     min_interactions: int | None = Field(default=None, ge=0)
 
@@ -152,12 +153,15 @@ class SuccessCriteria(ConfigModel):
         if self.min_interactions is not None:
             check("min_interactions", float(summary["n_interactions"]), self.min_interactions, False)
         if self.bad_actor_frozen is not None:
-            frozen = summary.get("frozen_ever", 0) > 0
+            # bad-actor types only (deceptive, adversarial, adaptive adversary): a frozen honest or
+            # opportunistic agent does not count
+            n_bad = int(summary.get("bad_actors_frozen", 0))
+            frozen = n_bad > 0
             out.append(
                 (
                     "bad_actor_frozen",
                     frozen == self.bad_actor_frozen,
-                    f"frozen={frozen}, wanted {self.bad_actor_frozen}",
+                    f"bad actors frozen={n_bad}, wanted {'some' if self.bad_actor_frozen else 'none'}",
                 )
             )
         return out

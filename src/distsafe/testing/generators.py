@@ -1,11 +1,13 @@
 """Deterministic synthetic interactions for tests, examples and benchmarks.
 
 Benign interactions get strong observables (progress, engagement, few reworks or rejections), toxic
-ones weak observables and misuse flags; `v_hat` and `p` come from the real `ProxyComputer`, so benign
-rows have high p and toxic rows low p. Ground truth is +1 for benign and -1 for toxic rows, each flipped
-with probability `label_noise`. Acceptance is noisy: P(accept) = 0.5 + acceptance_bias * (p - 0.5), so
-acceptance_bias = 0 accepts by coin flip and 1 accepts with probability p; with any value below 1 some
-toxic interactions are accepted and some benign ones rejected.
+ones weak observables and misuse flags; `v_hat` and `p` come from the real `ProxyComputer` (by default with
+the seeds' sigmoid, k = 2 and no bias, as the seeds' fixtures: the engine's fitted calibration belongs to
+the engine's signal model, not to these synthetic signals), so benign rows have high p and toxic rows
+low p. Ground truth is +1 for benign and -1 for toxic rows, each flipped with probability `label_noise`.
+Acceptance is noisy: P(accept) = 0.5 + acceptance_bias * (p - 0.5), so acceptance_bias = 0 accepts by
+coin flip and 1 accepts with probability p; with any value below 1 some toxic interactions are accepted
+and some benign ones rejected.
 
 Agents: indices 0 .. n_honest - 1 (the first `1 - toxic_fraction` share of `n_agents`, at least one)
 initiate the benign interactions, the rest initiate the toxic ones; counterparties are uniform.
@@ -82,7 +84,8 @@ def _columns(
     rework = _poisson(rng, n, 0.3, bad, 1.5)
     rejections = _poisson(rng, n, 0.1, bad, 1.0)
     misuse = _poisson(rng, n, 0.02, bad, 0.8)
-    v_hat, p = (proxy or ProxyComputer()).compute_arrays(progress, rework, rejections, misuse, engagement)
+    seed_proxy = ProxyComputer(sigmoid_k=2.0)
+    v_hat, p = (proxy or seed_proxy).compute_arrays(progress, rework, rejections, misuse, engagement)
     v = np.ones(n, dtype=np.int8)
     v[bad] = -1
     v[u[2] < label_noise] *= -1

@@ -1,0 +1,112 @@
+"""Can a lever bind? Checks computed from the configuration alone, before a run.
+
+A lever configured so that it can never change anything in the run at hand (a bandwidth cap no agent can
+reach, a toxicity threshold above the highest toxicity the proxy can produce, ...) is not an error, but a
+study that switches it on measures nothing. Each check returns a one-line warning saying why, or None.
+The registry (`governance.registry`) names the check of each lever; `lever_warnings` runs those of the
+levers a config switches on; `kill_switch_warning` checks the safety rail of the same name.
+
+Facts the checks use (`BindingContext`): an agent acts at most once per step (so at most
+`steps_per_epoch` actions and votes per epoch), p lies within the proxy's bounds [p_min, p_max] (v_hat in
+[-1, 1]), toxicity E[1 - p] is therefore at most 1 - p_min, and every agent starts with
+`initial_resources`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from distsafe.governance.config import GovernanceConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class BindingContext:
+    """What the checks know of the run: its length, the agents' start, the proxy's range, the limits."""
+
+    n_epochs: int
+    steps_per_epoch: int
+    initial_resources: float
+    p_min: float
+    p_max: float
+    max_votes_per_epoch: int
+
+    @property
+    def max_toxicity(self) -> float:
+        """The highest toxicity E[1 - p | accepted] the proxy can produce."""
+        return 1.0 - self.p_min
+
+
+def bandwidth_cap(g: GovernanceConfig, c: BindingContext) -> str | None:
+    cap = g.bandwidth_cap
+    if cap is not None and cap >= c.steps_per_epoch:
+        return (
+            f"bandwidth_cap cannot bind: the cap ({cap}) is >= steps_per_epoch ({c.steps_per_epoch}), "
+            "and an agent acts at most once per step"
+        )
+    return None
+
+
+def staking(g: GovernanceConfig, c: BindingContext) -> str | None:
+    stake = g.min_stake_to_participate
+    if stake <= 0:
+        return "staking cannot bind: min_stake_to_participate is 0 and resources never block at 0"
+    if stake <= c.initial_resources:
+        return (
+            f"staking binds only after losses: the stake ({stake:g}) is below every agent's starting "
+            f"resources ({c.initial_resources:g}), so it blocks only an agent that has lost more than "
+            f"{c.initial_resources - stake:g}"
+        )
+    return None
+
+
+def vote_normalization(g: GovernanceConfig, c: BindingContext) -> str | None:
+    votes = min(c.max_votes_per_epoch, c.steps_per_epoch)
+    if g.bandwidth_cap is not None:
+        votes = min(votes, g.bandwidth_cap)
+    most = sum(1.0 / math.sqrt(k) for k in range(1, votes + 1))
+    if most <= g.max_vote_weight_per_agent:
+        return (
+            f"vote_normalization's cap cannot bind: at most {votes} votes per agent per epoch weigh "
+            f"{most:.2f} in all, below max_vote_weight_per_agent ({g.max_vote_weight_per_agent:g}); only "
+            "the 1/sqrt(k) discount acts"
+        )
+    return None
+
+
+def circuit_breaker(g: GovernanceConfig, c: BindingContext) -> str | None:
+    if g.freeze_threshold_toxicity > c.max_toxicity:
+        return (
+            f"circuit_breaker cannot trip: freeze_threshold_toxicity ({g.freeze_threshold_toxicity:g}) is "
+            f"above the highest toxicity the proxy can give (1 - p_min = {c.max_toxicity:.3g})"
+        )
+    steps = c.n_epochs * c.steps_per_epoch
+    if g.freeze_threshold_violations > steps:
+        return (
+            f"circuit_breaker cannot trip: freeze_threshold_violations ({g.freeze_threshold_violations}) "
+            f"exceeds the run's {steps} steps (one violation per step at most)"
+        )
+    return None
+
+
+def random_audit(g: GovernanceConfig, c: BindingContext) -> str | None:
+    if g.audit_probability <= 0:
+        return "random_audit cannot bind: audit_probability is 0"
+    if g.audit_threshold_p <= c.p_min:
+        return (
+            f"random_audit cannot catch anyone: audit_threshold_p ({g.audit_threshold_p:g}) is at or "
+            f"below the lowest p the proxy can give ({c.p_min:.3g})"
+        )
+    if g.audit_penalty_multiplier <= 0 and not (g.staking_enabled and g.stake_slash_rate > 0):
+        return "random_audit costs nothing: audit_penalty_multiplier is 0 and no stake is slashed"
+    return None
+
+
+def kill_switch_warning(enabled: bool, threshold: float, c: BindingContext) -> str | None:
+    """The safety rail `safety.kill_switch_toxicity`: it fires when an epoch's toxicity exceeds it."""
+    if enabled and threshold >= c.max_toxicity:
+        return (
+            f"kill switch cannot fire: kill_switch_toxicity ({threshold:g}) is at or above the highest "
+            f"toxicity the proxy can give (1 - p_min = {c.max_toxicity:.3g})"
+        )
+    return None
