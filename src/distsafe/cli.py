@@ -1,7 +1,9 @@
 """The `distsafe` command.
 
 distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
-distsafe replay LOG [--verify]
+             [--sign KEYFILE]
+distsafe replay LOG [--verify] [--pubkey PUBFILE] [--allow-class module:Class ...]
+distsafe keygen KEYFILE
 distsafe scenarios list
 distsafe compare [SCENARIO ...] [--seeds 10]
 distsafe economy serve|run ...
@@ -10,6 +12,7 @@ distsafe economy serve|run ...
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +22,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
     from distsafe.scenarios.runner import RunResult
@@ -38,6 +43,10 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 class UserError(Exception):
     """Anything a user can fix: shown as one line, exit status 2."""
+
+
+#: exit status of an unexpected exception (EX_SOFTWARE): one line and a request to report it
+INTERNAL_ERROR = 70
 
 
 def _fmt(v: Any) -> str:
@@ -60,7 +69,7 @@ def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | N
 def _report_table(result: RunResult) -> Table:
     s = result.summary
     t = Table(
-        title=f"{result.spec.scenario_id}: {s['epochs']} epochs, {s['n_agents']} agents, "
+        title=f"{markup(result.spec.scenario_id, 120)}: {s['epochs']} epochs, {s['n_agents']} agents, "
         f"{s['n_interactions']} interactions"
     )
     t.add_column("metric")
@@ -94,7 +103,7 @@ def _report_table(result: RunResult) -> Table:
             ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}"),
         ]
     for name, value in rows:
-        t.add_row(name, _fmt(value))
+        t.add_row(markup(name), markup(_fmt(value)))
     return t
 
 
@@ -106,7 +115,7 @@ def _criteria_table(result: RunResult) -> Table | None:
     t.add_column("result")
     t.add_column("detail")
     for name, ok, detail in result.criteria:
-        t.add_row(name, "[green]PASS[/green]" if ok else "[red]FAIL[/red]", detail)
+        t.add_row(markup(name), "[green]PASS[/green]" if ok else "[red]FAIL[/red]", markup(detail))
     return t
 
 
@@ -120,12 +129,22 @@ def run(
     log_format: str | None = typer.Option(None, "--log-format", help="jsonl (default) or parquet"),
     check: bool = typer.Option(False, "--check", help="exit 3 if a success criterion fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    sign: Path | None = typer.Option(
+        None, "--sign", help="sign the run with this secret key (distsafe keygen); needs --out"
+    ),
 ) -> None:
     """Run a scenario and print the safety report."""
     from distsafe.scenarios.runner import run_scenario
 
     if log_format not in (None, "jsonl", "parquet"):
         raise UserError(f"--log-format must be jsonl or parquet, not {log_format!r}")
+    sign_key = None
+    if sign is not None:
+        if out is None:
+            raise UserError("--sign needs --out: the signature is written into the run folder")
+        from distsafe.scenarios.signing import load_signing_key
+
+        sign_key = load_signing_key(sign)
     spec = _load(scenario, override, epochs, seed)
     total_steps = spec.simulation.n_epochs * spec.simulation.steps_per_epoch
     counters = {"n": 0, "t0": time.perf_counter()}
@@ -141,20 +160,28 @@ def run(
     )
 
     with progress:
-        task = progress.add_task(f"{spec.scenario_id} ({spec.n_agents} agents)", total=total_steps, rate="")
+        task = progress.add_task(
+            f"{markup(spec.scenario_id, 80)} ({spec.n_agents} agents)", total=total_steps, rate=""
+        )
 
         def on_step(epoch: int, step: int, n: int) -> None:
             counters["n"] += n
             dt = max(time.perf_counter() - counters["t0"], 1e-9)
             progress.update(task, advance=1, rate=f"epoch {epoch} | {counters['n'] / dt:,.0f} interactions/s")
 
-        result = run_scenario(spec, out, log_format, on_step=on_step)
+        try:
+            result = run_scenario(spec, out, log_format, on_step=on_step, sign_key=sign_key)
+        except KeyboardInterrupt:
+            progress.stop()
+            where = f"; {markup(out)} holds the log so far, marked simulation_interrupted" if out else ""
+            err_console.print(f"[yellow]interrupted[/yellow]{where}", highlight=False)
+            raise typer.Exit(130) from None
     console.print(_report_table(result))
     ct = _criteria_table(result)
     if ct is not None:
         console.print(ct)
     if out is not None:
-        console.print(f"run folder: {out} ({', '.join(result.files)})")
+        console.print(f"run folder: {markup(out)} ({', '.join(result.files)})", highlight=False)
     if check and not result.passed:
         raise typer.Exit(3)
 
@@ -163,22 +190,47 @@ def run(
 def replay(
     log: Path = typer.Argument(..., help="an event log (events.jsonl or events.parquet.d)"),
     verify: bool = typer.Option(False, "--verify", help="re-run and prove identical events and metrics"),
+    pubkey: Path | None = typer.Option(
+        None, "--pubkey", help="check the run's signature against this public key file (KEY.pub)"
+    ),
+    allow_class: list[str] = typer.Option(
+        [],
+        "--allow-class",
+        help="an agent class of your own (module:Class) that --verify may rebuild; repeatable. Only for "
+        "code you trust: the class is imported and run",
+    ),
 ) -> None:
-    """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it."""
+    """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it.
+
+    A log is data: --verify rebuilds only distsafe's own agent types (and classes given with
+    --allow-class), never code the log names."""
     from distsafe.core.payoff import PayoffConfig, SoftPayoffEngine
     from distsafe.eventlog import log_info
     from distsafe.metrics.soft_metrics import SoftMetrics
 
     if not log.exists():
         raise UserError(f"{log}: no such log")
+    from distsafe.agents.registry import check_class_name
+
+    for name in allow_class:
+        try:
+            check_class_name(name)
+        except ValueError as e:
+            raise UserError(f"--allow-class: {e}") from None
+    public_key = None
+    if pubkey is not None:
+        from distsafe.scenarios.signing import load_public_key
+
+        public_key = load_public_key(pubkey)
     # The chain is verified here (every hash and batch digest) without building one Event per line.
     read = log_info(log)
     if not read.complete:
-        err_console.print(f"[yellow]{read.message}[/yellow]")
+        err_console.print(f"[yellow]{markup(read.message)}[/yellow]", highlight=False)
     h = read.header
     console.print(
-        f"log {log}: scenario {h.get('scenario')}, seed {h.get('seed')}, "
-        f"distsafe {h.get('distsafe_version')}, {read.n_events} events, hash chain intact"
+        f"log {markup(log)}: scenario {markup(h.get('scenario'), 120)}, seed {markup(h.get('seed'), 40)}, "
+        f"distsafe {markup(h.get('distsafe_version'), 40)}, {read.n_events} events, hash chain intact",
+        highlight=False,
     )
     payoff = SoftPayoffEngine(PayoffConfig.model_validate(h.get("config", {}).get("payoff_config", {})))
     from distsafe.eventlog import batches_by_epoch
@@ -190,7 +242,7 @@ def replay(
     for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
         m = sm.compute_epoch(batch)
         t.add_row(
-            str(epoch),
+            markup(epoch),
             _fmt(int(m["n_interactions"])),
             _fmt(int(m["n_accepted"])),
             _fmt(m["toxicity_rate"]),
@@ -198,15 +250,44 @@ def replay(
             _fmt(m["total_welfare"]),
         )
     console.print(t)
+    if public_key is not None and not verify:
+        from distsafe.scenarios.signing import check_signature
+
+        sig = check_signature(log, read.last_hash, read.n_events, public_key)
+        if not sig.ok:
+            console.print(f"[red]SIGNATURE INVALID[/red] {markup(sig.message)}", highlight=False)
+            raise typer.Exit(1)
+        console.print(f"[green]SIGNED[/green] {markup(sig.message)}", highlight=False)
     if verify:
         from distsafe.scenarios.runner import verify_log
 
-        res = verify_log(log)
+        res = verify_log(log, allow_classes=allow_class, pubkey=public_key)
+        for note in res.notes:
+            console.print(f"checked: {markup(note)}", highlight=False)
         if res.ok:
-            console.print(f"[green]VERIFIED[/green] {res.message}")
+            console.print(f"[green]VERIFIED[/green] {markup(res.message)}", highlight=False)
         else:
-            console.print(f"[red]NOT REPRODUCED[/red] {res.message}")
+            console.print(f"[red]NOT REPRODUCED[/red] {markup(res.message)}", highlight=False)
             raise typer.Exit(1)
+
+
+@app.command()
+def keygen(
+    keyfile: Path = typer.Argument(
+        ..., help="where to write the secret key; the public key goes to KEYFILE.pub"
+    ),
+) -> None:
+    """Make an Ed25519 key pair for signing runs (distsafe run --sign KEYFILE)."""
+    from distsafe.scenarios.signing import fingerprint
+    from distsafe.scenarios.signing import keygen as make_keys
+
+    pub_path, public = make_keys(keyfile)
+    console.print(f"secret key: {markup(keyfile)} (mode 0600; keep it private)", highlight=False)
+    console.print(
+        f"public key: {markup(pub_path)} (fingerprint {fingerprint(public)}); give it to whoever checks "
+        "your runs: distsafe replay LOG --verify --pubkey " + markup(pub_path.name),
+        highlight=False,
+    )
 
 
 @scenarios_app.command("list")
@@ -222,11 +303,11 @@ def scenarios_list() -> None:
         agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
         levers = ", ".join(spec.governance.enabled_levers()) or "none"
         t.add_row(
-            name,
-            agents,
+            markup(name),
+            markup(agents),
             f"{spec.simulation.n_epochs} x {spec.simulation.steps_per_epoch}",
-            levers,
-            spec.description,
+            markup(levers),
+            markup(spec.description),
         )
     console.print(t)
 
@@ -312,9 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, ValidationError):
             first = e.errors()[0]
             msg = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-        from rich.markup import escape
-
-        err_console.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {markup(msg)}", highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)
@@ -327,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = {
             "fastapi": "economy",
             "uvicorn": "economy",
-            "nacl": "economy",
+            "nacl": "economy",  # PyNaCl is a base dependency now; an old install may lack it
             "httpx": "economy",
             "pyarrow": "parquet",
             "matplotlib": "analysis",
@@ -342,12 +421,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Abort:
         return 1
-    except Exception as e:  # usage errors from the command-line parser
+    except OSError as e:  # the disk is full, a path is a file, ...: the environment, not the input
+        where = f"{e.filename}: " if e.filename else ""
+        err_console.print(
+            f"[red]error:[/red] {markup(where + (e.strerror or str(e) or type(e).__name__))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    except Exception as e:
         show = getattr(e, "show", None)
-        if callable(show) and hasattr(e, "exit_code"):
+        if callable(show) and hasattr(e, "exit_code"):  # usage errors from the command-line parser
             show()
             return 2
-        raise
+        if os.environ.get("DISTSAFE_DEBUG") == "1":
+            raise
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        what = type(e).__name__ + (f": {text}" if text else "")
+        err_console.print(
+            f"[red]error:[/red] internal error: {markup(what, 300)} "
+            "(a bug in distsafe: please report it; DISTSAFE_DEBUG=1 shows the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return INTERNAL_ERROR
     return 0
 
 

@@ -310,8 +310,10 @@ class Orchestrator:
                     if eng.env.killed:
                         break
                 self._end_epoch(epoch)
-        finally:
-            self._finish()
+        except BaseException as exc:
+            self._finish_early(exc)
+            raise
+        self._finish()
         return self.epoch_metrics
 
     def _start(self) -> None:
@@ -341,6 +343,27 @@ class Orchestrator:
         self.emit(EventType.SIMULATION_ENDED, payload=payload)
         if self.event_log is not None:
             self.event_log.close()
+
+    def _finish_early(self, exc: BaseException) -> None:
+        """End the log of a run that stopped early: `simulation_interrupted` for Ctrl-C or a cancelled task,
+        `simulation_failed` for an exception, with the reason (never `simulation_ended`, so the log does not
+        read as complete). The exception itself propagates; a log whose own write failed part way (torn)
+        keeps what it has, with no marker."""
+        interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit))
+        kind = EventType.SIMULATION_INTERRUPTED if interrupted else EventType.SIMULATION_FAILED
+        text = " ".join(str(exc).split())
+        reason = (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:300]
+        log = self.event_log
+        try:
+            if log is not None and not log.closed and not getattr(log, "torn", False):
+                self.emit(kind, payload={"reason": reason, "epochs_completed": len(self.epoch_metrics)})
+        except Exception:  # noqa: BLE001 - the original exception is what the caller must see
+            pass
+        try:
+            if log is not None:
+                log.close()
+        except Exception:  # noqa: BLE001 - same: a full disk may fail the close too
+            pass
 
     def _begin_epoch(self, epoch: int) -> None:
         eng = self.engine_state
