@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rich.markup import escape
-
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erase
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window title, hyperlinks
@@ -33,6 +31,20 @@ def clean(text: Any, max_len: int | None = None) -> str:
     return s
 
 
+#: a "[" and the backslashes before it; group 3 is non-empty when Rich would read a tag there
+_BRACKET = re.compile(r"(\\*)\[(?=([a-z#/@][^[]*?\])?)")
+
+
+def _escape_bracket(m: re.Match[str]) -> str:
+    # Rich reads k backslashes before a tag as k // 2 backslashes (odd: the tag is text), and removes one
+    # backslash before any other "[": so each "[" gets what makes it print as itself.
+    k = len(m.group(1))
+    return "\\" * (2 * k + 1 if m.group(2) else k + 1) + "["
+
+
 def markup(text: Any, max_len: int | None = None) -> str:
-    """`clean(text)` with Rich markup escaped: safe inside a Rich string, table cell or title."""
-    return escape(clean(text, max_len))
+    """`clean(text)` with Rich markup escaped: safe inside a Rich string, table cell or title, where it
+    prints as itself. (Text that ends in a backslash gets a zero-width space after it, so that a tag that
+    follows it in the caller's markup stays a tag.)"""
+    s = _BRACKET.sub(_escape_bracket, clean(text, max_len))
+    return s + "\u200b" if s.endswith("\\") else s

@@ -27,6 +27,7 @@ import yaml
 from distsafe import __version__
 from distsafe.metrics.epoch import EpochMetrics
 from distsafe.scenarios.loader import ScenarioError
+from distsafe.textsafe import clean
 
 if TYPE_CHECKING:
     from nacl.signing import SigningKey
@@ -128,7 +129,7 @@ def write_run_folder(
     plot_epoch_metrics(
         [m.to_json_dict() for m in result.metrics],
         out / "metrics.png",
-        f"{result.spec.scenario_id} (seed {result.spec.simulation.seed})",
+        f"{clean(result.spec.scenario_id, 80)} (seed {result.spec.simulation.seed})",
     )
     (out / "scenario.yaml").write_text(
         yaml.safe_dump(result.spec.model_dump(mode="json", by_alias=True), sort_keys=False)
