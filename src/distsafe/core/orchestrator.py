@@ -14,6 +14,9 @@ functions (core.step, turns, actions, resolve); epoch metrics are measured by `m
 state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
 Scripted agents run as vectorized group policies; seed-style `BaseAgent` objects (including LLM agents,
 awaited concurrently) are groups of one. Time is simulation time (the global step index).
+
+(A little over 400 lines: the loop, how it starts and every way it ends, including the end markers of
+runs that stop early, are kept in one place.)
 """
 
 from __future__ import annotations
