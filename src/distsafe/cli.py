@@ -1,16 +1,22 @@
 """The `distsafe` command.
 
 distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
-distsafe replay LOG [--verify]
+             [--sign KEYFILE]
+distsafe replay LOG [--verify] [--pubkey PUBFILE] [--allow-class module:Class ...]
+distsafe keygen KEYFILE
 distsafe scenarios list
 distsafe compare [SCENARIO ...] [--seeds 10]
 distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
 distsafe economy serve|run ...
+
+(Over 400 lines on purpose: every command is a thin wrapper over scenarios/, eventlog/ and analysis/, and
+they sit together with `main`, whose one-line error handling and exit statuses cover them all.)
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +26,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
     from distsafe.scenarios.runner import RunResult
@@ -39,6 +47,10 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 class UserError(Exception):
     """Anything a user can fix: shown as one line, exit status 2."""
+
+
+#: exit status of an unexpected exception (EX_SOFTWARE): one line and a request to report it
+INTERNAL_ERROR = 70
 
 
 def _fmt(v: Any) -> str:
@@ -83,7 +95,7 @@ def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | N
 def _report_table(result: RunResult) -> Table:
     s = result.summary
     t = Table(
-        title=f"{result.spec.scenario_id}: {s['epochs']} epochs, {s['n_agents']} agents, "
+        title=f"{markup(result.spec.scenario_id, 120)}: {s['epochs']} epochs, {s['n_agents']} agents, "
         f"{s['n_interactions']} interactions"
     )
     t.add_column("metric")
@@ -149,7 +161,7 @@ def _report_table(result: RunResult) -> Table:
             )
         )
     for name, value in rows:
-        t.add_row(name, _fmt(value))
+        t.add_row(markup(name), markup(_fmt(value)))
     return t
 
 
@@ -161,7 +173,7 @@ def _criteria_table(result: RunResult) -> Table | None:
     t.add_column("result")
     t.add_column("detail")
     for name, ok, detail in result.criteria:
-        t.add_row(name, "[green]PASS[/green]" if ok else "[red]FAIL[/red]", detail)
+        t.add_row(markup(name), "[green]PASS[/green]" if ok else "[red]FAIL[/red]", markup(detail))
     return t
 
 
@@ -180,6 +192,9 @@ def run(
     limit: list[str] = typer.Option(
         [], "--limit", help="raise or lower a cap: NAME=N, e.g. max_agents=5000000 (see docs/scenarios.md)"
     ),
+    sign: Path | None = typer.Option(
+        None, "--sign", help="sign the run with this secret key (distsafe keygen); needs --out"
+    ),
 ) -> None:
     """Run a scenario and print the safety report."""
     from distsafe.scenarios.runner import run_scenario
@@ -187,6 +202,13 @@ def run(
     _set_limits(limit)
     if log_format not in (None, "jsonl", "parquet"):
         raise UserError(f"--log-format must be jsonl or parquet, not {log_format!r}")
+    sign_key = None
+    if sign is not None:
+        if out is None:
+            raise UserError("--sign needs --out: the signature is written into the run folder")
+        from distsafe.scenarios.signing import load_signing_key
+
+        sign_key = load_signing_key(sign)
     spec = _load(scenario, override, epochs, seed)
     total_steps = spec.simulation.n_epochs * spec.simulation.steps_per_epoch
     counters = {"n": 0, "t0": time.perf_counter()}
@@ -202,22 +224,30 @@ def run(
     )
 
     with progress:
-        task = progress.add_task(f"{spec.scenario_id} ({spec.n_agents} agents)", total=total_steps, rate="")
+        task = progress.add_task(
+            f"{markup(spec.scenario_id, 80)} ({spec.n_agents} agents)", total=total_steps, rate=""
+        )
 
         def on_step(epoch: int, step: int, n: int) -> None:
             counters["n"] += n
             dt = max(time.perf_counter() - counters["t0"], 1e-9)
             progress.update(task, advance=1, rate=f"epoch {epoch} | {counters['n'] / dt:,.0f} interactions/s")
 
-        result = run_scenario(spec, out, log_format, on_step=on_step)
+        try:
+            result = run_scenario(spec, out, log_format, on_step=on_step, sign_key=sign_key)
+        except KeyboardInterrupt:
+            progress.stop()
+            where = f"; {markup(out)} holds the log so far, marked simulation_interrupted" if out else ""
+            err_console.print(f"[yellow]interrupted[/yellow]{where}", highlight=False)
+            raise typer.Exit(130) from None
     for line in result.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+        err_console.print(f"[yellow]warning:[/yellow] {markup(line)}", highlight=False)
     console.print(_report_table(result))
     ct = _criteria_table(result)
     if ct is not None:
         console.print(ct)
     if out is not None:
-        console.print(f"run folder: {out} ({', '.join(result.files)})")
+        console.print(f"run folder: {markup(out)} ({', '.join(result.files)})", highlight=False)
     if check and not result.passed:
         raise typer.Exit(3)
 
@@ -226,22 +256,47 @@ def run(
 def replay(
     log: Path = typer.Argument(..., help="an event log (events.jsonl or events.parquet.d)"),
     verify: bool = typer.Option(False, "--verify", help="re-run and prove identical events and metrics"),
+    pubkey: Path | None = typer.Option(
+        None, "--pubkey", help="check the run's signature against this public key file (KEY.pub)"
+    ),
+    allow_class: list[str] = typer.Option(
+        [],
+        "--allow-class",
+        help="an agent class of your own (module:Class) that --verify may rebuild; repeatable. Only for "
+        "code you trust: the class is imported and run",
+    ),
 ) -> None:
-    """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it."""
+    """Read a run's event log: per-epoch metrics rebuilt from the log alone; --verify re-runs it.
+
+    A log is data: --verify rebuilds only distsafe's own agent types (and classes given with
+    --allow-class), never code the log names."""
     from distsafe.core.payoff import PayoffConfig, SoftPayoffEngine
     from distsafe.eventlog import log_info
     from distsafe.metrics.soft_metrics import SoftMetrics
 
     if not log.exists():
         raise UserError(f"{log}: no such log")
+    from distsafe.agents.registry import check_class_name
+
+    for name in allow_class:
+        try:
+            check_class_name(name)
+        except ValueError as e:
+            raise UserError(f"--allow-class: {e}") from None
+    public_key = None
+    if pubkey is not None:
+        from distsafe.scenarios.signing import load_public_key
+
+        public_key = load_public_key(pubkey)
     # The chain is verified here (every hash and batch digest) without building one Event per line.
     read = log_info(log)
     if not read.complete:
-        err_console.print(f"[yellow]{read.message}[/yellow]")
+        err_console.print(f"[yellow]{markup(read.message)}[/yellow]", highlight=False)
     h = read.header
     console.print(
-        f"log {log}: scenario {h.get('scenario')}, seed {h.get('seed')}, "
-        f"distsafe {h.get('distsafe_version')}, {read.n_events} events, hash chain intact"
+        f"log {markup(log)}: scenario {markup(h.get('scenario'), 120)}, seed {markup(h.get('seed'), 40)}, "
+        f"distsafe {markup(h.get('distsafe_version'), 40)}, {read.n_events} events, hash chain intact",
+        highlight=False,
     )
     payoff = SoftPayoffEngine(PayoffConfig.model_validate(h.get("config", {}).get("payoff_config", {})))
     from distsafe.eventlog import batches_by_epoch
@@ -253,7 +308,7 @@ def replay(
     for epoch, (batch, _ids) in sorted(batches_by_epoch(log).items()):
         m = sm.compute_epoch(batch)
         t.add_row(
-            str(epoch),
+            markup(epoch),
             _fmt(int(m["n_interactions"])),
             _fmt(int(m["n_accepted"])),
             _fmt(m["toxicity_rate"]),
@@ -262,15 +317,44 @@ def replay(
             _fmt(m["total_welfare"]),
         )
     console.print(t)
+    if public_key is not None and not verify:
+        from distsafe.scenarios.signing import check_signature
+
+        sig = check_signature(log, read.last_hash, read.n_events, public_key)
+        if not sig.ok:
+            console.print(f"[red]SIGNATURE INVALID[/red] {markup(sig.message)}", highlight=False)
+            raise typer.Exit(1)
+        console.print(f"[green]SIGNED[/green] {markup(sig.message)}", highlight=False)
     if verify:
         from distsafe.scenarios.runner import verify_log
 
-        res = verify_log(log)
+        res = verify_log(log, allow_classes=allow_class, pubkey=public_key)
+        for note in res.notes:
+            console.print(f"checked: {markup(note)}", highlight=False)
         if res.ok:
-            console.print(f"[green]VERIFIED[/green] {res.message}")
+            console.print(f"[green]VERIFIED[/green] {markup(res.message)}", highlight=False)
         else:
-            console.print(f"[red]NOT REPRODUCED[/red] {res.message}")
+            console.print(f"[red]NOT REPRODUCED[/red] {markup(res.message)}", highlight=False)
             raise typer.Exit(1)
+
+
+@app.command()
+def keygen(
+    keyfile: Path = typer.Argument(
+        ..., help="where to write the secret key; the public key goes to KEYFILE.pub"
+    ),
+) -> None:
+    """Make an Ed25519 key pair for signing runs (distsafe run --sign KEYFILE)."""
+    from distsafe.scenarios.signing import fingerprint
+    from distsafe.scenarios.signing import keygen as make_keys
+
+    pub_path, public = make_keys(keyfile)
+    console.print(f"secret key: {markup(keyfile)} (mode 0600; keep it private)", highlight=False)
+    console.print(
+        f"public key: {markup(pub_path)} (fingerprint {fingerprint(public)}); give it to whoever checks "
+        "your runs: distsafe replay LOG --verify --pubkey " + markup(pub_path.name),
+        highlight=False,
+    )
 
 
 @scenarios_app.command("list")
@@ -286,11 +370,11 @@ def scenarios_list() -> None:
         agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
         levers = ", ".join(spec.governance.enabled_levers()) or "none"
         t.add_row(
-            name,
-            agents,
+            markup(name),
+            markup(agents),
             f"{spec.simulation.n_epochs} x {spec.simulation.steps_per_epoch}",
-            levers,
-            spec.description,
+            markup(levers),
+            markup(spec.description),
         )
     console.print(t)
 
@@ -429,9 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, ValidationError):
             first = e.errors()[0]
             msg = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-        from rich.markup import escape
-
-        err_console.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {markup(msg)}", highlight=False, soft_wrap=True)
         return 2
     except MemoryError:  # numpy could not allocate: one line, not a traceback
         err_console.print(
@@ -452,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = {
             "fastapi": "economy",
             "uvicorn": "economy",
-            "nacl": "economy",
+            "nacl": "economy",  # PyNaCl is a base dependency now; an old install may lack it
             "httpx": "economy",
             "pyarrow": "parquet",
             "matplotlib": "analysis",
@@ -467,12 +549,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Abort:
         return 1
-    except Exception as e:  # usage errors from the command-line parser
+    except OSError as e:  # the disk is full, a path is a file, ...: the environment, not the input
+        where = f"{e.filename}: " if e.filename else ""
+        err_console.print(
+            f"[red]error:[/red] {markup(where + (e.strerror or str(e) or type(e).__name__))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    except Exception as e:
         show = getattr(e, "show", None)
-        if callable(show) and hasattr(e, "exit_code"):
+        if callable(show) and hasattr(e, "exit_code"):  # usage errors from the command-line parser
             show()
             return 2
-        raise
+        if os.environ.get("DISTSAFE_DEBUG") == "1":
+            raise
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        what = type(e).__name__ + (f": {text}" if text else "")
+        err_console.print(
+            f"[red]error:[/red] internal error: {markup(what, 300)} "
+            "(a bug in distsafe: please report it; DISTSAFE_DEBUG=1 shows the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return INTERNAL_ERROR
     return 0
 
 

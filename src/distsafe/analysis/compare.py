@@ -12,6 +12,7 @@ from rich.table import Table
 from distsafe.scenarios.builder import build_orchestrator
 from distsafe.scenarios.loader import load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
+from distsafe.textsafe import clean, markup
 
 RESULT_KEYS = (
     "bad_actor_payoff",
@@ -125,9 +126,9 @@ def comparison_table(comps: list[ScenarioComparison], seeds: int) -> Table:
     t = Table(title=f"Scenario comparison: mean ± 95% CI over {seeds} seeds")
     t.add_column("Metric")
     for c in comps:
-        t.add_column(c.name, justify="right")
+        t.add_column(markup(c.name, 60), justify="right")  # scenario ids come from files: escaped
     for label, cells in _rows(comps, seeds):
-        t.add_row(label, *cells)
+        t.add_row(markup(label), *(markup(cell) for cell in cells))
     return t
 
 
@@ -137,7 +138,8 @@ def _md(text: str) -> str:
 
 
 def comparison_markdown(comps: list[ScenarioComparison], seeds: int) -> str:
-    lines = ["| Metric | " + " | ".join(c.name for c in comps) + " |", "|---|" + "---|" * len(comps)]
+    names = [clean(c.name, 60).replace("|", "\\|") for c in comps]
+    lines = ["| Metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(comps)]
     for label, cells in _rows(comps, seeds):
         lines.append(f"| {_md(label)} | " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(lines)

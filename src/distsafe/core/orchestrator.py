@@ -14,6 +14,9 @@ functions (core.step, turns, actions, resolve); epoch metrics are measured by `m
 state lives in an `AgentTable` (numpy columns); each step's interactions in an `InteractionBatch`.
 Scripted agents run as vectorized group policies; seed-style `BaseAgent` objects (including LLM agents,
 awaited concurrently) are groups of one. Time is simulation time (the global step index).
+
+(A little over 400 lines: the loop, how it starts and every way it ends, including the end markers of
+runs that stop early, are kept in one place.)
 """
 
 from __future__ import annotations
@@ -345,8 +348,10 @@ class Orchestrator:
                     if eng.env.killed:
                         break
                 self._end_epoch(epoch)
-        finally:
-            self._finish()
+        except BaseException as exc:
+            self._finish_early(exc)
+            raise
+        self._finish()
         return self.epoch_metrics
 
     def _start(self) -> None:
@@ -376,6 +381,27 @@ class Orchestrator:
         self.emit(EventType.SIMULATION_ENDED, payload=payload)
         if self.event_log is not None:
             self.event_log.close()
+
+    def _finish_early(self, exc: BaseException) -> None:
+        """End the log of a run that stopped early: `simulation_interrupted` for Ctrl-C or a cancelled task,
+        `simulation_failed` for an exception, with the reason (never `simulation_ended`, so the log does not
+        read as complete). The exception itself propagates; a log whose own write failed part way (torn)
+        keeps what it has, with no marker."""
+        interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit))
+        kind = EventType.SIMULATION_INTERRUPTED if interrupted else EventType.SIMULATION_FAILED
+        text = " ".join(str(exc).split())
+        reason = (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:300]
+        log = self.event_log
+        try:
+            if log is not None and not log.closed and not getattr(log, "torn", False):
+                self.emit(kind, payload={"reason": reason, "epochs_completed": len(self.epoch_metrics)})
+        except Exception:  # noqa: BLE001 - the original exception is what the caller must see
+            pass
+        try:
+            if log is not None:
+                log.close()
+        except Exception:  # noqa: BLE001 - same: a full disk may fail the close too
+            pass
 
     def _begin_epoch(self, epoch: int) -> None:
         eng = self.engine_state
@@ -423,6 +449,7 @@ class Orchestrator:
             st.safety.kill_switch_enabled
             and tox == tox
             and tox > st.safety.kill_switch_toxicity
+            and m.values["n_accepted"] >= st.safety.kill_switch_min_accepted
             and not st.killed
         ):
             self.kill(f"kill switch: toxicity {tox:.3f} > {st.safety.kill_switch_toxicity}")

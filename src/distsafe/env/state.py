@@ -37,6 +37,10 @@ class SafetyConfig(ConfigModel):
     max_content_length: posts and replies longer than this are blocked.
     kill_switch_enabled / kill_switch_toxicity: stop the run after an epoch whose toxicity exceeds the
     threshold (the orchestrator's `kill()` stops it from outside at any time).
+    kill_switch_min_accepted: the kill switch reads an epoch's toxicity only when the epoch accepted at
+    least this many interactions. With a calibrated p, one bad interaction has toxicity near 1, so an
+    epoch of one or two interactions would stop the run on noise (as the circuit breaker waits for
+    `circuit_breaker_min_interactions`).
 
     The plan's further rails (seed 002, "Safety Rails"; all off by default, and left out of a run's
     header while off, so that runs without them keep their logs):
@@ -61,6 +65,7 @@ class SafetyConfig(ConfigModel):
     max_content_length: int = Field(default=1000, ge=1)
     kill_switch_enabled: bool = True
     kill_switch_toxicity: float = Field(default=0.95, gt=0, le=1)
+    kill_switch_min_accepted: int = Field(default=10, ge=1)
     max_interactions_per_step: int | None = Field(default=None, ge=1, exclude_if=_unset)
     min_time_between_posts: float = Field(default=0.0, ge=0, exclude_if=_unset)
     tool_allowlist: dict[str, list[str]] | None = Field(default=None, exclude_if=_unset)

@@ -68,6 +68,12 @@ class LogInfo:
     n_events: int
     complete: bool
     message: str
+    #: the last hash of the chain (what `distsafe run --sign` signs), the last event's type, and the reason
+    #: an interrupted or failed run's end marker gives
+    last_hash: str = ""
+    last_type: str | None = None
+    end_reason: str | None = None
+    last_position: tuple[int, int] | None = None
 
 
 def log_info(path: str | os.PathLike[str], fmt: str | None = None) -> LogInfo:
@@ -75,7 +81,16 @@ def log_info(path: str | os.PathLike[str], fmt: str | None = None) -> LogInfo:
     EventLogError like `verify_chain`), but no Event objects are built (cheap for big Parquet logs)."""
     log = open_event_log(path, "r", fmt)
     status = log.verify()
-    return LogInfo(log.header, status.n_events, status.complete, status.message)
+    return LogInfo(
+        log.header,
+        status.n_events,
+        status.complete,
+        status.message,
+        status.last_hash,
+        status.last_type,
+        status.end_reason,
+        status.last_position,
+    )
 
 
 def read_log(path: str | os.PathLike[str], fmt: str | None = None) -> LogReadResult:

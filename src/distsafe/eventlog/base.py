@@ -187,6 +187,15 @@ class EventLogBase(EventLogWriter, EventLogReader):
 
     fmt: str = ""
     mode: str
+    #: set when an append or commit was cut off part way (Ctrl-C, an I/O error such as a full disk): the
+    #: writer's bookkeeping may no longer match the file, so the log keeps what is on disk and takes nothing
+    #: more (closing it then writes nothing further). A run's end marker is skipped for such a log, which
+    #: then reads as "did not finish" up to its last whole line.
+    _torn: bool = False
+
+    @property
+    def torn(self) -> bool:
+        return self._torn
 
     @abstractmethod
     def __init__(
@@ -207,6 +216,8 @@ class EventLogBase(EventLogWriter, EventLogReader):
             raise EventLogError(f"{self.path}: log is open for reading; open with mode='w' to append")
         if self.closed:
             raise EventLogError(f"{self.path}: log is closed")
+        if self._torn:
+            raise EventLogError(f"{self.path}: an earlier append was cut off; the log takes no more events")
 
     def _before_read(self) -> None:
         if self.mode == "w" and not self.closed:

@@ -23,7 +23,7 @@ from typing import Any
 
 import distsafe
 from distsafe.eventlog.checks import batch_entry_problem, loads, record_problem
-from distsafe.models.events import Event, EventType
+from distsafe.models.events import END_MARKERS, Event, EventType
 
 FORMAT_NAME = "distsafe-eventlog"
 LOG_FORMAT_VERSION = 1
@@ -102,6 +102,11 @@ class ChainStatus:
     message: str
     last_hash: str
     truncated_line: int | None = None
+    #: type of the last event (by seq), and `data.reason` when it is an end marker (interrupted/failed run)
+    last_type: str | None = None
+    end_reason: str | None = None
+    #: (epoch, step) of the last event by seq, when both are integers: how far the run got
+    last_position: tuple[int, int] | None = None
 
 
 @dataclass
@@ -220,7 +225,31 @@ def _guess_seq(raw: bytes) -> int | None:
     return int(raw[j:k]) if k > j else None
 
 
-def status_message(n_events: int, last_type: str | None, truncated_line: int | None) -> tuple[bool, str]:
+def end_reason(last_type: Any, last_record: dict[str, Any] | None) -> str | None:
+    """The reason an interrupted/failed run's end marker gives (one line, at most 300 characters)."""
+    if last_type not in END_MARKERS or not isinstance(last_record, dict):
+        return None
+    data = last_record.get("data")
+    reason = data.get("reason") if isinstance(data, dict) else None
+    return " ".join(str(reason).split())[:300] if reason is not None else "no reason given"
+
+
+def position(epoch: Any, step: Any) -> tuple[int, int] | None:
+    """(epoch, step) when both are plain integers, else None."""
+    if type(epoch) is int and type(step) is int:
+        return epoch, step
+    return None
+
+
+def status_message(
+    n_events: int, last_type: str | None, truncated_line: int | None, reason: str | None = None
+) -> tuple[bool, str]:
+    if last_type in END_MARKERS and truncated_line is None:
+        how = "interrupted" if last_type == EventType.SIMULATION_INTERRUPTED.value else "failed"
+        return False, (
+            f"run {how} ({reason or 'no reason given'}): the log ends with {last_type}; "
+            f"reading {n_events} events"
+        )
     if truncated_line is not None:
         return False, (
             f"log truncated after event seq {n_events - 1} (line {truncated_line} incomplete); "
@@ -384,6 +413,15 @@ class ChainWriter:
         if not self._fh.closed:
             self.flush()
             self._fh.close()
+
+    def abandon(self) -> None:
+        """Close without writing the lines still buffered (after a write that was cut off part way)."""
+        self.buf = []
+        if not self._fh.closed:
+            try:
+                self._fh.close()
+            except OSError:  # the disk that failed the write may fail the close's flush too
+                pass
 
     @property
     def closed(self) -> bool:

@@ -14,8 +14,10 @@ from distsafe.eventlog.common import (
     ChainStatus,
     ChainWriter,
     EventLogError,
+    end_reason,
     event_record,
     make_header,
+    position,
     record_event,
     status_message,
 )
@@ -77,7 +79,13 @@ class JsonlEventLog(EventLogBase):
         seq = self._seq
         rec = event_record(event, seq, "")
         self._check_record(rec)
-        self._writer.add(rec)
+        try:
+            self._writer.add(rec)
+        except EventLogError:  # refused before anything was buffered (not canonical JSON)
+            raise
+        except BaseException:
+            self._torn = True
+            raise
         self._seq += 1
         self._last_type = event.event_type.value
         return seq
@@ -101,21 +109,30 @@ class JsonlEventLog(EventLogBase):
                 )
         if not np.all(np.isfinite(t)):
             raise EventLogError("timestamp has non-finite values; the log stores finite floats only")
-        for lo in range(0, n, _CHUNK):
-            before, after = interaction_line_parts(batch, agent_ids, t, lo, min(lo + _CHUNK, n), seq0 + lo)
-            self._writer.add_interactions(before, after)
+        try:
+            for lo in range(0, n, _CHUNK):
+                before, after = interaction_line_parts(
+                    batch, agent_ids, t, lo, min(lo + _CHUNK, n), seq0 + lo
+                )
+                self._writer.add_interactions(before, after)
+        except BaseException:
+            self._torn = True
+            raise
         self._seq += n
         if n:
             self._last_type = "interaction_completed"
         return range(seq0, seq0 + n)
 
     def flush(self) -> None:
-        if self._writer is not None:
+        if self._writer is not None and not self._torn:
             self._writer.flush()
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.close()
+            if self._torn:
+                self._writer.abandon()
+            else:
+                self._writer.close()
 
     @property
     def closed(self) -> bool:
@@ -160,6 +177,7 @@ class JsonlEventLog(EventLogBase):
         scanner = ChainScanner(self.path)
         n = 0
         last_type = None
+        last_rec: dict[str, Any] | None = None
         for lineno, rec in scanner:
             if rec.get("seq") != n:
                 raise EventLogError(
@@ -169,5 +187,11 @@ class JsonlEventLog(EventLogBase):
                 )
             n += 1
             last_type = rec.get("type")
-        complete, message = status_message(n, last_type, scanner.truncated_line)
-        return ChainStatus(n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line)
+            last_rec = rec
+        reason = end_reason(last_type, last_rec)
+        complete, message = status_message(n, last_type, scanner.truncated_line, reason)
+        where = position(last_rec.get("epoch"), last_rec.get("step")) if last_rec is not None else None
+        return ChainStatus(
+            n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line,
+            last_type, reason, where,
+        )  # fmt: skip

@@ -29,8 +29,10 @@ from distsafe.eventlog.common import (
     ChainStatus,
     ChainWriter,
     EventLogError,
+    end_reason,
     event_record,
     make_header,
+    position,
     record_event,
     status_message,
 )
@@ -147,14 +149,26 @@ class ParquetEventLog(EventLogBase):
                 ) from None
             self._check_batch(batch, names)
             self._check_finite(batch, np.array([float(event.timestamp)]))
-            self._add_rows(batch, names, np.array([seq], dtype=np.int64), np.array([float(event.timestamp)]))
+            try:
+                self._add_rows(
+                    batch, names, np.array([seq], dtype=np.int64), np.array([float(event.timestamp)])
+                )
+            except BaseException:
+                self._torn = True
+                raise
         else:
             rec = event_record(event, seq, "")
             self._check_record(rec)
             if self._pending:
                 self._pending_events.append(rec)
             else:
-                self._chain.add(rec)
+                try:
+                    self._chain.add(rec)
+                except EventLogError:  # refused before anything was buffered (not canonical JSON)
+                    raise
+                except BaseException:
+                    self._torn = True
+                    raise
         self._seq += 1
         return seq
 
@@ -183,9 +197,13 @@ class ParquetEventLog(EventLogBase):
         seqs = np.arange(seq0, seq0 + n, dtype=np.int64)
         cuts = np.flatnonzero(np.diff(batch.epoch)) + 1
         bounds = [0, *cuts.tolist(), n]
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            part = batch if (lo == 0 and hi == n) else batch.take(np.arange(lo, hi))
-            self._add_rows(part, ids, seqs[lo:hi], t[lo:hi])
+        try:
+            for lo, hi in zip(bounds[:-1], bounds[1:]):
+                part = batch if (lo == 0 and hi == n) else batch.take(np.arange(lo, hi))
+                self._add_rows(part, ids, seqs[lo:hi], t[lo:hi])
+        except BaseException:
+            self._torn = True
+            raise
         self._seq += n
         return range(seq0, seq0 + n)
 
@@ -249,14 +267,26 @@ class ParquetEventLog(EventLogBase):
         self._chain.flush()
 
     def flush(self) -> None:
-        if self._chain is not None and not self._chain.closed:
-            self._commit()
+        if self._chain is not None and not self._chain.closed and not self._torn:
+            self._guarded_commit()
             self._chain.flush()
 
     def close(self) -> None:
         if self._chain is not None and not self._chain.closed:
-            self._commit()
+            if self._torn:
+                self._chain.abandon()
+                return
+            self._guarded_commit()
             self._chain.close()
+
+    def _guarded_commit(self) -> None:
+        try:
+            self._commit()
+        except BaseException:
+            self._torn = True
+            if self._chain is not None:
+                self._chain.abandon()
+            raise
 
     @property
     def closed(self) -> bool:
@@ -320,6 +350,8 @@ class ParquetEventLog(EventLogBase):
         scanner = ChainScanner(self.chain_path)
         seqs: list[np.ndarray] = []
         last_seq, last_type = -1, None
+        last_rec: dict[str, Any] | None = None
+        where: tuple[int, int] | None = None
         agents_known = False
         agents: list[str] = []
         referenced: set[str] = set()
@@ -333,7 +365,8 @@ class ParquetEventLog(EventLogBase):
                     )
                 seqs.append(np.array([s], dtype=np.int64))
                 if s > last_seq:
-                    last_seq, last_type = s, rec.get("type")
+                    last_seq, last_type, last_rec = s, rec.get("type"), rec
+                    where = position(rec.get("epoch"), rec.get("step"))
                 continue
             agents_known = agents_known or "agents" in entry
             if not agents_known:
@@ -347,6 +380,7 @@ class ParquetEventLog(EventLogBase):
             seqs.append(cols["seq"])
             if len(cols["seq"]) and int(cols["seq"][-1]) > last_seq:
                 last_seq, last_type = int(cols["seq"][-1]), _INTERACTION.value
+                where = (int(cols["epoch"][-1]), int(cols["step"][-1]))
         allseq = np.sort(np.concatenate(seqs)) if seqs else np.zeros(0, dtype=np.int64)
         n = len(allseq)
         if not np.array_equal(allseq, np.arange(n)):
@@ -354,7 +388,8 @@ class ParquetEventLog(EventLogBase):
             raise EventLogError(
                 f"{self.chain_path}: seq numbers are not 0..{n - 1}: first gap or repeat at {bad}", seq=bad
             )
-        complete, message = status_message(n, last_type, scanner.truncated_line)
+        reason = end_reason(last_type, last_rec)
+        complete, message = status_message(n, last_type, scanner.truncated_line, reason)
         orphans = sorted(
             set(os.path.basename(p) for p in glob.glob(os.path.join(self.path, "batch_*.parquet")))
             - referenced
@@ -362,4 +397,7 @@ class ParquetEventLog(EventLogBase):
         if orphans:
             complete = False
             message += f"; {len(orphans)} uncommitted batch file(s) ignored ({orphans[0]}...)"
-        return ChainStatus(n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line)
+        return ChainStatus(
+            n, scanner.n_lines, complete, message, scanner.last_hash, scanner.truncated_line,
+            last_type, reason, where,
+        )  # fmt: skip

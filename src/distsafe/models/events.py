@@ -29,6 +29,14 @@ class EventType(str, Enum):
     SIMULATION_ENDED = "simulation_ended"
     STRATEGY_UPDATED = "strategy_updated"
     POPULATION_UPDATED = "population_updated"
+    # Written only when a run stops early, as the log's last event (instead of simulation_ended): Ctrl-C
+    # or a cancelled task (interrupted), or an exception (failed); `data.reason` says what stopped it.
+    SIMULATION_INTERRUPTED = "simulation_interrupted"
+    SIMULATION_FAILED = "simulation_failed"
+
+
+#: the events a run's log can end with when the run did not finish
+END_MARKERS = frozenset({EventType.SIMULATION_INTERRUPTED.value, EventType.SIMULATION_FAILED.value})
 
 
 class BlockReason(str, Enum):
