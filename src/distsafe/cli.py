@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from distsafe.governance.registry import enabled_levers
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _report_table(result: RunResult) -> Table:
         if k.startswith("frozen_") and k != "frozen_ever"
     ]
     gov = result.spec.governance
-    if gov.enabled_levers():
+    if enabled_levers(gov):
         rows += [
             (f"governance revenue ({gov.revenue_destination})", s.get("governance_revenue", 0.0)),
         ]
@@ -368,7 +369,7 @@ def scenarios_list() -> None:
     for name, path in list_scenarios().items():
         spec = load_scenario(path)
         agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
-        levers = ", ".join(spec.governance.enabled_levers()) or "none"
+        levers = ", ".join(enabled_levers(spec.governance)) or "none"
         t.add_row(
             markup(name),
             markup(agents),

@@ -3,6 +3,7 @@
 import pytest
 
 from distsafe.governance import GovernanceConfig
+from distsafe.governance.registry import enabled_levers
 
 
 def test_governance_config_rejects_bad_values():
@@ -18,7 +19,7 @@ def test_governance_config_rejects_bad_values():
 
 
 def test_every_lever_is_off_by_default():
-    assert GovernanceConfig().enabled_levers() == []
+    assert enabled_levers(GovernanceConfig()) == []
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_every_lever_is_off_by_default():
     ],
 )
 def test_enabled_levers_follow_the_switches(fields, expected):
-    assert GovernanceConfig(**fields).enabled_levers() == expected
+    assert enabled_levers(GovernanceConfig(**fields)) == expected
 
 
 def test_enabled_levers_are_listed_in_the_order_of_their_switches():
@@ -53,7 +54,7 @@ def test_enabled_levers_are_listed_in_the_order_of_their_switches():
         circuit_breaker_enabled=True,
         audit_enabled=True,
     )
-    assert every.enabled_levers() == [
+    assert enabled_levers(every) == [
         "transaction_tax",
         "reputation_decay",
         "vote_normalization",

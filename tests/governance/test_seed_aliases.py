@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from distsafe.governance.config import GovernanceConfig
+from distsafe.governance.registry import enabled_levers
 from distsafe.scenarios import ScenarioError, scenario_from_text
 
 
@@ -19,7 +20,7 @@ def test_each_seed_name_sets_our_field_and_switch():
     assert g.staking_enabled and g.min_stake_to_participate == 2.0
     assert g.audit_enabled and g.audit_penalty_multiplier == 3.0
     assert g.circuit_breaker_enabled and g.freeze_threshold_toxicity == 0.6
-    assert len(g.enabled_levers()) == 5
+    assert len(enabled_levers(g)) == 5
 
 
 @pytest.mark.parametrize("off", [{"vote_weight_cap": None}, {"staking_required": 0.0}, {"audit_penalty": 0}])

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from distsafe.core.config import EnvironmentConfig, OrchestratorConfig, ReputationConfig, SimulationConfig
+from distsafe.governance.registry import enabled_levers
 from distsafe.scenarios import (
     ScenarioError,
     build_orchestrator,
@@ -28,7 +29,7 @@ def _hand_copied(spec, log_path=None, log_format=None):
         seed=sim.seed,
         scheduling=sim.scheduling,
         scenario_id=spec.scenario_id,
-        governance_config=gov if gov.enabled_levers() else None,
+        governance_config=gov if enabled_levers(gov) else None,
         payoff_config=spec.payoff,
         proxy_config=spec.proxy,
         observable_config=spec.observables,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.table import Table
 
+from distsafe.governance.registry import enabled_levers
 from distsafe.scenarios.builder import build_orchestrator
 from distsafe.scenarios.loader import load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
@@ -99,7 +100,7 @@ def _settings(spec: ScenarioSpec) -> list[tuple[str, str]]:
         ("Circuit breaker", f"Yes ({g.freeze_threshold_toxicity:g})" if g.circuit_breaker_enabled else "No"),
         ("Audit probability", f"{g.audit_probability:.0%}" if g.audit_enabled else "0%"),
         ("Starting resources", f"{spec.environment.initial_resources:g}"),
-        ("Revenue goes to", g.revenue_destination if g.enabled_levers() else "-"),
+        ("Revenue goes to", g.revenue_destination if enabled_levers(g) else "-"),
     ]
 
 

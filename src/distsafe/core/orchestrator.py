@@ -44,6 +44,7 @@ from distsafe.env.state import EnvState
 from distsafe.env.tasks import TaskPool
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext
+from distsafe.governance.registry import enabled_levers
 from distsafe.metrics.epoch import EpochCounts, EpochMetrics, measure_epoch, run_summary
 from distsafe.metrics.soft_metrics import SoftMetrics
 from distsafe.models.agent import AgentState, AgentType
@@ -365,7 +366,7 @@ class Orchestrator:
         self.emit(EventType.SIMULATION_STARTED, payload={
             "agents": {t.value: int(np.count_nonzero(a.type_code == t.code)) for t in AgentType
                        if np.any(a.type_code == t.code)},
-            "levers": self.config.governance_config.enabled_levers() if self.config.governance_config else [],
+            "levers": enabled_levers(self.config.governance_config) if self.config.governance_config else [],
         })  # fmt: skip
 
     def _finish(self) -> None:

@@ -16,10 +16,16 @@ gaming_cost = 0 the seed's payoff is unchanged; the defaults (1.0 and 0.5) and w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from pydantic import ConfigDict, Field
 
 from distsafe.models.config_base import ConfigModel
+
+if TYPE_CHECKING:
+    from distsafe.models.columns import InteractionBatch
+    from distsafe.models.interaction import SoftInteraction
 
 
 class PayoffConfig(ConfigModel):
@@ -45,11 +51,11 @@ class SoftPayoffEngine:
         self.config = config or PayoffConfig()
 
     # ---- vectorized ---------------------------------------------------------------------------------
-    def expected_surplus(self, p):
+    def expected_surplus(self, p: Any) -> Any:
         c = self.config
         return p * c.s_plus - (1.0 - p) * c.s_minus
 
-    def expected_harm(self, p):
+    def expected_harm(self, p: Any) -> Any:
         return (1.0 - p) * self.config.h
 
     def action_cost(self, effort: np.ndarray, boost: np.ndarray) -> np.ndarray:
@@ -58,7 +64,9 @@ class SoftPayoffEngine:
         out: np.ndarray = c.effort_cost * np.square(effort) + c.gaming_cost * np.square(boost)
         return out
 
-    def payoff_arrays(self, p, tau, c_a, c_b, r_a, r_b) -> tuple[np.ndarray, np.ndarray]:
+    def payoff_arrays(
+        self, p: Any, tau: Any, c_a: Any, c_b: Any, r_a: Any, r_b: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         c = self.config
         s = self.expected_surplus(p)
         e = self.expected_harm(p)
@@ -66,29 +74,29 @@ class SoftPayoffEngine:
         pi_b = (1.0 - c.theta) * s + tau - c_b - c.rho_b * e + c.w_rep * r_b
         return pi_a, pi_b
 
-    def apply_to_batch(self, batch) -> None:
+    def apply_to_batch(self, batch: InteractionBatch) -> None:
         """Fill payoff_a / payoff_b of an `InteractionBatch`; rejected interactions pay nothing."""
         pi_a, pi_b = self.payoff_arrays(batch.p, batch.tau, batch.c_a, batch.c_b, batch.r_a, batch.r_b)
         batch.payoff_a = np.where(batch.accepted, pi_a, 0.0)
         batch.payoff_b = np.where(batch.accepted, pi_b, 0.0)
 
     # ---- one interaction (the seed's API) -------------------------------------------------------------
-    def payoff_initiator(self, interaction) -> float:
+    def payoff_initiator(self, interaction: SoftInteraction) -> float:
         a, _ = self.payoff_arrays(
             interaction.p, interaction.tau, interaction.c_a, interaction.c_b, interaction.r_a, interaction.r_b
         )
         return float(a)
 
-    def payoff_counterparty(self, interaction) -> float:
+    def payoff_counterparty(self, interaction: SoftInteraction) -> float:
         _, b = self.payoff_arrays(
             interaction.p, interaction.tau, interaction.c_a, interaction.c_b, interaction.r_a, interaction.r_b
         )
         return float(b)
 
-    def total_welfare(self, interaction) -> float:
+    def total_welfare(self, interaction: SoftInteraction) -> float:
         return self.payoff_initiator(interaction) + self.payoff_counterparty(interaction)
 
-    def payoff_breakdown(self, interaction) -> dict[str, float]:
+    def payoff_breakdown(self, interaction: SoftInteraction) -> dict[str, float]:
         c = self.config
         s = float(self.expected_surplus(interaction.p))
         e = float(self.expected_harm(interaction.p))

@@ -181,7 +181,9 @@ def reject_reasons(state: EngineState, batch: InteractionBatch) -> np.ndarray:
 def update_agents(state: EngineState, batch: InteractionBatch, n_proposals: int) -> None:
     """Payoffs, reputation, counts, the interaction limit and spending, into the agent columns."""
     a = state.agents
-    init, cp, acc = batch.initiator, batch.counterparty, batch.accepted
+    init: np.ndarray = batch.initiator
+    cp: np.ndarray = batch.counterparty
+    acc = batch.accepted
     m = init.shape[0]
     rows: slice | np.ndarray = slice(None)
     n = len(a)

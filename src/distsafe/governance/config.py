@@ -74,13 +74,6 @@ class GovernanceConfig(ConfigModel):
                 data[ours] = our_value
         return data
 
-    def enabled_levers(self) -> list[str]:
-        """Names of the levers this config turns on, in the order of their switches above."""
-        # Imported at call time: the registry imports the lever classes, and they take this config.
-        from distsafe.governance.registry import enabled_levers
-
-        return enabled_levers(self)
-
 
 def _switch(enabled: str, field: str) -> Any:
     """A seed setting whose None (or 0) means "lever off" and whose value is our `field`."""

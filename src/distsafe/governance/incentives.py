@@ -86,7 +86,8 @@ class IncentiveView:
             return np.full(rows.shape[0], fill)
         inside = rows < col.shape[0]
         if inside.all():
-            return col[rows]
+            picked: np.ndarray = col[rows]
+            return picked
         return np.where(inside, col[np.minimum(rows, col.shape[0] - 1)], fill)
 
 

@@ -4,7 +4,7 @@ class, and the counters the run report shows.
 A lever is on when its switch is off its default (`transaction_tax_rate` > 0, `reputation_decay_rate` < 1,
 `bandwidth_cap` set, `..._enabled: true`). `LEVERS` is in the order the engine applies them: hooks run and
 random numbers are drawn in this order, so it fixes the event logs; do not reorder it. Lists shown to people
-(`GovernanceConfig.enabled_levers()`, the `simulation_started` event, reports, docs) follow the order of the
+(`registry.enabled_levers(config)`, the `simulation_started` event, reports, docs) follow the order of the
 switches in `GovernanceConfig` instead.
 """
 

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from distsafe.core.config import EnvironmentConfig, OrchestratorConfig, ReputationConfig, SimulationConfig
 from distsafe.core.limits import Limits
 from distsafe.core.orchestrator import Orchestrator
+from distsafe.governance.registry import enabled_levers
 from distsafe.scenarios.loader import ScenarioError, load_scenario
 from distsafe.scenarios.spec import ScenarioSpec
 
@@ -59,7 +60,7 @@ def orchestrator_config(
         section = getattr(spec, block)
         fields.update({name: getattr(section, name) for name in model.model_fields})
     fields.update({engine_field: getattr(spec, block) for block, engine_field in SECTIONS.items()})
-    fields["governance_config"] = spec.governance if spec.governance.enabled_levers() else None
+    fields["governance_config"] = spec.governance if enabled_levers(spec.governance) else None
     fields["metrics_to_track"] = list(spec.metrics_to_track)
     fields["limits"] = Limits.current().lowered(spec.limits.model_dump())
     fields.update(

@@ -16,7 +16,6 @@ anything is written, so a run never overwrites a file it did not write itself.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -27,28 +26,20 @@ import yaml
 from distsafe import __version__
 from distsafe.metrics.epoch import EpochMetrics
 from distsafe.scenarios.loader import ScenarioError
+from distsafe.scenarios.run_files import (  # noqa: F401  (re-exported: the run folder's file names)
+    LOG_NAMES,
+    MANIFEST_NAME,
+    RECORDING_NAME,
+    RUN_FILES,
+    SIGNATURE_NAME,
+    sha256_of,
+)
 from distsafe.textsafe import clean
 
 if TYPE_CHECKING:
     from nacl.signing import SigningKey
 
     from distsafe.scenarios.runner import RunResult
-
-RECORDING_NAME = "llm_recording.jsonl"
-SIGNATURE_NAME = "signature.json"
-MANIFEST_NAME = "manifest.json"
-LOG_NAMES = ("events.jsonl", "events.parquet.d")
-#: every name a run may write into its folder
-RUN_FILES = (
-    *LOG_NAMES,
-    "metrics.csv",
-    "metrics.json",
-    "metrics.png",
-    "scenario.yaml",
-    RECORDING_NAME,
-    SIGNATURE_NAME,
-    MANIFEST_NAME,
-)
 
 
 def log_name(fmt: str) -> str:
@@ -73,20 +64,6 @@ def check_out_dir(out: Path) -> None:
             f"--out {out}: the folder already holds {', '.join(taken)}, which a run would overwrite; "
             "choose another folder (nothing was written)"
         )
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file():
-                h.update(p.relative_to(path).as_posix().encode())
-                h.update(p.read_bytes())
-        return h.hexdigest()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def json_safe(v: Any) -> Any:
@@ -124,7 +101,7 @@ def write_run_folder(
     out = result.out_dir
     assert out is not None
     write_metrics(result.metrics, out)
-    from distsafe.analysis.plots import plot_epoch_metrics
+    from distsafe.metrics.plots import plot_epoch_metrics
 
     plot_epoch_metrics(
         [m.to_json_dict() for m in result.metrics],

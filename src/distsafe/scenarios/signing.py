@@ -29,7 +29,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from distsafe.scenarios.loader import ScenarioError
-from distsafe.scenarios.run_folder import RECORDING_NAME, SIGNATURE_NAME, sha256_of
+from distsafe.scenarios.run_files import RECORDING_NAME, SIGNATURE_NAME, sha256_of
 
 SECRET_TAG = "distsafe-ed25519-secret-key"
 PUBLIC_TAG = "distsafe-ed25519-public-key"
