@@ -409,7 +409,7 @@ def levers(
     n_workers = ls.default_workers() if workers is None else workers
     if n_workers < 1:
         raise UserError(f"--workers must be at least 1, not {n_workers}")
-    total = ls.run_count(seeds, scenario, override)
+    total = ls.run_count(seeds, ls.check_arms(scenario, override))  # a bad input fails here, in one line
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console,

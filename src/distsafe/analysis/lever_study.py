@@ -167,6 +167,15 @@ def lever_arms(base: str, overrides: Sequence[str]) -> list[Arm]:
     return arms
 
 
+def check_arms(scenario: str, overrides: Sequence[str]) -> list[Arm]:
+    """The study's arms, each loaded and validated once: a bad scenario or override fails here, in one
+    `ScenarioError`, before any run."""
+    arms = lever_arms(scenario, overrides)
+    for arm in arms:
+        load_scenario(arm.scenario, [*arm.overrides, "simulation.seed=0"])
+    return arms
+
+
 def _run_one(scenario: str, overrides: tuple[str, ...], seed: int) -> dict[str, Any]:
     """One run (in a worker process): the metrics of its summary, its freezes and binding warnings."""
     spec = load_scenario(scenario, [*overrides, f"simulation.seed={seed}"])
@@ -246,9 +255,7 @@ def run_lever_study(
         raise ValueError(f"seeds must be at least 2 for a paired t interval, not {seeds}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    arms = lever_arms(scenario, overrides)
-    for arm in arms:  # every arm loads and validates here, so that a bad input fails before any run
-        load_scenario(arm.scenario, [*arm.overrides, "simulation.seed=0"])
+    arms = check_arms(scenario, overrides)
     # Identical arms (the base and the reference `baseline` when the base is `baseline`) run once.
     keys = list(dict.fromkeys((a.scenario, a.overrides) for a in arms))
     seed_list = list(range(seeds))
@@ -279,9 +286,8 @@ def run_lever_study(
     return LeverStudy(scenario, seed_list, list(overrides), arms)
 
 
-def run_count(seeds: int, scenario: str = "baseline", overrides: Sequence[str] = ()) -> int:
-    """How many runs `run_lever_study` makes (identical arms run once)."""
-    arms = lever_arms(scenario, overrides)
+def run_count(seeds: int, arms: Sequence[Arm]) -> int:
+    """How many runs `run_lever_study` makes over `arms` (identical arms run once)."""
     return seeds * len({(a.scenario, a.overrides) for a in arms})
 
 
