@@ -7,6 +7,7 @@ distsafe keygen KEYFILE
 distsafe scenarios list
 distsafe compare [SCENARIO ...] [--seeds 10]
 distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
+distsafe levers [SCENARIO] [--seeds 20] [--markdown] [--plot PNG] [--json FILE] [--workers N]
 distsafe economy serve|run ...
 
 (Over 400 lines on purpose: every command is a thin wrapper over scenarios/, eventlog/ and analysis/, and
@@ -466,6 +467,65 @@ def calibrate(
         from distsafe.analysis.plots import plot_calibration
 
         if plot_calibration(res.curves, plot, f"{res.scenario}: calibration over {seeds} seeds") is None:
+            raise UserError("--plot needs matplotlib: pip install 'distsafe[analysis]'")
+        err_console.print(f"plot: {plot}")
+
+
+@app.command()
+def levers(
+    scenario: str = typer.Argument("baseline", help="the base scenario (a file or a shipped name)"),
+    seeds: int = typer.Option(20, "--seeds", help="seeds 0..N-1 for every arm, paired by seed (N >= 2)"),
+    override: list[str] = typer.Option([], "--override", "-o", help="a.b=value applied to every arm"),
+    workers: int | None = typer.Option(
+        None, "--workers", help="processes for the runs (default min(2, cpu))"
+    ),
+    markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table instead"),
+    plot: Path | None = typer.Option(None, "--plot", help="draw the changes with their CIs to this PNG"),
+    json_out: Path | None = typer.Option(None, "--json", help="write every sample and change to this file"),
+) -> None:
+    """The lever study: each lever alone and the seed scenarios against the base, paired by seed, 95% t CIs
+    (docs/levers.md)."""
+    import json
+
+    from distsafe.analysis import lever_study as ls
+
+    if seeds < 2:
+        raise UserError(f"--seeds must be at least 2 (a paired t interval needs two pairs), not {seeds}")
+    n_workers = ls.default_workers() if workers is None else workers
+    if n_workers < 1:
+        raise UserError(f"--workers must be at least 1, not {n_workers}")
+    total = ls.run_count(seeds, ls.check_arms(scenario, override))  # a bad input fails here, in one line
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console,
+    ) as prog:  # fmt: skip
+        task = prog.add_task(f"lever study ({n_workers} workers)", total=total)
+        study = ls.run_lever_study(scenario, seeds, override, n_workers, on_run=lambda: prog.advance(task))
+    if markdown:
+        print(ls.study_markdown(study))
+    else:
+        header, rows = ls.table_rows(study)
+        t = Table(title=ls.caption(study))
+        for i, col in enumerate(header):
+            t.add_column(col, justify="right" if 1 < i < len(header) - 1 else "left")
+        for row in rows:
+            t.add_row(*row)
+        console.print(t)
+        for i, (name, w) in enumerate(ls.notes_of(study), 1):
+            console.print(f"[{i}] {name}: {w}", highlight=False, markup=False)
+        console.print('Seed plan criterion "at least two levers measurably reduce toxicity":')
+        for line in ls.criterion_lines(study):
+            console.print(f"  {line}", highlight=False, markup=False)
+    if json_out is not None:
+        try:
+            json_out.write_text(json.dumps(study.to_json(), indent=1) + "\n")
+        except OSError as e:
+            raise UserError(f"{json_out}: cannot write ({e.strerror})") from None
+        err_console.print(f"json: {json_out}")
+    if plot is not None:
+        from distsafe.analysis.plots import plot_lever_study
+
+        if plot_lever_study(ls.plot_series(study), plot, ls.caption(study)) is None:
             raise UserError("--plot needs matplotlib: pip install 'distsafe[analysis]'")
         err_console.print(f"plot: {plot}")
 

@@ -80,3 +80,48 @@ def plot_calibration(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_lever_study(
+    series: Sequence[tuple[str, Sequence[str], Sequence[Any]]], path: Path, title: str = ""
+) -> Path | None:
+    """One panel per metric: each arm's paired mean change with its 95% CI bar (`PairedChange`s, as
+    `lever_study.plot_series` gives them); significant changes filled; None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    cols = 3
+    rows = (len(series) + cols - 1) // cols
+    n_arms = max((len(names) for _, names, _ in series), default=1)
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 0.32 * n_arms * rows + 1.6 * rows), squeeze=False)
+    for ax in axes.ravel()[len(series) :]:
+        ax.set_visible(False)
+    for i, (ax, (label, names, changes)) in enumerate(zip(axes.ravel(), series)):
+        y = list(range(len(names)))[::-1]
+        for yi, c in zip(y, changes):
+            sig = bool(c.significant)
+            lo = 0.0 if c.lo != c.lo else c.mean - c.lo
+            hi = 0.0 if c.hi != c.hi else c.hi - c.mean
+            ax.errorbar(
+                c.mean,
+                yi,
+                xerr=[[lo], [hi]],
+                fmt="o",
+                capsize=3,
+                color="#c44e52" if sig else "#4c72b0",
+                mfc="#c44e52" if sig else "white",
+            )
+        ax.axvline(0, color="black", lw=0.7)
+        ax.set_yticks(y, list(names) if i % cols == 0 else [""] * len(names), fontsize=8)
+        ax.set_title(label, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
