@@ -95,33 +95,54 @@ def test_noisy_best_response_mean_effort_rises_with_audits():
     assert means == sorted(means) and means[-1] > means[0] + 0.05, means
 
 
-def test_opportunist_best_response_at_defaults_is_interior():
-    """At the default payoff (effort_cost 1) with no levers the myopic optimum is an interior effort:
-    the effort grid's best variant is neither the lowest nor the highest."""
-    pol = OpportunisticPolicy({"temperature": 0.0})
-    pol.bind(NO_LEVERS, MarketModel())
-    e = pol.decide(view_of()).effort
-    assert np.all(e == e[0]) and 0.2 < e[0] < 1.0
+def test_opportunist_best_response_at_defaults_is_the_grid_point_nearest_the_interior_optimum():
+    """With no levers the value of effort e is const + A*e - effort_cost*e^2 (q, and so every payoff term, is
+    linear in e; the cost is convex), so the myopic optimum is e* = A / (2 * effort_cost), and the best of a
+    grid of efforts is the grid point nearest e*. A is read off the model at the default payoff and proxy.
+    (With the seeds' k = 2 proxy e* was about 0.4; with the fitted proxy, whose p separates good from bad
+    work sharply, it is about 0.9: interior, but nearest the grid's top.)"""
+    market = MarketModel()
+    c = market.payoff.effort_cost
+    ends = initiator_value(
+        market, NO_LEVERS, np.array([0.0, 1.0]), np.zeros(2), np.zeros(2), np.zeros(2), 1.0, 5
+    )
+    e_star = (float(ends.value[1] - ends.value[0]) + c) / (2.0 * c)
+    assert 0.0 < e_star < 1.0  # the convex cost makes the continuous optimum interior at the defaults
+    for levels in ((0.2, 0.4, 0.6, 0.8, 1.0), tuple(np.linspace(0.0, 1.0, 21).tolist())):
+        pol = OpportunisticPolicy({"temperature": 0.0, "effort_levels": levels})
+        pol.bind(NO_LEVERS, market)
+        e = pol.decide(view_of()).effort
+        nearest = levels[int(np.argmin(np.abs(np.array(levels) - e_star)))]
+        assert np.all(e == e[0]) and e[0] == pytest.approx(nearest), (e_star, levels)
+    fine = OpportunisticPolicy(
+        {"temperature": 0.0, "effort_levels": tuple(np.linspace(0.0, 1.0, 21).tolist())}
+    )
+    fine.bind(NO_LEVERS, market)
+    assert 0.0 < float(fine.decide(view_of()).effort[0]) < 1.0  # interior on a fine grid
 
 
 # ---- participation: honest agents stop proposing once the tax exceeds their margin ---------------------
 def test_honest_participation_falls_once_tax_exceeds_the_margin():
     market = MarketModel()
-    pol = HonestPolicy({"trade_fraction": 1.0, "price": 1.0})
+    # all trades: the price is a transfer between the two sides, so the joint margin does not depend on it,
+    # while the joint tax is rate * price; a price of 2 puts the break-even rate inside [0, 1]
+    price = 2.0
+    pol = HonestPolicy({"trade_fraction": 1.0, "price": price})
     pol.bind(NO_LEVERS, market)
     e, b = np.array([0.9]), np.array([0.0])
-    _, margin = pol.value_variants(view_of(), e, b, np.array([1.0]), np.array([1.0]))
+    _, margin = pol.value_variants(view_of(), e, b, np.array([1.0]), np.array([price]))
     m = float(margin[0])
     assert m > 0
-    rate_star = m / 1.0  # joint tax = rate * |tau| (both sides; |tau| = price = 1)
-    assert rate_star < 1.0
+    rate_star = m / price  # joint tax = rate * |tau| (both sides; |tau| = price)
+    assert 0.0 < rate_star < 1.0
     for rate, expect in ((0.0, True), (rate_star * 0.95, True), (rate_star * 1.05, False), (1.0, False)):
         pol.bind(IncentiveView(tax_rate=rate, tax_split=0.5), market)
         assert np.all(pol.decide(view_of()).participate == expect), rate
 
 
 def test_a_proposal_that_does_not_pay_is_not_made():
-    market = MarketModel(payoff=PayoffConfig(s_plus=1.0, s_minus=1.0))
+    # a thin surplus (s_plus = s_minus = 1) and a dear effort (cost 2 * 0.9^2 = 1.62)
+    market = MarketModel(payoff=PayoffConfig(s_plus=1.0, s_minus=1.0, effort_cost=2.0))
     pol = HonestPolicy(
         {
             "trade_fraction": 1.0,
@@ -133,7 +154,9 @@ def test_a_proposal_that_does_not_pay_is_not_made():
             "p_claim": 0.0,
         }
     )
-    pol.bind(NO_LEVERS, market)  # joint surplus 2q - 1 at effort 0.9 is below its cost 0.81
+    pol.bind(NO_LEVERS, market)
+    _, margin = pol.value_variants(view_of(), np.array([0.9]), np.array([0.0]), np.ones(1), np.ones(1))
+    assert float(margin[0]) < 0  # the joint expected payoff, after the effort cost, is negative
     assert np.count_nonzero(pol.act_batch(view_of()).action) == 0
     pol.bind(NO_LEVERS, MarketModel())
     assert np.count_nonzero(pol.act_batch(view_of()).action) == 50
@@ -166,22 +189,29 @@ def test_adversary_games_signals_harder_when_audits_bite():
 def test_members_near_a_freeze_game_harder_or_lie_low():
     """The breaker's record is per agent: members whose EMA is just under the threshold game the signals
     to stay under it; members so far over that no gaming helps attack less."""
-    n = 60
-    ema = np.select([np.arange(n) < 20, np.arange(n) < 40], [0.0, 0.72], 0.95)
+    n, alpha, threshold = 60, 2 / 11, 0.7
+    market = MarketModel()
+    pol = AdversarialPolicy()
+    # the band of records a gamed attack keeps under the breaker and an ungamed one does not, from the model:
+    # projected EMA = (1 - alpha) * ema + alpha * toxicity, toxicity = 1 - E[p | attack effort, boost]
+    levels = np.asarray(pol.params.boost_levels)
+    tox = 1.0 - market.table().quality(np.full(levels.size, pol.params.effort), levels)
+    lo, hi = ((threshold - alpha * t) / (1.0 - alpha) for t in (tox[0], tox.min()))
+    assert 0.0 < lo < hi < 0.95 and (1 - alpha) * 0.95 + alpha * tox.min() >= threshold
+    ema = np.select([np.arange(n) < 20, np.arange(n) < 40], [0.0, (lo + hi) / 2], 0.95)
     inc = IncentiveView(
         breaker_on=True,
-        freeze_threshold=0.7,
+        freeze_threshold=threshold,
         violations_to_freeze=1,
         freeze_epochs=2,
-        breaker_alpha=2 / 11,
+        breaker_alpha=alpha,
         breaker_min_seen=1,
         toxicity_ema=ema,
         breaker_seen=np.full(n, 10),
         violations=np.zeros(n, np.int64),
         steps_per_epoch=15,
     )
-    pol = AdversarialPolicy()
-    pol.bind(inc, MarketModel())
+    pol.bind(inc, market)
     boost, rate = pol.attack_plan(view_of(n))
     assert np.all(rate[:40] == 1.0) and np.all(rate[40:] < 0.1)
     assert np.all(boost[20:40] > boost[0])

@@ -78,9 +78,13 @@ def test_shipped_thresholds_are_reachable():
 
         warnings = build_orchestrator(spec).lever_warnings()
         assert not any("cannot" in w for w in warnings), (name, warnings)
-    # and in a run: the stake blocks, the breaker freezes the bad actor
+    # and in a run: the breaker freezes the bad actor. (The stake is within reach, no "cannot" warning, but
+    # with agents that respond to the levers no agent's resources fall under it: every type earns from the
+    # first epoch and an agent near the stake avoids failed audits; 0 blocked actions in 8 of 8 runs of
+    # status_game and strict_governance, docs/governance.md. Blocking itself is tested in
+    # tests/governance.)
     s = run_scenario(load_scenario("strict_governance")).summary
-    assert s["stake_blocked_actions"] > 0 and s["bad_actors_frozen"] >= 1
+    assert s["bad_actors_frozen"] >= 1 and s["agents_frozen_ever"] == s["bad_actors_frozen"]
 
 
 def test_run_prints_and_records_warnings(tmp_path, capsys):

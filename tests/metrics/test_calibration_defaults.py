@@ -1,6 +1,8 @@
 """p is a calibrated probability at the shipped defaults when nobody games the signals, and signal gaming
 shows up as miscalibration (issue 10). Populations are held out from the fit (the defaults were fitted on the
-baseline scenario, seeds 0-9; these are other populations at seeds 100-103)."""
+baseline scenario, seeds 0-9; these are other populations at seeds 100-103). The opportunistic agents choose
+their gaming over `boost_levels`; a single level fixes it: (0.0,) does not game, (1.0,) games at full
+strength (the seeds' signal_boost 1.0)."""
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ def _interactions(boost: float, **cfg) -> InteractionBatch:
     for seed in SEEDS:
         o = Orchestrator(OrchestratorConfig(n_epochs=20, steps_per_epoch=15, seed=seed, **cfg))
         o.add_population("honest", 20)
-        o.add_population("opportunistic", 20, params={"signal_boost": boost})
+        o.add_population("opportunistic", 20, params={"boost_levels": (boost,)})
         o.interaction_sink = parts.append
         o.run()
     return InteractionBatch.concat(parts)

@@ -2,15 +2,20 @@
 
 
 def test_scenario_comparison_in_kind():
-    """Governance drives the bad actors' payoff down, baseline > status game > strict governance, and
-    freezes them only where the breaker is on."""
+    """Governance lowers harm (soft toxicity and realized harm: baseline > status game > strict governance)
+    and freezes the bad actor only where the breaker is on.
+
+    The seeds' table also has the bad actors' payoff falling with governance; with agents that respond to the
+    levers it does not (the adversary attacks less and does paid cover work instead, README "Scenario
+    comparison"), so that ordering is no longer asserted."""
     from distsafe.analysis import compare_scenarios
 
     rows = compare_scenarios(
         ["baseline", "status_game", "strict_governance"], seeds=5, overrides=["simulation.n_epochs=10"]
     )
-    pay = [r.mean_ci("bad_actor_payoff")[0] for r in rows]
-    assert pay[0] > pay[1] > pay[2]
-    assert rows[0].frozen_runs == 0 and rows[2].frozen_runs == 5
     tox = [r.mean_ci("avg_toxicity")[0] for r in rows]
-    assert max(tox) - min(tox) < 0.1
+    harm = [r.mean_ci("avg_realized_harm")[0] for r in rows]
+    assert tox[0] > tox[1] > tox[2], tox
+    assert harm[0] > harm[1] > harm[2], harm
+    assert rows[0].frozen_runs == 0 and rows[1].frozen_runs >= 1 and rows[2].frozen_runs >= 1
+    assert all(r.others_frozen_runs == 0 for r in rows)  # nobody but the bad actor is frozen

@@ -76,9 +76,10 @@ class ProxyObservables(ConfigModel):
 
 
 #: The shipped calibration: (k, b) fitted by `distsafe calibrate baseline --seeds 10` (the seeds' population
-#: with its signal gaming switched off, default signal model; see docs/metrics.md, "Calibration").
-FITTED_K = 22.5002
-FITTED_BIAS = -2.4873
+#: with its signal gaming switched off, default signal model; see docs/metrics.md, "Calibration"), run
+#: with the agents that respond to the levers, starting from the previous fit (22.5002, -2.4873).
+FITTED_K = 24.0862
+FITTED_BIAS = -1.599
 
 
 class ProxyConfig(ConfigModel):
