@@ -41,6 +41,7 @@ def test_defaults_are_off_and_left_out_of_the_header():
         "max_content_length",
         "kill_switch_enabled",
         "kill_switch_toxicity",
+        "kill_switch_min_accepted",  # a setting of the kill switch, which is on by default
     }
 
 
