@@ -240,3 +240,35 @@ class PerLoop:
     def clear(self) -> None:
         self.value = None
         self._loop_ref = None
+
+
+async def read_sdk_json(
+    open_stream: Any,
+    sdk: Any,
+    sdk_error: type[Exception],
+    *,
+    provider: str,
+    where: str,
+    key_env: str,
+    secret: str | None,
+    max_chars: int,
+) -> dict[str, Any]:
+    """One request through an official SDK's `with_streaming_response` (`open_stream`, an async context
+    manager): the answer's JSON object, read with a size cap. SDK errors map through `map_sdk_error`; a
+    transport error while the body streams in is a (retried) connection error."""
+    what = f"{provider} at {where}"
+    try:
+        async with open_stream as resp:
+            raw = await read_capped(resp.iter_bytes(), body_limit(max_chars), what, provider=provider)
+    except sdk_error as exc:
+        raise map_sdk_error(exc, sdk, provider=provider, where=where, key_env=key_env, secret=secret) from exc
+    except LLMError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the transport's own error while the body streams in
+        raise transient_error(
+            what,
+            f"connection failed while reading the answer ({short(redact(str(exc), secret), 120)})",
+            provider=provider,
+            connection=True,
+        ) from exc
+    return parse_json_body(raw, what, provider=provider)

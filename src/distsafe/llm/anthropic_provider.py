@@ -22,18 +22,13 @@ from typing import Any
 
 from distsafe.llm._shared import (
     PerLoop,
-    body_limit,
     cap_text,
-    map_sdk_error,
     model_name,
-    parse_json_body,
     positive_int,
     positive_timeout,
-    read_capped,
-    redact,
+    read_sdk_json,
     short,
     token_count,
-    transient_error,
 )
 from distsafe.llm.contract import (
     DEFAULT_MAX_RESPONSE_CHARS,
@@ -155,31 +150,16 @@ class AnthropicClient(LLMClient):
     async def _send(self, request: LLMRequest) -> dict[str, Any]:
         """One request; the answer's JSON object (read with a size cap)."""
         params = self.build_params(request, self.send_temperature)
-        what = f"anthropic at {self.where}"
-        try:
-            async with self._get_client().messages.with_streaming_response.create(**params) as resp:
-                raw = await read_capped(
-                    resp.iter_bytes(), body_limit(self.max_response_chars), what, provider="anthropic"
-                )
-        except self._sdk.AnthropicError as exc:
-            raise map_sdk_error(
-                exc,
-                self._sdk,
-                provider="anthropic",
-                where=self.where,
-                key_env="ANTHROPIC_API_KEY",
-                secret=self._api_key,
-            ) from exc
-        except LLMError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the transport's own error while the body streams in
-            raise transient_error(
-                what,
-                f"connection failed while reading the answer ({short(redact(str(exc), self._api_key), 120)})",
-                provider="anthropic",
-                connection=True,
-            ) from exc
-        return parse_json_body(raw, what, provider="anthropic")
+        return await read_sdk_json(
+            self._get_client().messages.with_streaming_response.create(**params),
+            self._sdk,
+            self._sdk.AnthropicError,
+            provider="anthropic",
+            where=self.where,
+            key_env="ANTHROPIC_API_KEY",
+            secret=self._api_key,
+            max_chars=self.max_response_chars,
+        )
 
     async def aclose(self) -> None:
         client = self._clients.current()

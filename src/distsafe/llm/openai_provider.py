@@ -20,19 +20,14 @@ from typing import Any
 
 from distsafe.llm._shared import (
     PerLoop,
-    body_limit,
     cap_text,
     estimate_tokens,
-    map_sdk_error,
     model_name,
-    parse_json_body,
     positive_int,
     positive_timeout,
-    read_capped,
-    redact,
+    read_sdk_json,
     short,
     token_count,
-    transient_error,
 )
 from distsafe.llm.contract import (
     DEFAULT_MAX_RESPONSE_CHARS,
@@ -106,31 +101,17 @@ class OpenAIClient(LLMClient):
     async def complete(self, request: LLMRequest) -> LLMResponse:
         """One attempt; `RetryingClient` retries."""
         params = self.build_params(request)
-        what = f"openai at {self.where}"
-        try:
-            async with self._get_client().chat.completions.with_streaming_response.create(**params) as resp:
-                raw = await read_capped(
-                    resp.iter_bytes(), body_limit(self.max_response_chars), what, provider="openai"
-                )
-        except self._sdk.OpenAIError as exc:
-            raise map_sdk_error(
-                exc,
-                self._sdk,
-                provider="openai",
-                where=self.where,
-                key_env="OPENAI_API_KEY",
-                secret=self._api_key,
-            ) from exc
-        except LLMError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the transport's own error while the body streams in
-            raise transient_error(
-                what,
-                f"connection failed while reading the answer ({short(redact(str(exc), self._api_key), 120)})",
-                provider="openai",
-                connection=True,
-            ) from exc
-        return self.parse_response(parse_json_body(raw, what, provider="openai"), request)
+        body = await read_sdk_json(
+            self._get_client().chat.completions.with_streaming_response.create(**params),
+            self._sdk,
+            self._sdk.OpenAIError,
+            provider="openai",
+            where=self.where,
+            key_env="OPENAI_API_KEY",
+            secret=self._api_key,
+            max_chars=self.max_response_chars,
+        )
+        return self.parse_response(body, request)
 
     def parse_response(self, data: dict[str, Any], request: LLMRequest) -> LLMResponse:
         """The `LLMResponse` of a chat completion's JSON, checked field by field."""
