@@ -1,5 +1,8 @@
 """The `distsafe` command.
 
+Length (over ~400 lines): one typer app whose commands are mostly their option declarations; each
+command's work lives in scenarios/ and analysis/. Splitting it by command is the next step when it grows.
+
 distsafe run SCENARIO [--epochs N] [--seed S] [--override a.b=v ...] [--out DIR] [--log-format F]
              [--sign KEYFILE]
 distsafe replay LOG [--verify] [--pubkey PUBFILE] [--allow-class module:Class ...]

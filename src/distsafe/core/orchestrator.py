@@ -1,5 +1,8 @@
 """The engine: one loop, columns inside.
 
+Length (over ~400 lines): the engine's public face (the seeds' `Orchestrator` API, populations, the run
+loop, epoch hooks, replay records); every step's work is in the step modules it calls.
+
     for epoch in range(n_epochs):
         epoch start: governance hooks (decay, unfreeze), new tasks, expired tasks
         for step in range(steps_per_epoch):

@@ -1,5 +1,8 @@
 """Shared pieces of the event log: the line format and hash rule, the chain scanner, result types.
 
+Length (over ~400 lines): the chain scanner and its result types are read together with the line rule
+they check; the record checks are apart in checks.py.
+
 Line rule (both storages; see docs/eventlog.md):
 
     body = json.dumps(record_without_h, sort_keys=True, separators=(",", ":"), ensure_ascii=True,

@@ -1,4 +1,5 @@
 """Parquet storage for large runs: a directory holding a hash-chained `chain.jsonl` and batch files.
+(Length: at ~400 lines with the batch files apart in parquet_batches.py.)
 
     run.parquet.d/
         chain.jsonl            header, then one sealed line per non-interaction event (same format as a

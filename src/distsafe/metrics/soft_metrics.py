@@ -1,5 +1,9 @@
 """Soft-label metrics over a columnar `InteractionBatch` (or a list of `SoftInteraction`).
 
+Length (over ~400 lines): `SoftMetrics` is the seeds' class with one method per metric and their formulas
+in the docstrings; the ground-truth metrics and one-shot functions already live in calibration.py and
+functional.py.
+
 Notation (per interaction i): p = P(v = +1) the soft label, A the accepted flag, v in {-1, 0, +1} the
 hidden ground truth (0 = unknown), y = (v + 1) / 2 the binary outcome where v is known, pi_a / pi_b the
 initiator / counterparty payoffs, t the hard-label threshold. The *hard* label of an interaction is
