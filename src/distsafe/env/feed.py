@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
 from distsafe.models.config_base import ConfigModel
+from distsafe.models.ids import post_id as format_post_id
 
 
 class FeedConfig(ConfigModel):
@@ -201,10 +202,10 @@ class Feed(ColumnStore):
             author = int(self.author[r])
             out.append(
                 Post(
-                    post_id=f"post_{pid}",
+                    post_id=format_post_id(pid),
                     author_id=agent_ids[author] if agent_ids is not None else str(author),
                     content=self.content.get(pid, ""),
-                    parent_id=f"post_{parent}" if parent >= 0 else None,
+                    parent_id=format_post_id(parent) if parent >= 0 else None,
                     timestamp=int(self.created[r]),
                     votes=float(self.votes[r]),
                     replies=int(self.n_replies[r]),

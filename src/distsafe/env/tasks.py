@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field
 from distsafe.models.agent_table import AgentNames
 from distsafe.models.column_store import Column, ColumnStore
 from distsafe.models.config_base import ConfigModel
+from distsafe.models.ids import task_id as format_task_id
 
 
 class TaskStatus(IntEnum):
@@ -189,7 +190,7 @@ class TaskPool(ColumnStore):
 
     def task(self, row: int, agent_ids: AgentNames) -> Task:
         return Task(
-            task_id=f"task_{int(self.task_id[row])}",
+            task_id=format_task_id(int(self.task_id[row])),
             poster_id=agent_ids[int(self.poster[row])],
             bounty=float(self.bounty[row]),
             deadline_epoch=int(self.deadline[row]),
