@@ -1,8 +1,5 @@
 """The engine: one loop, columns inside.
 
-Length (over ~400 lines): the engine's public face (the seeds' `Orchestrator` API, populations, the run
-loop, epoch hooks, replay records); every step's work is in the step modules it calls.
-
     for epoch in range(n_epochs):
         epoch start: governance hooks (decay, unfreeze), new tasks, expired tasks
         for step in range(steps_per_epoch):
@@ -18,8 +15,9 @@ state lives in an `AgentTable` (numpy columns); each step's interactions in an `
 Scripted agents run as vectorized group policies; seed-style `BaseAgent` objects (including LLM agents,
 awaited concurrently) are groups of one. Time is simulation time (the global step index).
 
-(A little over 400 lines: the loop, how it starts and every way it ends, including the end markers of
-runs that stop early, are kept in one place.)
+Length (over ~400 lines): the engine's public face (the seeds' `Orchestrator` API, populations, the run
+loop, how it starts and every way it ends, epoch hooks, replay records) is kept in one place; every step's
+work is in the step modules it calls.
 """
 
 from __future__ import annotations
