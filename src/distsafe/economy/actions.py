@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from distsafe.economy.config import ACTION_KINDS, CONTRACT_TYPES, WorldConfig
+from distsafe.economy.config import ACTION_KINDS, CONTRACT_TYPES, ActionKind, WorldConfig
 from distsafe.economy.limits import (
     MAX_AGENTS,
     MAX_DURATION,
@@ -164,31 +164,12 @@ assert set(PARAM_MODELS) == set(ACTION_KINDS)
 assert set(_REQUIRED_TERMS) == set(CONTRACT_TYPES)
 
 
-_Kind = Literal[
-    "mine",
-    "stake",
-    "unstake",
-    "burn",
-    "study",
-    "job",
-    "transfer",
-    "propose_contract",
-    "sign_contract",
-    "confirm_delivery",
-    "dispute_delivery",
-    "arbitrator_ruling",
-    "sell_information",
-    "bid_core",
-    "speak",
-]
-
-
 class ActionBody(BaseModel):
     """What to do: an action kind and its parameters (checked against the kind's schema)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: _Kind
+    kind: ActionKind
     params: dict[str, Any] = Field(default_factory=dict)
     _parsed: Any = PrivateAttr(None)
 

@@ -7,11 +7,14 @@ non-finite numbers refused. All amounts are integer tokens so that the supply in
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from distsafe.economy.limits import INT64_MAX, MAX_AGENTS, MAX_DURATION, MAX_TEXT, MAX_TOKENS, MAX_TURN
 
-ACTION_KINDS: tuple[str, ...] = (
+#: The 15 actions of the seed, once: a Literal for the request schema, a tuple for everything else.
+ActionKind = Literal[
     "mine",
     "stake",
     "unstake",
@@ -27,7 +30,8 @@ ACTION_KINDS: tuple[str, ...] = (
     "sell_information",
     "bid_core",
     "speak",
-)
+]
+ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
 CONTRACT_TYPES: tuple[str, ...] = ("forward", "loan", "service", "insurance", "information_sale", "pool")
 AUTOMATIC_TYPES: frozenset[str] = frozenset({"forward", "loan", "insurance", "pool"})
 ATTESTED_TYPES: frozenset[str] = frozenset({"service", "information_sale"})
