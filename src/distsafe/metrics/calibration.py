@@ -5,6 +5,8 @@ realized surplus. `SoftMetrics` inherits them; see `soft_metrics` for notation a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from distsafe.core.payoff import SoftPayoffEngine
@@ -17,8 +19,9 @@ class GroundTruthMetrics:
     payoff_engine: SoftPayoffEngine
     ece_bins: int
 
-    def stats(self, data: MetricInput) -> BatchStats:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by `SoftMetrics`; declared here for the type checker only
+
+        def stats(self, data: MetricInput) -> BatchStats: ...
 
     def spread(self, data: MetricInput) -> float:
         """Offered-minus-realized surplus on accepted trades (the bid-ask spread of the analogy).
