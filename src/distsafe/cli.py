@@ -31,7 +31,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from distsafe.governance.registry import enabled_levers
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -135,6 +134,8 @@ def _report_table(result: RunResult) -> Table:
         if k.startswith("frozen_") and k != "frozen_ever"
     ]
     gov = result.spec.governance
+    from distsafe.governance.registry import enabled_levers  # lazy: the CLI starts without the engine
+
     if enabled_levers(gov):
         rows += [
             (f"governance revenue ({gov.revenue_destination})", s.get("governance_revenue", 0.0)),
@@ -373,6 +374,8 @@ def scenarios_list() -> None:
     for name, path in list_scenarios().items():
         spec = load_scenario(path)
         agents = ", ".join(f"{a.count} {a.type}" for a in spec.agents)
+        from distsafe.governance.registry import enabled_levers  # lazy: the CLI starts without the engine
+
         levers = ", ".join(enabled_levers(spec.governance)) or "none"
         t.add_row(
             markup(name),
