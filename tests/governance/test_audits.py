@@ -1,4 +1,4 @@
-"""Random audit: penalty formula, stake slash, audit rate."""
+"""Random audit: penalty formula, findings, audit rate, per-target audit odds."""
 
 import numpy as np
 import pytest
@@ -19,13 +19,8 @@ def test_random_audit_penalty_formula(make_table, make_ctx, make_batch):
     assert np.allclose(b.c_a, [0.6, 0.0, 0.0])
     assert lever.caught == 1 and len(c.events) == 1
     assert lever.stats() == {"audits": 2.0, "audits_failed": 1.0, "audit_penalties": pytest.approx(0.6)}
-    # with staking on, a caught agent is also slashed
-    slash = RandomAuditLever(
-        cfg.model_copy(update={"staking_enabled": True, "min_stake_to_participate": 20.0})
-    )
-    b2 = make_batch(initiator=[0], counterparty=[1], p=[0.2], accepted=[True])
-    slash.on_interactions(make_ctx(make_table()), b2)
-    assert b2.c_a[0] == pytest.approx(0.6 + 0.1 * 20.0)
+    # the failed audit is a finding (the staking lever slashes it: tests/governance/test_admission.py)
+    assert [f.tolist() for f in c.findings] == [[0]]
 
 
 def test_audit_probability_is_respected(make_table, make_ctx, make_batch):
@@ -36,3 +31,28 @@ def test_audit_probability_is_respected(make_table, make_ctx, make_batch):
     )
     lever.on_interactions(make_ctx(make_table(), seed=3), b)
     assert abs(lever.audits / n - 0.2) < 0.015
+
+
+def test_audit_odds_depend_on_the_target(make_table, make_ctx, make_batch):
+    """Interactions with a counterparty of reputation >= audit_watch_min_reputation are audited at
+    audit_probability_watched, the others at audit_probability."""
+    cfg = GovernanceConfig(
+        audit_enabled=True,
+        audit_probability=0.1,
+        audit_probability_watched=0.6,
+        audit_watch_min_reputation=1.0,
+    )
+    lever = RandomAuditLever(cfg)
+    t = make_table()
+    t.reputation[:] = [0.0, 1.0, 0.99, 3.0]
+    assert np.allclose(lever.probability(make_ctx(t), np.arange(4)), [0.1, 0.6, 0.1, 0.6])
+    n = 20_000
+    for target, want in ((1, 0.6), (2, 0.1)):
+        lv = RandomAuditLever(cfg)
+        b = make_batch(initiator=np.zeros(n, int), counterparty=np.full(n, target), p=np.full(n, 0.9),
+                       accepted=np.ones(n, bool))  # fmt: skip
+        lv.on_interactions(make_ctx(t, seed=5), b)
+        assert abs(lv.audits / n - want) < 0.015
+    # unset: every target alike, the same draws as before the per-target rule existed
+    plain = RandomAuditLever(GovernanceConfig(audit_enabled=True, audit_probability=0.1))
+    assert plain.probability(make_ctx(t), np.arange(4)) == 0.1

@@ -24,7 +24,13 @@ CTX = BindingContext(
     [
         (GovernanceConfig(bandwidth_cap=10), "bandwidth_cap cannot bind"),
         (GovernanceConfig(staking_enabled=True, min_stake_to_participate=0.0), "staking cannot bind"),
-        (GovernanceConfig(staking_enabled=True, min_stake_to_participate=10.0), "lost more than 90"),
+        (GovernanceConfig(staking_enabled=True, min_stake_to_participate=10.0), "no finding can slash it"),
+        (
+            GovernanceConfig(
+                staking_enabled=True, min_stake_to_participate=10.0, audit_enabled=True, stake_slash_rate=0.0
+            ),
+            "stake_slash_rate is 0",
+        ),
         (
             GovernanceConfig(vote_normalization_enabled=True, max_vote_weight_per_agent=10.0),
             "cap cannot bind",
@@ -78,13 +84,12 @@ def test_shipped_thresholds_are_reachable():
 
         warnings = build_orchestrator(spec).lever_warnings()
         assert not any("cannot" in w for w in warnings), (name, warnings)
-    # and in a run: the breaker freezes the bad actor. (The stake is within reach, no "cannot" warning, but
-    # with agents that respond to the levers no agent's resources fall under it: every type earns from the
-    # first epoch and an agent near the stake avoids failed audits; 0 blocked actions in 8 of 8 runs of
-    # status_game and strict_governance, docs/governance.md. Blocking itself is tested in
-    # tests/governance.)
-    s = run_scenario(load_scenario("strict_governance")).summary
-    assert s["bad_actors_frozen"] >= 1 and s["agents_frozen_ever"] == s["bad_actors_frozen"]
+    # and in a run: failed audits slash the bond and suspend the agent until the next epoch's top-up, in
+    # both seed scenarios that post a stake; the breaker freezes no one but bad actors
+    for name in ("status_game", "strict_governance"):
+        s = run_scenario(load_scenario(name)).summary
+        assert s["stake_slashes"] >= 1 and s["stake_blocked_actions"] >= 1, (name, s)
+        assert s["agents_frozen_ever"] == s["bad_actors_frozen"]
 
 
 def test_run_prints_and_records_warnings(tmp_path, capsys):

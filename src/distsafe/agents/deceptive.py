@@ -6,7 +6,9 @@ valued at its expected payoff with the levers in force (its side of the tax, aud
 whose failure probability falls as it games the signals harder, the future value of its reputation, its own
 freeze and stake risk), and the choice is a noisy best response (logit, `temperature`). So it switches when
 exploiting pays, games the signals as hard as the audit odds make worthwhile, and goes back to honest work
-when its record is close to a freeze. It targets the most reputable partners it can find."""
+when its record is close to a freeze. It targets the most reputable partners it can find; with per-target
+audit odds (`audit_probability_watched`), an exploiting member seeks the class of target (watched or not)
+where its exploit is least likely to be detected (`exploit_targets`)."""
 
 from __future__ import annotations
 
@@ -75,10 +77,40 @@ class DeceptivePolicy(ScriptedPolicy):
         else:
             pick = np.zeros(n, dtype=np.int64)
         chosen = u[np.arange(n), pick]
+        target = None
+        if self.incentives.targeted_audits and self.exploiting(view.epoch):
+            target = self.exploit_targets(view, pick)
         return Decision(
             effort=effort[pick], boost=boost[pick], participate=chosen > p.participation_margin,
-            trade_fraction=tf[pick], price=price[pick], variant=pick,
+            trade_fraction=tf[pick], price=price[pick], variant=pick, target_class=target,
         )  # fmt: skip
+
+    def exploit_targets(self, view: GroupView, pick: np.ndarray) -> np.ndarray:
+        """With per-target audit odds: the class of target (0 unwatched, 1 watched) each exploiting member
+        seeks, by a logit over its chosen variant's expected payoff at each class's audit odds, among the
+        classes present; -1 (any) for members working honestly."""
+        p, inc = self.params, self.incentives
+        n = view.members.shape[0]
+        effort, boost, tf, price = self.variants()
+        rows = np.arange(n)
+        u = np.empty((n, 2))
+        for c, q in enumerate((inc.audit_probability_unwatched, inc.audit_probability_watched)):
+            at = inc.at_audit_probability(q)
+            self.incentives = at
+            try:
+                val, total = self.value_variants(view, effort, boost, tf, price)
+            finally:
+                self.incentives = inc
+            step_value = p.p_interact * max(0.0, float(total.max()))
+            risk = risk_costs(at, view.members, view.agents.resources[view.members], val, step_value)
+            u[:, c] = (total[None, :] - risk)[rows, pick]
+        rep = view.agents.reputation[: view.n_candidates or None]
+        watched = rep >= inc.watch_min_reputation
+        present = np.array([np.any(~watched), np.any(watched)])
+        u = np.where(present[None, :] | ~present.any(), u, -np.inf)
+        cls = logit_choice(u, p.temperature, np.asarray(view.rng.random(n), dtype=np.float64))
+        out: np.ndarray = np.where(pick >= 1, cls, -1)
+        return out
 
 
 class DeceptiveAgent(ScriptedAgent):

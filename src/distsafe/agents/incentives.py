@@ -15,8 +15,9 @@ action variant (effort e, gaming b) and an expected transfer, an initiator's exp
 
 `audit` is Becker's expected penalty (probability of detection x penalty); `freeze` the share of a freeze
 (duration x the value of a step of activity) that one more interaction at toxicity 1 - q brings about,
-given the agent's own breaker record; `lockout` the value of the rest of the run times the chance of a
-failed audit when a failed audit would push the agent's resources under the stake. A counterparty's
+given the agent's own breaker record; `lockout` (staking with audits) the chance of a failed audit times
+the activity a slashed bond costs: the rest of the epoch (until the next top-up), or the rest of the run
+when the free resources cannot pay the top-up. A counterparty's
 estimate of an initiator's quality is q_hat = clip(prior + 0.5 * tanh(reputation / rep_scale)), the prior
 being last epoch's mean p of accepted work (the market's average quality: Akerlof's lemons).
 Every function is vectorized over agents (rows) and variants (columns).
@@ -192,15 +193,17 @@ def risk_costs(
     val: Valuation,
     step_value: float,
 ) -> F64:
-    """Per agent and variant ([len(rows), K]): the freeze and stake-lockout terms, in units of `step_value`
-    (what a step of activity is worth to the agent)."""
+    """Per agent and variant ([len(rows), K]): the freeze and stake-suspension terms, in units of
+    `step_value` (what a step of activity is worth to the agent); `resources` are the free resources."""
     tox = np.broadcast_to(1.0 - val.quality, (rows.shape[0], val.quality.shape[0]))
     out: F64 = inc.freeze_hazard(rows, tox) * (inc.freeze_epochs * inc.steps_per_epoch * step_value)
-    if inc.min_stake > 0 and inc.audit_probability > 0:
-        worst = inc.audit_multiplier * inc.audit_threshold + inc.slash
-        exposed = (resources - inc.min_stake) < worst
-        rest = inc.epochs_left * inc.steps_per_epoch * step_value
-        out = out + np.where(exposed[:, None], inc.audit_probability * val.fail[None, :] * rest, 0.0)
+    if inc.min_stake > 0 and inc.audit_probability > 0 and inc.slash > 0:
+        # a failed audit slashes the bond: suspended for the rest of the epoch (the next epoch's top-up
+        # restores the bond), or for the rest of the run when the free resources cannot pay the top-up
+        steps = np.where(
+            resources < inc.slash, inc.epochs_left * inc.steps_per_epoch, inc.steps_left_in_epoch
+        ).astype(np.float64)
+        out = out + inc.audit_probability * val.fail[None, :] * (steps * step_value)[:, None]
     return out
 
 

@@ -88,6 +88,9 @@ class Decision:
     trade_fraction: np.ndarray
     price: np.ndarray
     variant: np.ndarray | None = None  # the chosen variant per member (learning), None without variants
+    #: per member, the class of target it seeks (0: unwatched, 1: watched, -1: any), when it chooses its
+    #: target by detection odds (per-target audits on); None: partners are chosen by `choose_partners`
+    target_class: np.ndarray | None = None
 
 
 @dataclass
@@ -222,6 +225,22 @@ class ScriptedPolicy:
         chosen: np.ndarray = candidates[np.arange(candidates.shape[0]), np.argmax(rep, axis=1)]
         return chosen
 
+    def choose_targets(
+        self, view: GroupView, who: np.ndarray, candidates: np.ndarray, target_class: np.ndarray
+    ) -> np.ndarray:
+        """Pick one partner per row of `candidates`, seeking the class of target `target_class` says (0:
+        unwatched, 1: watched by the per-target audits, -1: any): the most reputable candidate of that
+        class, or the most reputable of all when the row has none of it."""
+        inc = self.incentives
+        rep = view.agents.reputation[candidates]
+        watched = rep >= inc.watch_min_reputation
+        want = target_class[:, None]
+        fits = (want < 0) | (watched == (want == 1))
+        has = fits.any(axis=1, keepdims=True)
+        score = np.where(fits | ~has, rep, -np.inf)
+        chosen: np.ndarray = candidates[np.arange(candidates.shape[0]), np.argmax(score, axis=1)]
+        return chosen
+
     def votes(self, view: GroupView, voter_rows: np.ndarray, post_pos: np.ndarray) -> np.ndarray:
         """+1/-1 per vote; default: the voter reads the post and judges its quality with noise."""
         perceived = view.top_quality[post_pos] + view.rng.normal(0.0, 0.2, post_pos.shape[0])
@@ -319,6 +338,8 @@ class ScriptedPolicy:
         if n == 0:
             return out
         rng = view.rng
+        # with per-target audit odds, decisions that do not pick their target by them use the mean odds
+        self.incentives = self.incentives.for_population(view.agents.reputation[: view.n_candidates or None])
         cum = np.cumsum(self._mix())
         u = rng.random(n)
         keep = self.activity(view)
@@ -350,7 +371,10 @@ class ScriptedPolicy:
             )
         if prop.size:
             cand = self.sample_peers(view, view.members[prop], self.params.candidates)
-            out.target[prop] = self.choose_partners(view, view.members[prop], cand)
+            if dec.target_class is None:
+                out.target[prop] = self.choose_partners(view, view.members[prop], cand)
+            else:
+                out.target[prop] = self.choose_targets(view, view.members[prop], cand, dec.target_class[prop])
             trade = rng.random(prop.size) < dec.trade_fraction[prop]
             out.itype[prop] = np.where(trade, InteractionType.TRADE.code, InteractionType.COLLABORATION.code)
             out.tau[prop] = np.where(trade, -dec.price[prop], self.params.tau)

@@ -47,17 +47,32 @@ def bandwidth_cap(g: GovernanceConfig, c: BindingContext) -> str | None:
     return None
 
 
+def _audits_can_find(g: GovernanceConfig, c: BindingContext) -> bool:
+    """Whether random audits are on and can fail someone (the findings that slash a stake)."""
+    most = max(g.audit_probability, g.audit_probability_watched or 0.0)
+    return g.audit_enabled and most > 0 and g.audit_threshold_p > c.p_min
+
+
 def staking(g: GovernanceConfig, c: BindingContext) -> str | None:
+    """The bond (governance.admission.StakingLever) blocks an agent that cannot post it, and one whose bond
+    a finding slashed, until the next epoch's top-up. So it binds from the start when the stake exceeds the
+    starting resources, and otherwise only through findings: failed audits with a slash rate above 0."""
     stake = g.min_stake_to_participate
     if stake <= 0:
         return "staking cannot bind: min_stake_to_participate is 0 and resources never block at 0"
-    if stake <= c.initial_resources:
-        return (
-            f"staking binds only after losses: the stake ({stake:g}) is below every agent's starting "
-            f"resources ({c.initial_resources:g}), so it blocks only an agent that has lost more than "
-            f"{c.initial_resources - stake:g}"
-        )
-    return None
+    if stake > c.initial_resources:
+        return None  # binds from the first step: no agent can post the bond until it has earned enough
+    if g.stake_slash_rate <= 0:
+        why = "stake_slash_rate is 0"
+    elif not _audits_can_find(g, c):
+        why = "no finding can slash it (random_audit is off or cannot fail anyone)"
+    else:
+        return None
+    return (
+        f"staking cannot bind: every agent's starting resources ({c.initial_resources:g}) cover the stake "
+        f"({stake:g}), posted at the first epoch, and {why}: the bond stays whole, locks {stake:g} of each "
+        "agent's resources and blocks no one"
+    )
 
 
 def vote_normalization(g: GovernanceConfig, c: BindingContext) -> str | None:
@@ -90,7 +105,7 @@ def circuit_breaker(g: GovernanceConfig, c: BindingContext) -> str | None:
 
 
 def random_audit(g: GovernanceConfig, c: BindingContext) -> str | None:
-    if g.audit_probability <= 0:
+    if max(g.audit_probability, g.audit_probability_watched or 0.0) <= 0:
         return "random_audit cannot bind: audit_probability is 0"
     if g.audit_threshold_p <= c.p_min:
         return (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from distsafe.models.config_base import ConfigModel
 
@@ -29,7 +29,8 @@ class GovernanceConfig(ConfigModel):
     max_vote_weight_per_agent: float = Field(default=10.0, gt=0)
     # Bandwidth cap: at most this many actions per agent per epoch (None = no cap)
     bandwidth_cap: int | None = Field(default=None, ge=1)
-    # Staking: agents whose resources are below the stake cannot act; audits slash the stake
+    # Staking: each agent posts a bond of min_stake_to_participate out of its resources at each epoch's start
+    # (topping it up); it acts only while the bond is whole; each failed audit slashes stake_slash_rate x bond
     staking_enabled: bool = False
     min_stake_to_participate: float = Field(default=0.0, ge=0)
     stake_slash_rate: float = Field(default=0.1, ge=0, le=1)
@@ -47,12 +48,27 @@ class GovernanceConfig(ConfigModel):
     audit_probability: float = Field(default=0.1, ge=0, le=1)
     audit_penalty_multiplier: float = Field(default=2.0, ge=0)
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
+    # Per-target audit odds: interactions whose counterparty has reputation >= audit_watch_min_reputation
+    # (a "watched" target) are audited with audit_probability_watched instead (None: every target alike)
+    audit_probability_watched: float | None = Field(default=None, ge=0, le=1)
+    audit_watch_min_reputation: float = 1.0
     # Where taxes and penalties go, settled at each epoch's end. "public_pool" (default) keeps the revenue in
     # a pool outside the agents' hands: the agents pay exactly what they pay under the seeds' accounting,
     # but the money is not lost, so welfare_money counts it (a transfer is not a welfare loss).
     # "redistributed" pays it back in equal shares to every agent, bad actors included (a lump-sum rebate:
     # the marginal cost of the taxed act stays); "destroyed" removes it (the seeds' accounting).
     revenue_destination: RevenueDestination = "public_pool"
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Settings added after the first event-log version are written only when they differ from their
+        default, so the record of a run that does not use them (a log's header) is what it was before they
+        existed; reading a record without them gives the defaults."""
+        data: dict[str, Any] = handler(self)
+        for name, default in LATER_DEFAULTS.items():
+            if name in data and data[name] == default:
+                del data[name]
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -73,6 +89,10 @@ class GovernanceConfig(ConfigModel):
                     )
                 data[ours] = our_value
         return data
+
+
+#: settings added after the first event-log version, with their defaults (see `_omit_unset_additions`)
+LATER_DEFAULTS: dict[str, Any] = {"audit_probability_watched": None, "audit_watch_min_reputation": 1.0}
 
 
 def _switch(enabled: str, field: str) -> Any:

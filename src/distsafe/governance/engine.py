@@ -57,8 +57,13 @@ class GovernanceEngine:
             return
         acc = batch.accepted
         before = float(batch.c_a[acc].sum() + batch.c_b[acc].sum())
+        ctx.findings.clear()
         for lever in self.levers:
             lever.on_interactions(ctx, batch)
+        if ctx.findings:
+            found = np.concatenate(ctx.findings)
+            for lever in self.levers:
+                lever.on_findings(ctx, batch, found)
         self.epoch_revenue += float(batch.c_a[acc].sum() + batch.c_b[acc].sum()) - before
 
     def settle_epoch(self, ctx: GovernanceContext) -> dict[str, float]:
@@ -108,8 +113,16 @@ class GovernanceEngine:
                 audit_probability=c.audit_probability,
                 audit_threshold=c.audit_threshold_p,
                 audit_multiplier=c.audit_penalty_multiplier,
+                # an agent that acts has a whole bond, so its first finding slashes rate x stake
                 slash=c.stake_slash_rate * c.min_stake_to_participate if "staking" in on else 0.0,
             )
+            if c.audit_probability_watched is not None:
+                kw.update(
+                    targeted_audits=True,
+                    audit_probability_unwatched=c.audit_probability,
+                    audit_probability_watched=c.audit_probability_watched,
+                    watch_min_reputation=c.audit_watch_min_reputation,
+                )
         if "staking" in on:
             kw.update(min_stake=c.min_stake_to_participate)
         breaker = self.get_lever("circuit_breaker")

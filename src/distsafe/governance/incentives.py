@@ -10,7 +10,7 @@ the same formula whatever is switched on, and a setting of a lever that is off c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +32,16 @@ class IncentiveView:
     audit_threshold: float = 0.5
     audit_multiplier: float = 0.0
     slash: float = 0.0
-    # staking: agents whose resources fall below min_stake cannot act (0: no stake required)
+    # per-target audit odds: interactions with a counterparty of reputation >= watch_min_reputation are
+    # audited with `audit_probability_watched`, the others with `audit_probability_unwatched`; with
+    # `targeted_audits` on, `audit_probability` is the odds for a target drawn uniformly from the population
+    # (`for_population`), what a decision that does not pick its target by detection uses
+    targeted_audits: bool = False
+    audit_probability_unwatched: float = 0.0
+    audit_probability_watched: float = 0.0
+    watch_min_reputation: float = 0.0
+    # staking: every agent posts a bond of min_stake; a failed audit slashes `slash` of it and suspends the
+    # agent until the next epoch's top-up (0: no stake required)
     min_stake: float = 0.0
     # circuit breaker: EMA of 1 - p with weight alpha; a step with EMA >= threshold (once `min_seen`
     # interactions) is a violation; `violations_to_freeze` of them freeze for `freeze_epochs` epochs
@@ -58,6 +67,28 @@ class IncentiveView:
     @property
     def steps_left_in_epoch(self) -> int:
         return max(1, self.steps_per_epoch - self.step)
+
+    def target_audit_probability(self, reputation: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The audit odds of an interaction with a counterparty of this reputation (per element)."""
+        if not self.targeted_audits:
+            return np.full(np.shape(reputation), self.audit_probability)
+        out: npt.NDArray[np.float64] = np.where(
+            reputation >= self.watch_min_reputation,
+            self.audit_probability_watched,
+            self.audit_probability_unwatched,
+        )
+        return out
+
+    def at_audit_probability(self, probability: float) -> IncentiveView:
+        """This view with every target audited at `probability` (a decision about one class of targets)."""
+        return replace(self, audit_probability=float(probability), targeted_audits=False)
+
+    def for_population(self, reputation: npt.NDArray[np.float64]) -> IncentiveView:
+        """With per-target audits: `audit_probability` set to the mean odds over these (candidate) targets,
+        the odds of a target drawn uniformly. Without: this view. O(len(reputation))."""
+        if not self.targeted_audits or reputation.shape[0] == 0:
+            return self
+        return replace(self, audit_probability=float(self.target_audit_probability(reputation).mean()))
 
     def projected_toxicity(self, rows: npt.NDArray[np.integer], tox: npt.NDArray[np.float64]) -> np.ndarray:
         """The breaker's EMA after one more interaction of toxicity `tox` (shape [len(rows), K])."""

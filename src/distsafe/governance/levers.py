@@ -4,7 +4,10 @@ Hooks, in the order the engine calls them:
   on_epoch_start(ctx)            epoch-level effects (decay, unfreezing)
   can_act(ctx, agents) -> mask   which of the given agent rows may act this step
   vote_weight(ctx, voters, w)    adjust the weights of this step's votes
-  on_interactions(ctx, batch)    add governance costs to batch.c_a / batch.c_b before payoffs
+  on_interactions(ctx, batch)    add governance costs to batch.c_a / batch.c_b before payoffs; a lever that
+                                 finds fault with interactions adds their indices to ctx.findings
+  on_findings(ctx, batch, found) after every lever's on_interactions: the step's findings (batch indices,
+                                 in the order found), for levers that punish them (staking slashes)
   after_payoffs(ctx, batch)      observe final p and payoffs (tracking, freezing)
   reset_agents(ctx, rows)        these rows are new agents (population entry): forget their records
 Levers import only models and the soft-label math, never the engine.
@@ -29,6 +32,9 @@ class GovernanceContext:
     rng: np.random.Generator
     #: governance events produced by the hooks: (event_type value, agent row or -1, payload)
     events: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    #: this step's findings: index arrays into the step's batch of interactions a lever found at fault
+    #: (a failed audit), in the order found; read by `on_findings`
+    findings: list[np.ndarray] = field(default_factory=list)
 
 
 class GovernanceLever:
@@ -46,6 +52,9 @@ class GovernanceLever:
         return weights
 
     def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        return None
+
+    def on_findings(self, ctx: GovernanceContext, batch: InteractionBatch, found: np.ndarray) -> None:
         return None
 
     def after_payoffs(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:

@@ -82,7 +82,7 @@ LEVERS: tuple[RegisteredLever, ...] = (
         title="Staking",
         switch="staking_enabled",
         lever=StakingLever,
-        report=("stake_blocked_actions",),
+        report=("stake_blocked_actions", "stake_slashes", "stake_slashed"),
         cannot_bind=binding.staking,
     ),
     RegisteredLever(

@@ -33,6 +33,8 @@ class EventType(str, Enum):
     # or a cancelled task (interrupted), or an exception (failed); `data.reason` says what stopped it.
     SIMULATION_INTERRUPTED = "simulation_interrupted"
     SIMULATION_FAILED = "simulation_failed"
+    # staking (governance.admission): a finding slashed an agent's bond (`reason`, `slashed`, `bond_left`)
+    STAKE_SLASHED = "stake_slashed"
 
 
 #: the events a run's log can end with when the run did not finish
