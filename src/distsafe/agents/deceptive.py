@@ -7,8 +7,9 @@ whose failure probability falls as it games the signals harder, the future value
 freeze and stake risk), and the choice is a noisy best response (logit, `temperature`). So it switches when
 exploiting pays, games the signals as hard as the audit odds make worthwhile, and goes back to honest work
 when its record is close to a freeze. It targets the most reputable partners it can find; with per-target
-audit odds (`audit_probability_watched`), an exploiting member seeks the class of target (watched or not)
-where its exploit is least likely to be detected (`exploit_targets`)."""
+audit odds (`audit_probability_watched`), each exploit is valued at the audit odds of the class of target
+(watched or not) where it pays best, and an exploiting member seeks a class by a logit over its chosen
+variant's value at each class's odds (`class_utilities`): it goes where detection is least likely."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pydantic import Field
 from distsafe.agents.incentives import logit_choice, risk_costs
 from distsafe.agents.policies import Decision, GroupView, PolicyParams, ScriptedPolicy
 from distsafe.agents.scripted import ScriptedAgent
+from distsafe.governance.incentives import IncentiveView
 from distsafe.models.agent import AgentType
 
 
@@ -66,51 +68,62 @@ class DeceptivePolicy(ScriptedPolicy):
         effort, boost, tf, price = self.variants()
         # drawn in every epoch, so the stream does not depend on the phase
         u_draw = np.asarray(view.rng.random(n), dtype=np.float64)
-        val, total = self.value_variants(view, effort, boost, tf, price)
-        if self.learner is not None:
-            total = self.learner.values(total)
-        step_value = p.p_interact * max(0.0, float(total.max()))
-        risk = risk_costs(self.incentives, view.members, view.agents.resources[view.members], val, step_value)
-        u = total[None, :] - risk
+        u = self.utilities(view, self.incentives)
+        targeted = self.incentives.targeted_audits and self.exploiting(view.epoch)
+        if targeted:
+            by_class = self.class_utilities(view)
+            u = u.copy()
+            u[:, 1:] = by_class.max(axis=2)[:, 1:]  # an exploit is valued where it will be aimed
         if self.exploiting(view.epoch):
             pick = logit_choice(u, p.temperature, u_draw)
         else:
             pick = np.zeros(n, dtype=np.int64)
-        chosen = u[np.arange(n), pick]
+        rows = np.arange(n)
+        chosen = u[rows, pick]
         target = None
-        if self.incentives.targeted_audits and self.exploiting(view.epoch):
-            target = self.exploit_targets(view, pick)
+        if targeted:
+            cls = logit_choice(
+                by_class[rows, pick, :], p.temperature, np.asarray(view.rng.random(n), dtype=np.float64)
+            )
+            target = np.where(pick >= 1, cls, -1)
         return Decision(
             effort=effort[pick], boost=boost[pick], participate=chosen > p.participation_margin,
             trade_fraction=tf[pick], price=price[pick], variant=pick, target_class=target,
         )  # fmt: skip
 
-    def exploit_targets(self, view: GroupView, pick: np.ndarray) -> np.ndarray:
-        """With per-target audit odds: the class of target (0 unwatched, 1 watched) each exploiting member
-        seeks, by a logit over its chosen variant's expected payoff at each class's audit odds, among the
-        classes present; -1 (any) for members working honestly."""
-        p, inc = self.params, self.incentives
-        n = view.members.shape[0]
+    def utilities(self, view: GroupView, inc: IncentiveView) -> np.ndarray:
+        """U per member and variant ([members, K]) under the levers `inc`: expected payoff (learned, with
+        learning on) less the member's freeze and stake-suspension risk."""
+        p = self.params
         effort, boost, tf, price = self.variants()
-        rows = np.arange(n)
-        u = np.empty((n, 2))
-        for c, q in enumerate((inc.audit_probability_unwatched, inc.audit_probability_watched)):
-            at = inc.at_audit_probability(q)
-            self.incentives = at
-            try:
-                val, total = self.value_variants(view, effort, boost, tf, price)
-            finally:
-                self.incentives = inc
-            step_value = p.p_interact * max(0.0, float(total.max()))
-            risk = risk_costs(at, view.members, view.agents.resources[view.members], val, step_value)
-            u[:, c] = (total[None, :] - risk)[rows, pick]
-        rep = view.agents.reputation[: view.n_candidates or None]
-        watched = rep >= inc.watch_min_reputation
-        present = np.array([np.any(~watched), np.any(watched)])
-        u = np.where(present[None, :] | ~present.any(), u, -np.inf)
-        cls = logit_choice(u, p.temperature, np.asarray(view.rng.random(n), dtype=np.float64))
-        out: np.ndarray = np.where(pick >= 1, cls, -1)
+        bound, self.incentives = self.incentives, inc
+        try:
+            val, total = self.value_variants(view, effort, boost, tf, price)
+        finally:
+            self.incentives = bound
+        if self.learner is not None:
+            total = self.learner.values(total)
+        step_value = p.p_interact * max(0.0, float(total.max()))
+        risk = risk_costs(inc, view.members, view.agents.resources[view.members], val, step_value)
+        out: np.ndarray = total[None, :] - risk
         return out
+
+    def class_utilities(self, view: GroupView) -> np.ndarray:
+        """With per-target audit odds: U per member, variant and class of target ([members, K, 2]; 0
+        unwatched, 1 watched), each at its class's audit odds; -inf for a class no candidate belongs to."""
+        inc = self.incentives
+        u = np.stack(
+            [
+                self.utilities(view, inc.at_audit_probability(q))
+                for q in (inc.audit_probability_unwatched, inc.audit_probability_watched)
+            ],
+            axis=2,
+        )
+        watched = view.agents.reputation[: view.n_candidates or None] >= inc.watch_min_reputation
+        present = np.array([np.any(~watched), np.any(watched)])
+        if present.any():
+            u[:, :, ~present] = -np.inf
+        return u
 
 
 class DeceptiveAgent(ScriptedAgent):
