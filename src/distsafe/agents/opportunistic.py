@@ -6,13 +6,14 @@ Effort and signal gaming are its choice, each step: a noisy best response (logit
 a grid of variants (`effort_levels` x `boost_levels`), each valued at its expected payoff with the levers in
 force (its side of the tax, the audit's probability x penalty, the value of reputation for future
 acceptance, its own freeze and stake risk): P(k) = exp(U_k / temperature) / sum_j exp(U_j / temperature).
-It proposes only when the chosen variant's expected payoff is positive. With `learning_rate` > 0 the
-values are learned from realized payoffs (agents.learning)."""
+It proposes only when the chosen variant's expected payoff is positive. The fixed `effort` and
+`signal_boost` knobs of the other types are not its own: setting them is an error naming the grid to set.
+With `learning_rate` > 0 the values are learned from realized payoffs (agents.learning)."""
 
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from distsafe.agents.incentives import logit_choice, risk_costs
 from distsafe.agents.policies import Decision, GroupView, PolicyParams, ScriptedPolicy
@@ -24,12 +25,22 @@ class OpportunisticParams(PolicyParams):
     effort_levels: tuple[float, ...] = Field(default=(0.2, 0.4, 0.6, 0.8, 1.0), min_length=1)
     boost_levels: tuple[float, ...] = Field(default=(0.0, 0.2, 0.5), min_length=1)
 
+    @model_validator(mode="after")
+    def _chosen_not_fixed(self) -> OpportunisticParams:
+        """Effort and gaming are chosen each step from the grids; the fixed knobs of the other types would
+        be silently ignored, so setting them is an error that names the knob to use."""
+        for fixed, grid in (("effort", "effort_levels"), ("signal_boost", "boost_levels")):
+            if getattr(self, fixed) != PolicyParams.model_fields[fixed].default:
+                raise ValueError(
+                    f"opportunistic agents choose their {fixed} each step from {grid}; "
+                    f"set {grid} instead of {fixed}"
+                )
+        return self
+
 
 class OpportunisticPolicy(ScriptedPolicy):
     agent_type = AgentType.OPPORTUNISTIC
-    default_params = OpportunisticParams(
-        effort=0.6, signal_boost=0.2, tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=-1.0
-    )
+    default_params = OpportunisticParams(tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=-1.0)
     params: OpportunisticParams
 
     def n_variants(self) -> int:

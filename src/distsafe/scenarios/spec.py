@@ -138,14 +138,19 @@ class SuccessCriteria(ConfigModel):
         if self.min_welfare_per_epoch is not None:
             check("min_welfare_per_epoch", summary["welfare_per_epoch"], self.min_welfare_per_epoch, False)
         if self.max_bad_actor_payoff is not None:
-            check("max_bad_actor_payoff", summary["bad_actor_payoff"], self.max_bad_actor_payoff, True)
+            bad_pay = float(summary["bad_actor_payoff"])
+            if math.isnan(bad_pay):  # undefined only when no agent is of a bad-actor type
+                out.append(
+                    ("max_bad_actor_payoff", True, "no bad actors in the population: passes vacuously")
+                )
+            else:
+                check("max_bad_actor_payoff", bad_pay, self.max_bad_actor_payoff, True)
         if self.max_adversary_payoff is not None:
-            check(
-                "max_adversary_payoff",
-                summary.get("payoff_adversarial", float("nan")),
-                self.max_adversary_payoff,
-                True,
-            )
+            adv_pay = float(summary.get("payoff_adversarial", float("nan")))
+            if math.isnan(adv_pay):  # no adversarial agent in the population
+                out.append(("max_adversary_payoff", True, "no adversarial agents: passes vacuously"))
+            else:
+                check("max_adversary_payoff", adv_pay, self.max_adversary_payoff, True)
         if self.min_tasks_completed is not None:
             check("min_tasks_completed", float(tasks), self.min_tasks_completed, False)
         if self.min_epochs is not None:
