@@ -121,14 +121,14 @@ def test_changes_are_paired_by_seed(study):
 
 
 def test_binding_warnings_are_reported(study):
-    """With 6 steps per epoch, the bandwidth cap of 12 cannot bind, and the stake of 25 binds only after
-    losses: both say so in the output, not hidden."""
+    """With 6 steps per epoch, the bandwidth cap of 12 cannot bind, and the stake of 25 alone (no audit to
+    slash it, resources 100) cannot bind: both say so in the output, not hidden."""
     by = {a.name: a for a in study.arms}
     assert any("bandwidth_cap cannot bind" in w for w in by["bandwidth_cap"].warnings)
-    assert any("staking binds only after losses" in w for w in by["staking"].warnings)
+    assert any("staking cannot bind" in w and "no finding can slash it" in w for w in by["staking"].warnings)
     assert by["transaction_tax"].warnings == [] and study.base.warnings == []
     text = ls.study_markdown(study)
-    assert "bandwidth_cap cannot bind" in text and "staking binds only after losses" in text
+    assert "bandwidth_cap cannot bind" in text and "staking cannot bind" in text
 
 
 # ---- the criterion ---------------------------------------------------------------------------------------
