@@ -112,9 +112,8 @@ def report_rows(per_agent: Mapping[str, Mapping[str, Any]], max_agents: int = 12
         if not r["asked"]:
             return "no decisions asked"
         return (
-            f"{r['valid_action_rate']:.1%} valid ({r['first_time']} first time, "
-            f"{r['schema_first_time']} of them in the schema; {r['repaired']} repaired; "
-            f"{r['noops']} no-op) of {r['asked']}"
+            f"{r['valid_action_rate']:.1%} of {r['asked']}: {r['first_time']} first time "
+            f"({r['schema_first_time']} schema), {r['repaired']} repaired, {r['noops']} no-op"
         )
 
     rows = [("LLM valid actions (run)", line(summary))]
