@@ -64,13 +64,13 @@ def local_model_missing() -> str | None:
 
 
 def _die_with_parent() -> None:
-    """In the server's process (Linux): SIGTERM when the run's process dies, even when it is killed
+    """In the server's process (Linux): SIGKILL when the run's process dies, even when it is killed
     without running its cleanup, so no server outlives its run."""
     import ctypes
     import signal
 
     pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
