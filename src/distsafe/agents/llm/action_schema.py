@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -175,7 +176,7 @@ def action_schema(
 ) -> dict[str, Any]:
     """The schema of a valid answer to `obs`: one variant per action in `allowed` (that has valid ids)."""
     ids = _valid_ids(obs, max_posts_in_prompt)
-    cap = round(max(0.0, float(obs.state.resources)), 2)
+    cap = math.floor(max(0.0, float(obs.state.resources)) * 100) / 100  # rounded down: never beyond it
     variants = []
     for value in allowed:
         kind = ActionType(value)
