@@ -43,21 +43,23 @@ DISPATCH = ("sequential", "concurrent")
 
 
 def make_agents(server: LocalModelServer, n: int, mode: str, max_tokens: int) -> list[LLMAgent]:
-    cfg = LLMConfig(
-        provider="openai",
-        model=server.model_alias,
-        base_url=server.base_url,
-        persona="honest",
-        temperature=0.0,
-        max_tokens=max_tokens,
-        compact_prompt=True,
-        json_mode=False,
-        structured_output=(mode == "schema"),
-        schema_content_chars=60,
-        max_posts_in_prompt=2,
-        max_content_chars=120,
-        timeout=600.0,
-        max_retries=1,
+    cfg = LLMConfig.from_dict(
+        dict(
+            provider="openai",
+            model=server.model_alias,
+            base_url=server.base_url,
+            persona="honest",
+            temperature=0.0,
+            max_tokens=max_tokens,
+            compact_prompt=True,
+            json_mode=False,
+            structured_output=(mode == "schema"),
+            schema_content_chars=60,
+            max_posts_in_prompt=2,
+            max_content_chars=120,
+            timeout=600.0,
+            max_retries=1,
+        )
     )
     return [LLMAgent(f"bench_{i + 1}", cfg) for i in range(n)]
 
@@ -72,7 +74,7 @@ async def one_cell(agents: list[LLMAgent], dispatch: str, steps: int) -> float:
         else:
             sem = asyncio.Semaphore(len(agents))
 
-            async def act(a: LLMAgent, o: Any) -> Any:
+            async def act(a: LLMAgent, o: Any, sem: asyncio.Semaphore = sem) -> Any:
                 async with sem:
                     return await a.act_async(o)
 
@@ -86,7 +88,9 @@ def measure(server: LocalModelServer, n: int, mode: str, dispatch: str, steps: i
     wall = asyncio.run(one_cell(agents, dispatch, steps))
     stats = [a.usage_stats() for a in agents]
     decisions = sum(s["decisions"] for s in stats)
-    first = sum(s["decision_paths"]["schema_first_time"] + s["decision_paths"]["parsed_first_time"] for s in stats)
+    first = sum(
+        s["decision_paths"]["schema_first_time"] + s["decision_paths"]["parsed_first_time"] for s in stats
+    )
     out_tok = sum(s["output_tokens"] for s in stats)
     return {
         "agents": n,
@@ -139,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"load {r['load_avg_1m']}"
                 )
                 progress.advance(task)
-    print("\n| agents | answers | dispatch | decisions | wall s | decisions/s | output tok/s | first time | load |")
+    print(
+        "\n| agents | answers | dispatch | decisions | wall s | decisions/s | output tok/s | first time "
+        "| load |"
+    )
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(

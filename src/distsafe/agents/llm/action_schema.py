@@ -95,9 +95,7 @@ def _build_model() -> type[BaseModel]:
             spec[name] = (annotation | None, Field(None, description=description, **extra))
         else:
             spec[name] = (annotation, Field(default, description=description, **extra))
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-        "ActionAnswer", __config__=ConfigDict(extra="ignore"), **spec
-    )
+    model: type[BaseModel] = create_model("ActionAnswer", __config__=ConfigDict(extra="ignore"), **spec)
     return model
 
 
@@ -121,7 +119,7 @@ def property_schema(name: str) -> dict[str, Any]:
     prop = _resolve(full["properties"][name], full.get("$defs", {}))
     if "enum" in prop:
         return {"enum": list(prop["enum"])}
-    out = {k: prop[k] for k in ("type", "minimum", "maximum") if k in prop}
+    out: dict[str, Any] = {k: prop[k] for k in ("type", "minimum", "maximum") if k in prop}
     if prop.get("description"):
         out["description"] = prop["description"]
     return out
