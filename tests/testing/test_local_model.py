@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(900)]
 
 _missing = local_model_missing()
 
-#: 3 model agents x 2 epochs x 4 steps = 24 decisions (the issue asks for at least 20).
-OVERRIDES = ["simulation.steps_per_epoch=4"]
+#: 3 model agents x 1 epoch x 7 steps = 21 decisions (the issue asks for at least 20).
+OVERRIDES = ["simulation.n_epochs=1", "simulation.steps_per_epoch=7", "success_criteria.min_epochs=1"]
 
 
 @pytest.mark.skipif(bool(_missing), reason=_missing or "")
