@@ -80,7 +80,10 @@ async def one_cell(agents: list[LLMAgent], dispatch: str, steps: int) -> float:
                     return await a.act_async(o)
 
             await asyncio.gather(*(act(a, o) for a, o in zip(agents, obs)))
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    for a in agents:  # close the HTTP clients inside the loop that made them
+        await a.aclose()
+    return wall
 
 
 def server_cpu_s(server: LocalModelServer) -> float:
