@@ -16,7 +16,7 @@ from distsafe.llm.local_server import local_model_missing
 from distsafe.scenarios import load_scenario
 from distsafe.scenarios.runner import run_scenario, verify_log
 
-pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(1800)]
 
 _missing = local_model_missing()
 
