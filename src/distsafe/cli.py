@@ -156,6 +156,9 @@ def _report_table(result: RunResult) -> Table:
             ("LLM repairs / no-ops", f"{tot['repairs']} / {tot['noops']}"),
             ("LLM estimated cost (USD)", f"{tot['estimated_cost_usd']:.4f}"),
         ]
+        from distsafe.llm.decisions import report_rows
+
+        rows += report_rows(usage)
     for name in result.spec.metrics_to_track:  # the scenario's metrics_to_track: final and mean over epochs
         series = [m.to_dict().get(name, float("nan")) for m in result.metrics]
         finite = [float(v) for v in series if isinstance(v, int | float) and v == v]

@@ -34,6 +34,7 @@ SMALL = {
     "status_game": ["simulation.n_epochs=6"],
     "strict_governance": ["simulation.n_epochs=6"],
     "llm_agents": ["simulation.n_epochs=3"],
+    "llm_local": [],
     "large_population": [
         "agents.0.count=400",
         "agents.1.count=200",
@@ -44,6 +45,11 @@ SMALL = {
         "success_criteria.min_interactions=1",
     ],
 }
+
+
+#: shipped scenarios whose model is not in the test environment: replayed from a committed recording of a
+#: real run (`distsafe run scenarios/llm_local.yaml --out DIR`, DIR/llm_recording.jsonl copied here).
+REPLAY = {"llm_local": Path(__file__).with_name("llm_local_recording.jsonl")}
 
 
 def _sha(data: bytes) -> str:
@@ -89,7 +95,7 @@ def test_shipped_scenario_golden(scenario: str, log_format: str, tmp_path: Path)
         pytest.importorskip("pyarrow")
     spec = load_scenario(scenario, SMALL[scenario])
     out = tmp_path / "run"
-    run_scenario(spec, out_dir=out, log_format=log_format)
+    run_scenario(spec, out_dir=out, log_format=log_format, llm_replay_from=REPLAY.get(scenario))
     _check(f"scenario:{scenario}:{log_format}", _run_folder_hashes(out))
 
 

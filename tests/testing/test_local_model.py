@@ -1,108 +1,56 @@
-"""End to end with a real model: SmolLM2-135M-Instruct served by llama-cpp-python's OpenAI-compatible
-server on 127.0.0.1, driven through the OpenAI provider, recorded, then replayed with no server.
+"""End to end with a real model: `scenarios/llm_local.yaml` through `run_scenario`, its SmolLM2-135M agents
+served by llama-cpp-python's OpenAI-compatible server that the run starts on 127.0.0.1 and stops, the
+action schema sent with every request (llama.cpp compiles it to a grammar); then the run replayed from its
+recording with no server (`verify_log`).
 
 Needs the [llm-local] extra (scripts/install_llm_local.sh); skipped with the reason otherwise.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from distsafe.agents.base import ActionType
-from distsafe.agents.llm import LLMAgent, LLMConfig
-from distsafe.llm import LLMRecorder, LLMReplayMissError, total_usage
-from distsafe.testing import LocalModelServer, local_model_missing, sample_observation
+from distsafe.llm.local_server import local_model_missing
+from distsafe.scenarios import load_scenario
+from distsafe.scenarios.runner import run_scenario, verify_log
 
-pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.llm_local, pytest.mark.timeout(1800)]
 
 _missing = local_model_missing()
 
-
-@pytest.fixture(scope="module")
-def local_server():
-    if _missing:
-        pytest.skip(_missing)
-    with LocalModelServer(n_ctx=4096) as server:
-        yield server
+#: 3 model agents x 1 epoch x 7 steps = 21 decisions (the issue asks for at least 20).
+OVERRIDES = ["simulation.n_epochs=1", "simulation.steps_per_epoch=7", "success_criteria.min_epochs=1"]
 
 
-def configs(server: LocalModelServer) -> list[LLMConfig]:
-    # json_mode=False: llama-cpp-python's grammar-constrained JSON sampling takes seconds per token on a
-    # small CPU; free text exercises the same parse -> repair -> no-op path, and much faster.
-    common = dict(
-        provider="openai",
-        model=server.model_alias,
-        base_url=server.base_url,
-        temperature=0.0,
-        max_tokens=48,
-        timeout=120.0,
-        max_retries=1,
-        max_posts_in_prompt=2,
-        max_content_chars=120,
-        json_mode=False,
-        compact_prompt=True,
-    )
-    return [LLMConfig(persona="honest", **common), LLMConfig(persona="adversarial", **common)]
-
-
-async def test_real_model_end_to_end_then_exact_replay(local_server, tmp_path, monkeypatch):
+@pytest.mark.skipif(bool(_missing), reason=_missing or "")
+def test_local_model_answers_in_the_schema_and_replays_exactly(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    path = tmp_path / "llm_recording.jsonl"
-    steps = 2
-    agents = [LLMAgent(f"llm_{i}", c) for i, c in enumerate(configs(local_server))]
-    rec = LLMRecorder(path, mode="record")
-    for a in agents:
-        a.set_recorder(rec)
-    live = []
-    for step in range(steps):
-        for a in agents:
-            live.append(await a.act_async(sample_observation(a.agent_id, step=step)))
-    rec.close()
+    spec = load_scenario("llm_local", OVERRIDES)
+    out = tmp_path / "run"
+    result = run_scenario(spec, out_dir=out)
+    usage = result.orchestrator.get_llm_usage_stats()
+    assert len(usage) == 3
+    for s in usage.values():
+        assert s["structured_output"] is True and s["errors"] == 0
+        assert s["decision_paths"]["parsed_first_time"] == 0  # every request carried the schema
+        assert s["input_tokens"] > 100 * s["total_requests"]  # real token counts from the server
+        assert s["total_requests"] == s["decisions"] + s["repairs"]
 
-    stats = {a.agent_id: a.usage_stats() for a in agents}
-    for s in stats.values():
-        # Every decision ended as a valid Action: parsed first time, repaired, or a recorded no-op.
-        assert s["decisions"] == steps and s["errors"] == 0
-        assert s["total_requests"] == steps + s["repairs"]
-        assert s["repaired"] + s["noops"] == s["repairs"]
-        assert s["parse_failures"] == s["repairs"] + s["noops"]
-        assert s["input_tokens"] > 200 * s["total_requests"]  # real token counts from the server
-        assert s["output_tokens"] > 0 and s["provider"] == "openai"
-        assert sum(s["actions_by_type"].values()) == steps
-    for act in live:
-        assert act.action_type in set(ActionType)
-        if act.action_type == ActionType.NOOP and act.metadata.get("reason") == "invalid_llm_output":
-            assert act.metadata["llm"]["errors"]
-        elif act.action_type != ActionType.NOOP:
-            assert act.metadata["llm"]["provider"] == "openai"
-    # A 135M model writing free text does not meet the schema every time: failures are recorded, not raised.
-    assert sum(s["parse_failures"] for s in stats.values()) >= 1
-    assert len(path.read_text().splitlines()) == sum(s["total_requests"] for s in stats.values())
-    assert total_usage(stats)["total_requests"] == sum(s["total_requests"] for s in stats.values())
+    manifest = json.loads((out / "manifest.json").read_text())
+    summary = manifest["llm_valid_actions"]
+    assert summary["asked"] >= 20
+    # The issue's bar: at least 95% of the decisions parsed first time, in the schema.
+    assert summary["schema_first_time"] / summary["asked"] >= 0.95, summary
+    assert summary["first_time_rate"] >= 0.95
+    epoch_asked = [m.to_dict()["llm_decisions"] for m in result.metrics]
+    assert sum(epoch_asked) == summary["asked"]
+    assert all(0.95 <= m.to_dict()["llm_valid_action_rate"] <= 1.0 for m in result.metrics)
+    recording = (out / "llm_recording.jsonl").read_text().splitlines()
+    assert len(recording) == sum(s["total_requests"] for s in usage.values())
+    assert all("response_schema" in json.loads(line)["request"] for line in recording)
 
-    # Replay: no server involved (a dead base_url), same actions, same accounting.
-    dead = [LLMConfig(**{**c.to_dict(), "base_url": "http://127.0.0.1:9/v1"}) for c in configs(local_server)]
-    replay_agents = [LLMAgent(f"llm_{i}", c) for i, c in enumerate(dead)]
-    rep = LLMRecorder(path, mode="replay")
-    for a in replay_agents:
-        a.set_recorder(rep)
-    replayed = []
-    for step in range(steps):
-        for a in replay_agents:
-            replayed.append(await a.act_async(sample_observation(a.agent_id, step=step)))
-    assert replayed == live
-    for a in replay_agents:
-        s, live_s = a.usage_stats(), stats[a.agent_id]
-        for k in (
-            "total_requests",
-            "input_tokens",
-            "output_tokens",
-            "parse_failures",
-            "repairs",
-            "noops",
-            "actions_by_type",
-        ):
-            assert s[k] == live_s[k], k
-        assert a._client is None  # nothing was ever built
-    with pytest.raises(LLMReplayMissError):
-        await replay_agents[0].act_async(sample_observation("llm_0", step=steps))
+    # Replay: re-run from the log header and the recording; no server is running any more.
+    verified = verify_log(out / "events.jsonl")
+    assert verified.ok and verified.complete, verified.message

@@ -89,6 +89,7 @@ class Orchestrator:
         self.metrics = SoftMetrics(self.payoff_engine)
         self.epoch_metrics: list[EpochMetrics] = []
         self.llm_recorder: Any = None
+        self._llm_paths_seen: dict[str, int] = {}  # decision-path totals at the last epoch's end
         self._group_by_key: dict[tuple[Any, ...], Group] = {}
         self._objects: dict[int, BaseAgent] = {}  # every registered object, by row
         self._started = False
@@ -439,6 +440,7 @@ class Orchestrator:
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
             vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
         )  # fmt: skip
+        self._add_llm_epoch_metrics(m)
         self.epoch_metrics.append(m)
         end_epoch_dynamics(eng, batch)  # learning, market quality, population update (core.dynamics)
         if self.interaction_sink is not None and len(batch):
@@ -459,6 +461,17 @@ class Orchestrator:
             self.emit(EventType.KILL_SWITCH, payload={"reason": st.kill_reason})
         for cb in self._epoch_callbacks:
             cb(m)
+
+    def _add_llm_epoch_metrics(self, m: EpochMetrics) -> None:
+        """With LLM agents: the epoch's decisions and valid-action rates (`distsafe.llm.decisions`)."""
+        usage = self.get_llm_usage_stats()
+        if not usage:
+            return
+        from distsafe.llm.decisions import epoch_metrics, total_paths
+
+        now = total_paths(usage)
+        m.values.update(epoch_metrics(self._llm_paths_seen, now))
+        self._llm_paths_seen = now
 
     def lever_warnings(self) -> list[str]:
         """Levers (and the kill switch) configured so that they cannot bind in this run, one line each,

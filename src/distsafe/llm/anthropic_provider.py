@@ -6,6 +6,10 @@ The API has no JSON mode: with `json_mode` the system prompt gets one more line 
 object, and the agent's parser extracts and validates it. Streaming is off; the SDK's own retries are off
 (`RetryingClient` retries).
 
+A request with a `response_schema` is sent as one tool whose `input_schema` is that schema (with an object
+at its root, `object_root_schema`), named `schema_name`, and `tool_choice` forcing it; the answer is the
+`input` of the `tool_use` block (unwrapped, as JSON text), not the text blocks.
+
 Temperature: recent `anthropic` SDKs no longer list `temperature` among `messages.create` arguments, so it
 is sent in the body (`extra_body`). If the API answers 400 naming `temperature` (a model that does not
 take it), the client drops it for the rest of its life and retries the request once without it.
@@ -17,6 +21,7 @@ are not non-negative integers is an `LLMRequestError`, never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -36,6 +41,8 @@ from distsafe.llm.contract import (
     LLMClient,
     LLMRequest,
     LLMResponse,
+    object_root_schema,
+    unwrap_answer,
 )
 from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
@@ -96,7 +103,7 @@ class AnthropicClient(LLMClient):
         if not turns or turns[0]["role"] != "user":
             turns.insert(0, {"role": "user", "content": "(begin)"})
         system = request.system_prompt
-        if request.json_mode:
+        if request.json_mode and request.response_schema is None:
             system = f"{system}\n\n{JSON_ONLY_LINE}" if system else JSON_ONLY_LINE
         params: dict[str, Any] = {
             "model": request.model,
@@ -108,6 +115,16 @@ class AnthropicClient(LLMClient):
             params["extra_body"] = {"temperature": min(1.0, max(0.0, float(request.temperature)))}
         if system:
             params["system"] = system
+        if request.response_schema is not None:
+            schema, _ = object_root_schema(request)
+            params["tools"] = [
+                {
+                    "name": request.schema_name,
+                    "description": f"Give your answer: one {request.schema_name}.",
+                    "input_schema": schema,
+                }
+            ]
+            params["tool_choice"] = {"type": "tool", "name": request.schema_name}
         return params
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
@@ -132,6 +149,9 @@ class AnthropicClient(LLMClient):
         texts = [b.get("text") for b in blocks if b.get("type") == "text"]
         if not all(isinstance(t, str) for t in texts):
             raise LLMRequestError(f"{what}: a text block without text: {short(blocks)}", provider="anthropic")
+        text = "".join(t for t in texts if isinstance(t, str))
+        if request.response_schema is not None:
+            text = _tool_answer(blocks, request, what)
         usage = data.get("usage")
         if not isinstance(usage, dict):
             raise LLMRequestError(f"{what}: response without usage: {short(data)}", provider="anthropic")
@@ -140,7 +160,7 @@ class AnthropicClient(LLMClient):
         if in_tok is None or out_tok is None:
             raise LLMRequestError(f"{what}: usage without token counts: {short(usage)}", provider="anthropic")
         return LLMResponse(
-            text=cap_text("".join(t for t in texts if isinstance(t, str)), self.max_response_chars),
+            text=cap_text(text, self.max_response_chars),
             input_tokens=in_tok,
             output_tokens=out_tok,
             model=model_name(data.get("model"), request.model),
@@ -169,3 +189,20 @@ class AnthropicClient(LLMClient):
                 await client.close()
             except (RuntimeError, LLMError):
                 pass
+
+
+def _tool_answer(blocks: list[dict[str, Any]], request: LLMRequest, what: str) -> str:
+    """The forced tool's input as JSON text (unwrapped); an answer without that `tool_use` block is an
+    `LLMRequestError` (the agent records a no-op)."""
+    for b in blocks:
+        if b.get("type") == "tool_use" and b.get("name") == request.schema_name:
+            value = b.get("input")
+            if not isinstance(value, dict):
+                raise LLMRequestError(
+                    f"{what}: tool_use input is not an object: {short(value, 120)}", provider="anthropic"
+                )
+            _, wrapped = object_root_schema(request)
+            return json.dumps(unwrap_answer(value, request, wrapped), ensure_ascii=False)
+    raise LLMRequestError(
+        f"{what}: no tool_use block for {request.schema_name!r}: {short(blocks)}", provider="anthropic"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -41,8 +41,17 @@ class LLMRequest:
     temperature: float = 0.7
     max_tokens: int = 512
     json_mode: bool = True
+    #: A JSON Schema the answer must satisfy, sent in the provider's own form by providers that enforce
+    #: one (OpenAI structured outputs, llama.cpp's `response_format` schema, Ollama's `format`, an Anthropic
+    #: tool); None: free text (or JSON mode). Part of the request key only when given.
+    response_schema: dict[str, Any] | None = field(default=None, hash=False)
+    #: The schema's name (OpenAI's `json_schema.name`, the Anthropic tool's name, the key under which a
+    #: provider that needs an object at the root wraps a schema that is not one).
+    schema_name: str = "action"
 
     def __post_init__(self) -> None:
+        if self.response_schema is not None and not isinstance(self.response_schema, dict):
+            raise TypeError("LLMRequest.response_schema must be a dict (a JSON Schema) or None")
         if not isinstance(self.messages, tuple):
             object.__setattr__(self, "messages", tuple(self.messages))
         for m in self.messages:
@@ -62,7 +71,7 @@ class LLMRequest:
         return tuple(m for m in self.messages if m.role != "system")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "provider": self.provider,
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
@@ -70,6 +79,10 @@ class LLMRequest:
             "max_tokens": int(self.max_tokens),
             "json_mode": bool(self.json_mode),
         }
+        if self.response_schema is not None:  # absent otherwise: keys of schema-less requests unchanged
+            out["response_schema"] = self.response_schema
+            out["schema_name"] = self.schema_name
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LLMRequest:
@@ -80,6 +93,8 @@ class LLMRequest:
             temperature=float(data.get("temperature", 0.7)),
             max_tokens=int(data.get("max_tokens", 512)),
             json_mode=bool(data.get("json_mode", True)),
+            response_schema=data.get("response_schema"),
+            schema_name=str(data.get("schema_name", "action")),
         )
 
 
@@ -118,9 +133,32 @@ class LLMResponse:
 
 
 def request_key(request: LLMRequest) -> str:
-    """SHA-256 over provider, model, messages and sampling parameters (canonical JSON)."""
+    """SHA-256 over provider, model, messages, sampling parameters and the answer schema (canonical JSON)."""
     canonical = json.dumps(request.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def object_root_schema(request: LLMRequest) -> tuple[dict[str, Any], bool]:
+    """The request's schema with an object at its root, as OpenAI's strict mode and Anthropic's tool input
+    require, and whether it had to be wrapped (a union at the root goes under `schema_name`)."""
+    schema = request.response_schema or {}
+    if schema.get("type") == "object" and not any(k in schema for k in ("anyOf", "oneOf", "allOf")):
+        return schema, False
+    wrapped = {
+        "type": "object",
+        "properties": {request.schema_name: schema},
+        "required": [request.schema_name],
+        "additionalProperties": False,
+    }
+    return wrapped, True
+
+
+def unwrap_answer(value: Any, request: LLMRequest, wrapped: bool) -> Any:
+    """The answer inside a wrapper that `object_root_schema` added (the value itself when not wrapped, or
+    when the server did not wrap it)."""
+    if wrapped and isinstance(value, dict) and set(value) == {request.schema_name}:
+        return value[request.schema_name]
+    return value
 
 
 class LLMClient(ABC):

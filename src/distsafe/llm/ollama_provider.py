@@ -2,7 +2,8 @@
 
 The host is `base_url`, else OLLAMA_HOST (which may lack a scheme or say 0.0.0.0, as `ollama serve`
 accepts), else http://127.0.0.1:11434. Streaming is off (`"stream": false`); JSON mode sends
-`"format": "json"`; temperature and max_tokens go to `options.temperature` / `options.num_predict`.
+`"format": "json"`, and a request with a `response_schema` sends the schema itself as `format` (Ollama
+compiles it to a grammar); temperature and max_tokens go to `options.temperature` / `options.num_predict`.
 The body is read with a size cap and checked field by field: a 200 answer that is not JSON, too large,
 without `message.content` text or with token counts that are not non-negative integers is an
 `LLMRequestError`, never a traceback.
@@ -98,7 +99,9 @@ class OllamaClient(LLMClient):
             "stream": False,
             "options": {"temperature": request.temperature, "num_predict": request.max_tokens},
         }
-        if request.json_mode:
+        if request.response_schema is not None:
+            payload["format"] = request.response_schema
+        elif request.json_mode:
             payload["format"] = "json"
         return payload
 

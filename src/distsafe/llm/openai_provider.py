@@ -6,6 +6,14 @@ a missing key is replaced by a placeholder since such servers usually need none.
 mode sends `response_format={"type": "json_object"}`. The SDK's own retries are off: `RetryingClient`
 handles 429/5xx/timeouts with one policy for every provider.
 
+A request with a `response_schema` is sent in the form the server enforces (`schema_form`):
+`json_schema`, OpenAI's structured outputs (`{"type": "json_schema", "json_schema": {"name", "schema",
+"strict": true}}`; the schema gets an object at its root, `object_root_schema`, and loses the keywords
+strict mode refuses, `minLength`/`maxLength`), the default for api.openai.com; `llama_cpp`, the form
+llama.cpp's server and llama-cpp-python's read (`{"type": "json_object", "schema": ...}`, compiled to a
+grammar), the default with a `base_url`. `cache_prompt` (an option, for llama.cpp's server) asks the server
+to reuse the evaluated prompt prefix (`"cache_prompt": true` in the body).
+
 The answer's body is read through the SDK's streaming response (HTTP-level; the completion itself is not
 streamed) so that it can be capped, and parsed here rather than by the SDK: a server that answers 200 with
 a body that is not JSON, too large, nested too deeply, without `choices`, with `content` that is not text
@@ -15,6 +23,7 @@ or with token counts that are not non-negative integers gives an `LLMRequestErro
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -35,10 +44,24 @@ from distsafe.llm.contract import (
     LLMClient,
     LLMRequest,
     LLMResponse,
+    object_root_schema,
+    unwrap_answer,
 )
 from distsafe.llm.errors import LLMConfigError, LLMError, LLMRequestError
 
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
+SCHEMA_FORMS = ("json_schema", "llama_cpp")
+#: Keywords OpenAI's strict structured outputs refuse; dropped from the schema in that form.
+STRICT_UNSUPPORTED = frozenset({"minLength", "maxLength"})
+
+
+def strict_schema(schema: Any) -> Any:
+    """`schema` without the keywords strict mode refuses (recursively)."""
+    if isinstance(schema, dict):
+        return {k: strict_schema(v) for k, v in schema.items() if k not in STRICT_UNSUPPORTED}
+    if isinstance(schema, list):
+        return [strict_schema(v) for v in schema]
+    return schema
 
 
 class OpenAIClient(LLMClient):
@@ -51,6 +74,8 @@ class OpenAIClient(LLMClient):
         api_key: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
         max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS,
+        schema_form: str | None = None,
+        cache_prompt: bool | None = None,
     ):
         self.timeout = positive_timeout(timeout)
         self.max_response_chars = positive_int(max_response_chars, "max_response_chars")
@@ -72,6 +97,15 @@ class OpenAIClient(LLMClient):
                 )
             key = NO_KEY_PLACEHOLDER
         self._api_key = key
+        if schema_form is None:
+            schema_form = "llama_cpp" if self.base_url else "json_schema"
+        if schema_form not in SCHEMA_FORMS:
+            raise LLMConfigError(
+                f"openai: unknown schema_form {schema_form!r}; expected one of {', '.join(SCHEMA_FORMS)}",
+                provider="openai",
+            )
+        self.schema_form = schema_form
+        self.cache_prompt = cache_prompt
         self._clients = PerLoop(self._new_client)
 
     def _new_client(self) -> Any:
@@ -94,8 +128,23 @@ class OpenAIClient(LLMClient):
             "stream": False,
         }
         params["max_tokens" if self.base_url else "max_completion_tokens"] = request.max_tokens
-        if request.json_mode:
+        if request.response_schema is not None:
+            if self.schema_form == "json_schema":
+                schema, _ = object_root_schema(request)
+                params["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": request.schema_name,
+                        "schema": strict_schema(schema),
+                        "strict": True,
+                    },
+                }
+            else:
+                params["response_format"] = {"type": "json_object", "schema": request.response_schema}
+        elif request.json_mode:
             params["response_format"] = {"type": "json_object"}
+        if self.cache_prompt is not None:
+            params["extra_body"] = {"cache_prompt": bool(self.cache_prompt)}
         return params
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
@@ -131,6 +180,8 @@ class OpenAIClient(LLMClient):
         out_tok = token_count(
             usage.get("completion_tokens"), "usage.completion_tokens", what, provider="openai"
         )
+        if request.response_schema is not None and self.schema_form == "json_schema":
+            text = _unwrapped(text, request)
         text = cap_text(text, self.max_response_chars)
         if in_tok is None:
             in_tok = sum(estimate_tokens(m.content) for m in request.messages)
@@ -152,6 +203,20 @@ class OpenAIClient(LLMClient):
                 await client.close()
             except (RuntimeError, LLMError):
                 pass
+
+
+def _unwrapped(text: str, request: LLMRequest) -> str:
+    """The answer of a structured output whose schema `object_root_schema` wrapped, without the wrapper
+    (text that is not such an object is left as it is: the agent's parser judges it)."""
+    _, wrapped = object_root_schema(request)
+    if not wrapped:
+        return text
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    inner = unwrap_answer(value, request, wrapped)
+    return text if inner is value else json.dumps(inner, ensure_ascii=False)
 
 
 def _content_text(content: Any, what: str) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from distsafe import __version__
+from distsafe.llm.decisions import run_valid_actions
 from distsafe.metrics.epoch import EpochMetrics
 from distsafe.scenarios.loader import ScenarioError
 from distsafe.scenarios.run_files import (  # noqa: F401  (re-exported: the run folder's file names)
@@ -144,6 +145,8 @@ def write_run_folder(
         "llm_usage": json_safe(result.orchestrator.get_llm_usage_stats()),
         "files": files,
     }
+    if manifest["llm_usage"]:  # valid actions per run and per agent (`distsafe.llm.decisions`)
+        manifest["llm_valid_actions"] = json_safe(run_valid_actions(manifest["llm_usage"]))
     if reason is not None:
         manifest["reason"] = reason
     if signature is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from distsafe.core.orchestrator import Orchestrator
 from distsafe.metrics.epoch import EpochMetrics
 from distsafe.scenarios.builder import build_orchestrator
+from distsafe.scenarios.local_llm import check_local_models, serve_local_models
 from distsafe.scenarios.run_folder import (
     RECORDING_NAME,
     check_out_dir,
@@ -83,6 +84,7 @@ def run_scenario(
         log_path = out_dir / log_name(fmt)
     orch = build_orchestrator(spec, log_path=log_path, log_format=fmt)
     orch.scenario_spec = spec  # type: ignore[attr-defined]
+    check_local_models(orch, replaying=llm_replay_from is not None)  # before anything is written
     warnings = orch.lever_warnings()
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -92,7 +94,8 @@ def run_scenario(
     if on_epoch:
         orch.on_epoch_end(on_epoch)
     try:
-        metrics = _run(orch)
+        with serve_local_models(orch, replaying=llm_replay_from is not None):
+            metrics = _run(orch)
     except BaseException as exc:
         if out_dir is not None:
             _write_stopped_folder(spec, orch, out_dir, fmt, exc, sign_key)

@@ -1,15 +1,18 @@
 """`LLMAgent`: a `BaseAgent` whose actions come from a language model.
 
-One turn: render the observation into a prompt (`prompts`), ask for one JSON action, validate it
-(`parsing`). On an invalid answer the agent sends one repair request (the errors and its bad answer);
-if that fails too it returns a no-op recorded in `usage_stats()` and in the action's metadata. Provider
-errors that persist after the provider's retries (429, 5xx, timeouts) and rejected requests also give a
-recorded no-op, so a run never crashes on the model's behaviour (an answer the provider cannot read, e.g.
-a body that is not JSON or token counts that are not counts, is such a rejected request). With a recorder
-the errors are recorded too, and a replay raises them again at the same calls. What does raise: a
-configuration error
-(missing key or package, bad model, 401/403), a replay miss, and an unreachable server before any
-request of this agent has succeeded (a server that is simply not there).
+One turn: render the observation into a prompt (`prompts`), ask for one JSON action (with the action
+schema for this observation, `action_schema`, where the provider enforces one), validate it (`parsing`).
+On an invalid answer the agent sends one repair request (the errors and its bad answer); if that fails
+too it returns a no-op recorded in `usage_stats()` and in the action's metadata. Provider errors that
+persist after the provider's retries (429, 5xx, timeouts) and rejected requests also give a recorded
+no-op, so a run never crashes on the model's behaviour (an answer the provider cannot read, e.g. a body
+that is not JSON or token counts that are not counts, is such a rejected request). With a recorder the
+errors are recorded too, and a replay raises them again at the same calls. What does raise: a
+configuration error (missing key or package, bad model, 401/403), a replay miss, and an unreachable
+server before any request of this agent has succeeded (a server that is simply not there).
+
+Each decision that asks the model ends on one path (`distsafe.llm.decisions`: schema or parsed first
+time, repaired, invalid or error no-op), counted in `usage_stats()["decision_paths"]` with the rates.
 
 `accept_interaction` is a synchronous rule per persona (no LLM call): cheap, deterministic, replay-exact.
 """
@@ -23,10 +26,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from distsafe.agents.base import Action, BaseAgent, InteractionProposal, Observation
+from distsafe.agents.llm.action_schema import action_schema
 from distsafe.agents.llm.config import LLMConfig, LLMProvider, PersonaType
 from distsafe.agents.llm.dry_run_policy import dry_run_action
 from distsafe.agents.llm.parsing import ActionParseError, parse_action
-from distsafe.agents.llm.prompts import build_messages, repair_messages
+from distsafe.agents.llm.prompts import allowed_actions, build_messages, repair_messages
 from distsafe.llm import (
     ChatMessage,
     LLMClient,
@@ -43,6 +47,7 @@ from distsafe.llm import (
     default_price_table,
     request_key,
 )
+from distsafe.llm.decisions import DecisionPaths, rates
 from distsafe.models.agent import AgentType
 
 TRANSCRIPT_LEN = 32
@@ -90,6 +95,8 @@ class LLMAgent(BaseAgent):
         self.errors = 0
         self.decisions = 0
         self._successes = 0
+        self.paths = DecisionPaths()
+        self._base_url: str | None = None  # a server the run started for `local_model`
         self.actions_by_type: Counter[str] = Counter()
         self.last_error: str = ""
         self.last_messages: tuple[ChatMessage, ...] = ()
@@ -115,9 +122,23 @@ class LLMAgent(BaseAgent):
         self._client = client
         self._recording = None
 
+    def set_base_url(self, base_url: str | None) -> None:
+        """Talk to `base_url` (the server a run started for `llm_config.local_model`) without changing the
+        config: the config is written into the log, the server's port is not."""
+        self._base_url = base_url
+        self._client = None
+        self._recording = None
+
     def _get_client(self) -> LLMClient:
         if self._client is None:
             c = self.llm_config
+            if c.local_model is not None and self._base_url is None:
+                from distsafe.llm import LLMConfigError
+
+                raise LLMConfigError(
+                    f"{self.agent_id}: local_model {c.local_model!r} has no server: run it through "
+                    "`distsafe run` (which starts one) or call set_base_url()"
+                )
             api_key = c.api_key
             if api_key is None and c.api_key_env:
                 api_key = os.environ.get(c.api_key_env) or None
@@ -126,7 +147,7 @@ class LLMAgent(BaseAgent):
                 options.setdefault("responder", dry_run_action)  # the agents' protocol, not the provider's
             self._client = create_provider(
                 c.provider.value,
-                base_url=c.base_url,
+                base_url=self._base_url or c.base_url,
                 api_key=api_key,
                 timeout=c.timeout,
                 max_retries=c.max_retries,
@@ -156,6 +177,11 @@ class LLMAgent(BaseAgent):
         c = self.llm_config
         if messages is None:
             messages = build_messages(observation, c, self.agent_id, self.history)
+        schema = None
+        if c.sends_schema:
+            schema = action_schema(
+                observation, allowed_actions(observation), c.max_posts_in_prompt, c.schema_content_chars
+            )
         return LLMRequest(
             provider=c.provider.value,
             model=c.model,
@@ -163,6 +189,7 @@ class LLMAgent(BaseAgent):
             temperature=c.temperature,
             max_tokens=c.max_tokens,
             json_mode=c.json_mode,
+            response_schema=schema,
         )
 
     # ---- decisions ------------------------------------------------------------------------------------
@@ -204,6 +231,7 @@ class LLMAgent(BaseAgent):
         self.transcript.append(entry)
         result = await self._ask(request)
         if isinstance(result, Action):
+            self.paths.add("error_noop")
             entry["action"] = result.action_type.value
             self.actions_by_type[result.action_type.value] += 1
             return result
@@ -222,6 +250,7 @@ class LLMAgent(BaseAgent):
             entry["request_keys"].append(request_key(fix))
             second = await self._ask(fix)
             if isinstance(second, Action):
+                self.paths.add("error_noop")
                 entry["action"] = second.action_type.value
                 self.actions_by_type[second.action_type.value] += 1
                 return second
@@ -231,9 +260,11 @@ class LLMAgent(BaseAgent):
                     second.text, observation, self.agent_id, self.llm_config.max_posts_in_prompt
                 )
                 self.repaired += 1
+                self.paths.add("repaired")
                 repaired = True
             except ActionParseError as again:
                 self.parse_failures += 1
+                self.paths.add("invalid_noop")
                 action = self._noop(
                     "invalid_llm_output",
                     errors=again.errors[:8],
@@ -244,6 +275,10 @@ class LLMAgent(BaseAgent):
                 entry["errors"] = again.errors[:8]
                 self.actions_by_type["noop"] += 1
                 return action
+        if not repaired:
+            self.paths.add(
+                "schema_first_time" if request.response_schema is not None else "parsed_first_time"
+            )
         action.metadata["llm"] = {
             "provider": self.provider,
             "model": self.model,
@@ -308,8 +343,13 @@ class LLMAgent(BaseAgent):
                 "errors": self.errors,
                 "actions_by_type": dict(sorted(self.actions_by_type.items())),
                 "cost_tracking": self.llm_config.cost_tracking,
+                "structured_output": self.llm_config.sends_schema,
+                "decision_paths": self.paths.as_dict(),
             }
         )
+        r = rates(self.paths.counts)
+        stats["first_time_rate"] = r["first_time_rate"]
+        stats["valid_action_rate"] = r["valid_action_rate"]
         return stats
 
     async def aclose(self) -> None:

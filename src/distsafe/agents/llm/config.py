@@ -41,10 +41,21 @@ from pydantic import (
 )
 
 from distsafe.llm import DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, MAX_TOKEN_COUNT
+from distsafe.llm.local_server import LOCAL_MODELS
 from distsafe.models.config_base import ConfigModel
 
 #: What a dumped config shows in place of a secret; read back as "not given".
 REDACTED = "<redacted>"
+#: Fields added after logs were first written: a dump leaves them out while they hold these defaults, so
+#: the population record of a log header (and its golden) reads as before.
+QUIET_DEFAULTS: dict[str, Any] = {
+    "max_response_chars": DEFAULT_MAX_RESPONSE_CHARS,
+    "structured_output": True,
+    "schema_content_chars": 200,
+    "local_model": None,
+}
+#: Providers that enforce an answer schema (`distsafe.llm` sends it in each one's own form).
+SCHEMA_PROVIDERS = frozenset({"openai", "anthropic", "ollama"})
 _SECRET_OPTION = re.compile(r"key|token|secret|passw|auth|credential|header|cookie", re.IGNORECASE)
 
 
@@ -111,6 +122,14 @@ class LLMConfig(ConfigModel):
     price_input_per_mtok: float | None = Field(default=None, ge=0)  # overrides the price table (USD / 1M)
     price_output_per_mtok: float | None = Field(default=None, ge=0)
     provider_options: dict[str, Any] = Field(default_factory=dict)  # e.g. {"garbage_rate": 0.2} (dry_run)
+    # Send the action schema to providers that enforce one (openai, anthropic, ollama); false: free text
+    # (or JSON mode) validated after the fact. The dry-run provider never gets it.
+    structured_output: bool = True
+    # Longest `content` a schema-constrained answer may write (small models then end inside max_tokens).
+    schema_content_chars: int = Field(default=200, ge=1, le=1000)
+    # A model the run serves itself on 127.0.0.1 (llama-cpp-python's server, the [llm-local] extra), e.g.
+    # `smollm2-135m`; needs `provider: openai` and no base_url. Replays need neither server nor extra.
+    local_model: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -158,8 +177,9 @@ class LLMConfig(ConfigModel):
         """Every dump: secrets redacted (with a note where one was given), `max_response_chars` only when
         it is not the default."""
         d: dict[str, Any] = handler(self)
-        if d.get("max_response_chars") == DEFAULT_MAX_RESPONSE_CHARS:
-            del d["max_response_chars"]
+        for name, default in QUIET_DEFAULTS.items():
+            if name in d and d[name] == default:
+                del d[name]
         if isinstance(d.get("provider_options"), dict):
             d["provider_options"] = {
                 k: (REDACTED if _SECRET_OPTION.search(str(k)) else v)
@@ -170,6 +190,22 @@ class LLMConfig(ConfigModel):
         if self.api_key is not None:
             d["api_key"] = REDACTED
         return d
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_model_name(cls, data: Any) -> Any:
+        """`local_model:` names a known model and serves it to the OpenAI provider; `model` defaults to
+        the server's alias for it."""
+        if not isinstance(data, Mapping) or data.get("local_model") in (None, ""):
+            return data
+        name = str(data["local_model"]).strip().lower()
+        if name not in LOCAL_MODELS:
+            raise ValueError(f"unknown local_model {data['local_model']!r}; known: {', '.join(LOCAL_MODELS)}")
+        if _enum(LLMProvider, data.get("provider", "openai"), "LLM provider") != LLMProvider.OPENAI:
+            raise ValueError("local_model is served to the openai provider: set provider: openai")
+        if data.get("base_url"):
+            raise ValueError("local_model and base_url exclude each other (the run picks the server's URL)")
+        return {**data, "local_model": name, "model": data.get("model") or LOCAL_MODELS[name]}
 
     @model_validator(mode="after")
     def _prices_in_pairs(self) -> LLMConfig:
@@ -187,6 +223,11 @@ class LLMConfig(ConfigModel):
             known_list = ", ".join(sorted(cls.model_fields))
             raise ValueError(f"unknown key(s) in llm config: {', '.join(unknown)}; known: {known_list}")
         return cls.model_validate(data)
+
+    @property
+    def sends_schema(self) -> bool:
+        """True when this agent's requests carry the action schema."""
+        return self.structured_output and self.provider.value in SCHEMA_PROVIDERS
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, without the API key (safe to write into a run's config record)."""

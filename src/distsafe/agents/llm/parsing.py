@@ -9,7 +9,8 @@ import math
 from typing import Any
 
 from distsafe.agents.base import Action, ActionType, Observation
-from distsafe.agents.llm.prompts import ACTION_TYPES, allowed_actions
+from distsafe.agents.llm.action_schema import ACTION_TYPES
+from distsafe.agents.llm.prompts import allowed_actions
 from distsafe.llm.json_extract import JSONExtractError, extract_json_object
 from distsafe.models.interaction import InteractionType
 

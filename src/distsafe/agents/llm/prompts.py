@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from distsafe.agents.base import InteractionOutcome, Observation
+from distsafe.agents.llm.action_schema import ACTION_SCHEMA  # derived from `Action`: the one schema
 from distsafe.agents.llm.config import LLMConfig, PersonaType
 from distsafe.llm import ChatMessage
-from distsafe.models.interaction import InteractionType
 
 #: Line prefixes of the machine-readable parts of the prompt: the persona (system prompt) and the allowed
 #: actions with their valid ids (user prompt, one JSON object). The dry-run policy reads them.
@@ -31,41 +31,6 @@ OPTIONS_MARKER = "OPTIONS_JSON:"
 DATA_OPEN = "<<<UNTRUSTED_POSTS"
 DATA_CLOSE = "UNTRUSTED_POSTS>>>"
 HISTORY_IN_PROMPT = 5
-
-ACTION_TYPES = ("noop", "post", "reply", "vote", "propose_interaction", "claim_task")
-
-#: The JSON schema an answer must satisfy (plus checks against the observation, see `parsing`).
-ACTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["action_type"],
-    "properties": {
-        "action_type": {"enum": list(ACTION_TYPES)},
-        "content": {"type": "string", "description": "text of a post or reply; optional note on a proposal"},
-        "target_id": {
-            "type": "string",
-            "description": "post_id (reply, vote), peer agent_id (propose_interaction), task_id (claim_task)",
-        },
-        "vote": {"enum": [1, -1]},
-        "interaction_type": {"enum": [t.value for t in InteractionType]},
-        "tau": {
-            "type": "number",
-            "description": "transfer you pay the counterparty (negative: you ask for one)",
-        },
-        "effort": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "how much real work you put in (chance the outcome is truly good)",
-        },
-        "signal_boost": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "how much you inflate visible signals regardless of real quality",
-        },
-        "reasoning": {"type": "string", "description": "one short sentence, kept in the log"},
-    },
-}
 
 PERSONA_PROMPTS: dict[PersonaType, str] = {
     PersonaType.HONEST: (
