@@ -39,7 +39,8 @@ def run_measured(spec: ScenarioSpec) -> RunMeasure:
     a = orch.agents
     m = measure_run(spec.simulation.seed, list(a.ids), np.asarray(a.type_code), watcher)
     on = {d for lever in enabled_levers(spec.governance) for d in _LEVER_DETECTORS.get(lever, ())}
-    m.detectors = {d: v for d, v in m.detectors.items() if d in on or d == ANY}
+    sec_on = "security" in on
+    m.detectors = {d: v for d, v in m.detectors.items() if d in on or d == ANY or (sec_on and ":" in d)}
     return m
 
 

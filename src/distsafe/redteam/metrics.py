@@ -1,8 +1,9 @@
 """Red-team measurement against ground truth (seed 001, "Evasion Metrics" and "Governance Effectiveness").
 
 A run is watched through its event stream (`RunWatcher`, an event sink): who each detector named and when
-(`DETECTORS`: the lever events that name an agent), and, from the interactions, the harm each agent did per
-epoch (h for each accepted initiation whose hidden outcome was bad). Ground truth is the agent's type:
+(`DETECTORS`: the lever events that name an agent; and `security:<threat>` for each of the security
+lever's five detectors, from its `security_threat` events; their recall is over all bad actors, not only
+those attacking with that threat), and, from the interactions, the harm each agent did per epoch (h for each accepted initiation whose hidden outcome was bad). Ground truth is the agent's type:
 bad actors are `BAD_ACTOR_TYPES`, honest agents the `honest` type. Per detector and run:
 
     precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = their harmonic mean   (agents, named ever)
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from distsafe.governance.security_report import ThreatType
 from distsafe.models.agent import BAD_ACTOR_TYPES, AgentType
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import Event
@@ -35,6 +37,8 @@ DETECTORS: dict[str, frozenset[str]] = {
     "random_audit": frozenset({"audit"}),
 }
 ANY = "any_lever"
+#: the security lever's five detectors, each scored on its own
+THREAT_DETECTORS: tuple[str, ...] = tuple(f"security:{t.value}" for t in ThreatType)
 
 
 class RunWatcher:
@@ -48,7 +52,7 @@ class RunWatcher:
         self.harm = np.zeros((n_agents, n_epochs))
         self.proposals = np.zeros(n_agents)
         self.refused = np.zeros(n_agents)
-        self.named: dict[str, dict[str, int]] = {d: {} for d in (*DETECTORS, ANY)}
+        self.named: dict[str, dict[str, int]] = {d: {} for d in (*DETECTORS, *THREAT_DETECTORS, ANY)}
         self.named_epochs: set[tuple[str, int]] = set()
         self.strategy_counts: list[dict[str, int]] = []
         self._events_by_type = {t: [d for d, ts in DETECTORS.items() if t in ts] for ts in DETECTORS.values()
@@ -65,6 +69,9 @@ class RunWatcher:
                 row[name] = row.get(name, 0) + int(n)
             return
         detectors = self._events_by_type.get(t)
+        if t == "security_threat" and event.agent_id is not None:  # each threat detector on its own
+            name = f"security:{event.payload.get('threat_type', '?')}"
+            self.named.setdefault(name, {}).setdefault(event.agent_id, event.epoch)
         if detectors and event.agent_id is not None:
             for d in (*detectors, ANY):
                 self.named[d].setdefault(event.agent_id, event.epoch)
@@ -169,7 +176,7 @@ class EffectivenessReport:
 
 
 def summarize(scenario: str, runs: list[RunMeasure]) -> EffectivenessReport:
-    names = [d for d in (*DETECTORS, ANY) if runs and d in runs[0].detectors]
+    names = [d for d in (*DETECTORS, *THREAT_DETECTORS, ANY) if runs and all(d in r.detectors for r in runs)]
     detectors = {
         d: {k: mean_ci([r.detectors[d][k] for r in runs]) for k in runs[0].detectors[d]} for d in names
     }
