@@ -3,8 +3,9 @@
 A run is watched through its event stream (`RunWatcher`, an event sink): who each detector named and when
 (`DETECTORS`: the lever events that name an agent; and `security:<threat>` for each of the security
 lever's five detectors, from its `security_threat` events; their recall is over all bad actors, not only
-those attacking with that threat), and, from the interactions, the harm each agent did per epoch (h for each accepted initiation whose hidden outcome was bad). Ground truth is the agent's type:
-bad actors are `BAD_ACTOR_TYPES`, honest agents the `honest` type. Per detector and run:
+those attacking with that threat), and, from the interactions, the harm each agent did per epoch (h for
+each accepted initiation whose hidden outcome was bad). Ground truth is the agent's type: bad actors
+are `BAD_ACTOR_TYPES`, honest agents the `honest` type. Per detector and run:
 
     precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = their harmonic mean   (agents, named ever)
     honest false-positive rate = honest agents named / honest agents
