@@ -154,14 +154,18 @@ class GovernanceEngine:
         lever = self.get_lever("security")
         return lever if isinstance(lever, SecurityLever) else None
 
-    def can_agent_act(self, agent_id: str, state: Any) -> bool:
-        """Whether `agent_id` may act now under every lever (`state`: the engine's state, or its
-        AgentTable): not frozen, not quarantined, not blocked by a lever's admission rule."""
-        agents: AgentTable = getattr(state, "agents", state)
+    def can_agent_act(self, agent_id: str, state: Any = None) -> bool:
+        """Whether `agent_id` may act now under every lever: not frozen, not quarantined, not blocked by a
+        lever's admission rule. `state` is the world (`Orchestrator.state`), the engine's state, or an
+        AgentTable; the run's agents and epoch are the engine's own when it does not hold them."""
+        agents = state if isinstance(state, AgentTable) else getattr(state, "agents", None) or self.agents
+        if agents is None:
+            raise KeyError(f"no agent {agent_id!r}: the run has not started")
         row = agents.ids.index_of(agent_id)
         if row is None:
             raise KeyError(f"no agent {agent_id!r}")
-        epoch = int(getattr(getattr(state, "env", None), "epoch", 0))
+        env = getattr(state, "env", state)
+        epoch = int(getattr(env, "epoch", self.epoch))
         if agents.frozen_until[row] > epoch:
             return False
         ctx = GovernanceContext(agents=agents, epoch=epoch, step=0, rng=np.random.default_rng(0))
