@@ -202,9 +202,11 @@ class AdaptiveAdversaryPolicy(ScriptedPolicy):
         self.reward_sum += np.bincount(s, weights=reward, minlength=k)
         self.heat[rows] = p.heat_decay * self.heat[rows] + (1.0 - p.heat_decay) * det
         used = [STRATEGIES[i].value for i in s.tolist()]
+        caught = [u for u, d in zip(used, det.tolist(), strict=True) if d]
         self.strategy[rows] = self.next_strategies(self.heat[rows], rng)
         return {
             "strategies_used": {name: used.count(name) for name in sorted(set(used))},
+            "detected_by_strategy": {name: caught.count(name) for name in sorted(set(caught))},
             "values": [round(float(x), 6) for x in self.q],
             "detected": int(det.sum()),
             "mean_reward": round(float(reward.mean()), 6),

@@ -66,6 +66,9 @@ def redteam(
             st.add_row(f"{lo}-{lo + len(block) - 1}",
                        *[f"{sum(s.get(n, 0.0) for s in block) / len(block):.2f}" for n in names])  # fmt: skip
         console.print(st)
+        rates = report.strategy_detection_rate
+        console.print("named by a lever, share of the epochs a strategy was played: " + ", ".join(
+            f"{n} {rates[n]:.2f}" for n in names if n in rates))  # fmt: skip
         if plot is not None:
             _plot_shares(shares, names, plot, spec.scenario_id)
             console.print(f"plot: {plot}")

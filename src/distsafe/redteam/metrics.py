@@ -56,6 +56,9 @@ class RunWatcher:
         self.named: dict[str, dict[str, int]] = {d: {} for d in (*DETECTORS, *THREAT_DETECTORS, ANY)}
         self.named_epochs: set[tuple[str, int]] = set()
         self.strategy_counts: list[dict[str, int]] = []
+        #: over the run, per strategy: member-epochs played, and those in which the member was named
+        self.strategy_plays_total: dict[str, int] = {}
+        self.strategy_detected: dict[str, int] = {}
         self._events_by_type = {t: [d for d, ts in DETECTORS.items() if t in ts] for ts in DETECTORS.values()
                                 for t in ts}  # fmt: skip
 
@@ -68,6 +71,11 @@ class RunWatcher:
             row = self.strategy_counts[event.epoch]
             for name, n in used.items():
                 row[name] = row.get(name, 0) + int(n)
+            for name, n in event.payload.get("detected_by_strategy", {}).items():
+                self.strategy_detected[name] = self.strategy_detected.get(name, 0) + int(n)
+                self.strategy_plays_total[name] = self.strategy_plays_total.get(name, 0)
+            for name, n in used.items():
+                self.strategy_plays_total[name] = self.strategy_plays_total.get(name, 0) + int(n)
             return
         detectors = self._events_by_type.get(t)
         if t == "security_threat" and event.agent_id is not None:  # each threat detector on its own
@@ -101,6 +109,8 @@ class RunMeasure:
     prevention_rate: float
     bad_actor_damage: float
     strategy_counts: list[dict[str, int]] = field(default_factory=list)
+    strategy_plays: dict[str, int] = field(default_factory=dict)
+    strategy_detected: dict[str, int] = field(default_factory=dict)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -139,6 +149,7 @@ def measure_run(seed: int, ids: list[str], type_codes: np.ndarray, w: RunWatcher
         seed=seed, detectors=out, evasion_rate=_ratio(float(evaded), float(len(harmful))),
         prevention_rate=_ratio(float(w.refused[bad].sum()), float(w.proposals[bad].sum())),
         bad_actor_damage=float(harm[bad].sum()), strategy_counts=w.strategy_counts,
+        strategy_plays=w.strategy_plays_total, strategy_detected=w.strategy_detected,
     )  # fmt: skip
 
 
@@ -167,12 +178,16 @@ class EffectivenessReport:
     bad_actor_damage: tuple[float, float, float]
     #: per epoch, each strategy's share of the adaptive adversaries' plays (summed over seeds)
     strategy_shares: list[dict[str, float]]
+    #: per strategy over all seeds and epochs: share of the member-epochs playing it in which the member
+    #: was named by a lever
+    strategy_detection_rate: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario, "seeds": self.seeds, "detectors": self.detectors,
             "evasion_rate": self.evasion_rate, "prevention_rate": self.prevention_rate,
             "bad_actor_damage": self.bad_actor_damage, "strategy_shares": self.strategy_shares,
+            "strategy_detection_rate": self.strategy_detection_rate,
         }  # fmt: skip
 
 
@@ -190,8 +205,16 @@ def summarize(scenario: str, runs: list[RunMeasure]) -> EffectivenessReport:
                 tot[k] = tot.get(k, 0) + v
         n = sum(tot.values())
         shares.append({k: v / n for k, v in sorted(tot.items())} if n else {})
+    plays: dict[str, int] = {}
+    caught: dict[str, int] = {}
+    for r in runs:
+        for k, v in r.strategy_plays.items():
+            plays[k] = plays.get(k, 0) + v
+        for k, v in r.strategy_detected.items():
+            caught[k] = caught.get(k, 0) + v
+    rates = {k: caught.get(k, 0) / v for k, v in sorted(plays.items()) if v}
     return EffectivenessReport(
-        scenario=scenario, seeds=[r.seed for r in runs], detectors=detectors,
+        scenario=scenario, seeds=[r.seed for r in runs], detectors=detectors, strategy_detection_rate=rates,
         evasion_rate=mean_ci([r.evasion_rate for r in runs]),
         prevention_rate=mean_ci([r.prevention_rate for r in runs]),
         bad_actor_damage=mean_ci([r.bad_actor_damage for r in runs]), strategy_shares=shares,
