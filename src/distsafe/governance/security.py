@@ -22,13 +22,13 @@ no chain starts its own, as root). A chain's velocity is the links its members i
 its first link; its source, reported and contained, is the member that initiated the most links. Links of
 a step read the depths before the step. An agent's threat score is the largest of its five scores, 0 until
 it has m accepted initiations. Each epoch start: agents with a score at or over a detector's threshold are
-flagged (`security_threat` events, one per threat type), those at or over `security_penalty_threshold` lose
-`penalty_multiplier x score` in resources, payoff and reputation (`security_penalty`), those at or over
-`security_quarantine_threshold` are quarantined (`agent_quarantined`): they cannot act until released
-(`GovernanceEngine.release_from_quarantine`, which clears their record). Chains whose origin is quarantined
-are marked contained. With `security_realtime_penalty`, every accepted interaction whose real-time score
-(1 - p, halved when it raised no flag) is >= `security_realtime_threshold` costs its initiator
-`security_realtime_rate x score`.
+flagged (a `security_threat` event when an agent is first seen with that threat type), those at or over
+`security_penalty_threshold` lose `penalty_multiplier x score` in resources, payoff and reputation
+(`security_penalty`), those at or over `security_quarantine_threshold` are quarantined
+(`agent_quarantined`): they cannot act until released (`GovernanceEngine.release_from_quarantine`, which
+clears their record). Chains whose origin is quarantined are marked contained. With
+`security_realtime_penalty`, every accepted interaction whose real-time score (1 - p, halved when it raised
+no flag) is >= `security_realtime_threshold` costs its initiator `security_realtime_rate x score`.
 
 Cost: O(interactions) per step; O(agents + distinct low-p pairs) once per epoch.
 """
@@ -68,6 +68,7 @@ class SecurityRecords(ColumnStore):
     n_launder: Column[np.int64] = Column(np.int64, 0, "of which p < 0.5 up a reputation gap")
     quarantined: Column[np.bool_] = Column(np.bool_, False, "quarantined: cannot act")
     flagged: Column[np.bool_] = Column(np.bool_, False, "flagged at least once")
+    flag_bits: Column[np.int8] = Column(np.int8, 0, "threat types it was flagged for (bit i: THREATS[i])")
     in_chain: Column[np.bool_] = Column(np.bool_, False, "in a contagion chain this epoch")
     depth: Column[np.int32] = Column(np.int32, 0, "hops from the chain's origin")
     origin: Column[np.int32] = Column(np.int32, -1, "origin row of the agent's chain")
@@ -259,9 +260,11 @@ class SecurityLever(GovernanceLever):
         scores = self.scores()
         score = self.threat_score(scores)
         ids = a.ids
-        for t, thr in self.thresholds().items():
-            for i in np.flatnonzero(scores[t] >= thr).tolist():
-                targets = self._targets(i, ids)
+        for bit, (t, thr) in enumerate(self.thresholds().items()):
+            hit = np.flatnonzero(scores[t] >= thr)
+            hit = hit[(r.flag_bits[hit] & (1 << bit)) == 0]  # an indicator when a threat is first seen
+            r.flag_bits[hit] |= np.int8(1 << bit)
+            for i, targets in zip(hit.tolist(), self._targets(hit, ids), strict=True):
                 ind = ThreatIndicator(t, ids[i], targets, float(scores[t][i]), ctx.epoch)
                 self.indicators.append(ind)
                 r.flagged[i] = True
@@ -295,11 +298,23 @@ class SecurityLever(GovernanceLever):
             self._clear(np.arange(len(r)))
         self.epoch_acc = self.epoch_inj = self.epoch_depth = 0
 
-    def _targets(self, row: int, ids: AgentNames, k: int = 10) -> tuple[str, ...]:
+    def _targets(self, rows: npt.NDArray[np.int64], ids: AgentNames, k: int = 5) -> list[tuple[str, ...]]:
+        """Each row's `k` most frequent low-p counterparties, most frequent first (one sort for all rows)."""
+        if rows.size == 0:
+            return []
         keys, counts = self._pairs()
-        lo, hi = np.searchsorted(keys, [row << 32, (row + 1) << 32])
-        mine = np.argsort(-counts[lo:hi], kind="stable")[:k]
-        return tuple(ids[int(c)] for c in (keys[lo:hi][mine] & 0xFFFFFFFF).tolist())
+        src = keys >> 32
+        order = np.lexsort((-counts, src))  # by initiator, then most frequent first
+        src_sorted = src[order]
+        rows64 = rows.astype(np.int64)
+        lo = np.searchsorted(src_sorted, rows64, side="left")
+        hi = np.searchsorted(src_sorted, rows64, side="right")
+        idx = lo[:, None] + np.arange(k)[None, :]
+        valid = idx < hi[:, None]
+        if order.size == 0:
+            return [() for _ in range(rows.size)]
+        cp = keys[order][np.minimum(idx, order.size - 1)] & 0xFFFFFFFF
+        return [tuple(ids[int(c)] for c in row[ok].tolist()) for row, ok in zip(cp, valid, strict=True)]
 
     def _close_chains(self, ids: AgentNames, epoch: int) -> None:
         """Record the epoch's qualifying chains, then start the next epoch without chains."""
@@ -335,6 +350,7 @@ class SecurityLever(GovernanceLever):
         if row >= len(r) or not r.quarantined[row]:
             return False
         r.quarantined[row] = False
+        r.flag_bits[row] = 0
         self._clear(np.array([row], dtype=np.int64))
         self.releases += 1
         self.containment.append(ContainmentAction("release", name, epoch, 0.0, reason="released"))
@@ -347,6 +363,7 @@ class SecurityLever(GovernanceLever):
         self.records.grow_to(len(ctx.agents))
         self.records.quarantined[rows] = False
         self.records.flagged[rows] = False
+        self.records.flag_bits[rows] = 0
         self._clear(rows.astype(np.int64))
 
     # ---- reports -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ class ThreatType(str, Enum):
 @dataclass(frozen=True)
 class ThreatIndicator:
     """One detection: `source_agent` shows the pattern of `threat_type` with strength `score` (in [0, 1]);
-    `target_agents` are the agents it was seen acting on (at most 10, most frequent first)."""
+    `target_agents` are the agents it was seen acting on (at most 5, most frequent first)."""
 
     threat_type: ThreatType
     source_agent: str
