@@ -257,3 +257,14 @@ def test_redteam_command_prints_the_report(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert rc == 0
     assert "governance effectiveness" in out and "circuit_breaker" in out and "strategy shares" in out
+
+
+@pytest.mark.parametrize("scenario", ["security_evaluation", "adversarial_redteam"])
+def test_replay_verify_passes_on_security_and_redteam_runs(tmp_path, capsys, scenario):
+    out = tmp_path / "run"
+    assert main(["run", scenario, "--epochs", "3", "--out", str(out), "-q"]) == 0
+    log = out / "events.jsonl"
+    text = log.read_text()
+    assert ("security_threat" in text) if scenario == "security_evaluation" else ("adversary_updated" in text)
+    assert main(["replay", str(log), "--verify"]) == 0
+    assert "VERIFIED" in capsys.readouterr().out
