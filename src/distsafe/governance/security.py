@@ -31,6 +31,9 @@ clears their record). Chains whose origin is quarantined are marked contained. W
 no flag) is >= `security_realtime_threshold` costs its initiator `security_realtime_rate x score`.
 
 Cost: O(interactions) per step; O(agents + distinct low-p pairs) once per epoch.
+
+Length (just over ~400 lines): the five detectors share one set of per-agent records and one analysis;
+the report's data types are apart (`security_report.py`).
 """
 
 from __future__ import annotations
