@@ -50,12 +50,10 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int, security: bool 
     from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 
     t0 = time.perf_counter()
+    levers = all_levers(security)
     o = Orchestrator(
         OrchestratorConfig(
-            n_epochs=epochs,
-            steps_per_epoch=steps,
-            seed=seed,
-            governance_config=all_levers(security) if gov else None,
+            n_epochs=epochs, steps_per_epoch=steps, seed=seed, governance_config=levers if gov else None
         )
     )
     for kind, share in MIX:
@@ -84,22 +82,20 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int, security: bool 
 
 
 def run_point(n: int, gov: bool, args) -> dict:
-    cmd = (
-        [
-            sys.executable,
-            os.path.abspath(__file__),
-            "--child",
-            str(n),
-            "--epochs",
-            str(args.epochs),
-            "--steps",
-            str(args.steps),
-            "--seed",
-            str(args.seed),
-        ]
-        + (["--gov"] if gov else [])
-        + (["--security"] if args.security else [])
-    )
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--child",
+        str(n),
+        "--epochs",
+        str(args.epochs),
+        "--steps",
+        str(args.steps),
+        "--seed",
+        str(args.seed),
+    ] + (["--gov"] if gov else [])
+    if args.security:
+        cmd.append("--security")
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
