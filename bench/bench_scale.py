@@ -2,6 +2,7 @@
 
     python bench/bench_scale.py                                   # N = 10^3 .. 10^6, 10 epochs x 10 steps
     python bench/bench_scale.py --sizes 1000,10000,100000 --governance off --out /tmp/scale.png
+    python bench/bench_scale.py --sizes 1000,10000,100000 --governance on --security   # + security lever
 
 Each (N, governance) point runs in a fresh subprocess, so its peak RSS (`ru_maxrss`) is its own. The
 population is 40% honest, 20% opportunistic, 20% deceptive, 20% adversarial, built as four vectorized
@@ -9,7 +10,8 @@ groups (`Orchestrator.add_population`). Governance "on" enables every lever of `
 reputation decay, vote normalization, bandwidth cap, staking, circuit breaker, random audits. No event
 log (see bench_eventlog.py for log throughput). Prints wall and CPU seconds (on a shared machine CPU is
 the figure to compare), interactions/s, peak RSS and the time ratio between successive sizes, and
-draws the scaling curves to a PNG.
+draws the scaling curves to a PNG. `--security` adds the security lever (detection at its defaults, real-time
+charges on) to "on".
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import time
 MIX = (("honest", 0.4), ("opportunistic", 0.2), ("deceptive", 0.2), ("adversarial", 0.2))
 
 
-def all_levers():
+def all_levers(security: bool = False):
     from distsafe.governance import GovernanceConfig
 
     return GovernanceConfig(
+        security_enabled=security,
+        security_realtime_penalty=security,
         transaction_tax_rate=0.05,
         reputation_decay_rate=0.95,
         vote_normalization_enabled=True,
@@ -41,14 +45,15 @@ def all_levers():
     )
 
 
-def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
+def child(n: int, gov: bool, epochs: int, steps: int, seed: int, security: bool = False) -> dict:
     """One run in this process; returns its figures."""
     from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 
     t0 = time.perf_counter()
+    levers = all_levers(security)
     o = Orchestrator(
         OrchestratorConfig(
-            n_epochs=epochs, steps_per_epoch=steps, seed=seed, governance_config=all_levers() if gov else None
+            n_epochs=epochs, steps_per_epoch=steps, seed=seed, governance_config=levers if gov else None
         )
     )
     for kind, share in MIX:
@@ -61,6 +66,7 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
     return {
         "n": len(o.agents),
         "governance": gov,
+        "security": security and gov,
         "epochs": epochs,
         "steps": steps,
         "build_s": build,
@@ -88,6 +94,8 @@ def run_point(n: int, gov: bool, args) -> dict:
         "--seed",
         str(args.seed),
     ] + (["--gov"] if gov else [])
+    if args.security:
+        cmd.append("--security")
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -141,9 +149,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--gov", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--security", action="store_true", help="governance on also runs the security lever")
     args = ap.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(child(args.child, args.gov, args.epochs, args.steps, args.seed)))
+        print(json.dumps(child(args.child, args.gov, args.epochs, args.steps, args.seed, args.security)))
         return []
 
     sizes = [int(float(s)) for s in args.sizes.split(",")]

@@ -550,6 +550,15 @@ def _mount_economy() -> None:
 _mount_economy()
 
 
+def _mount_redteam() -> None:
+    from distsafe.redteam.cli import redteam  # the command imports the engine when it runs
+
+    app.command("redteam")(redteam)
+
+
+_mount_redteam()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes end with one line and exit status 2, never a traceback."""
     from pydantic import ValidationError

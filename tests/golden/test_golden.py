@@ -44,6 +44,8 @@ SMALL = {
         "simulation.steps_per_epoch=5",
         "success_criteria.min_interactions=1",
     ],
+    "security_evaluation": ["simulation.n_epochs=4"],
+    "adversarial_redteam": ["simulation.n_epochs=4"],
 }
 
 

@@ -28,6 +28,8 @@ ON = {
     "staking_enabled": "true",
     "circuit_breaker_enabled": "true",
     "audit_enabled": "true",
+    "security_enabled": "true",
+    "transparency_enabled": "true",
 }
 
 
@@ -49,7 +51,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 7
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 9
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -71,6 +73,8 @@ def test_off_values_are_the_defaults():
         "transaction_tax": 0.0,
         "random_audit": False,
         "circuit_breaker": False,
+        "transparency": False,
+        "security": False,
     }
 
 
@@ -83,6 +87,8 @@ def test_the_two_orders():
         "transaction_tax",
         "random_audit",
         "circuit_breaker",
+        "transparency",
+        "security",
     ]
     assert (
         lever_names()
@@ -95,6 +101,8 @@ def test_the_two_orders():
             "staking",
             "circuit_breaker",
             "random_audit",
+            "security",
+            "transparency",
         ]
     )
 

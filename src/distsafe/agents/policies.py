@@ -102,6 +102,9 @@ class ActionArrays:
     tau: np.ndarray
     effort: np.ndarray
     boost: np.ndarray
+    #: extra tool-misuse rate of each proposal's work (an attack that misuses tools, e.g. exfiltration);
+    #: None: no group set one this step (the observables are drawn from the outcome alone)
+    misuse: np.ndarray | None = None
 
     @classmethod
     def noop(cls, n: int) -> ActionArrays:

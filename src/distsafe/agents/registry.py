@@ -13,10 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from distsafe.agents.adaptive_adversary import AdaptiveAdversary, AdaptiveAdversaryPolicy
 from distsafe.agents.adversarial import AdversarialAgent, AdversarialPolicy
+from distsafe.agents.attackers import AttackerAgent, AttackerPolicy
 from distsafe.agents.base import BaseAgent
 from distsafe.agents.deceptive import DeceptiveAgent, DeceptivePolicy
 from distsafe.agents.honest import HonestAgent, HonestPolicy
+from distsafe.agents.moderator import ModeratorAgent, ModeratorPolicy
 from distsafe.agents.opportunistic import OpportunisticAgent, OpportunisticPolicy
 from distsafe.agents.policies import ScriptedPolicy
 from distsafe.models.agent import AgentType
@@ -26,13 +29,19 @@ SCRIPTED_POLICIES: dict[str, type[ScriptedPolicy]] = {
     "opportunistic": OpportunisticPolicy,
     "deceptive": DeceptivePolicy,
     "adversarial": AdversarialPolicy,
+    "attacker": AttackerPolicy,
+    "adaptive_adversary": AdaptiveAdversaryPolicy,
+    "moderator": ModeratorPolicy,
 }
 
-SCRIPTED_AGENTS = {
+SCRIPTED_AGENTS: dict[str, type[BaseAgent]] = {
     "honest": HonestAgent,
     "opportunistic": OpportunisticAgent,
     "deceptive": DeceptiveAgent,
     "adversarial": AdversarialAgent,
+    "attacker": AttackerAgent,
+    "adaptive_adversary": AdaptiveAdversary,
+    "moderator": ModeratorAgent,
 }
 
 

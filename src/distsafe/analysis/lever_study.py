@@ -55,6 +55,9 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
         "governance.freeze_threshold_toxicity=0.5",
     ),
     "random_audit": ("governance.audit_enabled=true", "governance.audit_probability=0.25"),
+    # seed 002's ledger and seed 001's security lever, at their defaults (added after issue 10's study)
+    "transparency": ("governance.transparency_enabled=true",),
+    "security": ("governance.security_enabled=true",),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

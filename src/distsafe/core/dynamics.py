@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from distsafe.agents.adaptive_adversary import AdaptiveAdversaryPolicy
 from distsafe.models.agent import AgentType
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
@@ -65,8 +66,34 @@ def type_shares(state: EngineState) -> dict[str, float]:
     return {t.value: round(float(counts[t.code]) / n, 6) for t in AgentType if counts[t.code]}
 
 
+def adversary_epoch(state: EngineState, batch: InteractionBatch) -> None:
+    """The adaptive adversaries learn from the epoch (`AdaptiveAdversaryPolicy.learn_epoch`): their
+    realized payoff, the harm h of their accepted initiations with a bad outcome, and whether a lever
+    named them (`DETECTION_EVENTS`); one `adversary_updated` event per group. Then the detections clear."""
+    groups = [g for g in state.groups if isinstance(g.policy, AdaptiveAdversaryPolicy)]
+    detected = state.extra_columns.get("detected")
+    if groups:
+        a = state.agents
+        n = len(a)
+        start = state.epoch_start_payoff if state.epoch_start_payoff.shape[0] == n else np.zeros(n)
+        bad = batch.accepted & (batch.v < 0) if len(batch) else np.zeros(0, dtype=bool)
+        harm = np.bincount(batch.initiator[bad], minlength=n) * state.payoff_engine.config.h
+        seen = detected if detected is not None and detected.shape[0] == n else np.zeros(n, dtype=bool)
+        for g in groups:
+            rows = g.all_rows()
+            policy: AdaptiveAdversaryPolicy = g.policy  # type: ignore[assignment]
+            change = policy.learn_epoch(
+                rows, a.total_payoff[rows] - start[rows], harm[rows], seen[rows], state.rngs["adversary"]
+            )
+            if change is not None:
+                state.emit(EventType.ADVERSARY_UPDATED, payload={"group": g.gid, **change})
+    if detected is not None:
+        detected[:] = False
+
+
 def end_epoch_dynamics(state: EngineState, batch: InteractionBatch) -> None:
     """Learning updates, the market's average quality, the population update."""
+    adversary_epoch(state, batch)
     for g in state.groups:
         learner = g.policy.learner if g.policy is not None else None
         if learner is None:

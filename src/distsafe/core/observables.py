@@ -9,7 +9,8 @@ agent type gets exactly the signals its actions earn.
     task_progress_delta    = clip(progress_mean[v] + boost * progress_boost + N(0, progress_noise), -1, 1)
     rework_count           ~ Poisson(rework_rate[v])
     verifier_rejections    ~ Poisson(rejection_rate[v])
-    tool_misuse_flags      ~ Poisson(misuse_rate[v])
+    tool_misuse_flags      ~ Poisson(misuse_rate[v] + extra), extra: the initiator's tool misuse (0 unless
+                             an attack misuses tools, `agents.attackers`)
     counterparty_engagement_delta
                    = clip(engagement_mean[v] + boost * engagement_boost + N(0, engagement_noise), -1, 1)
 """
@@ -48,8 +49,15 @@ class ObservableGenerator:
         self._reject = np.array(c.rejection_rate)
         self._misuse = np.array(c.misuse_rate)
 
-    def draw(self, effort: np.ndarray, boost: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Draw v and the observables for n interactions (arrays of length n)."""
+    def draw(
+        self,
+        effort: np.ndarray,
+        boost: np.ndarray,
+        rng: np.random.Generator,
+        extra_misuse: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Draw v and the observables for n interactions (arrays of length n). `extra_misuse` adds to the
+        tool-misuse rate of each interaction (work that misuses tools whatever its outcome)."""
         c = self.config
         n = effort.shape[0]
         v = np.where(rng.random(n) < effort, 1, -1).astype(np.int8)
@@ -69,6 +77,8 @@ class ObservableGenerator:
             "task_progress_delta": progress,
             "rework_count": rng.poisson(self._rework[k]).astype(np.int16),
             "verifier_rejections": rng.poisson(self._reject[k]).astype(np.int16),
-            "tool_misuse_flags": rng.poisson(self._misuse[k]).astype(np.int16),
+            "tool_misuse_flags": rng.poisson(
+                self._misuse[k] if extra_misuse is None else self._misuse[k] + extra_misuse
+            ).astype(np.int16),
             "counterparty_engagement_delta": engagement,
         }

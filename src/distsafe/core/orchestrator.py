@@ -46,6 +46,8 @@ from distsafe.env.tasks import TaskPool
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext
 from distsafe.governance.registry import enabled_levers
+from distsafe.governance.security_report import SecurityReport
+from distsafe.metrics.detection import detection_summary
 from distsafe.metrics.epoch import EpochCounts, EpochMetrics, measure_epoch, run_summary
 from distsafe.metrics.soft_metrics import SoftMetrics
 from distsafe.models.agent import AgentState, AgentType
@@ -439,6 +441,7 @@ class Orchestrator:
         m = measure_epoch(
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
             vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
+            lever_metrics=eng.governance.epoch_metrics(),
         )  # fmt: skip
         self._add_llm_epoch_metrics(m)
         self.epoch_metrics.append(m)
@@ -491,7 +494,22 @@ class Orchestrator:
         kill = kill_switch_warning(cfg.safety.kill_switch_enabled, cfg.safety.kill_switch_toxicity, ctx)
         return out + ([kill] if kill else [])
 
+    # ---- security (seed 001): the lever's report and containment, by agent id -----------------------------
+    @property
+    def governance_engine(self) -> GovernanceEngine:
+        """The seed's name for `governance`."""
+        return self.governance
+
+    def get_security_report(self) -> SecurityReport:
+        return self.governance.security_report(self.agents, self.engine_state.env.epoch)
+
+    def get_quarantined_agents(self) -> list[str]:
+        return self.governance.quarantined_agents(self.agents)
+
     # ---- results -------------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Totals over the run: what the CLI's final report shows."""
-        return run_summary(self.epoch_metrics, self.agents, self.governance.stats())
+        out = run_summary(self.epoch_metrics, self.agents, self.governance.stats())
+        if self.governance.levers:  # who governance named, against who the bad actors are
+            out.update(detection_summary(self.agents, self.engine_state.extra_columns.get("detected_ever")))
+        return out

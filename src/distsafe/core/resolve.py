@@ -110,7 +110,12 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
 
     batch.accepted = accept(state, batch)
     batch.reject_reason = reject_reasons(state, batch)
-    for name, col in state.observables.draw(effort, boost, state.rngs["observables"]).items():
+    extra_misuse = None
+    if arr.misuse is not None:  # proposals are the batch's first rows
+        extra_misuse = np.zeros(m)
+        extra_misuse[: prop.size] = arr.misuse[prop]
+    observed = state.observables.draw(effort, boost, state.rngs["observables"], extra_misuse=extra_misuse)
+    for name, col in observed.items():
         setattr(batch, name, col)
     state.proxy.apply_to_batch(batch)
     # The initiator pays for the work it did (effort and signal gaming), when the work is accepted.

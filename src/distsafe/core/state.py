@@ -27,7 +27,7 @@ from distsafe.governance.levers import GovernanceContext
 from distsafe.metrics.epoch import EpochCounts
 from distsafe.models.agent_table import AgentTable
 from distsafe.models.columns import InteractionBatch, InteractionBuffer
-from distsafe.models.events import Event, EventType
+from distsafe.models.events import DETECTION_EVENTS, Event, EventType
 
 #: The run's independent random streams, spawned in this order from the seed (the order fixes the draws).
 STREAMS: tuple[str, ...] = (
@@ -39,6 +39,7 @@ STREAMS: tuple[str, ...] = (
     "tasks",
     "observation",
     "population",  # added after the others: the earlier streams keep their draws
+    "adversary",  # the adaptive adversaries' strategy draws (agents.adaptive_adversary)
 )
 
 
@@ -157,4 +158,7 @@ class EngineState:
         """Emit the events the levers queued on `ctx`, in order."""
         for etype, row, payload in ctx.events:
             self.emit(EventType(etype), row if row >= 0 else None, payload)
+            if row >= 0 and etype in DETECTION_EVENTS:  # what adaptive adversaries learn from
+                self.agent_array("detected", np.bool_, False)[row] = True
+                self.agent_array("detected_ever", np.bool_, False)[row] = True
         ctx.events.clear()

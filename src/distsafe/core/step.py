@@ -90,6 +90,10 @@ def group_actions(state: EngineState) -> ActionArrays:
             rows = slice(int(pos[0]), int(pos[-1]) + 1)
         for name in _ACTION_FIELDS:
             getattr(arr, name)[rows] = getattr(res, name)
+        if res.misuse is not None:  # a group whose work misuses tools (agents.attackers)
+            if arr.misuse is None:
+                arr.misuse = np.zeros(active.shape[0])
+            arr.misuse[rows] = res.misuse
     return arr
 
 

@@ -12,6 +12,13 @@ from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_ser
 
 from distsafe.models.config_base import ConfigModel
 
+
+def _added(default: Any, **constraints: Any) -> Any:
+    """A setting added after logs were first written: left out of a config's dump (the event log's header,
+    a run's scenario.yaml) while at its default, so runs that do not use it keep their logs."""
+    return Field(default=default, exclude_if=lambda v: v == default, **constraints)
+
+
 #: Where the taxes and audit penalties the levers collect go (see `GovernanceConfig.revenue_destination`).
 RevenueDestination = Literal["destroyed", "redistributed", "public_pool"]
 
@@ -58,6 +65,30 @@ class GovernanceConfig(ConfigModel):
     # "redistributed" pays it back in equal shares to every agent, bad actors included (a lump-sum rebate:
     # the marginal cost of the taxed act stays); "destroyed" removes it (the seeds' accounting).
     revenue_destination: RevenueDestination = "public_pool"
+    # Security (seed 001 "Security Evaluation", governance.security): threat scores per agent from its
+    # accepted initiations (shares shrunk toward 0 by `security_min_interactions` pseudo-interactions);
+    # analysed at each epoch start: flag, penalize, quarantine. Thresholds are scores in [0, 1].
+    security_enabled: bool = _added(False)
+    security_injection_threshold: float = _added(0.3, ge=0, le=1)
+    security_manipulation_threshold: float = _added(0.5, ge=0, le=1)
+    security_laundering_threshold: float = _added(0.3, ge=0, le=1)
+    security_exfiltration_threshold: float = _added(0.3, ge=0, le=1)
+    security_laundering_trust_gap: float = _added(0.3, ge=0)
+    security_contagion_velocity: float = _added(2.0, gt=0)
+    security_min_chain_length: int = _added(3, ge=2)
+    security_min_interactions: int = _added(5, ge=1)
+    security_penalty_threshold: float = _added(0.3, ge=0, le=1)
+    security_quarantine_threshold: float = _added(0.7, ge=0, le=1)
+    security_penalty_multiplier: float = _added(1.0, ge=0)
+    security_realtime_penalty: bool = _added(False)
+    security_realtime_threshold: float = _added(0.5, ge=0, le=1)
+    security_realtime_rate: float = _added(0.2, ge=0)
+    security_clear_history_on_epoch: bool = _added(False)
+    # Transparency ledger (seed 002): accepted interactions are public; the initiator's reputation moves by
+    # transparency_bonus_rate * (p - transparency_threshold_p)
+    transparency_enabled: bool = _added(False)
+    transparency_bonus_rate: float = _added(0.1, ge=0)
+    transparency_threshold_p: float = _added(0.5, ge=0, le=1)
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -3,6 +3,8 @@ revenue they collect (taxes and audit penalties) at each epoch's end, per `reven
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
@@ -10,6 +12,9 @@ from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.incentives import IncentiveView
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
 from distsafe.governance.registry import build_levers
+from distsafe.governance.security import SecurityLever
+from distsafe.governance.security_report import ContainmentAction, SecurityReport
+from distsafe.models.agent_table import AgentTable
 from distsafe.models.columns import InteractionBatch
 
 
@@ -26,6 +31,9 @@ class GovernanceEngine:
         #: revenue collected this epoch (not yet settled) and the public pool's balance
         self.epoch_revenue = 0.0
         self.public_pool = 0.0
+        #: the run's agents and current epoch, as of the last epoch start (for operator calls by agent id)
+        self.agents: AgentTable | None = None
+        self.epoch = 0
 
     def add_lever(self, lever: GovernanceLever) -> None:
         self.levers.append(lever)
@@ -34,6 +42,7 @@ class GovernanceEngine:
         return next((lv for lv in self.levers if lv.name == name), None)
 
     def on_epoch_start(self, ctx: GovernanceContext) -> None:
+        self.agents, self.epoch = ctx.agents, ctx.epoch
         for lever in self.levers:
             lever.on_epoch_start(ctx)
 
@@ -145,3 +154,56 @@ class GovernanceEngine:
         for lever in self.levers:
             out.update(lever.stats())
         return out
+
+    def epoch_metrics(self) -> dict[str, float]:
+        """The levers' own per-epoch metrics (`GovernanceLever.epoch_metrics`), in lever order."""
+        out: dict[str, float] = {}
+        for lever in self.levers:
+            out.update(lever.epoch_metrics())
+        return out
+
+    # ---- security (seed 001): containment ----------------------------------------------------------------
+    def _security(self) -> SecurityLever | None:
+        lever = self.get_lever("security")
+        return lever if isinstance(lever, SecurityLever) else None
+
+    def can_agent_act(self, agent_id: str, state: Any = None) -> bool:
+        """Whether `agent_id` may act now under every lever: not frozen, not quarantined, not blocked by a
+        lever's admission rule. `state` is the world (`Orchestrator.state`), the engine's state, or an
+        AgentTable; the run's agents and epoch are the engine's own when it does not hold them."""
+        agents = state if isinstance(state, AgentTable) else getattr(state, "agents", None) or self.agents
+        if agents is None:
+            raise KeyError(f"no agent {agent_id!r}: the run has not started")
+        row = agents.ids.index_of(agent_id)
+        if row is None:
+            raise KeyError(f"no agent {agent_id!r}")
+        env = getattr(state, "env", state)
+        epoch = int(getattr(env, "epoch", self.epoch))
+        if agents.frozen_until[row] > epoch:
+            return False
+        ctx = GovernanceContext(agents=agents, epoch=epoch, step=0, rng=np.random.default_rng(0))
+        return bool(self.can_act(ctx, np.array([row]))[0])
+
+    def release_from_quarantine(self, agent_id: str, agents: AgentTable | None = None) -> bool:
+        """Release a quarantined agent (its security record is cleared); False if it was not quarantined."""
+        sec = self._security()
+        if sec is None:
+            return False
+        table = agents if agents is not None else self.agents
+        row = table.ids.index_of(agent_id) if table is not None else None
+        return row is not None and sec.release(row, agent_id, self.epoch)
+
+    def get_security_containment_actions(self) -> list[ContainmentAction]:
+        sec = self._security()
+        return list(sec.containment) if sec is not None else []
+
+    def security_report(self, agents: AgentTable, epoch: int) -> SecurityReport:
+        sec = self._security()
+        return sec.report(agents, epoch) if sec is not None else SecurityReport()
+
+    def quarantined_agents(self, agents: AgentTable) -> list[str]:
+        sec = self._security()
+        if sec is None:
+            return []
+        sec.records.grow_to(len(agents))
+        return [agents.ids[i] for i in np.flatnonzero(sec.records.quarantined).tolist()]

@@ -66,3 +66,7 @@ class GovernanceLever:
     def stats(self) -> dict[str, float]:
         """Counters for reports (e.g. audits run, agents frozen)."""
         return {}
+
+    def epoch_metrics(self) -> dict[str, float]:
+        """Metrics the lever adds to the epoch's record (its columns appear only in runs that use it)."""
+        return {}

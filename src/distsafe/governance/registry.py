@@ -20,7 +20,9 @@ from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
+from distsafe.governance.security import SecurityLever
 from distsafe.governance.taxes import TransactionTaxLever
+from distsafe.governance.transparency import TransparencyLever
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +108,22 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="circuit_breaker_enabled",
         lever=CircuitBreakerLever,
         cannot_bind=binding.circuit_breaker,
+    ),
+    # added after the others (the order fixes the event logs): reputation moves before payoffs, and the
+    # security lever tracks last
+    RegisteredLever(
+        name="transparency",
+        title="Transparency ledger",
+        switch="transparency_enabled",
+        lever=TransparencyLever,
+        report=("transparency_bonus", "transparency_penalty"),
+    ),
+    RegisteredLever(
+        name="security",
+        title="Security",
+        switch="security_enabled",
+        lever=SecurityLever,
+        report=("security_flags", "quarantines", "security_penalties", "realtime_charges"),
     ),
 )
 

@@ -208,6 +208,7 @@ def measure_epoch(
     extra: Sequence[str] = (),
     vote_weight: np.ndarray | None = None,
     revenue: Mapping[str, float] | None = None,
+    lever_metrics: Mapping[str, float] | None = None,
 ) -> EpochMetrics:
     """The metrics of an epoch from its interactions and the agents' state at its end.
 
@@ -239,6 +240,7 @@ def measure_epoch(
         values[f"share_{t}"] = share
     if "influence_gini" in extra:
         values["influence_gini"] = influence_gini(vote_weight)
+    values.update(lever_metrics or {})  # levers' own metrics (e.g. security), only in runs that use them
     return EpochMetrics(values)
 
 

@@ -15,6 +15,9 @@ class AgentType(str, Enum):
     ADAPTIVE_ADVERSARY = "adaptive_adversary"
     LLM = "llm"
     CUSTOM = "custom"
+    # added after the others: the codes above keep their values
+    ATTACKER = "attacker"
+    MODERATOR = "moderator"
 
     @property
     def code(self) -> int:
@@ -29,7 +32,9 @@ _AGENTS_BY_CODE = list(AgentType)
 _AGENT_CODES = {t: i for i, t in enumerate(_AGENTS_BY_CODE)}
 
 #: Types whose members are counted as "bad actors" in reports (payoff of bad actors, frozen bad actors).
-BAD_ACTOR_TYPES = frozenset({AgentType.DECEPTIVE, AgentType.ADVERSARIAL, AgentType.ADAPTIVE_ADVERSARY})
+BAD_ACTOR_TYPES = frozenset(
+    {AgentType.DECEPTIVE, AgentType.ADVERSARIAL, AgentType.ADAPTIVE_ADVERSARY, AgentType.ATTACKER}
+)
 
 
 class AgentState(BaseModel):

@@ -35,10 +35,28 @@ class EventType(str, Enum):
     SIMULATION_FAILED = "simulation_failed"
     # staking (governance.admission): a finding slashed an agent's bond (`reason`, `slashed`, `bond_left`)
     STAKE_SLASHED = "stake_slashed"
+    # security lever (governance.security) and the adaptive adversary (agents.adaptive_adversary)
+    SECURITY_THREAT = "security_threat"
+    AGENT_QUARANTINED = "agent_quarantined"
+    AGENT_RELEASED = "agent_released"
+    SECURITY_PENALTY = "security_penalty"
+    ADVERSARY_UPDATED = "adversary_updated"
 
 
 #: the events a run's log can end with when the run did not finish
 END_MARKERS = frozenset({EventType.SIMULATION_INTERRUPTED.value, EventType.SIMULATION_FAILED.value})
+
+#: Events by which governance names an agent as a suspected bad actor (a detection): what the red-team
+#: evaluator scores against ground truth and what an adaptive adversary learns from.
+DETECTION_EVENTS = frozenset(
+    {
+        EventType.AGENT_FROZEN.value,
+        EventType.AUDIT.value,
+        EventType.SECURITY_THREAT.value,
+        EventType.AGENT_QUARANTINED.value,
+        EventType.SECURITY_PENALTY.value,
+    }
+)
 
 
 class BlockReason(str, Enum):
