@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from distsafe.experiments.cli import sweep_app
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(help="Shipped scenarios.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(sweep_app, name="sweep")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
