@@ -61,4 +61,25 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'distsafe.experiments' has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "RunOutcome",
+    "RunTask",
+    "SweepConfig",
+    "SweepParameter",
+    "SweepPlan",
+    "SweepReport",
+    "SweepResult",
+    "SweepRunner",
+    "SweepSpec",
+    "SweepStore",
+    "execute_run",
+    "load_results",
+    "load_summary",
+    "load_sweep_spec",
+    "make_executor",
+    "make_plan",
+    "parse_sweep_spec",
+    "run_sweep",
+]

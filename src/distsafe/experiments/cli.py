@@ -5,7 +5,8 @@
     distsafe sweep report DIR [--baseline NAME] [--markdown] [--plot PNG]
 
 (`distsafe sweep SPEC.yaml` is `distsafe sweep run SPEC.yaml`: the group runs `run` when its first word is
-not a subcommand.) Bad input raises `ScenarioError` (imported in the commands: the CLI's start-up stays light), which `distsafe.cli.main` prints as one line, exit 2.
+not a subcommand.) Bad input raises `ScenarioError` (imported in the commands: the CLI's start-up stays
+light), which `distsafe.cli.main` prints as one line, exit 2.
 """
 
 from __future__ import annotations

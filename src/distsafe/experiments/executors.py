@@ -140,6 +140,7 @@ class LocalExecutor(Executor):
     """A process pool on this machine (spawned workers: no state inherited from the driver)."""
 
     name = "local"
+    pool: Any = None
 
     def start(self) -> None:
         import multiprocessing
@@ -165,9 +166,8 @@ class LocalExecutor(Executor):
             h.cancel()
 
     def close(self) -> None:
-        pool = getattr(self, "pool", None)
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
 
@@ -175,6 +175,8 @@ class DaskExecutor(Executor):
     """Dask distributed: `address` or a LocalCluster of `workers` single-threaded processes."""
 
     name = "dask"
+    client: Any = None
+    cluster: Any = None
 
     def start(self) -> None:
         from dask.distributed import Client, LocalCluster
@@ -215,11 +217,10 @@ class DaskExecutor(Executor):
             self.client.cancel(handles)
 
     def close(self) -> None:
-        client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
+        if self.client is not None:
+            self.client.close()
             self.client = None
-        if getattr(self, "cluster", None) is not None:
+        if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
 
@@ -228,6 +229,7 @@ class RayExecutor(Executor):
     """Ray: a cluster at `address`, or a local Ray with `workers` CPUs."""
 
     name = "ray"
+    ray: Any = None
 
     def start(self) -> None:
         import ray
@@ -263,7 +265,7 @@ class RayExecutor(Executor):
             self.ray.cancel(h, force=True)
 
     def close(self) -> None:
-        if getattr(self, "ray", None) is not None and self.ray.is_initialized():
+        if self.ray is not None and self.ray.is_initialized():
             self.ray.shutdown()
 
 

@@ -74,7 +74,7 @@ def summarize(
             f"--baseline {base}: no finished configuration of that name (have: {', '.join(order)})"
         )
     params = [c for c in df.columns if c.startswith("param.")]
-    rows = []
+    rows: list[ConfigRow] = []
     for cid in order:
         sub = df[df["config_id"] == cid]
         first = sub.iloc[0]

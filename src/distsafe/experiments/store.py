@@ -118,8 +118,8 @@ class SweepStore:
             "seed": pa.array([task.seed] * n, pa.int64()),
             "status": pa.array(["ok"] * n, pa.string()),
         }
-        for path, value in task.params:
-            cols[f"param.{path}"] = pa.array([value] * n, _arrow(param_types.get(path, "string")))
+        for dotted, value in task.params:
+            cols[f"param.{dotted}"] = pa.array([value] * n, _arrow(param_types.get(dotted, "string")))
         keys = list(outcome.epochs[0]) if outcome.epochs else ["epoch"]
         for k in keys:
             vals = [row.get(k) for row in outcome.epochs]

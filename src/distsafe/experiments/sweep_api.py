@@ -143,8 +143,8 @@ class SweepRunner:
 
             for row in load_summary(self.out_dir).to_dict("records"):
                 t = tasks[row["run_id"]]
-                summ = {k: v for k, v in row.items() if k not in ("run_id", "config_id", "config_index", "seed")
-                        and not k.startswith("param.")}  # fmt: skip
+                ids = ("run_id", "config_id", "config_index", "seed")
+                summ = {k: v for k, v in row.items() if k not in ids and not k.startswith("param.")}
                 epochs = df[df["run_id"] == t.run_id].to_dict("records")
                 got[t.run_id] = SweepResult(
                     {names[p]: v for p, v in t.params}, t.config_id, index[t.seed], t.seed, summ, epochs
