@@ -117,19 +117,26 @@ class Executor(ABC):
             self.on_change(n)
 
 
+class _Ready:
+    """An outcome computed at submission (inline), as a hashable handle."""
+
+    def __init__(self, outcome: RunOutcome):
+        self.outcome = outcome
+
+
 class InlineExecutor(Executor):
     """This process, one run at a time."""
 
     name = "inline"
 
     def submit(self, fn: RunFn, task: RunTask) -> Any:
-        return fn(task)
+        return _Ready(fn(task))
 
     def wait_any(self, handles: list[Any]) -> list[Any]:
         return handles
 
     def result(self, handle: Any) -> RunOutcome:
-        out: RunOutcome = handle
+        out: RunOutcome = handle.outcome
         return out
 
     def window(self) -> int:

@@ -62,7 +62,9 @@ def summarize(
     missing = [k for k in keys if k not in df.columns]
     if missing:
         known = sorted(
-            c for c in df.columns if not c.startswith("param.") and c not in ("run_id", "config_id")
+            c
+            for c in df.columns
+            if not c.startswith("param.") and c not in ("run_id", "config_id", "seed", "config_index")
         )
         raise ScenarioError(
             f"{root}: no summary metric {missing[0]!r} in the runs (known: {', '.join(known)})"

@@ -7,9 +7,10 @@
     DIR/summary.parquet         one row per finished run (rewritten after every `distsafe sweep`)
     DIR/run_folders/<run_id>/   each run's run folder, when the spec says run_folders: true
 
-A shard's columns: run_id, config_id, config_index, seed, status ("ok"), one `param.<dotted.path>` per swept
-parameter (one type per parameter across the sweep, nulls allowed), epoch, then every `EpochMetrics` key of
-the run. Its Parquet key-value metadata holds the run's summary (`distsafe.summary`), its resolved scenario
+A shard's columns: run_id, config_id, seed, status ("ok"), one `param.<dotted.path>` per swept parameter
+(one type per parameter across the sweep, nulls allowed), epoch, every `EpochMetrics` key of the run, and
+last config_index (the configuration's place in the design, for ordering). Its Parquet key-value
+metadata holds the run's summary (`distsafe.summary`), its resolved scenario
 (`distsafe.config`) and how it ran (`distsafe.run`: seconds, host, pid, overrides, run folder), all JSON.
 """
 
@@ -35,7 +36,7 @@ FAILED_DIR = "failed"
 SUMMARY_NAME = "summary.parquet"
 TMP_MARK = ".tmp-"
 #: the columns every shard starts with, in order (then param.*, epoch, the metrics)
-ID_COLUMNS = ("run_id", "config_id", "config_index", "seed", "status")
+ID_COLUMNS = ("run_id", "config_id", "seed", "status")
 
 
 def _json_safe(v: Any) -> Any:
@@ -114,7 +115,6 @@ class SweepStore:
         cols: dict[str, Any] = {
             "run_id": pa.array([task.run_id] * n, pa.string()),
             "config_id": pa.array([task.config_id] * n, pa.string()),
-            "config_index": pa.array([task.config_index] * n, pa.int64()),
             "seed": pa.array([task.seed] * n, pa.int64()),
             "status": pa.array(["ok"] * n, pa.string()),
         }
@@ -124,6 +124,7 @@ class SweepStore:
         for k in keys:
             vals = [row.get(k) for row in outcome.epochs]
             cols[k] = pa.array(vals, _metric_type(vals))
+        cols["config_index"] = pa.array([task.config_index] * n, pa.int64())  # the design's order
         meta = {
             "distsafe.summary": json.dumps(_json_safe(outcome.summary)),
             "distsafe.config": json.dumps(_json_safe(outcome.config)),
@@ -224,8 +225,8 @@ def load_results(root: str | Path) -> pd.DataFrame:
 
 
 def load_summary(root: str | Path) -> pd.DataFrame:
-    """One row per finished run: run_id, config_id, config_index, seed, param.*, then the run's summary
-    metrics (`metrics.epoch.run_summary`), ordered by configuration and seed."""
+    """One row per finished run: run_id, config_id, seed, param.*, the run's summary metrics
+    (`metrics.epoch.run_summary`) and config_index, ordered by configuration and seed."""
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -234,11 +235,12 @@ def load_summary(root: str | Path) -> pd.DataFrame:
         pf = pq.ParquetFile(p)
         meta = pf.schema_arrow.metadata or {}
         run = json.loads(meta.get(b"distsafe.run", b"{}"))
-        ids = {k: run.get(k) for k in ("run_id", "config_id", "config_index", "seed")}
+        ids = {k: run.get(k) for k in ("run_id", "config_id", "seed")}
         ids.update({f"param.{k}": v for k, v in run.get("params", [])})
         summary = json.loads(meta.get(b"distsafe.summary", b"{}"))
-        rows.append({**ids, **{k: (math.nan if v is None else v) for k, v in summary.items()}})
+        metrics = {k: (math.nan if v is None else v) for k, v in summary.items()}
+        rows.append({**ids, **metrics, "config_index": run.get("config_index")})
     df = pd.DataFrame(rows)
     if df.empty:
-        return pd.DataFrame(columns=["run_id", "config_id", "config_index", "seed"])
+        return pd.DataFrame(columns=["run_id", "config_id", "seed", "config_index"])
     return df.sort_values(["config_index", "seed"], kind="stable").reset_index(drop=True)
