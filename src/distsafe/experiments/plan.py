@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from distsafe.experiments.designs import design_points
 from distsafe.experiments.spec import SpecSource, SweepSpec
 from distsafe.scenarios.loader import ScenarioError, line_of, resolve_scenario, scenario_from_text
@@ -96,7 +98,7 @@ def resolve_path(spec: ScenarioSpec, path: str) -> tuple[bool, Any]:
             if part not in node:
                 return False, None
             node = node[part]
-        elif hasattr(node, "model_fields") and part in type(node).model_fields:
+        elif isinstance(node, BaseModel) and part in type(node).model_fields:
             node = getattr(node, part)
         else:
             return False, None

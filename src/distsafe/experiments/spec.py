@@ -34,7 +34,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from distsafe.models.config_base import ConfigModel
-from distsafe.scenarios.loader import ScenarioError, format_validation_error, read_yaml
+from distsafe.scenarios.loader import ScenarioError, format_validation_error, line_of, read_yaml
 
 #: configuration names become file names (run ids): letters, digits, `_`, `-`, `.`
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -106,32 +106,38 @@ class SweepSpec(ConfigModel):
     metrics: list[str] = Field(default_factory=list)
     run_folders: bool = False
 
-    @model_validator(mode="after")
-    def _design_fits(self) -> SweepSpec:
+    def design_problem(self) -> tuple[tuple[Any, ...], str] | None:
+        """(where, what) of the first way the design and its parameters or configs do not fit; None if
+        they fit (checked after validation, so that the error names the field's line)."""
         if self.design == "configs":
             if not self.configs:
-                raise ValueError("design configs needs a non-empty configs list")
+                return ("configs",), "design configs needs a non-empty configs list"
             if self.parameters:
-                raise ValueError("design configs takes configs, not parameters")
+                return ("parameters",), "design configs takes configs, not parameters"
             names = [c.name for c in self.configs]
-            dup = sorted({n for n in names if names.count(n) > 1})
-            if dup:
-                raise ValueError(f"two configs are named {dup[0]!r}")
+            for j, n in enumerate(names):
+                if n in names[:j]:
+                    return ("configs", j, "name"), f"two configs are named {n!r}"
         else:
             if self.configs:
-                raise ValueError(f"configs belong to design configs, not {self.design}")
+                return ("configs",), f"configs belong to design configs, not {self.design}"
             if not self.parameters:
-                raise ValueError(f"design {self.design} needs at least one parameter")
+                return ("design",), f"design {self.design} needs at least one parameter"
             if self.design == "grid":
-                if any(p.values is None for p in self.parameters):
-                    raise ValueError("a grid takes values for every parameter, not a range")
+                for i, p in enumerate(self.parameters):
+                    if p.values is None:
+                        return (
+                            "parameters",
+                            i,
+                            "range",
+                        ), "a grid takes values for every parameter, not a range"
             elif self.samples is None:
-                raise ValueError(f"design {self.design} needs samples (how many points)")
+                return ("design",), f"design {self.design} needs samples (how many points)"
         names = [p.name for p in self.parameters]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"parameter {dup[0]!r} is listed twice")
-        return self
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                return ("parameters", i, "name"), f"parameter {n!r} is listed twice"
+        return None
 
 
 class SpecSource:
@@ -152,6 +158,12 @@ def parse_sweep_spec(text: str, source: str = "<sweep>", folder: Path | None = N
         spec = SweepSpec.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(format_validation_error(source, e, root)) from None
+    problem = spec.design_problem()
+    if problem is not None:
+        loc, msg = problem
+        line = line_of(root, loc)
+        path = ".".join(str(p) for p in loc)
+        raise ScenarioError(f"{source}:{line}: {path}: {msg}" if line else f"{source}: {path}: {msg}")
     return SpecSource(text, source, root, spec, folder or Path("."))
 
 

@@ -79,7 +79,7 @@ class SweepConfig:
     def to_spec(self) -> SweepSpec:
         if not self.parameters:
             raise ValueError("a sweep needs at least one parameter")
-        return SweepSpec(
+        spec = SweepSpec(
             name=f"{self.base_scenario.scenario_id}_sweep",
             base="<inline>",
             design="grid",
@@ -87,6 +87,10 @@ class SweepConfig:
             seed_base=self.seed_base,
             parameters=[ParameterSpec(name=p.path, values=list(p.values)) for p in self.parameters],
         )
+        problem = spec.design_problem()
+        if problem is not None:
+            raise ValueError(problem[1])
+        return spec
 
 
 @dataclass
