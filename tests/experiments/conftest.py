@@ -45,6 +45,11 @@ def cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(scope="session")
+def tiny_grid() -> str:
+    return TINY_GRID
+
+
 @pytest.fixture
 def write_spec(tmp_path: Path):
     def write(text: str = TINY_GRID, name: str = "spec.yaml") -> Path:
