@@ -158,3 +158,20 @@ def test_stale_temporary_files_are_removed_on_open(swept, tmp_path):
     run_sweep(plan, out, make_executor("inline"))
     assert not junk.exists()
     assert len(load_results(out)) == 16
+
+
+def test_one_line_loading_in_polars_and_duckdb(swept):
+    """The one-liners of docs/experiments.md."""
+    _, out, _ = swept
+    pl = pytest.importorskip("polars", reason="polars is not installed (it is in the dev extra)")
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed (it is in the dev extra)")
+    df = load_results(out)
+    frame = pl.read_parquet(f"{out}/runs/*.parquet")
+    assert frame.shape == df.shape and set(frame.columns) == set(df.columns)
+    assert pl.read_parquet(f"{out}/summary.parquet").height == 8
+    rows = duckdb.sql(
+        f"select config_id, avg(toxicity_rate) from '{out}/runs/*.parquet' group by config_id order by config_id"
+    ).fetchall()
+    expect = df.groupby("config_id")["toxicity_rate"].mean()
+    assert [r[0] for r in rows] == list(expect.index)
+    assert [r[1] for r in rows] == pytest.approx(list(expect.values), rel=1e-12)
