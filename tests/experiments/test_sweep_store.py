@@ -170,7 +170,7 @@ def test_one_line_loading_in_polars_and_duckdb(swept):
     assert frame.shape == df.shape and set(frame.columns) == set(df.columns)
     assert pl.read_parquet(f"{out}/summary.parquet").height == 8
     rows = duckdb.sql(
-        f"select config_id, avg(toxicity_rate) from '{out}/runs/*.parquet' group by config_id order by config_id"
+        f"select config_id, avg(toxicity_rate) from '{out}/runs/*.parquet' group by 1 order by 1"
     ).fetchall()
     expect = df.groupby("config_id")["toxicity_rate"].mean()
     assert [r[0] for r in rows] == list(expect.index)
