@@ -12,6 +12,7 @@ distsafe compare [SCENARIO ...] [--seeds 10]
 distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
 distsafe levers [SCENARIO] [--seeds 20] [--markdown] [--plot PNG] [--json FILE] [--workers N]
 distsafe economy serve|run ...
+distsafe sweep SPEC.yaml --out DIR [--executor local|dask|ray] | sweep report DIR  (experiments/cli.py)
 
 (Over 400 lines on purpose: every command is a thin wrapper over scenarios/, eventlog/ and analysis/, and
 they sit together with `main`, whose one-line error handling and exit statuses cover them all.)
