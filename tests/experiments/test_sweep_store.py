@@ -175,3 +175,21 @@ def test_one_line_loading_in_polars_and_duckdb(swept):
     expect = df.groupby("config_id")["toxicity_rate"].mean()
     assert [r[0] for r in rows] == list(expect.index)
     assert [r[1] for r in rows] == pytest.approx(list(expect.values), rel=1e-12)
+
+
+def test_run_folders_when_the_spec_asks(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "base: baseline\noverrides: [simulation.n_epochs=2, simulation.steps_per_epoch=3]\n"
+        "run_folders: true\nparameters:\n  - {name: governance.audit_enabled, values: [true]}\n"
+    )
+    out = tmp_path / "out"
+    rep = run_sweep(make_plan(load_sweep_spec(spec)), out, make_executor("inline"))
+    assert rep.done == 1
+    folder = out / "run_folders" / "c000__seed0"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["epochs"] == 2
+    run = json.loads(pq.read_schema(out / "runs" / "c000__seed0.parquet").metadata[b"distsafe.run"])
+    assert run["run_folder"] == str(folder)
+    csv_rows = (folder / "metrics.csv").read_text().splitlines()
+    assert len(csv_rows) == 3 and len(load_results(out)) == 2
