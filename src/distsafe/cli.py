@@ -610,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
             "matplotlib": "analysis",
             "anthropic": "llm",
             "openai": "llm",
+            "dask": "sweep",
+            "distributed": "sweep",
+            "ray": "sweep",
         }.get((e.name or "").split(".")[0], "all")
         err_console.print(
             f"[red]error:[/red] {e.name} is not installed: pip install 'distsafe\\[{extra}]'",
