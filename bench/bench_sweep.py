@@ -3,6 +3,7 @@
 
     python bench/bench_sweep.py                       # loop, local 1 worker, local 2 workers, dask 2 workers
     python bench/bench_sweep.py --seeds 3 --modes loop local2 --json /tmp/sweep.json
+    python bench/bench_sweep.py -o simulation.n_epochs=1 -o simulation.steps_per_epoch=1   # overhead alone
 
 The sweep: transaction_tax_rate in {0, 0.05, 0.10, 0.15} x reputation_decay_rate in {1.0, 0.95, 0.85} on
 the shipped baseline, seeds 0..9 (120 runs).
@@ -42,6 +43,7 @@ from distsafe.experiments import load_sweep_spec, make_executor, make_plan, run_
 SPEC = """\
 name: bench_sweep
 base: baseline
+overrides: {overrides}
 design: grid
 seeds: {seeds}
 seed_base: 0
@@ -145,10 +147,14 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--modes", nargs="+", default=["loop", "local1", "local2", "dask2"])
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--override", "-o", action="append", default=[],
+        help="a.b=value on the base (e.g. simulation.n_epochs=1 to measure the executors' overhead alone)",
+    )  # fmt: skip
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        (tmp / "spec.yaml").write_text(SPEC.format(seeds=args.seeds))
+        (tmp / "spec.yaml").write_text(SPEC.format(seeds=args.seeds, overrides=json.dumps(args.override)))
         plan = make_plan(load_sweep_spec(tmp / "spec.yaml"))
         n = len(plan.tasks())
         results = {}
@@ -168,7 +174,8 @@ def main() -> int:
             results[mode] = r
             print(f"  {json.dumps({k: round(v, 4) for k, v in r.items()})}", file=sys.stderr, flush=True)
     load = os.getloadavg()
-    print(f"\n{n} runs (12 configurations x {args.seeds} seeds, baseline size); load average {load[0]:.1f}, "
+    size = f"baseline with {' '.join(args.override)}" if args.override else "baseline size"
+    print(f"\n{n} runs (12 configurations x {args.seeds} seeds, {size}); load average {load[0]:.1f}, "
           f"{os.cpu_count()} CPUs")  # fmt: skip
     print("| mode | wall s | runs/s | mean run s (in worker) | median run s | overhead per run s |")
     print("|---|---|---|---|---|---|")
