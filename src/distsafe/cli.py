@@ -12,6 +12,7 @@ distsafe compare [SCENARIO ...] [--seeds 10]
 distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
 distsafe levers [SCENARIO] [--seeds 20] [--markdown] [--plot PNG] [--json FILE] [--workers N]
 distsafe economy serve|run ...
+distsafe sweep SPEC.yaml --out DIR [--executor local|dask|ray] | sweep report DIR  (experiments/cli.py)
 
 (Over 400 lines on purpose: every command is a thin wrapper over scenarios/, eventlog/ and analysis/, and
 they sit together with `main`, whose one-line error handling and exit statuses cover them all.)
@@ -31,6 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from distsafe.experiments.cli import sweep_app
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(help="Shipped scenarios.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(sweep_app, name="sweep")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -619,6 +622,9 @@ def main(argv: list[str] | None = None) -> int:
             "matplotlib": "analysis",
             "anthropic": "llm",
             "openai": "llm",
+            "dask": "sweep",
+            "distributed": "sweep",
+            "ray": "sweep",
         }.get((e.name or "").split(".")[0], "all")
         err_console.print(
             f"[red]error:[/red] {e.name} is not installed: pip install 'distsafe\\[{extra}]'",

@@ -327,3 +327,27 @@ def load_scenario(
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{p}: cannot read scenario ({str(e).splitlines()[0]})") from None
     return scenario_from_text(text, str(p), overrides, caps)
+
+
+# ---- the same reading and errors for the other YAML files a run is made of (sweep specs) ----------------
+def read_yaml(text: str, source: str, limits: Limits | None = None) -> tuple[yaml.Node | None, Any]:
+    """(node tree, value) of a YAML document read by `BoundedLoader`; a problem is one `ScenarioError`
+    line `source:line: message`."""
+    try:
+        return _compose(text, limits or Limits.current())
+    except yaml.YAMLError as e:
+        mark, problem = _yaml_problem(e)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise ScenarioError(f"{where}: {problem}") from None
+    except (RecursionError, MemoryError):
+        raise ScenarioError(f"{source}: too large or too deeply nested to read") from None
+
+
+def line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the node at `loc` (keys and list indices) in a tree from `read_yaml`."""
+    return _line_of(root, loc)
+
+
+def format_validation_error(source: str, err: ValidationError, root: yaml.Node | None) -> str:
+    """A pydantic error as the loader's one line: `source:line: field.path: message`."""
+    return _format_errors(source, err, root)
