@@ -50,6 +50,27 @@ def plotly_time_series(data: PlotData, title: str = "", y_label: str = "") -> An
     return _layout(fig, title, data.get("x_label", ""), y_label or data.get("y_label", ""))
 
 
+def plotly_small_multiples(data: PlotData, title: str = "", cols: int = 3) -> Any:
+    """One small panel per series (each on its own scale), `cols` panels a row: every metric of a group
+    readable at once."""
+    from plotly.subplots import make_subplots
+
+    go = _go()
+    names = list(data["series"])
+    rows = max(1, math.ceil(len(names) / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=min(0.3, 0.5 / rows))
+    for i, name in enumerate(names):
+        fig.add_trace(
+            go.Scatter(
+                x=data["x"], y=_nan_to_none(data["series"][name]), mode="lines+markers", name=name,
+                line={"color": _COLORS[i % len(_COLORS)]}, marker={"size": 4}, showlegend=False,
+            ),
+            row=i // cols + 1, col=i % cols + 1,
+        )  # fmt: skip
+    fig.update_annotations(font_size=11)
+    return _layout(fig, title, height=90 + 210 * rows)
+
+
 def plotly_multi_line(data: PlotData, title: str = "", y_label: str = "") -> Any:
     """Many lines without markers (agent trajectories); same data shape as `plotly_time_series`."""
     go = _go()

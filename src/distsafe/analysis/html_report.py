@@ -13,7 +13,7 @@ from distsafe.analysis.figures import (
     plotly_bar_chart,
     plotly_multi_line,
     plotly_network,
-    plotly_time_series,
+    plotly_small_multiples,
 )
 from distsafe.analysis.plot_data import (
     create_agent_comparison_data,
@@ -33,7 +33,7 @@ def history_figures(history: SimulationHistory) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
     for group, keys in grouped_metrics(history.metric_names()).items():
         title = f"{group} metrics per epoch"
-        out.append(("Time series", title, plotly_time_series(create_time_series_data(history, keys), title)))
+        out.append(("Time series", title, plotly_small_multiples(create_time_series_data(history, keys), title)))
     if history.agent_snapshots:
         for attr, label in AGENT_TRAJECTORIES:
             title = f"Agents: {label}"

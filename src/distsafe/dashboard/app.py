@@ -82,11 +82,14 @@ def start_panel(runs_dir: Path) -> None:
         st.session_state["procs"] = st.session_state.get("procs", []) + [R.start_run(scenario, checked.overrides, out)]
         st.session_state["start_error"] = None
         st.session_state["target"] = str(out)
-        st.session_state["target_input"] = str(out)
+        st.session_state["target_n"] = st.session_state.get("target_n", 0) + 1  # a fresh box showing it
 
 
 @st.fragment(run_every=REFRESH_S)
 def live_run(folder: Path) -> None:
+    if not folder.is_dir():
+        st.info(f"{folder}: waiting for the folder (a run being started), or no such folder")
+        return
     watches: dict[str, RunWatch] = st.session_state.setdefault("watches", {})
     watch = watches.setdefault(str(folder), RunWatch(folder))
     history = watch.refresh()
@@ -106,20 +109,18 @@ def main() -> None:
     st.set_page_config(page_title="distsafe dashboard", layout="wide")
     st.title("distsafe dashboard")
     runs_dir = Path(args.runs_dir)
-    if "target_input" not in st.session_state:
-        st.session_state["target_input"] = args.target
+    st.session_state.setdefault("target", args.target)
     start_panel(runs_dir)
     if st.session_state.get("start_error"):
         st.error(st.session_state["start_error"])
-    target = st.text_input("Run or sweep folder", key="target_input").strip()
+    target = st.text_input(
+        "Run or sweep folder", st.session_state["target"], key=f"target-{st.session_state.get('target_n', 0)}"
+    ).strip()
     if not target:
         st.info("Start a run in the sidebar, or give a run folder (`distsafe run --out DIR`) or a sweep folder.")
         return
     folder = Path(target)
-    if not folder.exists():
-        st.info(f"{folder}: waiting for the folder (a run being started), or no such folder")
-        return
-    if is_sweep_dir(folder):
+    if folder.is_dir() and is_sweep_dir(folder):
         V.sweep_view(folder)
         return
     watches: dict[str, RunWatch] = st.session_state.setdefault("watches", {})

@@ -24,7 +24,7 @@ def streamlit_command(target: str, port: int, host: str, runs_dir: Path) -> list
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--global.developmentMode", "false",
+        "--global.developmentMode", "false", "--client.toolbarMode", "minimal",
         "--", "--target", target, "--runs-dir", str(runs_dir),
     ]  # fmt: skip
 

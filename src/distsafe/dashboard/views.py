@@ -69,7 +69,7 @@ def time_series(history: SimulationHistory, key: str) -> None:
     groups = D.grouped_metrics(history.metric_names())
     for group, keys in groups.items():
         with st.expander(f"{group} ({len(keys)})", expanded=group in ("Quality", "Economy")):
-            fig = F.plotly_time_series(D.create_time_series_data(history, keys), f"{group} metrics per epoch")
+            fig = F.plotly_small_multiples(D.create_time_series_data(history, keys), f"{group} metrics per epoch")
             _chart(fig, f"{key}-ts-{group}")
 
 
@@ -107,7 +107,7 @@ def security(history: SimulationHistory, key: str) -> None:
             v = last.get(k)
             with col:
                 _chart(F.plotly_gauge(v, k, 0.0, max(1.0, v if math.isfinite(v) else 1.0)), f"{key}-g-{k}")
-        _chart(F.plotly_time_series(D.create_time_series_data(history, names), "security and collusion"), f"{key}-sec")
+        _chart(F.plotly_small_multiples(D.create_time_series_data(history, names), "security and collusion"), f"{key}-sec")
     events = [e for e in history.notable_events if str(e["type"]).startswith(SECURITY_PREFIXES + ("agent_",))]
     if events:
         st.markdown("**Security events**")
@@ -119,7 +119,7 @@ def security(history: SimulationHistory, key: str) -> None:
 def network(history: SimulationHistory, key: str) -> None:
     names = [k for k in history.metric_names() if k.startswith("network_")]
     if names:
-        _chart(F.plotly_time_series(D.create_time_series_data(history, names), "network metrics"), f"{key}-net-ts")
+        _chart(F.plotly_small_multiples(D.create_time_series_data(history, names), "network metrics"), f"{key}-net-ts")
     if history.edges:
         data = D.create_network_graph_data(history)
         if len(data["nodes"]) > 300:
