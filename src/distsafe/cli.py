@@ -258,7 +258,7 @@ def run(
         if "metrics.png" not in result.files:
             err_console.print(
                 "note: no metrics.png: the plot needs matplotlib, pip install 'distsafe\\[analysis]' "
-                "(or `distsafe report DIR` with the [dashboard] extra)",
+                "(or `distsafe report DIR` with the \\[dashboard] extra)",
                 highlight=False,
             )
     if check and not result.passed:
