@@ -19,7 +19,13 @@ from distsafe.analysis import (
     create_time_series_data,
 )
 from distsafe.analysis.plot_data import grouped_metrics, metric_group
-from distsafe.analysis.sweep_view import heatmap_of, load_sweep_frame, metric_vs_param, sweep_params, t_interval
+from distsafe.analysis.sweep_view import (
+    heatmap_of,
+    load_sweep_frame,
+    metric_vs_param,
+    sweep_params,
+    t_interval,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
 from synthetic_runs import write_run, write_sweep  # noqa: E402
@@ -73,14 +79,19 @@ def test_t_interval_matches_scipy(values: list[float]) -> None:
     assert lo <= mean + 1e-9 and mean <= hi + 1e-9
     sd = float(stats.tstd(values)) if len(set(values)) > 1 else 0.0
     if sd > 0:
-        a, b = stats.t.interval(0.95, len(values) - 1, loc=sum(values) / len(values), scale=sd / math.sqrt(len(values)))
+        a, b = stats.t.interval(
+            0.95, len(values) - 1, loc=sum(values) / len(values), scale=sd / math.sqrt(len(values))
+        )
         assert (lo, hi) == pytest.approx((a, b), rel=1e-6, abs=1e-6)
 
 
 def test_sweep_statistics(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = load_sweep_frame(write_sweep(tmp_path / "sweep"))
-    assert sweep_params(frame) == ["param.governance.transaction_tax_rate", "param.governance.audit_probability"]
+    assert sweep_params(frame) == [
+        "param.governance.transaction_tax_rate",
+        "param.governance.audit_probability",
+    ]
     data = metric_vs_param(frame, "toxicity_rate", "param.governance.transaction_tax_rate")
     s = data["series"]["all runs"]
     # run value = 0.5 - tax + 0.1 audit + 0.01 seed + 0.0005 (mean of epochs 0, 1): pooled over audit and seed
@@ -89,7 +100,9 @@ def test_sweep_statistics(tmp_path: Path) -> None:
     assert all(lo < m < hi for lo, m, hi in zip(s["lo"], s["mean"], s["hi"]))
     final = metric_vs_param(frame, "toxicity_rate", "param.governance.transaction_tax_rate", reduce="final")
     assert final["series"]["all runs"]["mean"] == pytest.approx([0.536, 0.336])
-    heat = heatmap_of(frame, "toxicity_rate", "param.governance.transaction_tax_rate", "param.governance.audit_probability")
+    heat = heatmap_of(
+        frame, "toxicity_rate", "param.governance.transaction_tax_rate", "param.governance.audit_probability"
+    )
     assert heat["x"] == [0.0, 0.2] and heat["y"] == [0.0, 0.5]
     assert [v for row in heat["z"] for v in row] == pytest.approx([0.5105, 0.3105, 0.5605, 0.3605])
 

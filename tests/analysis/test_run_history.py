@@ -70,6 +70,7 @@ def test_parquet_log_gives_the_same_history(tmp_path: Path, baseline_run: Path) 
     assert [s.metrics for s in a.epoch_snapshots] == [s.metrics for s in b.epoch_snapshots]
     # a Parquet log holds interactions and markers, not feed events: post and vote counts are JSONL-only
     feed = ("n_posts", "n_votes")
+
     def rows(h: SimulationHistory) -> list[dict[str, object]]:
         snaps = sorted(h.agent_snapshots, key=lambda x: (x.epoch, x.agent_id))
         return [{k: v for k, v in x.to_dict().items() if k not in feed} for x in snaps]
@@ -99,7 +100,7 @@ def test_summary_report_names_the_numbers(baseline_run: Path) -> None:
     text = generate_summary_report(h)
     last = h.epoch_snapshots[-1].get("toxicity_rate")
     assert f"{last:.4g}" in text and "min_epochs" in text and "FAIL" in text
-    assert text.splitlines()[0].startswith(f"Simulation run: 3 of 3 epochs, 5 agents, seed 42")
+    assert text.splitlines()[0].startswith("Simulation run: 3 of 3 epochs, 5 agents, seed 42")
 
 
 def test_aggregator_needs_start() -> None:

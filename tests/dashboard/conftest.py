@@ -71,7 +71,9 @@ def dashboard_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"the dashboard did not start: {(tmp_path / 'server.log').read_text()[-2000:]}"
+                )
             time.sleep(0.3)
         yield url, runs
     finally:

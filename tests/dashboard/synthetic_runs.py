@@ -47,7 +47,11 @@ def write_run(folder: Path, n_epochs: int = 3, finished: bool = True) -> Path:
     emit(EventType.SIMULATION_STARTED, 0)
     for e in range(n_epochs):
         emit(EventType.EPOCH_STARTED, e)
-        for a, b, p in (("honest_1", "honest_2", 0.9), ("adversarial_1", "honest_1", 0.2), ("honest_2", "adversarial_1", 0.7)):
+        for a, b, p in (
+            ("honest_1", "honest_2", 0.9),
+            ("adversarial_1", "honest_1", 0.2),
+            ("honest_2", "adversarial_1", 0.7),
+        ):
             emit(
                 EventType.INTERACTION_COMPLETED, e, initiator=a, counterparty=b, accepted=True, p=p,
                 payoff_a=1.0, payoff_b=2.0, r_a=0.1, r_b=-0.05, v=1,
@@ -59,8 +63,9 @@ def write_run(folder: Path, n_epochs: int = 3, finished: bool = True) -> Path:
         emit(EventType.SIMULATION_ENDED, n_epochs - 1, epochs_run=n_epochs)
     log.close()
     if finished:
-        manifest = {"status": "complete", "summary": {"epochs": n_epochs, "avg_toxicity": 0.15},
-                    "success_criteria": [{"name": "min_epochs", "passed": True, "detail": f"{n_epochs} >= 1"}]}  # fmt: skip
+        criteria = [{"name": "min_epochs", "passed": True, "detail": f"{n_epochs} >= 1"}]
+        manifest = {"status": "complete", "summary": {"epochs": n_epochs, "avg_toxicity": 0.15}}
+        manifest["success_criteria"] = criteria
         (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
@@ -72,8 +77,10 @@ def write_sweep(folder: Path, seeds: int = 3) -> Path:
 
     (folder / "runs").mkdir(parents=True, exist_ok=True)
     (folder / "failed").mkdir(exist_ok=True)
-    (folder / "sweep.yaml").write_text("base: baseline\nparameters:\n  governance.transaction_tax_rate: [0.0, 0.2]\n"
-                                       "  governance.audit_probability: [0.0, 0.5]\nseeds: 3\n")  # fmt: skip
+    (folder / "sweep.yaml").write_text(
+        "base: baseline\nparameters:\n  governance.transaction_tax_rate: [0.0, 0.2]\n"
+        "  governance.audit_probability: [0.0, 0.5]\nseeds: 3\n"
+    )
     n = 0
     for tax in (0.0, 0.2):
         for audit in (0.0, 0.5):
@@ -82,7 +89,8 @@ def write_sweep(folder: Path, seeds: int = 3) -> Path:
                 run_id = f"{config_id}-s{seed}"
                 rows = [
                     {"run_id": run_id, "config_id": config_id, "seed": seed, "status": "complete",
-                     "param.governance.transaction_tax_rate": tax, "param.governance.audit_probability": audit,
+                     "param.governance.transaction_tax_rate": tax,
+                     "param.governance.audit_probability": audit,
                      "epoch": e, "toxicity_rate": 0.5 - tax + 0.1 * audit + 0.01 * seed + 0.001 * e,
                      "total_welfare": 10.0 + seed + e}
                     for e in range(2)

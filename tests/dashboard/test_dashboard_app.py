@@ -31,7 +31,14 @@ def tab_labels(at: AppTest) -> list[str]:
 def test_run_with_security_and_network_data_shows_their_panels(tmp_path: Path, monkeypatch) -> None:
     run = write_run(tmp_path / "run")
     at = app_for(monkeypatch, run, tmp_path / "runs")
-    assert tab_labels(at) == ["Time series", "Agents", "Security & collusion", "Network", "Epoch table", "Summary"]
+    assert tab_labels(at) == [
+        "Time series",
+        "Agents",
+        "Security & collusion",
+        "Network",
+        "Epoch table",
+        "Summary",
+    ]
     values = {m.label: m.value for m in at.metric}
     assert values["toxicity_rate"] == "0.2" and values["n_interactions"] == "3"
     md = " ".join(m.value for m in at.markdown)

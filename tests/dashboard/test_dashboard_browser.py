@@ -23,7 +23,10 @@ BAD_YAML = "scenario_id: broken\nagents:\n  - type: honest\n    count: [2\n"
 def cli_error(*args: str) -> str:
     """The one line `distsafe run` prints for this input."""
     r = subprocess.run(
-        [sys.executable, "-m", "distsafe.cli", "run", *args, "-q"], capture_output=True, text=True, env=cli_env()
+        [sys.executable, "-m", "distsafe.cli", "run", *args, "-q"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
     )
     assert r.returncode == 2, r.stdout + r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
@@ -121,20 +124,28 @@ def test_dashboard_in_browser(dashboard_server, page, tmp_path: Path) -> None:
     header = [c.strip() for c in table.locator("thead th").all_inner_texts()]
     assert header[-2:] == ["epoch 0", "epoch 1"]
     rows = table.evaluate(
-        "t => [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))"
+        "t => [...t.querySelectorAll('tbody tr')]"
+        ".map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))"
     )
     checked = 0
     for cells in rows:
         key, got = cells[-3], cells[-2:]
         assert got == [shown(metrics[0].get(key)), shown(metrics[1].get(key))], key
         checked += 1
-    keys = {k for m in metrics for k, v in m.items() if k != "epoch" and (v is None or isinstance(v, (int, float)))}
+    keys = {
+        k
+        for m in metrics
+        for k, v in m.items()
+        if k != "epoch" and (v is None or isinstance(v, (int, float)))
+    }
     assert checked == len(keys)
     page.screenshot(path=str(ARTIFACTS / "epoch_table.png"))
 
     # the agents tab draws the per-agent trajectories
     page.get_by_role("tab", name="Agents").click()
-    page.locator('[role="tabpanel"]:visible .js-plotly-plot .scatterlayer .trace').first.wait_for(timeout=10_000)
+    page.locator('[role="tabpanel"]:visible .js-plotly-plot .scatterlayer .trace').first.wait_for(
+        timeout=10_000
+    )
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "agents.png"))
     print(f"browser part: {time.monotonic() - t0:.1f} s")

@@ -1,4 +1,5 @@
-"""LogFollower: the events of a JSONL log as it grows, a half-written line left for later, tampering refused."""
+"""LogFollower: the events of a JSONL log as it grows, a half-written line left for later, tampering
+refused."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ def _write(path: Path, n: int) -> bytes:
     with open_event_log(path, "w", header={"scenario": "t", "seed": 1}) as log:
         log.append(Event(seq=0, event_type=EventType.SIMULATION_STARTED))
         for i in range(1, n - 1):
-            log.append(Event(seq=i, event_type=EventType.POST_CREATED, step=i, agent_id="a", payload={"post": f"post_{i}"}))
+            log.append(
+                Event(
+                    seq=i,
+                    event_type=EventType.POST_CREATED,
+                    step=i,
+                    agent_id="a",
+                    payload={"post": f"post_{i}"},
+                )
+            )
         log.append(Event(seq=n - 1, event_type=EventType.SIMULATION_ENDED))
     return path.read_bytes()
 

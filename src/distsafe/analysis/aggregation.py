@@ -169,7 +169,7 @@ def apply_manifest(history: SimulationHistory, folder: Path) -> None:
 def agent_type_of(agent_id: str, prefixes: Mapping[str, str]) -> str:
     """The type of `agent_id` from the header's population prefixes (`honest_3` -> honest)."""
     best = ""
-    for prefix, kind in prefixes.items():
+    for prefix in prefixes:
         if agent_id.startswith(prefix + "_") and len(prefix) > len(best):
             best = prefix
     return prefixes[best] if best else agent_id.rsplit("_", 1)[0]

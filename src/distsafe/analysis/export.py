@@ -18,7 +18,10 @@ def _clean(v: Any) -> Any:
 
 
 def history_to_epoch_records(history: SimulationHistory) -> list[dict[str, Any]]:
-    return [{"epoch": s.epoch, **{k: _clean(v) for k, v in s.metrics.items() if k != "epoch"}} for s in history.epoch_snapshots]
+    return [
+        {"epoch": s.epoch, **{k: _clean(v) for k, v in s.metrics.items() if k != "epoch"}}
+        for s in history.epoch_snapshots
+    ]
 
 
 def history_to_agent_records(history: SimulationHistory) -> list[dict[str, Any]]:
@@ -36,7 +39,9 @@ def _write_csv(records: list[dict[str, Any]], path: Path) -> None:
             w.writerow({k: "" if r.get(k) is None else r.get(k) for k in keys})
 
 
-def export_to_csv(history: SimulationHistory, out_dir: str | Path, prefix: str = "simulation") -> dict[str, Path]:
+def export_to_csv(
+    history: SimulationHistory, out_dir: str | Path, prefix: str = "simulation"
+) -> dict[str, Path]:
     """Write `<prefix>_epochs.csv` (one row per epoch) and `<prefix>_agents.csv` (one row per agent and
     epoch) into `out_dir` (created); returns the paths by table name."""
     out = Path(out_dir)
@@ -99,7 +104,14 @@ def generate_summary_report(history: SimulationHistory) -> str:
         "",
         f"{'metric':<32}{'last epoch':>14}{'mean':>14}",
     ]
-    for key in ("toxicity_rate", "realized_harm", "quality_gap", "total_welfare", "acceptance_rate", "gini_payoff"):
+    for key in (
+        "toxicity_rate",
+        "realized_harm",
+        "quality_gap",
+        "total_welfare",
+        "acceptance_rate",
+        "gini_payoff",
+    ):
         series = [p.value for p in history.get_time_series(key)]
         finite = [v for v in series if math.isfinite(v)]
         if not series:

@@ -117,7 +117,8 @@ def plotly_scatter(data: PlotData, title: str = "") -> Any:
         fig.add_trace(
             go.Scatter(
                 x=[data["x"][j] for j in idx], y=[data["y"][j] for j in idx], mode="markers", name=str(g),
-                text=[data["labels"][j] for j in idx], marker={"size": 10, "color": _COLORS[i % len(_COLORS)]},
+                text=[data["labels"][j] for j in idx],
+                marker={"size": 10, "color": _COLORS[i % len(_COLORS)]},
             )
         )  # fmt: skip
     return _layout(fig, title, data.get("x_label", ""), data.get("y_label", ""))
@@ -153,8 +154,11 @@ def circle_layout(nodes: Sequence[Mapping[str, Any]]) -> dict[str, tuple[float, 
     }
 
 
-def plotly_network(data: PlotData, title: str = "", positions: Mapping[str, tuple[float, float]] | None = None) -> Any:
-    """Nodes coloured by reputation, edge width by the number of interactions (`create_network_graph_data`)."""
+def plotly_network(
+    data: PlotData, title: str = "", positions: Mapping[str, tuple[float, float]] | None = None
+) -> Any:
+    """Nodes coloured by reputation, edge width by the number of interactions (from
+    `create_network_graph_data`)."""
     go = _go()
     pos = dict(positions) if positions is not None else circle_layout(data["nodes"])
     fig = go.Figure()
@@ -167,7 +171,8 @@ def plotly_network(data: PlotData, title: str = "", positions: Mapping[str, tupl
             go.Scatter(
                 x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="text", showlegend=False,
                 line={"width": 0.5 + 4.5 * e["weight"] / top, "color": "rgba(120,120,120,0.5)"},
-                text=f"{e['source']} -> {e['target']}: {e['weight']:.0f} interactions, mean p {e['mean_p']:.3f}",
+                text=f"{e['source']} -> {e['target']}: {e['weight']:.0f} interactions, "
+                f"mean p {e['mean_p']:.3f}",
             )
         )  # fmt: skip
     nodes = [nd for nd in data["nodes"] if nd["id"] in pos]
@@ -204,7 +209,11 @@ def plotly_band(data: PlotData, title: str = "") -> Any:
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
-                x=s["x"], y=_nan_to_none(s["mean"]), mode="lines+markers", name=str(name), line={"color": color}
+                x=s["x"],
+                y=_nan_to_none(s["mean"]),
+                mode="lines+markers",
+                name=str(name),
+                line={"color": color},
             )
         )
     return _layout(fig, title, data.get("x_label", ""), data.get("y_label", ""))

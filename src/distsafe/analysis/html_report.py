@@ -1,5 +1,5 @@
-"""`distsafe report RUN_DIR`: one self-contained HTML file (plotly's JavaScript inline, no server, no CDN) with
-the run's summary, success criteria and every figure the dashboard draws for it (`history_figures`)."""
+"""`distsafe report RUN_DIR`: one self-contained HTML file (plotly's JavaScript inline, no server, no CDN)
+with the run's summary, success criteria and every figure the dashboard draws for it (`history_figures`)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ from distsafe.analysis.plot_data import (
 )
 
 #: the per-agent attributes drawn as trajectories and as bars of the final values
-AGENT_TRAJECTORIES = (("total_payoff", "cumulative payoff"), ("reputation", "reputation (interaction deltas)"))
+AGENT_TRAJECTORIES = (
+    ("total_payoff", "cumulative payoff"),
+    ("reputation", "reputation (interaction deltas)"),
+)
 
 
 def history_figures(history: SimulationHistory) -> list[tuple[str, str, Any]]:
@@ -33,13 +36,23 @@ def history_figures(history: SimulationHistory) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
     for group, keys in grouped_metrics(history.metric_names()).items():
         title = f"{group} metrics per epoch"
-        out.append(("Time series", title, plotly_small_multiples(create_time_series_data(history, keys), title)))
+        out.append(
+            ("Time series", title, plotly_small_multiples(create_time_series_data(history, keys), title))
+        )
     if history.agent_snapshots:
         for attr, label in AGENT_TRAJECTORIES:
             title = f"Agents: {label}"
-            out.append(("Agents", title, plotly_multi_line(create_agent_trajectory_data(history, attr), title, label)))
+            out.append(
+                (
+                    "Agents",
+                    title,
+                    plotly_multi_line(create_agent_trajectory_data(history, attr), title, label),
+                )
+            )
         title = "Agents: total payoff at the end"
-        out.append(("Agents", title, plotly_bar_chart(create_agent_comparison_data(history, "total_payoff"), title)))
+        out.append(
+            ("Agents", title, plotly_bar_chart(create_agent_comparison_data(history, "total_payoff"), title))
+        )
     if history.edges:
         title = "Interaction network (edge width: interactions; colour: reputation)"
         out.append(("Network", title, plotly_network(create_network_graph_data(history), title)))
@@ -54,7 +67,8 @@ def _fmt(v: Any) -> str:
 
 def _table(rows: list[tuple[str, str]], head: tuple[str, str]) -> str:
     body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for a, b in rows)
-    return f"<table><thead><tr><th>{html.escape(head[0])}</th><th>{html.escape(head[1])}</th></tr></thead><tbody>{body}</tbody></table>"
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def report_html(history: SimulationHistory, source: str = "") -> str:
@@ -64,7 +78,8 @@ def report_html(history: SimulationHistory, source: str = "") -> str:
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>distsafe report: {html.escape(history.simulation_id)}</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 10px;text-align:left}"
+        "table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:3px 10px;text-align:left}"
         "td:last-child{text-align:right}.pass{color:#1a7f37}.fail{color:#c62828}</style></head><body>",
         f"<h1>distsafe run: {html.escape(history.simulation_id)}</h1>",
         f"<p>{history.epochs_done} of {history.n_epochs} epochs, {history.n_agents} agents, seed "
@@ -87,12 +102,14 @@ def report_html(history: SimulationHistory, source: str = "") -> str:
     else:
         parts.append("<p>The scenario sets no success criteria, or the run has not ended.</p>")
     section = ""
-    for i, (sec, title, fig) in enumerate(figs):
+    for i, (sec, _title, fig) in enumerate(figs):
         if sec != section:
             parts.append(f"<h2>{html.escape(sec)}</h2>")
             section = sec
         parts.append(
-            fig.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"fig{i}", config={"responsive": True})
+            fig.to_html(
+                full_html=False, include_plotlyjs=(i == 0), div_id=f"fig{i}", config={"responsive": True}
+            )
         )
     parts.append("</body></html>\n")
     return "\n".join(parts)

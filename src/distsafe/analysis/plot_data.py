@@ -19,15 +19,37 @@ PlotData = dict[str, Any]
 METRIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Quality",
-        ("toxicity_rate", "hard_toxicity_rate", "quality_gap", "hard_quality_gap", "quality_gap_by_choice",
-         "avg_p", "realized_harm", "expected_harm", "acceptance_rate", "brier", "ece"),
+        (
+            "toxicity_rate",
+            "hard_toxicity_rate",
+            "quality_gap",
+            "hard_quality_gap",
+            "quality_gap_by_choice",
+            "avg_p",
+            "realized_harm",
+            "expected_harm",
+            "acceptance_rate",
+            "brier",
+            "ece",
+        ),
     ),  # fmt: skip
     (
         "Economy",
-        ("total_welfare", "welfare_money", "welfare_reputation", "gini_payoff", "avg_payoff_initiator",
-         "avg_payoff_counterparty", "bad_actor_payoff", "governance_revenue", "public_pool",
-         "revenue_redistributed", "avg_reputation", "conditional_loss_initiator",
-         "conditional_loss_counterparty"),
+        (
+            "total_welfare",
+            "welfare_money",
+            "welfare_reputation",
+            "gini_payoff",
+            "avg_payoff_initiator",
+            "avg_payoff_counterparty",
+            "bad_actor_payoff",
+            "governance_revenue",
+            "public_pool",
+            "revenue_redistributed",
+            "avg_reputation",
+            "conditional_loss_initiator",
+            "conditional_loss_counterparty",
+        ),
     ),  # fmt: skip
     ("Activity", ("n_interactions", "n_accepted", "n_posts", "n_votes", "n_blocked", "tasks_completed")),
     ("Security", ("security_", "threat_", "n_frozen", "frozen_", "n_rejected_frozen", "quarantine")),
@@ -45,7 +67,7 @@ def metric_group(key: str) -> str:
 
 
 def grouped_metrics(names: Iterable[str]) -> dict[str, list[str]]:
-    """Metric names by dashboard group (groups in `METRIC_GROUPS` order, "Other" last; empty ones left out)."""
+    """Metric names by dashboard group (in `METRIC_GROUPS` order, "Other" last; empty groups left out)."""
     out: dict[str, list[str]] = {title: [] for title, _ in METRIC_GROUPS}
     out["Other"] = []
     for k in names:
@@ -127,15 +149,19 @@ def create_network_graph_data(history: SimulationHistory) -> PlotData:
         for a in sorted(final.values(), key=lambda a: (a.agent_type, a.agent_id))
     ]
     edges = [
-        {"source": s, "target": t, "weight": w[0], "accepted": w[1], "mean_p": w[2] / w[0] if w[0] else math.nan}
+        {
+            "source": s,
+            "target": t,
+            "weight": w[0],
+            "accepted": w[1],
+            "mean_p": w[2] / w[0] if w[0] else math.nan,
+        }
         for (s, t), w in sorted(history.edges.items())
     ]
     return {"nodes": nodes, "edges": edges}
 
 
-def create_scatter_data(
-    history: SimulationHistory, x_attribute: str, y_attribute: str
-) -> PlotData:
+def create_scatter_data(history: SimulationHistory, x_attribute: str, y_attribute: str) -> PlotData:
     """One point per agent (final snapshot): x and y attributes, labelled and grouped by type."""
     final = sorted(history.get_final_agent_states().values(), key=lambda a: (a.agent_type, a.agent_id))
     return {

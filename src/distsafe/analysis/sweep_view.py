@@ -23,7 +23,9 @@ PARAM_PREFIX = "param."
 
 
 def is_sweep_dir(path: Path) -> bool:
-    return (path / "sweep.yaml").is_file() or (path / "runs").is_dir() and any((path / "runs").glob("*.parquet"))
+    return (
+        (path / "sweep.yaml").is_file() or (path / "runs").is_dir() and any((path / "runs").glob("*.parquet"))
+    )
 
 
 def load_sweep_frame(path: str | Path) -> Any:
@@ -33,7 +35,9 @@ def load_sweep_frame(path: str | Path) -> Any:
     folder = Path(path)
     shards = sorted((folder / "runs").glob("*.parquet"))
     if not shards:
-        raise FileNotFoundError(f"{folder}: no run shards (runs/*.parquet); not a sweep folder, or no run ended")
+        raise FileNotFoundError(
+            f"{folder}: no run shards (runs/*.parquet); not a sweep folder, or no run ended"
+        )
     return pd.concat((pd.read_parquet(f) for f in shards), ignore_index=True)
 
 
@@ -51,7 +55,9 @@ def sweep_metrics(frame: Any) -> list[str]:
     return [
         c
         for c in frame.columns
-        if c not in ID_COLUMNS and not str(c).startswith(PARAM_PREFIX) and pd.api.types.is_numeric_dtype(frame[c])
+        if c not in ID_COLUMNS
+        and not str(c).startswith(PARAM_PREFIX)
+        and pd.api.types.is_numeric_dtype(frame[c])
     ]
 
 

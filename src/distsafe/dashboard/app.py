@@ -48,7 +48,10 @@ def start_panel(runs_dir: Path) -> None:
     if source == "Shipped scenario":
         names = list(list_scenarios())
         scenario = st.sidebar.selectbox(
-            "shipped scenario", names, index=names.index("baseline") if "baseline" in names else 0, key="shipped"
+            "shipped scenario",
+            names,
+            index=names.index("baseline") if "baseline" in names else 0,
+            key="shipped",
         )
     else:
         up = st.sidebar.file_uploader("scenario file (YAML)", type=["yaml", "yml"], key="upload")
@@ -79,7 +82,9 @@ def start_panel(runs_dir: Path) -> None:
             st.session_state["start_error"] = checked.error
             return
         out = R.new_run_dir(runs_dir, checked.spec.scenario_id)
-        st.session_state["procs"] = st.session_state.get("procs", []) + [R.start_run(scenario, checked.overrides, out)]
+        st.session_state["procs"] = st.session_state.get("procs", []) + [
+            R.start_run(scenario, checked.overrides, out)
+        ]
         st.session_state["start_error"] = None
         st.session_state["target"] = str(out)
         st.session_state["target_n"] = st.session_state.get("target_n", 0) + 1  # a fresh box showing it
@@ -117,7 +122,9 @@ def main() -> None:
         "Run or sweep folder", st.session_state["target"], key=f"target-{st.session_state.get('target_n', 0)}"
     ).strip()
     if not target:
-        st.info("Start a run in the sidebar, or give a run folder (`distsafe run --out DIR`) or a sweep folder.")
+        st.info(
+            "Start a run in the sidebar, or give a run folder (`distsafe run --out DIR`) or a sweep folder."
+        )
         return
     folder = Path(target)
     if folder.is_dir() and is_sweep_dir(folder):

@@ -76,7 +76,9 @@ class Checked:
     error: str | None
 
 
-def check_scenario(scenario: str | Path, overrides: list[str], epochs: int | None, seed: int | None) -> Checked:
+def check_scenario(
+    scenario: str | Path, overrides: list[str], epochs: int | None, seed: int | None
+) -> Checked:
     """Load the scenario with the overrides as `distsafe run` would; the error line if it is refused."""
     ov = list(overrides)
     if epochs is not None:

@@ -17,7 +17,14 @@ from distsafe.analysis.aggregation import SimulationHistory
 from distsafe.analysis.html_report import AGENT_TRAJECTORIES
 
 #: the headline numbers of the live view (last epoch, with the change from the epoch before)
-LIVE_METRICS = ("toxicity_rate", "quality_gap", "realized_harm", "total_welfare", "acceptance_rate", "n_interactions")
+LIVE_METRICS = (
+    "toxicity_rate",
+    "quality_gap",
+    "realized_harm",
+    "total_welfare",
+    "acceptance_rate",
+    "n_interactions",
+)
 SECURITY_PREFIXES = ("security_", "threat_", "collusion_", "quarantine")
 #: epochs shown in the epoch table (the last ones)
 TABLE_EPOCHS = 30
@@ -69,7 +76,9 @@ def time_series(history: SimulationHistory, key: str) -> None:
     groups = D.grouped_metrics(history.metric_names())
     for group, keys in groups.items():
         with st.expander(f"{group} ({len(keys)})", expanded=group in ("Quality", "Economy")):
-            fig = F.plotly_small_multiples(D.create_time_series_data(history, keys), f"{group} metrics per epoch")
+            fig = F.plotly_small_multiples(
+                D.create_time_series_data(history, keys), f"{group} metrics per epoch"
+            )
             _chart(fig, f"{key}-ts-{group}")
 
 
@@ -93,8 +102,14 @@ def agents(history: SimulationHistory, key: str) -> None:
     )  # fmt: skip
     ids = sorted(final)
     chosen = ids if len(ids) <= 30 else st.multiselect("agents", ids, ids[:10], key=f"{key}-ids")
-    _chart(F.plotly_multi_line(D.create_agent_trajectory_data(history, attr, chosen), f"{attr} per agent"), f"{key}-tr")
-    _chart(F.plotly_bar_chart(D.create_agent_comparison_data(history, "total_payoff"), "total payoff"), f"{key}-bar")
+    _chart(
+        F.plotly_multi_line(D.create_agent_trajectory_data(history, attr, chosen), f"{attr} per agent"),
+        f"{key}-tr",
+    )
+    _chart(
+        F.plotly_bar_chart(D.create_agent_comparison_data(history, "total_payoff"), "total payoff"),
+        f"{key}-bar",
+    )
 
 
 def security(history: SimulationHistory, key: str) -> None:
@@ -107,11 +122,19 @@ def security(history: SimulationHistory, key: str) -> None:
             v = last.get(k)
             with col:
                 _chart(F.plotly_gauge(v, k, 0.0, max(1.0, v if math.isfinite(v) else 1.0)), f"{key}-g-{k}")
-        _chart(F.plotly_small_multiples(D.create_time_series_data(history, names), "security and collusion"), f"{key}-sec")
+        _chart(
+            F.plotly_small_multiples(D.create_time_series_data(history, names), "security and collusion"),
+            f"{key}-sec",
+        )
     events = [e for e in history.notable_events if str(e["type"]).startswith(SECURITY_PREFIXES + ("agent_",))]
     if events:
         st.markdown("**Security events**")
-        st.table([{**{k: e[k] for k in ("epoch", "step", "type", "agent")}, "data": str(e["data"])[:120]} for e in events[-50:]])
+        st.table(
+            [
+                {**{k: e[k] for k in ("epoch", "step", "type", "agent")}, "data": str(e["data"])[:120]}
+                for e in events[-50:]
+            ]
+        )
     frozen = [a.agent_id for a in history.get_final_agent_states().values() if a.frozen]
     st.markdown(f"**Frozen / quarantined agents:** {', '.join(frozen) if frozen else 'none'}")
 
@@ -119,7 +142,10 @@ def security(history: SimulationHistory, key: str) -> None:
 def network(history: SimulationHistory, key: str) -> None:
     names = [k for k in history.metric_names() if k.startswith("network_")]
     if names:
-        _chart(F.plotly_small_multiples(D.create_time_series_data(history, names), "network metrics"), f"{key}-net-ts")
+        _chart(
+            F.plotly_small_multiples(D.create_time_series_data(history, names), "network metrics"),
+            f"{key}-net-ts",
+        )
     if history.edges:
         data = D.create_network_graph_data(history)
         if len(data["nodes"]) > 300:
@@ -129,7 +155,10 @@ def network(history: SimulationHistory, key: str) -> None:
                 degree[e["source"]] = degree.get(e["source"], 0) + e["weight"]
                 degree[e["target"]] = degree.get(e["target"], 0) + e["weight"]
             keep = set(sorted(degree, key=lambda n: -degree[n])[:300])
-            data = {"nodes": [n for n in data["nodes"] if n["id"] in keep], "edges": [e for e in data["edges"] if e["source"] in keep and e["target"] in keep]}
+            data = {
+                "nodes": [n for n in data["nodes"] if n["id"] in keep],
+                "edges": [e for e in data["edges"] if e["source"] in keep and e["target"] in keep],
+            }
         _chart(F.plotly_network(data, "interaction network"), f"{key}-net")
     else:
         st.info("no interactions yet")
@@ -137,7 +166,10 @@ def network(history: SimulationHistory, key: str) -> None:
 
 def epoch_table(history: SimulationHistory) -> None:
     snaps = history.epoch_snapshots[-TABLE_EPOCHS:]
-    rows = [{"metric": k, **{f"epoch {s.epoch}": fmt(s.metrics.get(k)) for s in snaps}} for k in history.metric_names()]
+    rows = [
+        {"metric": k, **{f"epoch {s.epoch}": fmt(s.metrics.get(k)) for s in snaps}}
+        for k in history.metric_names()
+    ]
     st.table(rows, hide_index=True)
 
 
@@ -146,7 +178,9 @@ def summary(history: SimulationHistory) -> None:
         st.info("the summary and success criteria appear when the run ends")
         return
     for c in history.success_criteria:
-        (st.success if c.get("passed") else st.error)(f"{'PASS' if c.get('passed') else 'FAIL'} {c.get('name')}: {c.get('detail', '')}")
+        (st.success if c.get("passed") else st.error)(
+            f"{'PASS' if c.get('passed') else 'FAIL'} {c.get('name')}: {c.get('detail', '')}"
+        )
     st.table([{"quantity": k, "value": fmt(v)} for k, v in history.summary.items()])
 
 
@@ -180,9 +214,8 @@ def sweep_view(folder: Path) -> None:
     frame = S.load_sweep_frame(folder)
     params, metrics = S.sweep_params(frame), S.sweep_metrics(frame)
     st.subheader(f"Sweep {folder.name}")
-    st.markdown(
-        f"{frame['run_id'].nunique()} runs · parameters: {', '.join(p[len(S.PARAM_PREFIX):] for p in params) or 'none'}"
-    )
+    shown = ", ".join(p[len(S.PARAM_PREFIX) :] for p in params) or "none"
+    st.markdown(f"{frame['run_id'].nunique()} runs · parameters: {shown}")
     failed = S.failed_runs(folder)
     if failed:
         st.warning(f"{len(failed)} runs failed: {', '.join(failed[:20])}")
