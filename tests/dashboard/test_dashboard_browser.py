@@ -97,7 +97,10 @@ def test_dashboard_in_browser(dashboard_server, page, tmp_path: Path) -> None:
     start(page)
     page.get_by_text("status: complete").wait_for(timeout=60_000)
     print(f"run complete: {time.monotonic() - t0:.1f} s")
-    page.locator(".js-plotly-plot .main-svg .scatterlayer .trace").first.wait_for(timeout=30_000)
+    page.wait_for_function(  # the charts' marks are drawn (plotly's SVG paths of the line traces)
+        "document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace path').length > 0",
+        timeout=30_000,
+    )
     assert page.locator(".js-plotly-plot .main-svg").count() >= 2
     assert not page.locator('[data-testid="stException"]').count()
     (run_dir,) = [p for p in runs.iterdir() if p.is_dir() and p.name != "uploads"]
