@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTIFACTS, cli_env
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 BAD_YAML = "scenario_id: broken\nagents:\n  - type: honest\n    count: [2\n"
 
@@ -95,7 +95,7 @@ def test_dashboard_in_browser(dashboard_server, page, tmp_path: Path) -> None:
     page.get_by_text("Shipped scenario").click()
     set_text(page, "transaction_tax_rate", "0.1")
     start(page)
-    page.get_by_text("status: complete").wait_for(timeout=60_000)
+    page.get_by_text("status: complete").wait_for(timeout=150_000)  # slow only on a loaded machine
     print(f"run complete: {time.monotonic() - t0:.1f} s")
     page.wait_for_function(  # the charts' marks are drawn (plotly's SVG paths of the line traces)
         "document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace path').length > 0",

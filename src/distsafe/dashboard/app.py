@@ -104,7 +104,7 @@ def live_run(folder: Path) -> None:
     if history is None:
         st.info(watch.waiting or "waiting for the run to start")
         return
-    V.run_view(history, folder, key="live")
+    V.run_view(history, folder, key="run")
     if watch.ended:
         st.rerun(scope="app")  # the run ended: draw it once more without the timer
 
@@ -133,7 +133,7 @@ def main() -> None:
     watches: dict[str, RunWatch] = st.session_state.setdefault("watches", {})
     watch = watches.get(str(folder))
     if watch is not None and watch.ended and watch.history is not None:
-        V.run_view(watch.history, folder, key="done")
+        V.run_view(watch.history, folder, key="run")
     else:
         live_run(folder)
 

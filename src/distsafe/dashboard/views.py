@@ -5,6 +5,8 @@ come from `distsafe.analysis` (plot data + plotly), the same ones `distsafe repo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +44,23 @@ def fmt(v: Any) -> str:
     return str(v)
 
 
-def _chart(fig: Any, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", key=key)
+def _chart(key: str, build: Callable[[], Any]) -> None:
+    """Draw the figure `build()` makes, built again only when the data changed (building plotly figures is
+    the costly part of a refresh; a live run refreshes every second)."""
+    cache: dict[str, tuple[Any, Any]] = st.session_state.setdefault("figure_cache", {})
+    version = st.session_state.get("figure_version")
+    hit = cache.get(key)
+    if hit is None or hit[0] != version:
+        hit = (version, build())
+        cache[key] = hit
+    st.plotly_chart(hit[1], width="stretch", key=key)
+
+
+def _set_version(history: SimulationHistory, folder: Path) -> None:
+    st.session_state["figure_version"] = (
+        str(folder), history.epochs_done, len(history.agent_snapshots), len(history.notable_events),
+        history.status,
+    )  # fmt: skip
 
 
 def run_header(history: SimulationHistory, folder: Path) -> None:
@@ -76,10 +93,8 @@ def time_series(history: SimulationHistory, key: str) -> None:
     groups = D.grouped_metrics(history.metric_names())
     for group, keys in groups.items():
         with st.expander(f"{group} ({len(keys)})", expanded=group in ("Quality", "Economy")):
-            fig = F.plotly_small_multiples(
-                D.create_time_series_data(history, keys), f"{group} metrics per epoch"
-            )
-            _chart(fig, f"{key}-ts-{group}")
+            data = D.create_time_series_data(history, keys)
+            _chart(f"{key}-ts-{group}", partial(F.plotly_small_multiples, data, f"{group} metrics per epoch"))
 
 
 def agents(history: SimulationHistory, key: str) -> None:
@@ -102,14 +117,10 @@ def agents(history: SimulationHistory, key: str) -> None:
     )  # fmt: skip
     ids = sorted(final)
     chosen = ids if len(ids) <= 30 else st.multiselect("agents", ids, ids[:10], key=f"{key}-ids")
-    _chart(
-        F.plotly_multi_line(D.create_agent_trajectory_data(history, attr, chosen), f"{attr} per agent"),
-        f"{key}-tr",
-    )
-    _chart(
-        F.plotly_bar_chart(D.create_agent_comparison_data(history, "total_payoff"), "total payoff"),
-        f"{key}-bar",
-    )
+    traj = D.create_agent_trajectory_data(history, attr, chosen)
+    _chart(f"{key}-tr-{attr}-{len(chosen)}", partial(F.plotly_multi_line, traj, f"{attr} per agent"))
+    bars = D.create_agent_comparison_data(history, "total_payoff")
+    _chart(f"{key}-bar", partial(F.plotly_bar_chart, bars, "total payoff"))
 
 
 def security(history: SimulationHistory, key: str) -> None:
@@ -121,11 +132,10 @@ def security(history: SimulationHistory, key: str) -> None:
         for col, k in zip(cols, gauges):
             v = last.get(k)
             with col:
-                _chart(F.plotly_gauge(v, k, 0.0, max(1.0, v if math.isfinite(v) else 1.0)), f"{key}-g-{k}")
-        _chart(
-            F.plotly_small_multiples(D.create_time_series_data(history, names), "security and collusion"),
-            f"{key}-sec",
-        )
+                high = max(1.0, v if math.isfinite(v) else 1.0)
+                _chart(f"{key}-g-{k}", partial(F.plotly_gauge, v, k, 0.0, high))
+        data = D.create_time_series_data(history, names)
+        _chart(f"{key}-sec", partial(F.plotly_small_multiples, data, "security and collusion"))
     events = [e for e in history.notable_events if str(e["type"]).startswith(SECURITY_PREFIXES + ("agent_",))]
     if events:
         st.markdown("**Security events**")
@@ -142,10 +152,8 @@ def security(history: SimulationHistory, key: str) -> None:
 def network(history: SimulationHistory, key: str) -> None:
     names = [k for k in history.metric_names() if k.startswith("network_")]
     if names:
-        _chart(
-            F.plotly_small_multiples(D.create_time_series_data(history, names), "network metrics"),
-            f"{key}-net-ts",
-        )
+        series = D.create_time_series_data(history, names)
+        _chart(f"{key}-net-ts", partial(F.plotly_small_multiples, series, "network metrics"))
     if history.edges:
         data = D.create_network_graph_data(history)
         if len(data["nodes"]) > 300:
@@ -159,7 +167,7 @@ def network(history: SimulationHistory, key: str) -> None:
                 "nodes": [n for n in data["nodes"] if n["id"] in keep],
                 "edges": [e for e in data["edges"] if e["source"] in keep and e["target"] in keep],
             }
-        _chart(F.plotly_network(data, "interaction network"), f"{key}-net")
+        _chart(f"{key}-net", partial(F.plotly_network, data, "interaction network"))
     else:
         st.info("no interactions yet")
 
@@ -185,6 +193,7 @@ def summary(history: SimulationHistory) -> None:
 
 
 def run_view(history: SimulationHistory, folder: Path, key: str) -> None:
+    _set_version(history, folder)
     run_header(history, folder)
     live_metrics(history)
     names = ["Time series", "Agents"]
@@ -212,6 +221,12 @@ def run_view(history: SimulationHistory, folder: Path, key: str) -> None:
 
 def sweep_view(folder: Path) -> None:
     frame = S.load_sweep_frame(folder)
+    widgets = ("sweep-metric", "sweep-reduce", "sweep-x", "sweep-y")
+    st.session_state["figure_version"] = (
+        str(folder),
+        len(frame),
+        *(st.session_state.get(w) for w in widgets),
+    )
     params, metrics = S.sweep_params(frame), S.sweep_metrics(frame)
     st.subheader(f"Sweep {folder.name}")
     shown = ", ".join(p[len(S.PARAM_PREFIX) :] for p in params) or "none"
@@ -228,10 +243,11 @@ def sweep_view(folder: Path) -> None:
                       help="mean over the run's epochs, or its last epoch")  # fmt: skip
     for p in params:
         data = S.metric_vs_param(frame, metric, p, reduce)
-        _chart(F.plotly_band(data, f"{metric} against {data['x_label']} (mean, 95% interval)"), f"sweep-{p}")
+        title = f"{metric} against {data['x_label']} (mean, 95% interval)"
+        _chart(f"sweep-{p}", partial(F.plotly_band, data, title))
     if len(params) >= 2:
         st.markdown("**Two-parameter grid**")
         x = st.selectbox("x", params, index=0, key="sweep-x")
         y = st.selectbox("y", [p for p in params if p != x], index=0, key="sweep-y")
         data = S.heatmap_of(frame, metric, x, y, reduce)
-        _chart(F.plotly_heatmap(data, f"{metric}: mean over runs"), "sweep-heat")
+        _chart("sweep-heat", partial(F.plotly_heatmap, data, f"{metric}: mean over runs"))
