@@ -4,9 +4,7 @@ dashboard on 127.0.0.1 and a free port (stopped by the fixture, even when a test
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts" / "dashboard"
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+from dashboard_helpers import chromium_path, cli_env, free_port
 
 
 @pytest.fixture(scope="session")
@@ -34,18 +22,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:  # pytest-
     if path is None:
         pytest.skip("no chromium on this machine: apt-get install -y chromium (.ci/run does)")
     return {**browser_type_launch_args, "executable_path": path, "args": ["--no-sandbox"]}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env
 
 
 @pytest.fixture()

@@ -13,7 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, cli_env
+from dashboard_helpers import ARTIFACTS, cli_env
+
+pytest.importorskip("pytest_playwright", reason="the browser test needs the dev extra (pytest-playwright)")
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
