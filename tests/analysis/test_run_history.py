@@ -141,3 +141,18 @@ def test_run_watch_follows_a_run_as_it_goes(tmp_path: Path, baseline_run: Path) 
     (folder / "manifest.json").write_bytes((baseline_run / "manifest.json").read_bytes())
     h = watch.refresh()
     assert watch.ended and h is not None and h.status == "complete" and h.epochs_done == 3
+
+
+def test_big_populations_follow_the_first_agents_only(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    import distsafe.analysis.aggregation as agg
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
+    from synthetic_runs import write_run
+
+    monkeypatch.setattr(agg, "MAX_TRACKED_AGENTS", 2)
+    h = SimulationHistory.from_run_dir(write_run(tmp_path / "run"))
+    assert sorted(h.get_final_agent_states()) == ["honest_1", "honest_2"] and h.untracked_agents == 1
+    assert list(h.edges) == [("honest_1", "honest_2")]
+    assert h.epochs_done == 3  # the epoch metrics are complete whatever the cap

@@ -28,6 +28,20 @@ from distsafe.eventlog import open_event_log
 from distsafe.models.events import Event, EventType
 from distsafe.scenarios.run_files import LOG_NAMES, MANIFEST_NAME
 
+#: agents followed one by one (the first seen); a bigger population's other agents are in the epoch metrics
+#: (per type) but get no snapshots, so that a 100,000-agent run's history stays small
+MAX_TRACKED_AGENTS = 2000
+#: events kept in `notable_events` (freezes, audits, the kill switch, end markers, ...)
+MAX_NOTABLE_EVENTS = 5000
+#: frequent events that are not kept as notable
+_ROUTINE = frozenset(
+    {
+        EventType.EPOCH_STARTED, EventType.SIMULATION_STARTED, EventType.LLM_CALL, EventType.TASK_CREATED,
+        EventType.TASK_CLAIMED, EventType.TASK_COMPLETED, EventType.TASK_EXPIRED, EventType.ACTION_BLOCKED,
+        EventType.STRATEGY_UPDATED,
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class TimeSeriesPoint:
@@ -85,8 +99,10 @@ class SimulationHistory:
     success_criteria: list[dict[str, Any]] = field(default_factory=list)
     #: (initiator, counterparty) -> [interactions, accepted, sum of p]: the run's interaction graph
     edges: dict[tuple[str, str], list[float]] = field(default_factory=dict)
-    #: events that are not interactions, posts or votes (freezes, audits, kill switch, ...), as dicts
+    #: events that are not interactions, posts, votes or routine (freezes, audits, kill switch, ...), as dicts
     notable_events: list[dict[str, Any]] = field(default_factory=list)
+    #: agents seen beyond MAX_TRACKED_AGENTS (no snapshots, no edges)
+    untracked_agents: int = 0
 
     def add_epoch_snapshot(self, snapshot: EpochSnapshot) -> None:
         self.epoch_snapshots.append(snapshot)
@@ -184,6 +200,7 @@ class MetricsAggregator:
         self._initial_reputation = 0.0
         self._agents: dict[str, AgentSnapshot] = {}
         self._p_sum: dict[str, float] = {}
+        self._untracked: set[str] = set()
 
     def start_simulation(
         self,
@@ -202,6 +219,7 @@ class MetricsAggregator:
         self._initial_reputation = float(initial_reputation)
         self._agents = {}
         self._p_sum = {}
+        self._untracked = set()
 
     def start_from_header(self, header: Mapping[str, Any], simulation_id: str | None = None) -> None:
         """Start from an event log's header (scenario, seed, sizes, population, initial reputation)."""
@@ -221,9 +239,14 @@ class MetricsAggregator:
             raise RuntimeError("MetricsAggregator: call start_simulation() first")
         return self.history
 
-    def _agent(self, agent_id: str, epoch: int) -> AgentSnapshot:
+    def _agent(self, agent_id: str, epoch: int) -> AgentSnapshot | None:
         a = self._agents.get(agent_id)
         if a is None:
+            if len(self._agents) >= MAX_TRACKED_AGENTS:
+                if agent_id not in self._untracked:
+                    self._untracked.add(agent_id)
+                    self._require().untracked_agents = len(self._untracked)
+                return None
             a = AgentSnapshot(agent_id, agent_type_of(agent_id, self._prefixes), epoch)
             a.reputation = self._initial_reputation
             self._agents[agent_id] = a
@@ -231,24 +254,31 @@ class MetricsAggregator:
 
     def record_event(self, event: Event) -> None:
         """Fold one event into the history."""
-        h = self._require()
+        self._require()
         kind = event.event_type
         data = event.payload if isinstance(event.payload, dict) else {}
         if kind == EventType.INTERACTION_COMPLETED:
             self._record_interaction(event.epoch, data)
         elif kind in (EventType.POST_CREATED, EventType.REPLY_CREATED) and event.agent_id:
-            self._agent(event.agent_id, event.epoch).n_posts += 1
+            if (a := self._agent(event.agent_id, event.epoch)) is not None:
+                a.n_posts += 1
         elif kind == EventType.VOTE_CAST and event.agent_id:
-            self._agent(event.agent_id, event.epoch).n_votes += 1
+            if (a := self._agent(event.agent_id, event.epoch)) is not None:
+                a.n_votes += 1
         elif kind == EventType.EPOCH_COMPLETED:
             metrics = data.get("metrics")
             self.finalize_epoch(event.epoch, metrics if isinstance(metrics, dict) else {})
         elif kind in (EventType.AGENT_FROZEN, EventType.AGENT_UNFROZEN):
             who = event.agent_id or data.get("agent")
-            if isinstance(who, str):
-                self._agent(who, event.epoch).frozen = kind == EventType.AGENT_FROZEN
-            h.notable_events.append(event_dict(event))
-        elif kind not in (EventType.EPOCH_STARTED, EventType.SIMULATION_STARTED, EventType.LLM_CALL):
+            if isinstance(who, str) and (a := self._agent(who, event.epoch)) is not None:
+                a.frozen = kind == EventType.AGENT_FROZEN
+            self._notable(event)
+        elif kind not in _ROUTINE:
+            self._notable(event)
+
+    def _notable(self, event: Event) -> None:
+        h = self._require()
+        if len(h.notable_events) < MAX_NOTABLE_EVENTS:
             h.notable_events.append(event_dict(event))
 
     def _record_interaction(self, epoch: int, data: Mapping[str, Any]) -> None:
@@ -257,15 +287,19 @@ class MetricsAggregator:
         accepted = bool(data.get("accepted", False))
         p = _num(data.get("p"))
         a, b = self._agent(a_id, epoch), self._agent(b_id, epoch)
-        a.n_interactions += 1
-        b.n_interactions += 1
-        a.n_initiated += 1
-        self._p_sum[a_id] = self._p_sum.get(a_id, 0.0) + p
+        if a is not None:
+            a.n_initiated += 1
+            self._p_sum[a_id] = self._p_sum.get(a_id, 0.0) + p
         for agent, pay, rep in ((a, "payoff_a", "r_a"), (b, "payoff_b", "r_b")):
+            if agent is None:
+                continue
+            agent.n_interactions += 1
             agent.payoff += _num(data.get(pay))
             agent.reputation_change += _num(data.get(rep))
             if accepted:
                 agent.n_accepted += 1
+        if a is None or b is None:
+            return
         edge = h.edges.setdefault((a_id, b_id), [0.0, 0.0, 0.0])
         edge[0] += 1
         edge[1] += accepted

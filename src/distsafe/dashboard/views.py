@@ -111,6 +111,11 @@ def agents(history: SimulationHistory, key: str) -> None:
         for a in sorted(final.values(), key=lambda a: (a.agent_type, a.agent_id))[:200]
     ]  # fmt: skip
     st.table(rows, hide_index=True)
+    if history.untracked_agents:
+        st.caption(
+            f"{history.untracked_agents} more agents are not followed one by one (the first "
+            f"{len(final)} seen are); the per-type epoch metrics cover every agent"
+        )
     attr = st.selectbox(
         "trajectory", [a for a, _ in AGENT_TRAJECTORIES] + ["payoff", "n_interactions", "avg_p_initiated"],
         key=f"{key}-traj",
