@@ -32,6 +32,13 @@ def _layout(fig: Any, title: str, x_label: str = "", y_label: str = "", height: 
     return fig
 
 
+def _epoch_ticks(fig: Any, xs: Sequence[Any]) -> Any:
+    """Whole-number ticks on an epoch axis of a short run (plotly would put ticks at 0.5)."""
+    if xs and all(isinstance(x, int) for x in xs) and max(xs) - min(xs) <= 12:
+        fig.update_xaxes(dtick=1)
+    return fig
+
+
 def _nan_to_none(values: Sequence[float]) -> list[float | None]:
     return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
 
@@ -47,6 +54,7 @@ def plotly_time_series(data: PlotData, title: str = "", y_label: str = "") -> An
                 line={"color": _COLORS[i % len(_COLORS)]},
             )
         )  # fmt: skip
+    _epoch_ticks(fig, data["x"])
     return _layout(fig, title, data.get("x_label", ""), y_label or data.get("y_label", ""))
 
 
@@ -68,6 +76,7 @@ def plotly_small_multiples(data: PlotData, title: str = "", cols: int = 3) -> An
             row=i // cols + 1, col=i % cols + 1,
         )  # fmt: skip
     fig.update_annotations(font_size=11)
+    _epoch_ticks(fig, data["x"])
     return _layout(fig, title, height=90 + 210 * rows)
 
 
@@ -77,6 +86,7 @@ def plotly_multi_line(data: PlotData, title: str = "", y_label: str = "") -> Any
     fig = go.Figure()
     for name, ys in data["series"].items():
         fig.add_trace(go.Scatter(x=data["x"], y=_nan_to_none(ys), mode="lines", name=name))
+    _epoch_ticks(fig, data["x"])
     return _layout(fig, title, data.get("x_label", ""), y_label or data.get("y_label", ""))
 
 
