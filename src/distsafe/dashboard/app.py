@@ -114,6 +114,9 @@ def main() -> None:
     st.set_page_config(page_title="distsafe dashboard", layout="wide")
     st.title("distsafe dashboard")
     runs_dir = Path(args.runs_dir)
+    st.session_state["procs"] = [
+        p for p in st.session_state.get("procs", []) if p.poll() is None
+    ]  # reap ended
     st.session_state.setdefault("target", args.target)
     start_panel(runs_dir)
     if st.session_state.get("start_error"):
