@@ -13,6 +13,7 @@ distsafe calibrate SCENARIO [--seeds 10] [--out FILE] [--plot PNG]
 distsafe levers [SCENARIO] [--seeds 20] [--markdown] [--plot PNG] [--json FILE] [--workers N]
 distsafe economy serve|run ...
 distsafe sweep SPEC.yaml --out DIR [--executor local|dask|ray] | sweep report DIR  (experiments/cli.py)
+distsafe dashboard [RUN_DIR | SWEEP_DIR] [--port N] [--host H]; distsafe report RUN_DIR [--out FILE.html]
 
 (Over 400 lines on purpose: every command is a thin wrapper over scenarios/, eventlog/ and analysis/, and
 they sit together with `main`, whose one-line error handling and exit statuses cover them all.)
@@ -260,6 +261,12 @@ def run(
         console.print(ct)
     if out is not None:
         console.print(f"run folder: {markup(out)} ({', '.join(result.files)})", highlight=False)
+        if "metrics.png" not in result.files:
+            err_console.print(
+                "note: no metrics.png: the plot needs matplotlib, pip install 'distsafe\\[analysis]' "
+                "(or `distsafe report DIR` with the \\[dashboard] extra)",
+                highlight=False,
+            )
     if check and not result.passed:
         raise typer.Exit(3)
 
@@ -562,6 +569,17 @@ def _mount_redteam() -> None:
 _mount_redteam()
 
 
+def _mount_dashboard() -> None:
+    # `distsafe dashboard` and `distsafe report` (distsafe.dashboard.commands; streamlit and plotly are
+    # imported inside them, so a missing [dashboard] extra is one line from main())
+    from distsafe.dashboard.commands import register
+
+    register(app)
+
+
+_mount_dashboard()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes end with one line and exit status 2, never a traceback."""
     from pydantic import ValidationError
@@ -620,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             "httpx": "economy",
             "pyarrow": "parquet",
             "matplotlib": "analysis",
+            "streamlit": "dashboard",
+            "plotly": "dashboard",
             "anthropic": "llm",
             "openai": "llm",
             "dask": "sweep",

@@ -118,7 +118,8 @@ def test_a_full_disk_ends_the_run_with_a_readable_prefix(tmp_path, monkeypatch):
     assert err.value.errno == errno.ENOSPC
     monkeypatch.setattr(ChainWriter, "flush", real_flush)
     info = log_info(out / "events.jsonl")
-    assert not info.complete and info.n_events > 100 and info.last_type != "simulation_ended"
+    # the log is flushed at each epoch end (so that a run can be watched), so the disk fills at an epoch's end
+    assert not info.complete and info.n_events > 40 and info.last_type != "simulation_ended"
     res = verify_log(out / "events.jsonl")
     assert res.ok and not res.complete, res.message
     assert 0 < res.epochs_rerun < 100

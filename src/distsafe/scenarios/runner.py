@@ -89,6 +89,10 @@ def run_scenario(
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     _attach_recorder(orch, spec, out_dir, llm_replay_from)
+    if out_dir is not None and fmt == "jsonl":
+        # each epoch's lines reach the file when it ends, so that the run can be watched as it goes
+        # (`distsafe dashboard RUN_DIR` follows the log); the bytes written are the same
+        orch.on_epoch_end(lambda _m: _flush_log(orch))
     if on_step:
         orch.on_step_end(on_step)
     if on_epoch:
@@ -130,6 +134,11 @@ def _write_stopped_folder(
         write_run_folder(result, fmt, "interrupted" if interrupted else "failed", reason, sign_key)
     except Exception:  # noqa: BLE001 - the original exception is what the caller must see
         pass
+
+
+def _flush_log(orch: Orchestrator) -> None:
+    if orch.event_log is not None:
+        orch.event_log.flush()
 
 
 def _run(orch: Orchestrator) -> list[EpochMetrics]:
