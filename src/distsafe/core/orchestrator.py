@@ -38,11 +38,14 @@ from distsafe.core.dynamics import end_epoch_dynamics
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
+from distsafe.core.social import collusion_lever, collusion_rings, end_epoch_social, start_social
 from distsafe.core.state import STREAMS, EngineState, EventSink, Group
 from distsafe.core.step import begin_step, decide_objects, epoch_tasks, run_step
 from distsafe.env.feed import Feed
+from distsafe.env.network import AgentNetwork
 from distsafe.env.state import EnvState
 from distsafe.env.tasks import TaskPool
+from distsafe.governance.collusion import CollusionReport
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext
 from distsafe.governance.registry import enabled_levers
@@ -364,6 +367,7 @@ class Orchestrator:
         self._started = True
         self._open_log()
         a = self.agents
+        self._start_social()
         self.emit(EventType.SIMULATION_STARTED, payload={
             "agents": {t.value: int(np.count_nonzero(a.type_code == t.code)) for t in AgentType
                        if np.any(a.type_code == t.code)},
@@ -437,7 +441,7 @@ class Orchestrator:
         revenue = eng.governance.settle_epoch(eng.gov_context())  # taxes and penalties go where configured
         m = measure_epoch(
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
-            vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
+            vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue, sections=end_epoch_social(eng),
         )  # fmt: skip
         self.epoch_metrics.append(m)
         end_epoch_dynamics(eng, batch)  # learning, market quality, population update (core.dynamics)
@@ -477,6 +481,26 @@ class Orchestrator:
         out = lever_warnings(cfg.governance_config, ctx) if cfg.governance_config is not None else []
         kill = kill_switch_warning(cfg.safety.kill_switch_enabled, cfg.safety.kill_switch_toxicity, ctx)
         return out + ([kill] if kill else [])
+
+    # ---- social structure (core.social): network, collusion rings, composite tasks --------------------------
+    def _start_social(self) -> None:
+        start_social(self.engine_state)
+
+    @property
+    def network(self) -> AgentNetwork | None:
+        """The run's network (env.network), built when the run starts; None without a `network_config`."""
+        return self.engine_state.network
+
+    def get_collusion_report(self) -> CollusionReport | None:
+        """The collusion detector's report as of the last epoch's end (governance.collusion); None when
+        `collusion_detection_enabled` is off."""
+        lever = collusion_lever(self.engine_state)
+        return lever.report if lever is not None else None
+
+    @property
+    def collusion_rings(self) -> dict[str, np.ndarray]:
+        """The planted collusion rings (policy param `collusion_group`): name -> agent rows."""
+        return collusion_rings(self.engine_state)
 
     # ---- results -------------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

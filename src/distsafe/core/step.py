@@ -73,6 +73,7 @@ def group_actions(state: EngineState) -> ActionArrays:
     top_posts, top_authors, top_quality = feed.post_id[top], feed.author[top], feed.quality[top]
     open_rows = env.tasks.open_rows()
     group_of = a.group[active]
+    neighbours = state.network.neighbours() if state.network is not None else None
     for g in state.groups:
         if g.policy is None:
             continue
@@ -83,6 +84,7 @@ def group_actions(state: EngineState) -> ActionArrays:
             members=active[pos], agents=a, epoch=env.epoch, step=env.step, time=now, group_rows=g.all_rows(),
             top_posts=top_posts, top_authors=top_authors, top_quality=top_quality,
             open_tasks=env.tasks.task_id[open_rows], open_bounties=env.tasks.bounty[open_rows], rng=g.rng,
+            neighbours=neighbours,
         )  # fmt: skip
         res = g.policy.act_batch(view)
         rows: np.ndarray | slice = pos

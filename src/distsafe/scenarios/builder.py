@@ -40,6 +40,7 @@ SECTIONS: dict[str, str] = {
     "rate_limits": "rate_limits",
     "safety": "safety",
     "dynamics": "dynamics_config",
+    "network": "network_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level
