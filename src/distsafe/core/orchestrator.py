@@ -38,9 +38,18 @@ from distsafe.core.dynamics import end_epoch_dynamics
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
-from distsafe.core.social import collusion_lever, collusion_rings, end_epoch_social, start_social
+from distsafe.core.social import (
+    announce_task,
+    begin_epoch_social,
+    collusion_lever,
+    collusion_rings,
+    end_epoch_social,
+    start_social,
+)
 from distsafe.core.state import STREAMS, EngineState, EventSink, Group
 from distsafe.core.step import begin_step, decide_objects, epoch_tasks, run_step
+from distsafe.env.composite_metrics import capability_metrics
+from distsafe.env.composite_tasks import CapabilityMetrics, CapabilityType, CompositeTask, CompositeTaskPool
 from distsafe.env.feed import Feed
 from distsafe.env.network import AgentNetwork
 from distsafe.env.state import EnvState
@@ -100,6 +109,10 @@ class Orchestrator:
         self._epoch_callbacks: list[Callable[[EpochMetrics], None]] = []
         self._step_callbacks: list[Callable[[int, int, int], None]] = []
         self.interaction_sink: Callable[[InteractionBatch], None] | None = None
+        if cfg.enable_composite_tasks or cfg.composite_task_config is not None:
+            eng.composite = CompositeTaskPool(cfg.composite_task_config)
+        #: capabilities given through `register_agent_capabilities` (agent id, names): in the log's header
+        self.capability_record: list[dict[str, Any]] = []
 
     # ---- the parts of the engine state, by their public names ------------------------------------------
     @property
@@ -193,10 +206,12 @@ class Orchestrator:
     def add_population(
         self, agent_type: str | AgentType, count: int, prefix: str | None = None,
         params: dict[str, Any] | None = None, roles: list[str] | None = None,
+        capabilities: list[str] | None = None,
     ) -> np.ndarray:  # fmt: skip
         """Add `count` scripted agents of a type as columns only (no Python object per agent).
 
-        Names are `prefix_1 .. prefix_count` (prefix defaults to the type name)."""
+        Names are `prefix_1 .. prefix_count` (prefix defaults to the type name). `capabilities`: their
+        composite-task capabilities (env.composite_tasks; needs composite tasks on)."""
         if self._started:
             raise RuntimeError("agents must be added before the run starts")
         self._check_room(count)
@@ -211,6 +226,9 @@ class Orchestrator:
             "kind": "population", "type": policy.agent_type.value, "count": int(count),
             "prefix": prefix or policy.agent_type.value, "params": dict(params or {}),
             "roles": list(roles or [])})  # fmt: skip
+        if capabilities:
+            self.register_capabilities(rows, capabilities)
+            self.population_record[-1]["capabilities"] = sorted(CapabilityType(c).value for c in capabilities)
         return rows
 
     def _check_room(self, count: int) -> None:
@@ -263,7 +281,7 @@ class Orchestrator:
             "n_agents": len(self.agents), "n_epochs": cfg.n_epochs, "steps_per_epoch": cfg.steps_per_epoch,
             "config": cfg.model_dump(mode="json", exclude={"log_path", "llm_recording_path"}),
             "population": self.population_record,
-        }  # fmt: skip
+        } | ({"capabilities": self.capability_record} if self.capability_record else {})  # fmt: skip
 
     def _open_log(self) -> None:
         cfg = self.config
@@ -424,6 +442,7 @@ class Orchestrator:
         eng.flush_governance_events(ctx)
         eng.emit(EventType.EPOCH_STARTED)
         epoch_tasks(eng, epoch)
+        begin_epoch_social(eng)
 
     def _after_step(self, batch: InteractionBatch) -> None:
         eng = self.engine_state
@@ -482,7 +501,7 @@ class Orchestrator:
         kill = kill_switch_warning(cfg.safety.kill_switch_enabled, cfg.safety.kill_switch_toxicity, ctx)
         return out + ([kill] if kill else [])
 
-    # ---- social structure (core.social): network, collusion rings, composite tasks --------------------------
+    # ---- social structure (core.social): network, collusion rings, composite tasks -------------------------
     def _start_social(self) -> None:
         start_social(self.engine_state)
 
@@ -496,6 +515,40 @@ class Orchestrator:
         `collusion_detection_enabled` is off."""
         lever = collusion_lever(self.engine_state)
         return lever.report if lever is not None else None
+
+    def _pool(self) -> CompositeTaskPool:
+        pool = self.engine_state.composite
+        if pool is None:
+            raise RuntimeError("composite tasks are off: OrchestratorConfig(enable_composite_tasks=True)")
+        return pool
+
+    def register_agent_capabilities(
+        self, agent_id: str, capabilities: set[CapabilityType] | list[str]
+    ) -> None:
+        """Give an agent capabilities for composite tasks (env.composite_tasks), before the run."""
+        if self._started:
+            raise RuntimeError("capabilities must be registered before the run starts")
+        row = self.agents.ids.index_of(agent_id)
+        if row is None:
+            raise KeyError(f"unknown agent {agent_id!r}")
+        caps = sorted(CapabilityType(c) for c in capabilities)
+        self._pool().register(np.array([row]), caps)
+        self.capability_record.append({"agent_id": agent_id, "capabilities": [c.value for c in caps]})
+
+    def register_capabilities(self, rows: np.ndarray, capabilities: list[str]) -> None:
+        """Give agent `rows` (e.g. a population's, from `add_population`) these capabilities."""
+        caps = sorted(CapabilityType(c) for c in capabilities)
+        self._pool().register(rows, caps)
+
+    def add_composite_task(self, task: CompositeTask) -> None:
+        """Add a composite task to the pool (before or during the run)."""
+        self._pool().add(task)
+        if self._started:
+            announce_task(self.engine_state, task)
+
+    def get_capability_metrics(self) -> CapabilityMetrics:
+        """The emergent metrics of the composite tasks finished so far (env.composite_metrics)."""
+        return capability_metrics(self._pool())
 
     @property
     def collusion_rings(self) -> dict[str, np.ndarray]:

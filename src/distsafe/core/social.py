@@ -3,6 +3,8 @@
 (governance.collusion) and composite tasks (env.composite_tasks).
 
     start_social(state)              rings wired into their policies; network built; composite pool seeded
+    begin_epoch_social(state)        composite tasks: expire overdue ones, maybe spawn one
+    step_social(state)               composite tasks: assign, work, complete, pay (after the step's actions)
     end_epoch_social(state) -> dict  network decay/prune/disconnect; the parts' metrics for the epoch record
 """
 
@@ -13,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from distsafe.core.state import EngineState
+from distsafe.env.composite_metrics import section_metrics
+from distsafe.env.composite_tasks import CompositeTask, CompositeTaskPool
 from distsafe.env.network import AgentNetwork
 from distsafe.governance.collusion import CollusionLever
 from distsafe.metrics.epoch import SECTION_METRICS
@@ -58,8 +62,57 @@ def start_social(state: EngineState) -> None:
             EventType.NETWORK_UPDATED,
             payload={"topology": cfg.network_config.topology.value, "n_edges": net.n_edges, "built": True},
         )
-    if state.composite is not None:
-        state.composite.start(state)
+    pool = state.composite
+    if isinstance(pool, CompositeTaskPool):
+        pool.grow(len(state.agents))
+        for spec in pool.config.initial_tasks:
+            pool.add(spec.build(0))
+        for task in pool.tasks:
+            announce_task(state, task)
+
+
+def announce_task(state: EngineState, task: CompositeTask) -> None:
+    state.emit(EventType.COMPOSITE_TASK_CREATED, payload={
+        "task": task.task_id, "type": task.task_type, "bounty": task.bounty,
+        "deadline_epoch": task.deadline_epoch,
+        "capabilities": sorted(c.value for c in task.required_capabilities),
+    })  # fmt: skip
+
+
+def begin_epoch_social(state: EngineState) -> None:
+    pool = state.composite
+    if not isinstance(pool, CompositeTaskPool):
+        return
+    for what, task in pool.begin_epoch(state.env.epoch, state.rngs["composite"]):
+        if what == "created":
+            announce_task(state, task)
+        else:
+            state.emit(EventType.COMPOSITE_TASK_EXPIRED, payload={"task": task.task_id})
+
+
+def step_social(state: EngineState) -> None:
+    """Composite tasks' step (env.composite_tasks): only the agents acting this step work."""
+    pool = state.composite
+    if not isinstance(pool, CompositeTaskPool) or not pool.open_tasks:
+        return
+    a = state.agents
+    frozen = a.frozen_mask(state.env.epoch)
+    events, rows, amounts = pool.step(state.active, frozen, state.env.epoch, state.rngs["composite"], a.ids)
+    if rows.size:
+        np.add.at(a.resources, rows, amounts)
+        np.add.at(a.total_payoff, rows, amounts)
+    for what, task, detail in events:
+        if what == "subtask":
+            pool.epoch_subtasks += 1
+            state.emit(EventType.SUBTASK_COMPLETED, task.rows[detail.name], {
+                "task": task.task_id, "subtask": detail.name, "capability": detail.required_capability.value,
+                "quality": detail.quality,
+            })  # fmt: skip
+        else:
+            pool.epoch_completed += 1
+            state.emit(EventType.COMPOSITE_TASK_COMPLETED, payload={
+                "task": task.task_id, "bounty": task.bounty, "contributors": task.contributors,
+            })  # fmt: skip
 
 
 def end_epoch_social(state: EngineState) -> dict[str, Any]:
@@ -91,6 +144,8 @@ def end_epoch_social(state: EngineState) -> dict[str, Any]:
         lever.end_epoch(ctx, net.degree() if net is not None else None)
         state.flush_governance_events(ctx)
         out.update(lever.epoch_metrics())
-    if state.composite is not None:
-        out.update(state.composite.epoch_metrics())
+    pool = state.composite
+    if isinstance(pool, CompositeTaskPool):
+        out.update(section_metrics(pool, pool.epoch_completed, pool.epoch_subtasks))
+        pool.epoch_completed = pool.epoch_subtasks = 0
     return out

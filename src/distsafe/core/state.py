@@ -20,6 +20,7 @@ from distsafe.core.config import OrchestratorConfig
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
+from distsafe.env.composite_tasks import CompositeTaskPool
 from distsafe.env.network import AgentNetwork
 from distsafe.env.state import EnvState
 from distsafe.governance.engine import GovernanceEngine
@@ -106,7 +107,7 @@ class EngineState:
     #: who can interact with whom (env.network); None: everyone with everyone (no network configured)
     network: AgentNetwork | None = None
     #: composite tasks (env.composite_tasks); None: not enabled
-    composite: Any = None
+    composite: CompositeTaskPool | None = None
     # ---- this step
     #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -18,6 +18,7 @@ from distsafe.agents.policies import NOOP, PROPOSE, ActionArrays, GroupView, Scr
 from distsafe.core.actions import apply_rails, claim_tasks, feed_actions
 from distsafe.core.dynamics import learn_from_step
 from distsafe.core.resolve import resolve_interactions
+from distsafe.core.social import step_social
 from distsafe.core.state import EngineState
 from distsafe.core.turns import begin_step, decide_objects, write_object_action
 from distsafe.models.columns import InteractionBatch
@@ -111,6 +112,7 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     state.agents.epoch_actions[active[arr.action != NOOP]] += 1
     feed_actions(state, arr, contents)
     claim_tasks(state, arr)
+    step_social(state)  # composite tasks (core.social)
     batch = resolve_interactions(state, arr)
     # The batch's first rows are this step's proposals, one per PROPOSE left after the rails.
     learn_from_step(state, batch, int(np.count_nonzero(arr.action == PROPOSE)))

@@ -109,7 +109,7 @@ class NetworkConfig(ConfigModel):
     def edge_list(self) -> list[tuple[str, str]]:
         return list(self.params.edges) if self.params.edges is not None else list(self.edges)
 
-    def problem(self, ids: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    def problem(self, ids: Sequence[str]) -> tuple[tuple[str | int, ...], str] | None:
         """(location inside the block, message) if this topology cannot be built over agents `ids`."""
         n, t = len(ids), self.topology
         k_loc = ("params", "k") if self.params.k is not None else ("k_neighbors",)
@@ -128,9 +128,9 @@ class NetworkConfig(ConfigModel):
             for i, (a, b) in enumerate(self.edge_list):
                 for name in (a, b):
                     if name not in known:
-                        return (*loc, str(i)), f"unknown agent {name!r}"
+                        return (*loc, i), f"unknown agent {name!r}"
                 if a == b:
-                    return (*loc, str(i)), f"an edge from {a!r} to itself"
+                    return (*loc, i), f"an edge from {a!r} to itself"
         return None
 
 
@@ -142,7 +142,7 @@ def build_graph_edges(
 
     found = config.problem(ids)
     if found is not None:
-        raise ValueError(f"network.{'.'.join(found[0])}: {found[1]}")
+        raise ValueError(f"network.{'.'.join(str(p) for p in found[0])}: {found[1]}")
     n, t = len(ids), config.topology
     seed = int(rng.integers(0, 2**31 - 1))
     if t == NetworkTopology.COMPLETE:
@@ -274,8 +274,8 @@ class AgentNetwork:
         return int(np.count_nonzero(ok))
 
     def end_epoch(self, reputation: np.ndarray) -> dict[str, Any]:
-        """Decay and prune (when `dynamic`) and (with a threshold) disconnect agents of low reputation. Returns what changed:
-        counts, and the pruned pairs' rows when there are few (for the log)."""
+        """Decay and prune (when `dynamic`) and (with a threshold) disconnect agents of low reputation.
+        Returns what changed: counts, the removed keys and the disconnected rows."""
         cfg = self.config
         drop = np.zeros(self.n_edges, dtype=bool)
         if cfg.dynamic:

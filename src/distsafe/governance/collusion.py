@@ -85,6 +85,8 @@ class CollusionReport:
     ecosystem_collusion_risk: float = 0.0
     agent_risk: dict[str, float] = field(default_factory=dict)
     penalty_total: float = 0.0
+    #: every agent flagged at the end of any epoch so far (and penalized then)
+    ever_flagged_agents: list[str] = field(default_factory=list)
 
     @property
     def n_flagged_agents(self) -> int:
@@ -94,6 +96,7 @@ class CollusionReport:
         return {
             "n_pairs_analyzed": self.n_pairs_analyzed, "n_flagged_pairs": self.n_flagged_pairs,
             "n_flagged_agents": self.n_flagged_agents, "flagged_agents": list(self.flagged_agents),
+            "ever_flagged_agents": list(self.ever_flagged_agents),
             "ecosystem_collusion_risk": self.ecosystem_collusion_risk, "penalty_total": self.penalty_total,
             "suspicious_pairs": [vars(p) for p in self.suspicious_pairs],
             "suspicious_groups": [{**vars(g), "members": list(g.members)} for g in self.suspicious_groups],
@@ -256,6 +259,7 @@ class CollusionLever(GovernanceLever):
         self.realtime_total = 0.0
         self.epoch_penalties = 0.0
         self.flag_events = 0
+        self.ever_flagged = np.zeros(0, dtype=bool)
 
     def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
         if not self.config.collusion_realtime_penalty or len(batch) == 0:
@@ -278,6 +282,10 @@ class CollusionLever(GovernanceLever):
         c, agents = self.config, ctx.agents
         before = set(self.report.flagged_agents)
         report = self.detector.detect(agents, reach)
+        if self.ever_flagged.shape[0] < len(agents):
+            self.ever_flagged = np.concatenate(
+                [self.ever_flagged, np.zeros(len(agents) - self.ever_flagged.shape[0], dtype=bool)]
+            )
         rows = np.flatnonzero(self.detector.risk > 0)
         risk = self.detector.risk[rows]
         amount = c.collusion_penalty_multiplier * risk * c.collusion_penalty_amount
@@ -293,6 +301,8 @@ class CollusionLever(GovernanceLever):
             ctx.events.append(
                 (EventType.COLLUSION_FLAGGED.value, r, {"risk": rk, "penalty": pay, "new": new})
             )
+        self.ever_flagged[rows] = True
+        report.ever_flagged_agents = [agents.ids[int(r)] for r in np.flatnonzero(self.ever_flagged)]
         self.report = report
         return report
 

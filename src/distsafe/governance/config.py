@@ -64,6 +64,9 @@ class GovernanceConfig(ConfigModel):
     collusion_penalty_amount: float = Field(default=5.0, ge=0, exclude_if=lambda v: v == 5.0)
     collusion_realtime_penalty: bool = Field(default=False, exclude_if=lambda v: v is False)
     collusion_realtime_rate: float = Field(default=0.1, ge=0, le=1, exclude_if=lambda v: v == 0.1)
+    # Composite tasks (seed 001's emergent capabilities; env.composite_tasks): not a lever, but the seed sets
+    # it in this block; the scenario's `composite_tasks:` block configures them
+    composite_tasks_enabled: bool = Field(default=False, exclude_if=lambda v: v is False)
     # Where taxes and penalties go, settled at each epoch's end. "public_pool" (default) keeps the revenue in
     # a pool outside the agents' hands: the agents pay exactly what they pay under the seeds' accounting,
     # but the money is not lost, so welfare_money counts it (a transfer is not a welfare loss).

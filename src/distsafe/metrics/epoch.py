@@ -57,7 +57,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "collusion_penalties"),
     "composite": ("composite_tasks_open", "composite_tasks_completed", "composite_subtasks_completed",
                   "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
-                  "complementarity_score", "knowledge_transfer"),
+                  "complementarity_score", "knowledge_transfer", "composite_completion_rate",
+                  "capability_concentration"),
 }  # fmt: skip
 
 

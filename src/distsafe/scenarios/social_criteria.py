@@ -1,4 +1,4 @@
-"""Success criteria of seed 001's social-structure scenarios (network_effects, collusion_detection,
+"""Checks and success criteria of seed 001's social-structure scenarios (network_effects, collusion_detection,
 emergent_capabilities), checked over the epoch records' `SECTION_METRICS` (metrics.epoch).
 
 "final" is the value in the run's last epoch; the coordination, synergy, specialization and concentration
@@ -10,11 +10,14 @@ scores are cumulative over the run (env.composite_tasks), so their final value i
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+
+if TYPE_CHECKING:
+    from distsafe.scenarios.spec import ScenarioSpec
 
 
 class SocialCriteria(ConfigModel):
@@ -76,3 +79,26 @@ class SocialCriteria(ConfigModel):
             self.max_capability_concentration, True,
         )  # fmt: skip
         return out
+
+
+def agent_ids(spec: ScenarioSpec) -> list[str]:
+    """The ids the builder gives the scenario's agents, in row order (`prefix_1 .. prefix_count`)."""
+    return [f"{a.prefix()}_{k + 1}" for a in spec.agents for k in range(a.count)]
+
+
+def social_problem(spec: ScenarioSpec) -> tuple[tuple[Any, ...], str] | None:
+    """(YAML location, message) of the first problem that needs the whole scenario to see: a network
+    that cannot be built over these agents (k or m out of range, a custom edge or star hub naming an
+    unknown agent), or capabilities given while composite tasks are off."""
+    if spec.network is not None:
+        found = spec.network.problem(agent_ids(spec))
+        if found is not None:
+            return ("network", *found[0]), found[1]
+    composite = spec.governance.composite_tasks_enabled or spec.composite_tasks is not None
+    for i, a in enumerate(spec.agents):
+        if a.capabilities and not composite:
+            return ("agents", i, "capabilities"), (
+                "capabilities need composite tasks: a composite_tasks: block or "
+                "governance.composite_tasks_enabled"
+            )
+    return None

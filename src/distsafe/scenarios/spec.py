@@ -28,6 +28,7 @@ from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
@@ -52,6 +53,8 @@ class AgentSpec(ConfigModel):
     params: dict[str, Any] = Field(default_factory=dict)
     llm: LLMConfig | None = None
     id_prefix: str | None = None
+    #: composite-task capabilities of these agents (env.composite_tasks: research, analysis, ...)
+    capabilities: list[CapabilityType] = Field(default_factory=list)
 
     @field_validator("type")
     @classmethod
@@ -192,6 +195,9 @@ class ScenarioSpec(ConfigModel):
     dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
     #: seed 001's network topology (env.network); None: everyone may interact with everyone
     network: NetworkConfig | None = None
+    #: seed 001's composite tasks (env.composite_tasks); on with this block or
+    #: governance.composite_tasks_enabled
+    composite_tasks: CompositeTaskConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
