@@ -23,6 +23,7 @@ work is in the step modules it calls.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -503,6 +504,15 @@ class Orchestrator:
 
     # ---- social structure (core.social): network, collusion rings, composite tasks -------------------------
     def _start_social(self) -> None:
+        pool = self.engine_state.composite
+        for item in self.capability_record:
+            row = self.agents.ids.index_of(item["agent_id"])
+            if row is None:
+                warnings.warn(
+                    f"capabilities for unknown agent {item['agent_id']!r} ignored", RuntimeWarning, stacklevel=3
+                )
+            elif pool is not None:
+                pool.register(np.array([row]), [CapabilityType(c) for c in item["capabilities"]])
         start_social(self.engine_state)
 
     @property
@@ -525,14 +535,13 @@ class Orchestrator:
     def register_agent_capabilities(
         self, agent_id: str, capabilities: set[CapabilityType] | list[str]
     ) -> None:
-        """Give an agent capabilities for composite tasks (env.composite_tasks), before the run."""
+        """Give an agent capabilities for composite tasks (env.composite_tasks), before the run. An agent
+        registered later (before the run) gets them too; at the start, ids no agent has are dropped with a
+        warning (as in the seed's Quick Start, which names an `agent_2` it never registers)."""
         if self._started:
             raise RuntimeError("capabilities must be registered before the run starts")
-        row = self.agents.ids.index_of(agent_id)
-        if row is None:
-            raise KeyError(f"unknown agent {agent_id!r}")
         caps = sorted(CapabilityType(c) for c in capabilities)
-        self._pool().register(np.array([row]), caps)
+        self._pool()
         self.capability_record.append({"agent_id": agent_id, "capabilities": [c.value for c in caps]})
 
     def register_capabilities(self, rows: np.ndarray, capabilities: list[str]) -> None:

@@ -121,7 +121,7 @@ def rebuild_from_header(
     for i, item in enumerate(header.get("capabilities") or []):  # `register_agent_capabilities` calls
         try:
             orch.register_agent_capabilities(str(item["agent_id"]), list(item["capabilities"]))
-        except (ValueError, TypeError, KeyError, RuntimeError) as e:
+        except (ValueError, TypeError, KeyError, RuntimeError) as e:  # noqa: PERF203
             raise ScenarioError(f"log header capabilities[{i}]: {str(e).splitlines()[0]}") from None
     if recording is not None:
         from distsafe.llm import LLMRecorder
