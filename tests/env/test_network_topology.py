@@ -90,8 +90,16 @@ def test_metrics_match_networkx(n: int, p: float, seed: int) -> None:
 
 
 def test_strengthen_caps_decay_prunes_and_disconnect() -> None:
-    cfg = NetworkConfig(topology="ring", params={"k": 2}, dynamic=True, initial_edge_weight=0.5,
-                        edge_strengthen_rate=0.3, edge_decay_rate=0.5, min_edge_weight=0.2, max_edge_weight=0.7)
+    cfg = NetworkConfig(
+        topology="ring",
+        params={"k": 2},
+        dynamic=True,
+        initial_edge_weight=0.5,
+        edge_strengthen_rate=0.3,
+        edge_decay_rate=0.5,
+        min_edge_weight=0.2,
+        max_edge_weight=0.7,
+    )
     net = build(cfg, 6)
     assert net.strengthen(np.array([0, 0, 0]), np.array([1, 1, 3])) == 2  # 0-3 is no edge
     assert net.edge_weight("a_1", "a_2") == pytest.approx(0.7)  # 0.5 + 0.6, capped
@@ -116,7 +124,9 @@ class FarProposer(BaseAgent):
 
     def act(self, observation):  # type: ignore[no-untyped-def]
         self.seen = [p.agent_id for p in observation.peers]
-        return Action(action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id, target_id=self.target)
+        return Action(
+            action_type=ActionType.PROPOSE_INTERACTION, agent_id=self.agent_id, target_id=self.target
+        )
 
     def accept_interaction(self, proposal, observation) -> bool:  # type: ignore[no-untyped-def]
         return True
@@ -170,7 +180,7 @@ def test_scripted_proposals_never_hit_non_neighbours() -> None:
 
 
 # ---- the seed's snippets, as written (src. -> distsafe.) ----------------------------------------------------
-QUICK_START = '''
+QUICK_START = """
 from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 from distsafe.env.network import NetworkConfig, NetworkTopology
 
@@ -190,16 +200,16 @@ config = OrchestratorConfig(
     network_config=network_config,
 )
 orchestrator = Orchestrator(config=config)
-'''
+"""
 
-AFTER = '''
+AFTER = """
 # After simulation, inspect network state
 network = orchestrator.network
 print(f"Connected components: {network.connected_components()}")
 print(f"Average clustering: {network.get_metrics()['avg_clustering']}")
-'''
+"""
 
-YAML_BLOCK = '''
+YAML_BLOCK = """
 network:
   topology: small_world
   params:
@@ -218,7 +228,7 @@ network:
 success_criteria:
   min_connected_components: 1
   max_avg_path_length: 4.0
-'''
+"""
 
 
 def test_seed_quick_start_runs_as_written() -> None:

@@ -4,13 +4,15 @@ Pair level. Every interaction is recorded under its unordered pair (key `(lo << 
 end the pairs' running sums are merged (one sort of the epoch's keys) and every pair with at least
 `collusion_min_interactions` interactions is scored from the seed's four signals:
 
-  frequency z     z = min over the two directions of (k_ab - e_ab) / sqrt(e_ab), over accepted
-                  interactions: k_ab those a started with b, e_ab = k_a / d_a what a's accepted initiations
-                  predict if it drew partners uniformly among the d_a agents it can reach (its network
-                  degree, or N - 1 without a network). Both sides must seek each other more than chance:
-                  the seed compares a pair's count with the population of pairs, which flags agents who
-                  all seek out the same reputable partner, or who live in a small neighbourhood
-                  (docs/collusion.md).
+  frequency z     over accepted interactions, per direction: k_ab those a started with b against
+                  e_ab = k_a / d_a, what a's accepted initiations predict if it drew partners uniformly among
+                  the d_a agents it can reach (its network degree, or N - 1 without a network). The signal
+                  is the normal quantile of the larger of the two directions' Poisson tail probabilities
+                  P(X >= k_ab | e_ab), Bonferroni-corrected for the number of pairs tested (`frequency_z`):
+                  both sides must seek each other out more than chance, and out of ~N^2 pairs some will by
+                  chance. (The seed compares a pair's count with the population of pairs, uncorrected; that
+                  flags agents who all seek the same reputable partner, neighbours in a small
+                  neighbourhood, and a few percent of all pairs by chance: docs/collusion.md.)
   benefit corr.   Pearson correlation, over the pair's interactions, of a's payoff and b's payoff
   acceptance      the pair's share of accepted interactions
   quality asym.   |mean p inside the pair - mean p of the two agents' other interactions|
@@ -103,6 +105,19 @@ class CollusionReport:
         }  # fmt: skip
 
 
+def frequency_z(
+    k_ab: np.ndarray, k_ba: np.ndarray, e_ab: np.ndarray, e_ba: np.ndarray, n_tests: int
+) -> np.ndarray:
+    """The pair's frequency signal: for each direction the Poisson tail P(X >= k | mean e) of its count,
+    the larger of the two (both sides must seek the other out), Bonferroni-corrected for the `n_tests`
+    pairs tested, as the normal quantile z = isf(min(1, n_tests * p)), clipped to [-40, 40]."""
+    from scipy import stats
+
+    p = np.maximum(stats.poisson.sf(k_ab - 1, e_ab), stats.poisson.sf(k_ba - 1, e_ba))
+    z: np.ndarray = np.clip(stats.norm.isf(np.minimum(1.0, p * n_tests)), -40.0, 40.0)
+    return z
+
+
 class CollusionDetector:
     """Pair sums over the run and the scoring above, vectorized over pairs."""
 
@@ -161,7 +176,8 @@ class CollusionDetector:
         d = np.full(n_agents, max(n_agents - 1, 1), dtype=np.float64) if reach is None else reach[:n_agents]
         d = np.maximum(d.astype(np.float64), 1.0)
         e_lo, e_hi = np.maximum(started[lo] / d[lo], 1e-12), np.maximum(started[hi] / d[hi], 1e-12)
-        z = np.minimum((acc_lo - e_lo) / np.sqrt(e_lo), (acc - acc_lo - e_hi) / np.sqrt(e_hi))
+        analyzed = n >= c.collusion_min_interactions
+        z = frequency_z(acc_lo, acc - acc_lo, e_lo, e_hi, max(int(np.count_nonzero(analyzed)), 1))
         var_a, var_b = pa2 / n - (pa / n) ** 2, pb2 / n - (pb / n) ** 2
         cov = pab / n - (pa / n) * (pb / n)
         den = np.sqrt(np.maximum(var_a, 0) * np.maximum(var_b, 0))
@@ -177,8 +193,7 @@ class CollusionDetector:
             + np.clip(rate / max(c.collusion_acceptance_threshold, 1e-12), 0, 1)
             + np.clip(asym / max(c.collusion_quality_asymmetry_threshold, 1e-12), 0, 1)
         ) / 3.0
-        score = np.where(n >= c.collusion_min_interactions, f * (1.0 + s) / 2.0, 0.0)
-        analyzed = n >= c.collusion_min_interactions
+        score = np.where(analyzed, f * (1.0 + s) / 2.0, 0.0)
         flag = analyzed & (score >= c.collusion_score_threshold)
         report.n_pairs_analyzed = int(np.count_nonzero(analyzed))
         report.n_flagged_pairs = int(np.count_nonzero(flag))
