@@ -134,7 +134,8 @@ class FarProposer(BaseAgent):
 
 def run_ring(seed: int = 1) -> tuple[Orchestrator, list]:
     cfg = OrchestratorConfig(n_epochs=3, steps_per_epoch=5, seed=seed,
-                             network_config=NetworkConfig(topology="ring", params={"k": 2}, dynamic=True))  # fmt: skip
+                             network_config=NetworkConfig(topology="ring", params={"k": 2},
+                                                          dynamic=True))  # fmt: skip
     orch = Orchestrator(config=cfg)
     orch.add_population("honest", 6)
     far = orch.register_agent(FarProposer("far", "honest_3"), as_group=False)
@@ -179,7 +180,7 @@ def test_scripted_proposals_never_hit_non_neighbours() -> None:
     assert sum(len(b) for b in batches) > 0
 
 
-# ---- the seed's snippets, as written (src. -> distsafe.) ----------------------------------------------------
+# ---- the seed's snippets, as written (src. -> distsafe.) ---------------------------------------------------
 QUICK_START = """
 from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 from distsafe.env.network import NetworkConfig, NetworkTopology
@@ -260,8 +261,10 @@ def test_seed_yaml_block_loads_and_its_criteria_are_checked() -> None:
 @pytest.mark.parametrize(
     ("block", "where", "what"),
     [
-        ("network:\n  topology: small_world\n  params:\n    k: 40\n", ":8: network.params.k:", "below the number"),
-        ("network:\n  topology: small_world\n  params:\n    p: 1.5\n", ":8: network.params.p:", "less than or equal"),
+        ("network:\n  topology: small_world\n  params:\n    k: 40\n", ":8: network.params.k:",
+         "below the number"),
+        ("network:\n  topology: small_world\n  params:\n    p: 1.5\n", ":8: network.params.p:",
+         "less than or equal"),
         ("network:\n  topology: custom\n  params:\n    edges:\n      - [honest_1, ghost]\n",
          ":9: network.params.edges.0:", "unknown agent 'ghost'"),
         ("network:\n  topology: scale_free\n  m_edges: 10\n", ":7: network.m_edges:", "below the number"),

@@ -16,6 +16,7 @@ from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
 from distsafe.governance import GovernanceConfig
 from distsafe.governance.collusion import CollusionDetector, CollusionLever, frequency_z
 from distsafe.governance.registry import lookup
+from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable
 from distsafe.models.columns import InteractionBatch
 from distsafe.scenarios.loader import ScenarioError, scenario_from_text
@@ -23,8 +24,7 @@ from distsafe.scenarios.loader import ScenarioError, scenario_from_text
 
 def table(n: int) -> AgentTable:
     t = AgentTable()
-    t.add(__import__("distsafe.models.agent", fromlist=["AgentType"]).AgentType.HONEST, 0, prefix="a", count=n,
-          resources=100.0, reputation=0.0)  # fmt: skip
+    t.add(AgentType.HONEST, 0, prefix="a", count=n, resources=100.0, reputation=0.0)
     return t
 
 
