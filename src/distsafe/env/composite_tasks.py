@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import count
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from pydantic import ConfigDict, Field
@@ -190,7 +190,7 @@ class CompositeTaskConfig(ConfigModel):
     task_spawn_rate: float = Field(default=0.3, ge=0, le=1)
     max_concurrent_tasks: int = Field(default=5, ge=1)
     task_types: list[TaskType] = Field(
-        default_factory=lambda: ["research_synthesis", "planning_coordination", "problem_solving"],
+        default_factory=lambda: list(get_args(TaskType)),
         min_length=1,
     )
     spawn_deadline_offset: int = Field(default=10, ge=1)
@@ -333,9 +333,9 @@ class CompositeTaskPool:
                 events.append(("subtask", task, sub))
             if task.is_complete:  # 3. complete
                 task.status = "completed"
-                rows = np.array([rows_of[s.name] for s in task.subtasks], dtype=np.int64)
-                q = np.array([s.quality or 0.0 for s in task.subtasks])
-                share = q / q.sum() if q.sum() > 0 else np.full(q.size, 1.0 / q.size)
+                rows = np.array([rows_of[t.name] for t in task.subtasks], dtype=np.int64)
+                quals = np.array([t.quality or 0.0 for t in task.subtasks])
+                share = quals / quals.sum() if quals.sum() > 0 else np.full(quals.size, 1.0 / quals.size)
                 pay_rows.extend(rows.tolist())
                 pay_amounts.extend((task.bounty * share).tolist())
                 team = np.unique(rows)
