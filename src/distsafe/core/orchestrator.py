@@ -509,7 +509,9 @@ class Orchestrator:
             row = self.agents.ids.index_of(item["agent_id"])
             if row is None:
                 warnings.warn(
-                    f"capabilities for unknown agent {item['agent_id']!r} ignored", RuntimeWarning, stacklevel=3
+                    f"capabilities for unknown agent {item['agent_id']!r} ignored",
+                    RuntimeWarning,
+                    stacklevel=3,
                 )
             elif pool is not None:
                 pool.register(np.array([row]), [CapabilityType(c) for c in item["capabilities"]])
