@@ -337,6 +337,21 @@ class AgentNetwork:
         else:
             gen = rng if rng is not None else np.random.default_rng(0)
             sources = np.sort(gen.choice(n, size=k, replace=False))
-        dist = csgraph.shortest_path(adj, method="D", directed=False, unweighted=True, indices=sources)
-        finite = np.isfinite(dist) & (dist > 0)
-        return float(dist[finite].mean()) if finite.any() else float("nan")
+        # breadth-first from all sources at once: one sparse product per level, O(diameter * E * sources)
+        a = adj.astype(np.float32)
+        visited = np.zeros((n, sources.shape[0]), dtype=bool)
+        visited[sources, np.arange(sources.shape[0])] = True
+        frontier = visited.copy()
+        total, pairs, level = 0.0, 0, 0
+        while True:
+            level += 1
+            reached = (a @ frontier.astype(np.float32)) > 0
+            reached &= ~visited
+            found = int(np.count_nonzero(reached))
+            if found == 0:
+                break
+            total += level * found
+            pairs += found
+            visited |= reached
+            frontier = reached
+        return total / pairs if pairs else float("nan")

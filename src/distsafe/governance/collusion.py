@@ -23,7 +23,9 @@ end the pairs' running sums are merged (one sort of the epoch's keys) and every 
 
 so a pair is suspicious only when it interacts far more often than chance says (frequency is the gate: the
 other three signals are high for honest pairs too, since both sides of a good interaction gain), and more
-so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`.
+so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`;
+with `collusion_min_group_size` k > 2, only if its component of suspicious pairs has at least k agents (a
+ring rather than two agents who simply prefer each other).
 
 Group level: the connected components of the flagged pairs are the suspicious groups; a group's
 `internal_rate` is the share of its members' interactions that stay inside it, and its score the mean of
@@ -105,16 +107,32 @@ class CollusionReport:
         }  # fmt: skip
 
 
+def in_large_group(lo: np.ndarray, hi: np.ndarray, flag: np.ndarray, min_size: int) -> np.ndarray:
+    """True for the flagged pairs whose connected component of flagged pairs has >= min_size agents."""
+    fl, fh = lo[flag], hi[flag]
+    nodes, inv = np.unique(np.concatenate([fl, fh]), return_inverse=True)
+    k = nodes.shape[0]
+    g = sparse.coo_matrix((np.ones(fl.shape[0]), (inv[: fl.shape[0]], inv[fl.shape[0] :])), shape=(k, k))
+    _, label = csgraph.connected_components(g, directed=False)
+    size = np.bincount(label)
+    keep = np.zeros(flag.shape[0], dtype=bool)
+    keep[np.flatnonzero(flag)] = size[label[inv[: fl.shape[0]]]] >= min_size
+    return keep
+
+
 def frequency_z(
     k_ab: np.ndarray, k_ba: np.ndarray, e_ab: np.ndarray, e_ba: np.ndarray, n_tests: int
 ) -> np.ndarray:
     """The pair's frequency signal: for each direction the Poisson tail P(X >= k | mean e) of its count,
     the larger of the two (both sides must seek the other out), Bonferroni-corrected for the `n_tests`
     pairs tested, as the normal quantile z = isf(min(1, n_tests * p)), clipped to [-40, 40]."""
-    from scipy import stats
+    from scipy import special
 
-    p = np.maximum(stats.poisson.sf(k_ab - 1, e_ab), stats.poisson.sf(k_ba - 1, e_ba))
-    z: np.ndarray = np.clip(stats.norm.isf(np.minimum(1.0, p * n_tests)), -40.0, 40.0)
+    # P(X >= k) = P(X > k - 1) for X ~ Poisson(e): pdtrc(k - 1, e) (1 for k <= 0)
+    p_ab = np.where(k_ab > 0, special.pdtrc(np.maximum(k_ab - 1, 0), e_ab), 1.0)
+    p_ba = np.where(k_ba > 0, special.pdtrc(np.maximum(k_ba - 1, 0), e_ba), 1.0)
+    q = np.minimum(1.0, np.maximum(p_ab, p_ba) * n_tests)
+    z: np.ndarray = np.clip(-special.ndtri(q), -40.0, 40.0)  # the normal quantile with upper tail q
     return z
 
 
@@ -195,6 +213,8 @@ class CollusionDetector:
         ) / 3.0
         score = np.where(analyzed, f * (1.0 + s) / 2.0, 0.0)
         flag = analyzed & (score >= c.collusion_score_threshold)
+        if c.collusion_min_group_size > 2 and flag.any():  # only pairs inside a large enough group count
+            flag &= in_large_group(lo, hi, flag, c.collusion_min_group_size)
         report.n_pairs_analyzed = int(np.count_nonzero(analyzed))
         report.n_flagged_pairs = int(np.count_nonzero(flag))
         self.flagged_keys, self.flagged_scores = self.keys[flag], score[flag]

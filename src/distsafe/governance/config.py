@@ -59,6 +59,8 @@ class GovernanceConfig(ConfigModel):
     )
     collusion_min_interactions: int = Field(default=3, ge=1, exclude_if=lambda v: v == 3)
     collusion_score_threshold: float = Field(default=0.5, ge=0, le=1, exclude_if=lambda v: v == 0.5)
+    #: flag only pairs inside a group of suspicious pairs of at least this many agents (2: every pair)
+    collusion_min_group_size: int = Field(default=2, ge=2, exclude_if=lambda v: v == 2)
     collusion_penalty_multiplier: float = Field(default=1.0, ge=0, exclude_if=lambda v: v == 1.0)
     #: resources a flagged agent of risk 1 pays per epoch (times the multiplier)
     collusion_penalty_amount: float = Field(default=5.0, ge=0, exclude_if=lambda v: v == 5.0)
