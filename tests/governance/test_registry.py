@@ -28,6 +28,7 @@ ON = {
     "staking_enabled": "true",
     "circuit_breaker_enabled": "true",
     "audit_enabled": "true",
+    "collusion_detection_enabled": "true",
 }
 
 
@@ -49,7 +50,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 7
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 8
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -71,6 +72,7 @@ def test_off_values_are_the_defaults():
         "transaction_tax": 0.0,
         "random_audit": False,
         "circuit_breaker": False,
+        "collusion_penalty": False,
     }
 
 
@@ -83,6 +85,7 @@ def test_the_two_orders():
         "transaction_tax",
         "random_audit",
         "circuit_breaker",
+        "collusion_penalty",
     ]
     assert (
         lever_names()
@@ -95,6 +98,7 @@ def test_the_two_orders():
             "staking",
             "circuit_breaker",
             "random_audit",
+            "collusion_penalty",
         ]
     )
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import count
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -57,7 +56,6 @@ class CapabilityType(StrEnum):
 CAPABILITIES: tuple[CapabilityType, ...] = tuple(CapabilityType)
 CAP_INDEX: dict[CapabilityType, int] = {c: i for i, c in enumerate(CAPABILITIES)}
 TaskType = Literal["research_synthesis", "planning_coordination", "problem_solving"]
-_ids = count(1)
 
 
 @dataclass
@@ -85,7 +83,9 @@ class CompositeTask:
     deadline_epoch: int = 10
     min_agents: int = 2
     task_type: str = "custom"
-    task_id: str = field(default_factory=lambda: f"ctask_{next(_ids)}")
+    #: given by the pool when the task is added (`ctask_1`, `ctask_2`, ... in the order added), so a run's
+    #: ids never depend on what else the process built
+    task_id: str = ""
     status: Literal["open", "completed", "expired"] = "open"
     #: subtask name -> the row of the agent on it (the engine's bookkeeping)
     rows: dict[str, int] = field(default_factory=dict, repr=False)
@@ -264,6 +264,7 @@ class CompositeTaskPool:
 
     def add(self, task: CompositeTask) -> None:
         self.tasks.append(task)
+        task.task_id = f"ctask_{len(self.tasks)}"
 
     @property
     def open_tasks(self) -> list[CompositeTask]:
