@@ -34,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from distsafe.experiments.cli import sweep_app
+from distsafe.cli_detection import detection as _detection_command
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -558,6 +559,7 @@ def _mount_economy() -> None:
 
 
 _mount_economy()
+app.command(name="detection")(_detection_command)
 
 
 def _mount_redteam() -> None:

@@ -46,6 +46,10 @@ SMALL = {
     ],
     "security_evaluation": ["simulation.n_epochs=4"],
     "adversarial_redteam": ["simulation.n_epochs=4"],
+    # seed 001's social structure (network, collusion detection, composite tasks)
+    "network_effects": ["simulation.n_epochs=4"],
+    "collusion_detection": ["simulation.n_epochs=4"],
+    "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
 }
 
 

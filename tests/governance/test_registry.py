@@ -30,6 +30,7 @@ ON = {
     "audit_enabled": "true",
     "security_enabled": "true",
     "transparency_enabled": "true",
+    "collusion_detection_enabled": "true",
 }
 
 
@@ -51,7 +52,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 9
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 10
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -75,6 +76,7 @@ def test_off_values_are_the_defaults():
         "circuit_breaker": False,
         "transparency": False,
         "security": False,
+        "collusion_penalty": False,
     }
 
 
@@ -89,6 +91,7 @@ def test_the_two_orders():
         "circuit_breaker",
         "transparency",
         "security",
+        "collusion_penalty",
     ]
     assert (
         lever_names()
@@ -103,6 +106,7 @@ def test_the_two_orders():
             "random_audit",
             "security",
             "transparency",
+            "collusion_penalty",
         ]
     )
 

@@ -46,6 +46,10 @@ def _hand_copied(spec, log_path=None, log_format=None):
         log_path=log_path,
         log_events=log_path is not None,
         log_format=log_format or sim.log_format,
+        # seed 001's social structure (issue 12)
+        network_config=spec.network,
+        composite_task_config=spec.composite_tasks,
+        enable_composite_tasks=gov.composite_tasks_enabled or spec.composite_tasks is not None,
     )
 
 
@@ -61,7 +65,9 @@ def test_every_engine_field_comes_from_the_scenario_or_is_a_run_option():
         | {
             "metrics_to_track",
             "limits",
-        }  # the scenario's metrics_to_track; its limits: over the caps in force
+            "enable_composite_tasks",
+        }  # the scenario's metrics_to_track; its limits: over the caps in force; composite tasks: the
+        # governance switch or the composite_tasks: block
     )
     assert set(OrchestratorConfig.model_fields) == covered | RUN_OPTIONS
 

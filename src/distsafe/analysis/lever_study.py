@@ -58,6 +58,11 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
     # seed 002's ledger and seed 001's security lever, at their defaults (added after issue 10's study)
     "transparency": ("governance.transparency_enabled=true",),
     "security": ("governance.security_enabled=true",),
+    # collusion detection at the seed's settings (docs/collusion.md); its penalty binds on flagged agents only
+    "collusion_penalty": (
+        "governance.collusion_detection_enabled=true",
+        "governance.collusion_penalty_multiplier=1.5",
+    ),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

@@ -17,6 +17,7 @@ from distsafe.governance import binding
 from distsafe.governance.admission import BandwidthCapLever, StakingLever
 from distsafe.governance.audits import RandomAuditLever
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
+from distsafe.governance.collusion import CollusionLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
@@ -124,6 +125,13 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="security_enabled",
         lever=SecurityLever,
         report=("security_flags", "quarantines", "security_penalties", "realtime_charges"),
+    ),
+    RegisteredLever(
+        name="collusion_penalty",
+        title="Collusion detection",
+        switch="collusion_detection_enabled",
+        lever=CollusionLever,
+        report=("collusion_flagged_agents", "collusion_penalty_total"),
     ),
 )
 
