@@ -33,8 +33,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from distsafe.experiments.cli import sweep_app
 from distsafe.cli_detection import detection as _detection_command
+from distsafe.experiments.cli import sweep_app
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
