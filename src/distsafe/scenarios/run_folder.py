@@ -144,6 +144,8 @@ def write_run_folder(
         "llm_usage": json_safe(result.orchestrator.get_llm_usage_stats()),
         "files": files,
     }
+    if result.spec.ignored_fields:
+        manifest["ignored_fields"] = list(result.spec.ignored_fields)
     if reason is not None:
         manifest["reason"] = reason
     if signature is not None:

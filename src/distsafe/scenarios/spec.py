@@ -116,6 +116,8 @@ class SuccessCriteria(ConfigModel):
     #: true: at least one agent of a bad-actor type (models.agent.BAD_ACTOR_TYPES) was frozen in the run
     bad_actor_frozen: bool | None = None
     min_interactions: int | None = Field(default=None, ge=0)
+    #: the run's population is at least this (the reference implementation's `min_agents`)
+    min_agents: int | None = Field(default=None, ge=0)
 
     def evaluate(
         self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
@@ -152,6 +154,8 @@ class SuccessCriteria(ConfigModel):
             check("min_epochs", float(summary["epochs"]), self.min_epochs, False)
         if self.min_interactions is not None:
             check("min_interactions", float(summary["n_interactions"]), self.min_interactions, False)
+        if self.min_agents is not None:
+            check("min_agents", float(summary["n_agents"]), self.min_agents, False)
         if self.bad_actor_frozen is not None:
             # bad-actor types only (deceptive, adversarial, adaptive adversary): a frozen honest or
             # opportunistic agent does not count
@@ -190,6 +194,16 @@ class ScenarioSpec(ConfigModel):
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
     limits: ScenarioLimits = Field(default_factory=ScenarioLimits, exclude_if=lambda v: v == ScenarioLimits())
+    #: fields of the reference format's missing features that a `--lenient` load dropped (set by the loader,
+    #: never read from a file; written to the run's manifest)
+    ignored_fields: list[str] = Field(default_factory=list, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignored_not_from_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "ignored_fields" in data:
+            raise ValueError("ignored_fields is set by the loader (--lenient), not by a scenario file")
+        return data
 
     @model_validator(mode="before")
     @classmethod
