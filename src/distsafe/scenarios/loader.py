@@ -278,7 +278,7 @@ def scenario_from_text(
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario must be a YAML mapping (scenario_id, agents, ...)")
     data = apply_overrides(data, overrides, caps)
-    data, ignored = _from_reference(data, source, root, lenient)
+    data, ignored, no_ops = _from_reference(data, source, root, lenient)
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as e:
@@ -286,16 +286,16 @@ def scenario_from_text(
     except (RecursionError, MemoryError):
         raise ScenarioError(f"{source}: too large or too deeply nested to validate") from None
     check_run_size(spec, caps, source, root)
-    if ignored:
-        spec = spec.model_copy(update={"ignored_fields": ignored})
+    if ignored or no_ops:
+        spec = spec.model_copy(update={"ignored_fields": ignored, "no_op_fields": no_ops})
     return spec
 
 
 def _from_reference(
     data: dict[str, Any], source: str, root: yaml.Node | None, lenient: bool
-) -> tuple[dict[str, Any], list[str]]:
-    """`data` with the reference format's names mapped (scenarios.swarm_compat) and the fields ignored
-    under `lenient`; ScenarioError naming the first missing feature otherwise."""
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """`data` with the reference format's names mapped (scenarios.swarm_compat), the fields ignored under
+    `lenient` and the fields dropped as no-ops; ScenarioError naming the first missing feature otherwise."""
     from distsafe.scenarios.swarm_compat import translate
 
     try:
@@ -312,7 +312,7 @@ def _from_reference(
             f"{where}: {first.dotted}: {first.feature} is not in distsafe "
             f"(`distsafe run --lenient` ignores such fields){more}"
         )
-    return tr.data, [f"{u.dotted} ({u.feature})" for u in tr.unsupported]
+    return tr.data, [f"{u.dotted} ({u.feature})" for u in tr.unsupported], tr.no_ops
 
 
 def check_run_size(

@@ -146,6 +146,8 @@ def write_run_folder(
     }
     if result.spec.ignored_fields:
         manifest["ignored_fields"] = list(result.spec.ignored_fields)
+    if result.spec.no_op_fields:
+        manifest["no_op_fields"] = list(result.spec.no_op_fields)
     if reason is not None:
         manifest["reason"] = reason
     if signature is not None:

@@ -197,12 +197,16 @@ class ScenarioSpec(ConfigModel):
     #: fields of the reference format's missing features that a `--lenient` load dropped (set by the loader,
     #: never read from a file; written to the run's manifest)
     ignored_fields: list[str] = Field(default_factory=list, exclude=True)
+    #: fields of the reference format that change nothing here (its `outputs:` paths, switched-off
+    #: features, success criteria it does not evaluate either); set by the loader, written to the manifest
+    no_op_fields: list[str] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
     def _ignored_not_from_file(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "ignored_fields" in data:
-            raise ValueError("ignored_fields is set by the loader (--lenient), not by a scenario file")
+        for key in ("ignored_fields", "no_op_fields"):
+            if isinstance(data, dict) and key in data:
+                raise ValueError(f"{key} is set by the loader, not by a scenario file")
         return data
 
     @model_validator(mode="before")

@@ -46,8 +46,28 @@ RENAMES: dict[str, dict[str, str]] = {
         "min_quality_gap": "min_avg_quality_gap",
     },
     "agent": {"name": "id_prefix", "config": "params"},
-    "agent_params": {"interact_probability": "p_interact", "post_probability": "p_post"},
 }
+
+#: the reference's per-step action probabilities, tried in this order by its scripted agents (post with
+#: `post_probability`, else interact with `interact_probability`): distsafe's action mix gets
+#: p_post = post_probability and p_interact = (1 - post_probability) * interact_probability; the policy's
+#: other actions (reply, vote, claim) keep their defaults, scaled down in proportion if the mix would
+#: pass 1.
+SEQUENTIAL_PROBABILITIES = ("post_probability", "interact_probability")
+
+#: success criteria the reference's own CLI evaluates (swarm/__main__.py `_check_criteria`); it reads no
+#: other key of `success_criteria`, so another key distsafe does not measure is a no-op here as there
+REFERENCE_EVALUATED_CRITERIA = frozenset(
+    {
+        "min_epochs",
+        "toxicity_threshold",
+        "min_net_social_welfare",
+        "max_infiltration_rate",
+        "min_attack_displacement",
+        "min_separation_quality",
+        "min_welfare_delta",
+    }
+)
 
 #: fields moved to another section: (section, reference name) -> (section, distsafe name)
 MOVES: dict[tuple[str, str], tuple[str, str]] = {
@@ -265,7 +285,7 @@ def translate(data: dict[str, Any]) -> Translation:
                 keep.append(m)
         d["metrics_to_track"] = keep
     if isinstance(d.get("agents"), list):
-        d["agents"] = [_agent(a, i, out) for i, a in enumerate(d["agents"])]
+        d["agents"] = _unique_prefixes([_agent(a, i, out) for i, a in enumerate(d["agents"])], out)
     out.data = d
     return out
 
@@ -284,11 +304,43 @@ def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Trans
             result[k] = v
         elif any(k.startswith(p) for p in off_prefixes):
             out.no_ops.append(f"{sec}.{k} (switched off)")
+        elif sec == "success_criteria" and k not in REFERENCE_EVALUATED_CRITERIA:
+            out.no_ops.append(f"{sec}.{k} (the reference does not evaluate it either)")
         elif feature_of((sec, k)) != feature_of(("\0",)) or sec == "success_criteria":
             out.unsupported.append(Unsupported((sec, k), feature_of((sec, k))))
         else:
             result[k] = v
     return result
+
+
+def _unique_prefixes(agents: list[Any], out: Translation) -> list[Any]:
+    """The reference names agents itself, so its files list one type in several entries without names;
+    distsafe needs one id prefix per entry: an entry without `name`/`id_prefix` whose type repeats gets
+    `<type>_<entry index>`."""
+    types = [a.get("type") for a in agents if isinstance(a, dict) and not a.get("id_prefix")]
+    named = {a.get("id_prefix") for a in agents if isinstance(a, dict) and a.get("id_prefix")}
+    for i, a in enumerate(agents):
+        if not isinstance(a, dict) or a.get("id_prefix") or not isinstance(a.get("type"), str):
+            continue
+        if types.count(a["type"]) > 1 or a["type"] in named:
+            a["id_prefix"] = f"{a['type']}_{i}"
+            out.renamed.append(f"agents.{i} -> id_prefix {a['id_prefix']}")
+    return agents
+
+
+def _llm(llm: dict[str, Any], index: int, out: Translation) -> dict[str, Any]:
+    """The reference's `persona` is free text or a name; distsafe's is a name (honest, strategic,
+    adversarial, open): free text becomes the system prompt added to the default persona's."""
+    from distsafe.agents.llm.config import PersonaType
+
+    persona = llm.get("persona")
+    if isinstance(persona, str) and persona not in {p.value for p in PersonaType}:
+        if llm.get("system_prompt"):
+            raise ValueError(f"agents.{index}.llm: a free-text persona and a system_prompt; give one")
+        llm = {k: v for k, v in llm.items() if k != "persona"}
+        llm["system_prompt"] = persona
+        out.renamed.append(f"agents.{index}.llm.persona (free text) -> agents.{index}.llm.system_prompt")
+    return llm
 
 
 def _agent(entry: Any, index: int, out: Translation) -> Any:
@@ -312,7 +364,7 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
                 Unsupported(("agents", index, "llm", "memori"), feature_of(("agents", "llm", "memori")))
             )
             llm.pop("memori")
-        a["llm"] = llm
+        a["llm"] = _llm(llm, index, out)
     if isinstance(a.get("params"), dict):
         a["params"] = _params(a.get("type"), a["params"], index, out)
     return a
@@ -323,9 +375,11 @@ def _params(kind: Any, params: dict[str, Any], index: int, out: Translation) -> 
     from distsafe.agents.registry import policy_for
     from distsafe.scenarios.spec import SCRIPTED_TYPES
 
-    p = _rename(params, RENAMES["agent_params"], f"agents.{index}.params", out)
+    p = dict(params)
     if kind not in SCRIPTED_TYPES:
         return p
+    if any(k in p for k in SEQUENTIAL_PROBABILITIES):
+        p = _action_mix(str(kind), p, index, out)
     kept: dict[str, Any] = {}
     for k, v in p.items():
         try:
@@ -340,3 +394,30 @@ def _params(kind: Any, params: dict[str, Any], index: int, out: Translation) -> 
             pass
         kept[k] = v
     return kept
+
+
+def _action_mix(kind: str, params: dict[str, Any], index: int, out: Translation) -> dict[str, Any]:
+    """`post_probability` / `interact_probability` as distsafe's action mix (SEQUENTIAL_PROBABILITIES)."""
+    from distsafe.agents.registry import policy_for
+
+    p = dict(params)
+    pp, ip = p.pop("post_probability", None), p.pop("interact_probability", None)
+    for name, v in (("post_probability", pp), ("interact_probability", ip)):
+        if v is not None and (not isinstance(v, int | float) or isinstance(v, bool) or not 0 <= v <= 1):
+            raise ValueError(f"agents.{index}.config.{name}: must be a number in [0, 1], not {v!r}")
+        if v is not None and any(k in p for k in ("p_post", "p_interact")):
+            raise ValueError(f"agents.{index}.config.{name} and params.p_post/p_interact; give one")
+    defaults = policy_for(kind, {}, None).params
+    post = float(pp) if pp is not None else float(defaults.p_post)
+    interact = (1.0 - post) * float(ip) if ip is not None else float(defaults.p_interact)
+    p["p_post"], p["p_interact"] = post, interact
+    rest = {k: float(p.get(k, getattr(defaults, k))) for k in ("p_reply", "p_vote", "p_claim")}
+    room = max(0.0, 1.0 - post - interact)
+    if sum(rest.values()) > room:
+        scale = room / sum(rest.values())
+        for k, v in rest.items():
+            p[k] = v * scale
+    out.renamed.append(
+        f"agents.{index}.config.post_probability/interact_probability -> params.p_post/p_interact"
+    )
+    return p
