@@ -17,7 +17,9 @@ from distsafe.models.interaction import InteractionType, SoftInteraction
 _TYPES = list(InteractionType)
 
 
-def _one(rng: random.Random, i: int, p: float, accepted: bool, truth: int | None, good: bool) -> SoftInteraction:
+def _one(
+    rng: random.Random, i: int, p: float, accepted: bool, truth: int | None, good: bool
+) -> SoftInteraction:
     return SoftInteraction(
         interaction_id=f"int_{i}_{rng.getrandbits(32):08x}",
         initiator=f"agent_{rng.randint(1, 10)}",
@@ -41,25 +43,45 @@ def _one(rng: random.Random, i: int, p: float, accepted: bool, truth: int | None
 
 
 def generate_benign_batch(
-    count: int = 50, min_p: float = 0.7, max_p: float = 0.95, acceptance_rate: float = 0.8, seed: int | None = None
+    count: int = 50,
+    min_p: float = 0.7,
+    max_p: float = 0.95,
+    acceptance_rate: float = 0.8,
+    seed: int | None = None,
 ) -> list[SoftInteraction]:
     rng = random.Random(seed)
-    return [_one(rng, i, rng.uniform(min_p, max_p), rng.random() < acceptance_rate, 1, True) for i in range(count)]
+    return [
+        _one(rng, i, rng.uniform(min_p, max_p), rng.random() < acceptance_rate, 1, True) for i in range(count)
+    ]
 
 
 def generate_toxic_batch(
-    count: int = 50, min_p: float = 0.1, max_p: float = 0.4, acceptance_rate: float = 0.6, seed: int | None = None
+    count: int = 50,
+    min_p: float = 0.1,
+    max_p: float = 0.4,
+    acceptance_rate: float = 0.6,
+    seed: int | None = None,
 ) -> list[SoftInteraction]:
     rng = random.Random(seed)
-    return [_one(rng, i, rng.uniform(min_p, max_p), rng.random() < acceptance_rate, -1, False) for i in range(count)]
+    return [
+        _one(rng, i, rng.uniform(min_p, max_p), rng.random() < acceptance_rate, -1, False)
+        for i in range(count)
+    ]
 
 
-def generate_uncertain_batch(count: int = 50, band: float = 0.15, seed: int | None = None) -> list[SoftInteraction]:
+def generate_uncertain_batch(
+    count: int = 50, band: float = 0.15, seed: int | None = None
+) -> list[SoftInteraction]:
     rng = random.Random(seed)
-    return [_one(rng, i, rng.uniform(0.5 - band, 0.5 + band), rng.random() < 0.5, None, rng.random() < 0.5) for i in range(count)]
+    return [
+        _one(rng, i, rng.uniform(0.5 - band, 0.5 + band), rng.random() < 0.5, None, rng.random() < 0.5)
+        for i in range(count)
+    ]
 
 
-def generate_mixed_batch(count: int = 100, toxic_fraction: float = 0.3, seed: int | None = None) -> list[SoftInteraction]:
+def generate_mixed_batch(
+    count: int = 100, toxic_fraction: float = 0.3, seed: int | None = None
+) -> list[SoftInteraction]:
     n_toxic = int(count * toxic_fraction)
     mixed = generate_benign_batch(count - n_toxic, seed=seed) + generate_toxic_batch(
         n_toxic, seed=None if seed is None else seed + 1000
