@@ -41,6 +41,7 @@ RENAMES: dict[str, dict[str, str]] = {
         "circuit_breaker_threshold_toxicity": "freeze_threshold_toxicity",
     },
     "simulation": {"schedule_mode": "scheduling"},
+    "environment": {"initial_resources": "initial_budget"},
     "success_criteria": {
         "toxicity_threshold": "max_avg_toxicity",
         "min_quality_gap": "min_avg_quality_gap",
@@ -265,7 +266,7 @@ def translate(data: dict[str, Any]) -> Translation:
             target[new] = value
             d[src], d[dst] = section, target
             out.renamed.append(f"{src}.{old} -> {dst}.{new}")
-    for sec in ("rate_limits", "governance", "simulation", "success_criteria"):
+    for sec in ("rate_limits", "governance", "simulation", "success_criteria", "environment"):
         if isinstance(d.get(sec), dict):
             d[sec] = _rename(d[sec], RENAMES[sec], sec, out)
             known = _governance_known() if sec == "governance" else _known(models[sec])
