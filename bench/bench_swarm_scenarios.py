@@ -177,9 +177,7 @@ def bench(
             row["ratio"] = row["reference"]["median_s"] / max(row["distsafe"]["median_s"], 1e-9)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print(
-        "\n| scenario | epochs | reference s (interactions) | distsafe s (interactions) | reference / distsafe |"
-    )
+    print("\n| scenario | epochs | reference s (interactions) | distsafe s (interactions) | ratio |")
     print("|---|---|---|---|---|")
     for r in rows:
 

@@ -295,19 +295,20 @@ def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Trans
     """Fields of `section` that distsafe's model does not know: switched-off lever groups are no-ops, the
     reference's other fields unsupported; fields that are no reference field stay (the spec names them)."""
     result: dict[str, Any] = {}
-    off_prefixes = [
-        k[: -len("enabled")]
+    generic = feature_of(("\0",))
+    off = {
+        feature_of((sec, k))
         for k in section
         if k.endswith("_enabled") and k not in known and section[k] is False
-    ]
+    } - {generic}
     for k, v in section.items():
         if k in known:
             result[k] = v
-        elif any(k.startswith(p) for p in off_prefixes):
+        elif feature_of((sec, k)) in off:
             out.no_ops.append(f"{sec}.{k} (switched off)")
         elif sec == "success_criteria" and k not in REFERENCE_EVALUATED_CRITERIA:
             out.no_ops.append(f"{sec}.{k} (the reference does not evaluate it either)")
-        elif feature_of((sec, k)) != feature_of(("\0",)) or sec == "success_criteria":
+        elif feature_of((sec, k)) != generic or sec == "success_criteria":
             out.unsupported.append(Unsupported((sec, k), feature_of((sec, k))))
         else:
             result[k] = v
