@@ -2,6 +2,7 @@
 
     python bench/bench_scale.py                                   # N = 10^3 .. 10^6, 10 epochs x 10 steps
     python bench/bench_scale.py --sizes 1000,10000,100000 --governance off --out /tmp/scale.png
+    python bench/bench_scale.py --sizes 1000,10000,100000 --governance off --social on   # network + collusion
 
 Each (N, governance) point runs in a fresh subprocess, so its peak RSS (`ru_maxrss`) is its own. The
 population is 40% honest, 20% opportunistic, 20% deceptive, 20% adversarial, built as four vectorized
@@ -10,6 +11,11 @@ reputation decay, vote normalization, bandwidth cap, staking, circuit breaker, r
 log (see bench_eventlog.py for log throughput). Prints wall and CPU seconds (on a shared machine CPU is
 the figure to compare), interactions/s, peak RSS and the time ratio between successive sizes, and
 draws the scaling curves to a PNG.
+
+`--social on` adds seed 001's social structure: a small-world network (k=4, p=0.1, dynamic edges: partners
+drawn among neighbours, non-neighbour proposals rejected, decay and pruning, the network metrics each epoch
+with the path length from 64 sampled sources) and collusion detection (pair statistics every step, scoring
+and penalties at each epoch's end), with a planted ring of 10 colluders.
 """
 
 from __future__ import annotations
@@ -41,18 +47,35 @@ def all_levers():
     )
 
 
-def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
+def child(n: int, gov: bool, epochs: int, steps: int, seed: int, social: bool = False) -> dict:
     """One run in this process; returns its figures."""
     from distsafe.core.orchestrator import Orchestrator, OrchestratorConfig
+    from distsafe.env.network import NetworkConfig
+    from distsafe.governance import GovernanceConfig
 
     t0 = time.perf_counter()
+    levers = all_levers() if gov else None
+    network = None
+    if social:
+        levers = (levers or GovernanceConfig()).model_copy(update={"collusion_detection_enabled": True})
+        network = NetworkConfig(topology="small_world", k_neighbors=4, rewire_probability=0.1, dynamic=True)
     o = Orchestrator(
         OrchestratorConfig(
-            n_epochs=epochs, steps_per_epoch=steps, seed=seed, governance_config=all_levers() if gov else None
+            n_epochs=epochs,
+            steps_per_epoch=steps,
+            seed=seed,
+            governance_config=levers,
+            network_config=network,
         )
     )
     for kind, share in MIX:
-        o.add_population(kind, max(1, int(round(n * share))))
+        o.add_population(
+            kind, max(1, int(round(n * share))) - (10 if social and kind == "adversarial" else 0)
+        )
+    if social:
+        o.add_population(
+            "adversarial", 10, prefix="ring", params={"collusion_group": "r", "collusion_preference": 0.7}
+        )
     build = time.perf_counter() - t0
     t1, c1 = time.perf_counter(), time.process_time()
     ms = o.run()
@@ -61,6 +84,7 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
     return {
         "n": len(o.agents),
         "governance": gov,
+        "social": social,
         "epochs": epochs,
         "steps": steps,
         "build_s": build,
@@ -75,19 +99,23 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int) -> dict:
     }
 
 
-def run_point(n: int, gov: bool, args) -> dict:
-    cmd = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--child",
-        str(n),
-        "--epochs",
-        str(args.epochs),
-        "--steps",
-        str(args.steps),
-        "--seed",
-        str(args.seed),
-    ] + (["--gov"] if gov else [])
+def run_point(n: int, gov: bool, args, social: bool = False) -> dict:
+    cmd = (
+        [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--child",
+            str(n),
+            "--epochs",
+            str(args.epochs),
+            "--steps",
+            str(args.steps),
+            "--seed",
+            str(args.seed),
+        ]
+        + (["--gov"] if gov else [])
+        + (["--soc"] if social else [])
+    )
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -99,11 +127,17 @@ def plot(rows: list[dict], path: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
-    for gov, style in ((False, "o-"), (True, "s--")):
-        pts = sorted((r for r in rows if r["governance"] == gov), key=lambda r: r["n"])
+    for gov, soc, style in (
+        (False, False, "o-"),
+        (True, False, "s--"),
+        (False, True, "^-."),
+        (True, True, "v:"),
+    ):
+        pts = sorted((r for r in rows if r["governance"] == gov and r.get("social", False) == soc),
+                     key=lambda r: r["n"])  # fmt: skip
         if not pts:
             continue
-        label = "all levers on" if gov else "governance off"
+        label = ("all levers on" if gov else "governance off") + (" + network, collusion" if soc else "")
         ns = [r["n"] for r in pts]
         axes[0].loglog(ns, [r["wall_s"] for r in pts], style, label=f"{label}: wall")
         axes[0].loglog(ns, [r["cpu_s"] for r in pts], style, alpha=0.5, label=f"{label}: CPU")
@@ -141,27 +175,36 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--gov", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--social",
+        choices=("off", "on", "both"),
+        default="off",
+        help="network + collusion detection (seed 001's social structure)",
+    )
+    ap.add_argument("--soc", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(child(args.child, args.gov, args.epochs, args.steps, args.seed)))
+        print(json.dumps(child(args.child, args.gov, args.epochs, args.steps, args.seed, args.soc)))
         return []
 
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     govs = {"off": [False], "on": [True], "both": [False, True]}[args.governance]
+    socials = {"off": [False], "on": [True], "both": [False, True]}[args.social]
     rows: list[dict] = []
     print(f"{args.epochs} epochs x {args.steps} steps, 40/20/20/20 scripted mix, seed {args.seed}")
     print(
-        f"{'N':>9} {'levers':>6} {'wall s':>8} {'cpu s':>8} {'x prev':>7} {'interactions':>13} "
+        f"{'N':>9} {'levers':>6} {'social':>6} {'wall s':>8} {'cpu s':>8} {'x prev':>7} {'interactions':>13} "
         f"{'inter/s':>11} {'inter/cpu-s':>12} {'peak RSS MB':>12}"
     )
-    for gov in govs:
+    for gov, soc in [(g, s) for g in govs for s in socials]:
         prev = None
         for n in sizes:
-            r = run_point(n, gov, args)
+            r = run_point(n, gov, args, soc)
             rows.append(r)
             ratio = f"{r['cpu_s'] / prev['cpu_s']:.1f}" if prev else ""
             print(
-                f"{r['n']:>9,} {'on' if gov else 'off':>6} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {ratio:>7} "
+                f"{r['n']:>9,} {'on' if gov else 'off':>6} {'on' if soc else 'off':>6} {r['wall_s']:>8.2f} "
+                f"{r['cpu_s']:>8.2f} {ratio:>7} "
                 f"{r['interactions']:>13,} {r['per_s']:>11,.0f} {r['per_s_cpu']:>12,.0f} "
                 f"{r['peak_rss_mb']:>12,.0f}",
                 flush=True,

@@ -559,6 +559,7 @@ def _mount_economy() -> None:
 
 
 _mount_economy()
+app.command(name="detection")(__import__("distsafe.analysis.detection_cli", fromlist=["detection"]).detection)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,10 @@ SMALL = {
         "simulation.steps_per_epoch=5",
         "success_criteria.min_interactions=1",
     ],
+    # seed 001's social structure (network, collusion detection, composite tasks)
+    "network_effects": ["simulation.n_epochs=4"],
+    "collusion_detection": ["simulation.n_epochs=4"],
+    "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
 }
 
 

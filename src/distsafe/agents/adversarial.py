@@ -76,6 +76,10 @@ class AdversarialPolicy(ScriptedPolicy):
         )  # fmt: skip
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        if view.neighbours is not None:  # a network: each member reaches its own neighbours only
+            rep = np.where(np.isin(candidates, view.group_rows), -np.inf, view.agents.reputation[candidates])
+            own: np.ndarray = candidates[np.arange(candidates.shape[0]), np.argmax(rep, axis=1)]
+            return own
         # Coordination: one shared candidate pool for the whole group this step; everyone targets its
         # two most reputable non-allies.
         pool = candidates.reshape(-1)[: max(self.params.candidates * 2, 2)]

@@ -76,6 +76,9 @@ class GroupView:
     #: proposals go to rows < n_candidates (0: any agent). A standalone agent's table also holds post
     #: authors it knows only from the feed; they are not partner candidates.
     n_candidates: int = 0
+    #: the network (env.network) as CSR (indptr, indices): candidates are drawn among neighbours only;
+    #: None: no network, any agent is a candidate
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -153,6 +156,13 @@ class PolicyParams(ConfigModel):
     learning_rate: float = Field(
         default=0.0, ge=0, le=1, description="learning from realized payoffs (0: off)"
     )
+    # ---- planted collusion (ground truth for the collusion detector; docs/collusion.md) ----
+    collusion_group: str | None = Field(
+        default=None, min_length=1, description="name of a colluding ring: its members favour each other"
+    )
+    collusion_preference: float = Field(
+        default=0.0, ge=0, le=1, description="share of a ring member's proposals that go to the ring"
+    )
 
 
 class ScriptedPolicy:
@@ -163,6 +173,9 @@ class ScriptedPolicy:
     market: MarketModel | None = None
     #: learning over the policy's variants (None: the policy has none, or learning_rate is 0)
     learner: VariantLearner | None = None
+    #: the rows of this policy's collusion ring (`params.collusion_group`), sorted; set by the engine at
+    #: the run's start. Ring members always accept each other (`core.resolve.accept`).
+    ring_rows: np.ndarray | None = None
 
     def __init__(self, params: PolicyParams | dict[str, Any] | None = None, roles: list[str] | None = None):
         base = self.default_params.model_dump()
@@ -334,6 +347,9 @@ class ScriptedPolicy:
             action[action == CLAIM] = NOOP
         if (view.n_candidates or len(view.agents)) < 2:
             action[action == PROPOSE] = NOOP
+        if view.neighbours is not None:  # no neighbour, no one to propose to
+            indptr = view.neighbours[0]
+            action[(action == PROPOSE) & (indptr[view.members + 1] == indptr[view.members])] = NOOP
         limit = self.market_model().max_interactions_per_epoch
         if limit >= 0:  # no proposal the interaction limit would block
             action[(action == PROPOSE) & (view.agents.epoch_interactions[view.members] >= limit)] = NOOP
@@ -354,6 +370,7 @@ class ScriptedPolicy:
             trade = rng.random(prop.size) < dec.trade_fraction[prop]
             out.itype[prop] = np.where(trade, InteractionType.TRADE.code, InteractionType.COLLABORATION.code)
             out.tau[prop] = np.where(trade, -dec.price[prop], self.params.tau)
+            self.steer_to_ring(view, prop, out)
 
         feed_rows = np.flatnonzero((action == REPLY) | (action == VOTE))
         if feed_rows.size:
@@ -368,12 +385,39 @@ class ScriptedPolicy:
             out.target[claim] = self.choose_tasks(view, claim.size)
         return out
 
+    def steer_to_ring(self, view: GroupView, prop: np.ndarray, out: ActionArrays) -> None:
+        """A planted colluder sends `collusion_preference` of its proposals to a uniform other member
+        of its ring (with a network, the ring's members are joined to each other: env.network)."""
+        ring, pref = self.ring_rows, self.params.collusion_preference
+        if ring is None or ring.shape[0] < 2 or pref <= 0:
+            return
+        k = np.flatnonzero(view.rng.random(prop.size) < pref)
+        who = view.members[prop[k]]
+        inside = np.isin(who, ring)
+        k, who = k[inside], who[inside]
+        if k.size == 0:
+            return
+        pick = view.rng.integers(0, ring.shape[0] - 1, k.size)
+        pick = pick + (pick >= np.searchsorted(ring, who))  # skip itself
+        out.target[prop[k]] = ring[pick]
+
     def choose_tasks(self, view: GroupView, k: int) -> np.ndarray:
         return view.open_tasks[view.rng.integers(0, view.open_tasks.shape[0], k)]
 
     @staticmethod
     def sample_peers(view: GroupView, who: np.ndarray, c: int) -> np.ndarray:
-        """c uniform candidate peers per agent in `who`, never the agent itself. O(len(who) * c)."""
+        """c uniform candidate peers per agent in `who`, never the agent itself. O(len(who) * c).
+        With a network, the candidates are drawn (with replacement) among each agent's neighbours;
+        an agent without neighbours gets itself, which `act_batch` never lets it propose to."""
+        if view.neighbours is not None:
+            indptr, indices = view.neighbours
+            start, deg = indptr[who], indptr[who + 1] - indptr[who]
+            pick = np.floor(view.rng.random((who.shape[0], c)) * deg[:, None]).astype(np.int64)
+            if indices.shape[0] == 0:
+                return np.repeat(who[:, None], c, axis=1)
+            pos = np.minimum(start[:, None] + pick, indices.shape[0] - 1)
+            near: np.ndarray = np.where(deg[:, None] > 0, indices[pos], who[:, None])
+            return near
         n = view.n_candidates or len(view.agents)
         draw = view.rng.integers(0, n - 1, size=(who.shape[0], c))
         return draw + (draw >= who[:, None])  # skip self

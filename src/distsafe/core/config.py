@@ -18,7 +18,9 @@ from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.composite_tasks import CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
@@ -88,6 +90,12 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     dynamics_config: DynamicsConfig = Field(default_factory=DynamicsConfig)
+    #: who can interact with whom (env.network; a scenario's `network:` block); None: everyone
+    network_config: NetworkConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: composite tasks (env.composite_tasks; a scenario's `composite_tasks:` block and
+    #: `governance.composite_tasks_enabled`): on with either field set
+    enable_composite_tasks: bool = Field(default=False, exclude_if=lambda v: v is False)
+    composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

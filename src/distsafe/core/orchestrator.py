@@ -23,6 +23,7 @@ work is in the step modules it calls.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -38,11 +39,23 @@ from distsafe.core.dynamics import end_epoch_dynamics
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
+from distsafe.core.social import (
+    announce_task,
+    begin_epoch_social,
+    collusion_lever,
+    collusion_rings,
+    end_epoch_social,
+    start_social,
+)
 from distsafe.core.state import STREAMS, EngineState, EventSink, Group
 from distsafe.core.step import begin_step, decide_objects, epoch_tasks, run_step
+from distsafe.env.composite_metrics import capability_metrics
+from distsafe.env.composite_tasks import CapabilityMetrics, CapabilityType, CompositeTask, CompositeTaskPool
 from distsafe.env.feed import Feed
+from distsafe.env.network import AgentNetwork
 from distsafe.env.state import EnvState
 from distsafe.env.tasks import TaskPool
+from distsafe.governance.collusion import CollusionReport
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.levers import GovernanceContext
 from distsafe.governance.registry import enabled_levers
@@ -97,6 +110,10 @@ class Orchestrator:
         self._epoch_callbacks: list[Callable[[EpochMetrics], None]] = []
         self._step_callbacks: list[Callable[[int, int, int], None]] = []
         self.interaction_sink: Callable[[InteractionBatch], None] | None = None
+        if cfg.enable_composite_tasks or cfg.composite_task_config is not None:
+            eng.composite = CompositeTaskPool(cfg.composite_task_config)
+        #: capabilities given through `register_agent_capabilities` (agent id, names): in the log's header
+        self.capability_record: list[dict[str, Any]] = []
 
     # ---- the parts of the engine state, by their public names ------------------------------------------
     @property
@@ -190,10 +207,12 @@ class Orchestrator:
     def add_population(
         self, agent_type: str | AgentType, count: int, prefix: str | None = None,
         params: dict[str, Any] | None = None, roles: list[str] | None = None,
+        capabilities: list[str] | None = None,
     ) -> np.ndarray:  # fmt: skip
         """Add `count` scripted agents of a type as columns only (no Python object per agent).
 
-        Names are `prefix_1 .. prefix_count` (prefix defaults to the type name)."""
+        Names are `prefix_1 .. prefix_count` (prefix defaults to the type name). `capabilities`: their
+        composite-task capabilities (env.composite_tasks; needs composite tasks on)."""
         if self._started:
             raise RuntimeError("agents must be added before the run starts")
         self._check_room(count)
@@ -208,6 +227,9 @@ class Orchestrator:
             "kind": "population", "type": policy.agent_type.value, "count": int(count),
             "prefix": prefix or policy.agent_type.value, "params": dict(params or {}),
             "roles": list(roles or [])})  # fmt: skip
+        if capabilities:
+            self.register_capabilities(rows, capabilities)
+            self.population_record[-1]["capabilities"] = sorted(CapabilityType(c).value for c in capabilities)
         return rows
 
     def _check_room(self, count: int) -> None:
@@ -260,7 +282,7 @@ class Orchestrator:
             "n_agents": len(self.agents), "n_epochs": cfg.n_epochs, "steps_per_epoch": cfg.steps_per_epoch,
             "config": cfg.model_dump(mode="json", exclude={"log_path", "llm_recording_path"}),
             "population": self.population_record,
-        }  # fmt: skip
+        } | ({"capabilities": self.capability_record} if self.capability_record else {})  # fmt: skip
 
     def _open_log(self) -> None:
         cfg = self.config
@@ -364,6 +386,7 @@ class Orchestrator:
         self._started = True
         self._open_log()
         a = self.agents
+        self._start_social()
         self.emit(EventType.SIMULATION_STARTED, payload={
             "agents": {t.value: int(np.count_nonzero(a.type_code == t.code)) for t in AgentType
                        if np.any(a.type_code == t.code)},
@@ -420,6 +443,7 @@ class Orchestrator:
         eng.flush_governance_events(ctx)
         eng.emit(EventType.EPOCH_STARTED)
         epoch_tasks(eng, epoch)
+        begin_epoch_social(eng)
 
     def _after_step(self, batch: InteractionBatch) -> None:
         eng = self.engine_state
@@ -437,7 +461,7 @@ class Orchestrator:
         revenue = eng.governance.settle_epoch(eng.gov_context())  # taxes and penalties go where configured
         m = measure_epoch(
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
-            vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
+            vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue, sections=end_epoch_social(eng),
         )  # fmt: skip
         self.epoch_metrics.append(m)
         end_epoch_dynamics(eng, batch)  # learning, market quality, population update (core.dynamics)
@@ -477,6 +501,70 @@ class Orchestrator:
         out = lever_warnings(cfg.governance_config, ctx) if cfg.governance_config is not None else []
         kill = kill_switch_warning(cfg.safety.kill_switch_enabled, cfg.safety.kill_switch_toxicity, ctx)
         return out + ([kill] if kill else [])
+
+    # ---- social structure (core.social): network, collusion rings, composite tasks -------------------------
+    def _start_social(self) -> None:
+        pool = self.engine_state.composite
+        for item in self.capability_record:
+            row = self.agents.ids.index_of(item["agent_id"])
+            if row is None:
+                warnings.warn(
+                    f"capabilities for unknown agent {item['agent_id']!r} ignored",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            elif pool is not None:
+                pool.register(np.array([row]), [CapabilityType(c) for c in item["capabilities"]])
+        start_social(self.engine_state)
+
+    @property
+    def network(self) -> AgentNetwork | None:
+        """The run's network (env.network), built when the run starts; None without a `network_config`."""
+        return self.engine_state.network
+
+    def get_collusion_report(self) -> CollusionReport | None:
+        """The collusion detector's report as of the last epoch's end (governance.collusion); None when
+        `collusion_detection_enabled` is off."""
+        lever = collusion_lever(self.engine_state)
+        return lever.report if lever is not None else None
+
+    def _pool(self) -> CompositeTaskPool:
+        pool = self.engine_state.composite
+        if pool is None:
+            raise RuntimeError("composite tasks are off: OrchestratorConfig(enable_composite_tasks=True)")
+        return pool
+
+    def register_agent_capabilities(
+        self, agent_id: str, capabilities: set[CapabilityType] | list[str]
+    ) -> None:
+        """Give an agent capabilities for composite tasks (env.composite_tasks), before the run. An agent
+        registered later (before the run) gets them too; at the start, ids no agent has are dropped with a
+        warning (as in the seed's Quick Start, which names an `agent_2` it never registers)."""
+        if self._started:
+            raise RuntimeError("capabilities must be registered before the run starts")
+        caps = sorted(CapabilityType(c) for c in capabilities)
+        self._pool()
+        self.capability_record.append({"agent_id": agent_id, "capabilities": [c.value for c in caps]})
+
+    def register_capabilities(self, rows: np.ndarray, capabilities: list[str]) -> None:
+        """Give agent `rows` (e.g. a population's, from `add_population`) these capabilities."""
+        caps = sorted(CapabilityType(c) for c in capabilities)
+        self._pool().register(rows, caps)
+
+    def add_composite_task(self, task: CompositeTask) -> None:
+        """Add a composite task to the pool (before or during the run)."""
+        self._pool().add(task)
+        if self._started:
+            announce_task(self.engine_state, task)
+
+    def get_capability_metrics(self) -> CapabilityMetrics:
+        """The emergent metrics of the composite tasks finished so far (env.composite_metrics)."""
+        return capability_metrics(self._pool())
+
+    @property
+    def collusion_rings(self) -> dict[str, np.ndarray]:
+        """The planted collusion rings (policy param `collusion_group`): name -> agent rows."""
+        return collusion_rings(self.engine_state)
 
     # ---- results -------------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

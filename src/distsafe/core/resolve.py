@@ -110,6 +110,10 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
 
     batch.accepted = accept(state, batch)
     batch.reject_reason = reject_reasons(state, batch)
+    if state.network is not None and prop.size:  # proposals to a non-neighbour are rejected
+        far = ~state.network.has_edge(batch.initiator[: prop.size], batch.counterparty[: prop.size])
+        batch.accepted[: prop.size] &= ~far
+        batch.reject_reason[: prop.size][far] = RejectReason.NOT_NEIGHBOUR.value
     for name, col in state.observables.draw(effort, boost, state.rngs["observables"]).items():
         setattr(batch, name, col)
     state.proxy.apply_to_batch(batch)
@@ -124,6 +128,9 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
     state.payoff_engine.apply_to_batch(batch)
     state.governance.after_payoffs(ctx, batch)
     update_agents(state, batch, n_proposals=prop.size)
+    if state.network is not None and state.network.config.dynamic:  # accepted interactions strengthen
+        acc = batch.accepted
+        state.network.strengthen(batch.initiator[acc], batch.counterparty[acc])
 
     if n_task:
         verified = batch.accepted[task_start : task_start + n_task]
@@ -159,6 +166,8 @@ def accept(state: EngineState, batch: InteractionBatch) -> np.ndarray:
             acc[pos] = g.policy.accept_batch(
                 a, cp[pos], init[pos], batch.tau[pos], batch.itype[pos], g.all_rows(), rng
             )
+            if g.policy.ring_rows is not None:  # a planted colluder accepts its ring unconditionally
+                acc[pos] |= np.isin(init[pos], g.policy.ring_rows)
         elif g.agent is not None:
             for j in pos.tolist():
                 proposal = InteractionProposal(

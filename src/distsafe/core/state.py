@@ -20,6 +20,8 @@ from distsafe.core.config import OrchestratorConfig
 from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
+from distsafe.env.composite_tasks import CompositeTaskPool
+from distsafe.env.network import AgentNetwork
 from distsafe.env.state import EnvState
 from distsafe.governance.engine import GovernanceEngine
 from distsafe.governance.incentives import NO_LEVERS, IncentiveView
@@ -39,6 +41,8 @@ STREAMS: tuple[str, ...] = (
     "tasks",
     "observation",
     "population",  # added after the others: the earlier streams keep their draws
+    "network",  # env.network: random topologies and path-length sources
+    "composite",  # env.composite_tasks: task spawning and subtask assignment
 )
 
 
@@ -100,6 +104,10 @@ class EngineState:
     #: per-agent arrays that only some runs need (the safety rails' state, the vote weight behind
     #: influence_gini), by name; allocated on first use by `agent_array`, so other runs carry none
     extra_columns: dict[str, np.ndarray] = field(default_factory=dict)
+    #: who can interact with whom (env.network); None: everyone with everyone (no network configured)
+    network: AgentNetwork | None = None
+    #: composite tasks (env.composite_tasks); None: not enabled
+    composite: CompositeTaskPool | None = None
     # ---- this step
     #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -18,6 +18,7 @@ from distsafe.agents.policies import NOOP, PROPOSE, ActionArrays, GroupView, Scr
 from distsafe.core.actions import apply_rails, claim_tasks, feed_actions
 from distsafe.core.dynamics import learn_from_step
 from distsafe.core.resolve import resolve_interactions
+from distsafe.core.social import step_social
 from distsafe.core.state import EngineState
 from distsafe.core.turns import begin_step, decide_objects, write_object_action
 from distsafe.models.columns import InteractionBatch
@@ -73,6 +74,7 @@ def group_actions(state: EngineState) -> ActionArrays:
     top_posts, top_authors, top_quality = feed.post_id[top], feed.author[top], feed.quality[top]
     open_rows = env.tasks.open_rows()
     group_of = a.group[active]
+    neighbours = state.network.neighbours() if state.network is not None else None
     for g in state.groups:
         if g.policy is None:
             continue
@@ -83,6 +85,7 @@ def group_actions(state: EngineState) -> ActionArrays:
             members=active[pos], agents=a, epoch=env.epoch, step=env.step, time=now, group_rows=g.all_rows(),
             top_posts=top_posts, top_authors=top_authors, top_quality=top_quality,
             open_tasks=env.tasks.task_id[open_rows], open_bounties=env.tasks.bounty[open_rows], rng=g.rng,
+            neighbours=neighbours,
         )  # fmt: skip
         res = g.policy.act_batch(view)
         rows: np.ndarray | slice = pos
@@ -109,6 +112,7 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     state.agents.epoch_actions[active[arr.action != NOOP]] += 1
     feed_actions(state, arr, contents)
     claim_tasks(state, arr)
+    step_social(state)  # composite tasks (core.social)
     batch = resolve_interactions(state, arr)
     # The batch's first rows are this step's proposals, one per PROPOSE left after the rails.
     learn_from_step(state, batch, int(np.count_nonzero(arr.action == PROPOSE)))

@@ -114,7 +114,16 @@ def observation_for(state: EngineState, row: int) -> Observation:
     n = len(a)
     k = min(state.config.observation_peers, n - 1)
     peers: tuple[PeerInfo, ...] = ()
-    if k > 0:
+    if state.network is not None:  # a network: the agent sees its neighbours only
+        indptr, indices = state.network.neighbours()
+        nb = indices[indptr[row] : indptr[row + 1]]
+        k = min(k, nb.shape[0])
+        if k > 0:
+            draw = nb[state.rngs["observation"].choice(nb.shape[0], size=k, replace=False)]
+            peers = tuple(
+                PeerInfo(agent_id=a.ids[j], reputation=float(a.reputation[j])) for j in draw.tolist()
+            )
+    elif k > 0:
         draw = state.rngs["observation"].choice(n - 1, size=k, replace=False)
         draw = draw + (draw >= row)
         peers = tuple(PeerInfo(agent_id=a.ids[j], reputation=float(a.reputation[j])) for j in draw.tolist())

@@ -47,6 +47,28 @@ class GovernanceConfig(ConfigModel):
     audit_probability: float = Field(default=0.1, ge=0, le=1)
     audit_penalty_multiplier: float = Field(default=2.0, ge=0)
     audit_threshold_p: float = Field(default=0.5, ge=0, le=1)
+    # Collusion detection (seed 001; governance.collusion): pairs scored at each epoch's end from frequency
+    # (gate), benefit correlation, acceptance and quality asymmetry; flagged agents pay a penalty. Fields
+    # at their defaults stay out of the log header (so runs without them keep their logs).
+    collusion_detection_enabled: bool = Field(default=False, exclude_if=lambda v: v is False)
+    collusion_frequency_threshold: float = Field(default=2.0, ge=0, exclude_if=lambda v: v == 2.0)
+    collusion_correlation_threshold: float = Field(default=0.7, ge=0, le=1, exclude_if=lambda v: v == 0.7)
+    collusion_acceptance_threshold: float = Field(default=0.8, ge=0, le=1, exclude_if=lambda v: v == 0.8)
+    collusion_quality_asymmetry_threshold: float = Field(
+        default=0.2, ge=0, le=1, exclude_if=lambda v: v == 0.2
+    )
+    collusion_min_interactions: int = Field(default=3, ge=1, exclude_if=lambda v: v == 3)
+    collusion_score_threshold: float = Field(default=0.5, ge=0, le=1, exclude_if=lambda v: v == 0.5)
+    #: flag only pairs inside a group of suspicious pairs of at least this many agents (2: every pair)
+    collusion_min_group_size: int = Field(default=2, ge=2, exclude_if=lambda v: v == 2)
+    collusion_penalty_multiplier: float = Field(default=1.0, ge=0, exclude_if=lambda v: v == 1.0)
+    #: resources a flagged agent of risk 1 pays per epoch (times the multiplier)
+    collusion_penalty_amount: float = Field(default=5.0, ge=0, exclude_if=lambda v: v == 5.0)
+    collusion_realtime_penalty: bool = Field(default=False, exclude_if=lambda v: v is False)
+    collusion_realtime_rate: float = Field(default=0.1, ge=0, le=1, exclude_if=lambda v: v == 0.1)
+    # Composite tasks (seed 001's emergent capabilities; env.composite_tasks): not a lever, but the seed sets
+    # it in this block; the scenario's `composite_tasks:` block configures them
+    composite_tasks_enabled: bool = Field(default=False, exclude_if=lambda v: v is False)
     # Where taxes and penalties go, settled at each epoch's end. "public_pool" (default) keeps the revenue in
     # a pool outside the agents' hands: the agents pay exactly what they pay under the seeds' accounting,
     # but the money is not lost, so welfare_money counts it (a transfer is not a welfare loss).

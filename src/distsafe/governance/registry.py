@@ -17,6 +17,7 @@ from distsafe.governance import binding
 from distsafe.governance.admission import BandwidthCapLever, StakingLever
 from distsafe.governance.audits import RandomAuditLever
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
+from distsafe.governance.collusion import CollusionLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
@@ -106,6 +107,13 @@ LEVERS: tuple[RegisteredLever, ...] = (
         switch="circuit_breaker_enabled",
         lever=CircuitBreakerLever,
         cannot_bind=binding.circuit_breaker,
+    ),
+    RegisteredLever(
+        name="collusion_penalty",
+        title="Collusion detection",
+        switch="collusion_detection_enabled",
+        lever=CollusionLever,
+        report=("collusion_flagged_agents", "collusion_penalty_total"),
     ),
 )
 

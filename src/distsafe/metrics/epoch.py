@@ -47,10 +47,27 @@ OPTIONAL_METRICS: dict[str, str] = {
 }
 
 
+#: Metrics of the optional parts, reported (after everything else) in the epochs of runs that switch the
+#: part on: the network (seed 001's "Network Metrics", env.network), collusion detection
+#: (governance.collusion) and composite tasks (env.composite_tasks, seed 001's emergent metrics).
+SECTION_METRICS: dict[str, tuple[str, ...]] = {
+    "network": ("n_edges", "avg_degree", "avg_clustering", "n_components", "avg_path_length", "density",
+                "edges_pruned", "agents_disconnected"),
+    "collusion": ("n_flagged_pairs", "n_flagged_agents", "n_collusion_groups", "ecosystem_collusion_risk",
+                  "collusion_penalties"),
+    "composite": ("composite_tasks_open", "composite_tasks_completed", "composite_subtasks_completed",
+                  "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
+                  "complementarity_score", "knowledge_transfer", "composite_completion_rate",
+                  "capability_concentration"),
+}  # fmt: skip
+
+
 def trackable_metrics() -> tuple[str, ...]:
-    """Every name `metrics_to_track` accepts: the epoch fields, the per-type keys and `OPTIONAL_METRICS`."""
+    """Every name `metrics_to_track` accepts: the epoch fields, the per-type keys and `OPTIONAL_METRICS`
+    (and the `SECTION_METRICS` of the parts a run switches on)."""
     per_type = tuple(f"{kind}_{t.value}" for t in AgentType for kind in ("payoff", "toxicity"))
-    return EPOCH_FIELDS + per_type + tuple(OPTIONAL_METRICS)
+    sections = tuple(name for names in SECTION_METRICS.values() for name in names)
+    return EPOCH_FIELDS + per_type + tuple(OPTIONAL_METRICS) + sections
 
 
 def check_metric_names(names: list[str]) -> list[str]:
@@ -208,6 +225,7 @@ def measure_epoch(
     extra: Sequence[str] = (),
     vote_weight: np.ndarray | None = None,
     revenue: Mapping[str, float] | None = None,
+    sections: Mapping[str, float] | None = None,
 ) -> EpochMetrics:
     """The metrics of an epoch from its interactions and the agents' state at its end.
 
@@ -215,7 +233,8 @@ def measure_epoch(
     `vote_weight` is each agent's summed |vote weight| this epoch (for influence_gini). `revenue` is the
     epoch's governance settlement (`GovernanceEngine.settle_epoch`: `REVENUE_FIELDS`); revenue that is
     redistributed or kept in the public pool is added to `welfare_money`, since it is still money in the
-    economy (only destroyed revenue is a loss)."""
+    economy (only destroyed revenue is a loss). `sections`: the metrics of the optional parts a run
+    switched on (`SECTION_METRICS`), appended in their order."""
     values: dict[str, Any] = {"epoch": epoch}
     values.update(soft.compute_epoch(batch))
     rev = {k: float((revenue or {}).get(k, 0.0)) for k in REVENUE_FIELDS}
@@ -239,6 +258,9 @@ def measure_epoch(
         values[f"share_{t}"] = share
     if "influence_gini" in extra:
         values["influence_gini"] = influence_gini(vote_weight)
+    # the metrics of the parts a run switched on (network, collusion detection, composite tasks), last,
+    # so runs without them keep their columns
+    values.update(sections or {})
     return EpochMetrics(values)
 
 

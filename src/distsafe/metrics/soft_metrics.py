@@ -243,7 +243,11 @@ class SoftMetrics(GroundTruthMetrics, ReferenceMetricNames):
         A frozen agent refuses everything offered to it, whatever its quality, so those rejections say
         nothing about selection; this gap measures the selection the agents themselves make."""
         s = self.stats(data)
-        chosen = (~s.acc) & (s.batch.reject_reason != RejectReason.FROZEN)
+        chosen = (
+            (~s.acc)
+            & (s.batch.reject_reason != RejectReason.FROZEN)
+            & (s.batch.reject_reason != RejectReason.NOT_NEIGHBOUR)
+        )
         n_rej = int(np.count_nonzero(chosen))
         sum_rej = _sum_where(s.p, chosen)
         return div_or_nan(s.sum_p_acc, s.n_acc) - div_or_nan(sum_rej, n_rej)

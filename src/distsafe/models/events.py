@@ -33,6 +33,15 @@ class EventType(str, Enum):
     # or a cancelled task (interrupted), or an exception (failed); `data.reason` says what stopped it.
     SIMULATION_INTERRUPTED = "simulation_interrupted"
     SIMULATION_FAILED = "simulation_failed"
+    # social structure (seed 001): the network built and changed at each epoch's end (env.network), pairs
+    # flagged and penalized by collusion detection (governance.collusion), composite tasks
+    # (env.composite_tasks)
+    NETWORK_UPDATED = "network_updated"
+    COLLUSION_FLAGGED = "collusion_flagged"
+    COMPOSITE_TASK_CREATED = "composite_task_created"
+    SUBTASK_COMPLETED = "subtask_completed"
+    COMPOSITE_TASK_COMPLETED = "composite_task_completed"
+    COMPOSITE_TASK_EXPIRED = "composite_task_expired"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -75,6 +75,7 @@ class RejectReason(IntEnum):
     NONE = 0  # accepted
     CHOICE = 1  # the counterparty decided to refuse
     FROZEN = 2  # the counterparty was frozen (governance), so it could not accept
+    NOT_NEIGHBOUR = 3  # a network is in force and the counterparty is not the initiator's neighbour
 
 
 _EVENT_FIELD = "<event>"  # marker: the column is a field of the event itself, not of its data

@@ -40,6 +40,8 @@ SECTIONS: dict[str, str] = {
     "rate_limits": "rate_limits",
     "safety": "safety",
     "dynamics": "dynamics_config",
+    "network": "network_config",
+    "composite_tasks": "composite_task_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level
@@ -62,6 +64,9 @@ def orchestrator_config(
     fields.update({engine_field: getattr(spec, block) for block, engine_field in SECTIONS.items()})
     fields["governance_config"] = spec.governance if enabled_levers(spec.governance) else None
     fields["metrics_to_track"] = list(spec.metrics_to_track)
+    fields["enable_composite_tasks"] = (
+        spec.governance.composite_tasks_enabled or spec.composite_tasks is not None
+    )
     fields["limits"] = Limits.current().lowered(spec.limits.model_dump())
     fields.update(
         log_path=log_path,
@@ -83,6 +88,10 @@ def build_orchestrator(
 
                 for k in range(agent.count):
                     orch.register_agent(LLMAgent(f"{agent.prefix()}_{k + 1}", agent.llm))
+                    if agent.capabilities:
+                        orch.register_agent_capabilities(
+                            f"{agent.prefix()}_{k + 1}", list(agent.capabilities)
+                        )
             else:
                 orch.add_population(
                     agent.type,
@@ -90,6 +99,7 @@ def build_orchestrator(
                     prefix=agent.prefix(),
                     params=agent.params,
                     roles=agent.all_roles(),
+                    capabilities=[c.value for c in agent.capabilities],
                 )
         except ValidationError as e:
             first = e.errors()[0]

@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from distsafe.core.limits import Limits
+from distsafe.scenarios.social_criteria import social_problem
 from distsafe.scenarios.spec import ScenarioSpec
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -286,6 +287,12 @@ def scenario_from_text(
     except (RecursionError, MemoryError):
         raise ScenarioError(f"{source}: too large or too deeply nested to validate") from None
     check_run_size(spec, caps, source, root)
+    found = social_problem(spec)  # network over these agents, capabilities without composite tasks
+    if found is not None:
+        loc, msg = found
+        line = _line_of(root, loc)
+        raise ScenarioError(f"{source}:{line}: {'.'.join(str(p) for p in loc)}: {msg}" if line else
+                            f"{source}: {'.'.join(str(p) for p in loc)}: {msg}")  # fmt: skip
     if ignored or no_ops:
         spec = spec.model_copy(update={"ignored_fields": ignored, "no_op_fields": no_ops})
     return spec

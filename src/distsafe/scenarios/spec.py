@@ -28,12 +28,15 @@ from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES = ("honest", "opportunistic", "deceptive", "adversarial")
 AGENT_TYPES = SCRIPTED_TYPES + ("llm",)
@@ -50,6 +53,8 @@ class AgentSpec(ConfigModel):
     params: dict[str, Any] = Field(default_factory=dict)
     llm: LLMConfig | None = None
     id_prefix: str | None = None
+    #: composite-task capabilities of these agents (env.composite_tasks: research, analysis, ...)
+    capabilities: list[CapabilityType] = Field(default_factory=list)
 
     @field_validator("type")
     @classmethod
@@ -100,7 +105,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(ConfigModel):
+class SuccessCriteria(SocialCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -130,7 +135,8 @@ class SuccessCriteria(ConfigModel):
             out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
 
         final_tox = epoch_values[-1]["toxicity_rate"] if epoch_values else float("nan")
-        tasks = sum(v.get("tasks_completed", 0) for v in epoch_values)
+        # the task pool's verified tasks and the composite tasks completed (env.composite_tasks)
+        tasks = sum(v.get("tasks_completed", 0) + v.get("composite_tasks_completed", 0) for v in epoch_values)
         if self.max_avg_toxicity is not None:
             check("max_avg_toxicity", summary["avg_toxicity"], self.max_avg_toxicity, True)
         if self.max_final_toxicity is not None:
@@ -168,6 +174,7 @@ class SuccessCriteria(ConfigModel):
                     f"bad actors frozen={n_bad}, wanted {'some' if self.bad_actor_frozen else 'none'}",
                 )
             )
+        out.extend(self.evaluate_social(summary, epoch_values))
         return out
 
 
@@ -190,6 +197,11 @@ class ScenarioSpec(ConfigModel):
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     reputation: ReputationConfig = Field(default_factory=ReputationConfig)
     dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
+    #: seed 001's network topology (env.network); None: everyone may interact with everyone
+    network: NetworkConfig | None = None
+    #: seed 001's composite tasks (env.composite_tasks); on with this block or
+    #: governance.composite_tasks_enabled
+    composite_tasks: CompositeTaskConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -90,7 +90,19 @@ def rebuild_from_header(
                     raise ValueError("count must be a positive integer and prefix a string")
                 if not isinstance(params, dict) or not isinstance(roles, list):
                     raise ValueError("params must be a mapping and roles a list")
-                orch.add_population(str(entry.get("type")), count, prefix=prefix, params=params, roles=roles)
+                caps = entry.get("capabilities")  # composite-task capabilities (env.composite_tasks)
+                if caps is not None and not (
+                    isinstance(caps, list) and all(isinstance(c, str) for c in caps)
+                ):
+                    raise ValueError("capabilities must be a list of names")
+                orch.add_population(
+                    str(entry.get("type")),
+                    count,
+                    prefix=prefix,
+                    params=params,
+                    roles=roles,
+                    capabilities=caps,
+                )
                 continue
             agent_id, init = entry.get("agent_id"), entry.get("init") or {}
             if not isinstance(agent_id, str) or not isinstance(init, dict):
@@ -106,6 +118,11 @@ def rebuild_from_header(
             raise ScenarioError(
                 f"{where}: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
             ) from None
+    for i, item in enumerate(header.get("capabilities") or []):  # `register_agent_capabilities` calls
+        try:
+            orch.register_agent_capabilities(str(item["agent_id"]), list(item["capabilities"]))
+        except (ValueError, TypeError, KeyError, RuntimeError) as e:  # noqa: PERF203
+            raise ScenarioError(f"log header capabilities[{i}]: {str(e).splitlines()[0]}") from None
     if recording is not None:
         from distsafe.llm import LLMRecorder
 
