@@ -82,7 +82,7 @@ class ReferenceMetricNames:
         idx = np.minimum((p * bins).astype(np.int64), bins - 1)
         sp = np.bincount(idx, weights=p, minlength=bins)
         sy = np.bincount(idx, weights=y.astype(np.float64), minlength=bins)
-        return float(np.abs(sp - sy).sum()) / p.shape[0]
+        return float(np.abs(sp - sy).sum()) / int(p.shape[0])
 
     def calibration_error(self, data: MetricInput) -> float:
         """E[p] - P(v = +1) over the interactions of known truth (signed: > 0 is over-confident)."""
