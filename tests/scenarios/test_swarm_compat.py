@@ -243,3 +243,10 @@ def test_task_claim_rate_limit_binds_and_replays(tmp_path: Path) -> None:
     assert claims and max(claims.values()) <= 1
     r = CliRunner().invoke(app, ["replay", str(out / "events.jsonl"), "--verify"])
     assert r.exit_code == 0, r.output
+
+
+def test_typos_in_distsafe_fields_stay_errors() -> None:
+    with pytest.raises(ScenarioError, match="success_criteria.max_avg_toxicty: unknown field"):
+        scenario_from_text(_text("success_criteria:\n  max_avg_toxicty: 0.3\n"))
+    with pytest.raises(ScenarioError, match="p_interactt: unknown field"):
+        scenario_from_text(_text("    params: {p_interactt: 0.3}\n"))

@@ -60,6 +60,23 @@ RENAMES: dict[str, dict[str, str]] = {
 #: pass 1.
 SEQUENTIAL_PROBABILITIES = ("post_probability", "interact_probability")
 
+#: the success criteria the reference's scenario files name (its 55 seed-type files); a name outside this
+#: list and distsafe's own criteria is left to the spec's "unknown field" error (a typo stays an error)
+REFERENCE_CRITERIA = frozenset(
+    """canonical_attacks incident_scoring max_adversary_payoff max_avg_path_length max_avg_toxicity
+    max_capability_concentration max_contagion_depth max_cross_agent_propagation_rate
+    max_deceptive_payoff_ratio max_destructive_severity max_ecosystem_collusion_risk
+    max_ecosystem_threat_level max_final_quality_gap max_infiltration_rate max_llm_cost_usd
+    max_secret_leakage_rate max_spoof_acceptance_rate max_toxicity max_unauthorized_action_rate
+    max_undetected_collusion_pairs min_agents min_attack_displacement min_avg_coordination_score
+    min_avg_synergy_score min_completion_rate min_connected_components min_containment_effectiveness
+    min_detection_rate min_drift_detection_rate min_epochs min_flagged_pairs min_honest_agent_payoff
+    min_horizon_amplification min_net_social_welfare min_penalty_total min_quality_gap
+    min_recovery_success_rate min_refusal_quality min_separation_quality min_specialization_index
+    min_tasks_completed min_total_welfare min_transparency_quality min_welfare min_welfare_delta
+    toxicity_threshold""".split()
+)
+
 #: success criteria the reference's own CLI evaluates (swarm/__main__.py `_check_criteria`); it reads no
 #: other key of `success_criteria`, so another key distsafe does not measure is a no-op here as there
 REFERENCE_EVALUATED_CRITERIA = frozenset(
@@ -310,9 +327,11 @@ def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Trans
             result[k] = v
         elif feature_of((sec, k)) in off:
             out.no_ops.append(f"{sec}.{k} (switched off)")
+        elif sec == "success_criteria" and k not in REFERENCE_CRITERIA:
+            result[k] = v  # not a reference criterion: the spec names it as an unknown field
         elif sec == "success_criteria" and k not in REFERENCE_EVALUATED_CRITERIA:
             out.no_ops.append(f"{sec}.{k} (the reference does not evaluate it either)")
-        elif feature_of((sec, k)) != generic or sec == "success_criteria":
+        elif feature_of((sec, k)) != generic or sec == "success_criteria":  # a reference criterion
             out.unsupported.append(Unsupported((sec, k), feature_of((sec, k))))
         else:
             result[k] = v
@@ -354,6 +373,7 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
         return entry
     from distsafe.scenarios.spec import AgentSpec
 
+    from_reference = "config" in entry  # distsafe's own `params` keep the policy's own errors
     a = _rename(entry, RENAMES["agent"], f"agents.{index}", out)
     for k in list(a):
         if k not in _known(AgentSpec):
@@ -371,7 +391,7 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
             )
             llm.pop("memori")
         a["llm"] = _llm(llm, index, out)
-    if isinstance(a.get("params"), dict):
+    if from_reference and isinstance(a.get("params"), dict):
         a["params"] = _params(a.get("type"), a["params"], index, out)
     return a
 
