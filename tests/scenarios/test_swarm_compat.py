@@ -168,8 +168,8 @@ def test_a_setting_given_twice_is_an_error() -> None:
 def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
-            "drift_detection:\n  enabled: false\n  window_size: 5\ngovernance:\n  sybil_detection_enabled: false\n"
-            "  sybil_max_cluster_size: 2\n"
+            "drift_detection:\n  enabled: false\n  window_size: 5\n"
+            "governance:\n  sybil_detection_enabled: false\n  sybil_max_cluster_size: 2\n"
         )
     )
     assert "drift_detection (enabled: false)" in spec.no_op_fields
