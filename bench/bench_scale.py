@@ -77,8 +77,14 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int, social: bool = 
             "adversarial", 10, prefix="ring", params={"collusion_group": "r", "collusion_preference": 0.7}
         )
     build = time.perf_counter() - t0
+    marks: list[tuple[int, float]] = []  # (epoch, CPU time) at each step's end
+    o.on_step_end(lambda epoch, step, n: marks.append((epoch, time.process_time())))
     t1, c1 = time.perf_counter(), time.process_time()
     ms = o.run()
+    # CPU time of steps 2.. of each epoch (a step's end to the next step's end in the same epoch): the
+    # per-step cost without the epoch's start and end work (metrics, network decay, collusion scoring)
+    step_cpu = sum(b[1] - a[1] for a, b in zip(marks, marks[1:]) if a[0] == b[0])
+    timed_steps = sum(1 for a, b in zip(marks, marks[1:]) if a[0] == b[0])
     wall, cpu = time.perf_counter() - t1, time.process_time() - c1
     inter = int(sum(m.n_interactions for m in ms))
     return {
@@ -93,6 +99,7 @@ def child(n: int, gov: bool, epochs: int, steps: int, seed: int, social: bool = 
         "interactions": inter,
         "per_s": inter / wall,
         "per_s_cpu": inter / cpu,
+        "step_cpu_ms": 1000 * step_cpu / max(timed_steps, 1),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "agent_table_mb": o.agents.memory_bytes() / 2**20,
         "avg_toxicity": float(sum(m.toxicity_rate for m in ms) / len(ms)),
@@ -194,7 +201,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(f"{args.epochs} epochs x {args.steps} steps, 40/20/20/20 scripted mix, seed {args.seed}")
     print(
         f"{'N':>9} {'levers':>6} {'social':>6} {'wall s':>8} {'cpu s':>8} {'x prev':>7} {'interactions':>13} "
-        f"{'inter/s':>11} {'inter/cpu-s':>12} {'peak RSS MB':>12}"
+        f"{'inter/s':>11} {'inter/cpu-s':>12} {'step cpu ms':>12} {'peak RSS MB':>12}"
     )
     for gov, soc in [(g, s) for g in govs for s in socials]:
         prev = None
@@ -206,6 +213,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 f"{r['n']:>9,} {'on' if gov else 'off':>6} {'on' if soc else 'off':>6} {r['wall_s']:>8.2f} "
                 f"{r['cpu_s']:>8.2f} {ratio:>7} "
                 f"{r['interactions']:>13,} {r['per_s']:>11,.0f} {r['per_s_cpu']:>12,.0f} "
+                f"{r['step_cpu_ms']:>12,.1f} "
                 f"{r['peak_rss_mb']:>12,.0f}",
                 flush=True,
             )

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from distsafe.cli_detection import detection as _detection_command
 from distsafe.textsafe import markup
 
 if TYPE_CHECKING:
@@ -559,7 +560,7 @@ def _mount_economy() -> None:
 
 
 _mount_economy()
-app.command(name="detection")(__import__("distsafe.analysis.detection_cli", fromlist=["detection"]).detection)
+app.command(name="detection")(_detection_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -227,3 +227,10 @@ def test_planted_ring_param_is_validated() -> None:
     with pytest.raises(ScenarioError) as e:
         scenario_from_text(text, source="c.yaml")
     assert "c.yaml:" in str(e.value) and "collusion_preference" in str(e.value)
+
+
+def test_lever_passes_the_conformance_check() -> None:
+    from distsafe.testing.conformance import check_lever
+
+    cfg = GovernanceConfig(collusion_detection_enabled=True, collusion_realtime_penalty=True)
+    check_lever(lambda: CollusionLever(cfg))

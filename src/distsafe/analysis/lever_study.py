@@ -55,6 +55,11 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
         "governance.freeze_threshold_toxicity=0.5",
     ),
     "random_audit": ("governance.audit_enabled=true", "governance.audit_probability=0.25"),
+    # collusion detection at the seed's settings (docs/collusion.md); its penalty binds on flagged agents only
+    "collusion_penalty": (
+        "governance.collusion_detection_enabled=true",
+        "governance.collusion_penalty_multiplier=1.5",
+    ),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

@@ -8,6 +8,8 @@
             resolve the step's interactions: acceptance, hidden outcome v, observables, p,
             governance costs, payoffs, state updates, events
         epoch metrics
+    seed 001's social structure (network, collusion rings and detection, composite tasks) hooks in at the
+    run's start, each epoch's start and end and each step (core.social)
 
 Everything the loop reads and writes is one `EngineState` (core.state), passed to the plain step
 functions (core.step, turns, actions, resolve); epoch metrics are measured by `metrics.epoch`. Agent

@@ -1,7 +1,7 @@
 """`distsafe detection SCENARIO --seeds N`: the collusion detector against planted rings (analysis.detection).
 
-Registered on the CLI with one line in `distsafe.cli`; its imports of the engine are inside the command, so
-the CLI starts without them.
+Registered on the CLI with one line in `distsafe.cli`; its imports of the engine (and of `distsafe.analysis`,
+whose package imports the engine) are inside the command, so the CLI starts without them.
 """
 
 from __future__ import annotations
