@@ -250,3 +250,13 @@ def test_typos_in_distsafe_fields_stay_errors() -> None:
         scenario_from_text(_text("success_criteria:\n  max_avg_toxicty: 0.3\n"))
     with pytest.raises(ScenarioError, match="p_interactt: unknown field"):
         scenario_from_text(_text("    params: {p_interactt: 0.3}\n"))
+
+
+def test_unknown_metric_and_switched_off_non_reference_block_stay_errors() -> None:
+    with pytest.raises(ScenarioError, match="unknown metric 'toxicty_rate'"):
+        scenario_from_text(_text("metrics_to_track: [toxicty_rate]\n"))
+    with pytest.raises(ScenarioError, match="gouvernance: unknown field"):
+        scenario_from_text(_text("gouvernance:\n  enabled: false\n"))
+    spec = scenario_from_text(_text("metrics_to_track: [influence_gini, leakage_events]\n"), lenient=True)
+    assert spec.metrics_to_track == ["influence_gini"]
+    assert spec.ignored_fields == ["metrics_to_track.1 (a metric distsafe does not measure (leakage_events))"]

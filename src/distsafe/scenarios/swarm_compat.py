@@ -77,6 +77,10 @@ REFERENCE_CRITERIA = frozenset(
     toxicity_threshold""".split()
 )
 
+#: metric names of the reference's files (`metrics_to_track`) that distsafe does not measure; other unknown
+#: names keep the spec's own error (which lists the known ones)
+REFERENCE_METRICS = frozenset({"boundary_crossings", "leakage_events"})
+
 #: success criteria the reference's own CLI evaluates (swarm/__main__.py `_check_criteria`); it reads no
 #: other key of `success_criteria`, so another key distsafe does not measure is a no-op here as there
 REFERENCE_EVALUATED_CRITERIA = frozenset(
@@ -269,7 +273,7 @@ def translate(data: dict[str, Any]) -> Translation:
         if key in top_known or key in NO_OP_SECTIONS:
             continue
         value = d.pop(key)
-        if isinstance(value, dict) and _switched_off(value, "enabled"):
+        if key in FEATURES and isinstance(value, dict) and _switched_off(value, "enabled"):
             out.no_ops.append(f"{key} (enabled: false)")
             continue
         if key in FEATURES:
@@ -295,11 +299,12 @@ def translate(data: dict[str, Any]) -> Translation:
                 known.add("epochs")
             d[sec] = _drop_unknown(d[sec], known, sec, out)
     if isinstance(d.get("metrics_to_track"), list):
-        from distsafe.metrics.epoch import EPOCH_FIELDS
+        from distsafe.metrics.epoch import trackable_metrics
 
+        known_metrics = set(trackable_metrics())
         keep = []
         for i, m in enumerate(d["metrics_to_track"]):
-            if isinstance(m, str) and m not in EPOCH_FIELDS:
+            if isinstance(m, str) and m in REFERENCE_METRICS and m not in known_metrics:
                 out.unsupported.append(
                     Unsupported(("metrics_to_track", i), f"{feature_of(('metrics_to_track',))} ({m})")
                 )
