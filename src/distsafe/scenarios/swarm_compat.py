@@ -360,11 +360,13 @@ def _unique_prefixes(agents: list[Any], out: Translation) -> list[Any]:
 
 def _llm(llm: dict[str, Any], index: int, out: Translation) -> dict[str, Any]:
     """The reference's `persona` is free text or a name; distsafe's is a name (honest, strategic,
-    adversarial, open): free text becomes the system prompt added to the default persona's."""
+    adversarial, open): free text (words with spaces) becomes the system prompt added to the default
+    persona's."""
     from distsafe.agents.llm.config import PersonaType
 
     persona = llm.get("persona")
-    if isinstance(persona, str) and persona not in {p.value for p in PersonaType}:
+    # free text is a sentence: a single unknown word stays distsafe's "unknown persona" error (a typo)
+    if isinstance(persona, str) and persona not in {p.value for p in PersonaType} and " " in persona.strip():
         if llm.get("system_prompt"):
             raise ValueError(f"agents.{index}.llm: a free-text persona and a system_prompt; give one")
         llm = {k: v for k, v in llm.items() if k != "persona"}
@@ -380,8 +382,9 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
 
     from_reference = "config" in entry  # distsafe's own `params` keep the policy's own errors
     a = _rename(entry, RENAMES["agent"], f"agents.{index}", out)
+    generic = feature_of(("\0",))
     for k in list(a):
-        if k not in _known(AgentSpec):
+        if k not in _known(AgentSpec) and feature_of(("agents", k)) != generic:
             out.unsupported.append(Unsupported(("agents", index, k), feature_of(("agents", k))))
             del a[k]
     if isinstance(a.get("llm"), dict):
