@@ -90,7 +90,9 @@ def _set_limits(items: list[str]) -> None:
         os.environ[Limits.env_name(name)] = str(getattr(caps, name))
 
 
-def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | None) -> ScenarioSpec:
+def _load(
+    scenario: str, overrides: list[str], epochs: int | None, seed: int | None, lenient: bool = False
+) -> ScenarioSpec:
     from distsafe.scenarios import load_scenario
 
     ov = list(overrides)
@@ -98,7 +100,7 @@ def _load(scenario: str, overrides: list[str], epochs: int | None, seed: int | N
         ov.append(f"simulation.n_epochs={epochs}")
     if seed is not None:
         ov.append(f"simulation.seed={seed}")
-    return load_scenario(scenario, ov)
+    return load_scenario(scenario, ov, lenient=lenient)
 
 
 def _report_table(result: RunResult) -> Table:
@@ -209,6 +211,12 @@ def run(
     sign: Path | None = typer.Option(
         None, "--sign", help="sign the run with this secret key (distsafe keygen); needs --out"
     ),
+    lenient: bool = typer.Option(
+        False,
+        "--lenient",
+        help="ignore fields of the reference implementation's features that distsafe lacks (listed in one "
+        "warning and in the manifest; docs/from-swarm.md)",
+    ),
 ) -> None:
     """Run a scenario and print the safety report."""
     from distsafe.scenarios.runner import run_scenario
@@ -223,7 +231,13 @@ def run(
         from distsafe.scenarios.signing import load_signing_key
 
         sign_key = load_signing_key(sign)
-    spec = _load(scenario, override, epochs, seed)
+    spec = _load(scenario, override, epochs, seed, lenient)
+    if spec.ignored_fields:
+        err_console.print(
+            f"[yellow]warning:[/yellow] --lenient ignored {len(spec.ignored_fields)} field(s) of features "
+            f"distsafe does not have: {markup('; '.join(spec.ignored_fields), 4000)}",
+            highlight=False,
+        )
     total_steps = spec.simulation.n_epochs * spec.simulation.steps_per_epoch
     counters = {"n": 0, "t0": time.perf_counter()}
     progress = Progress(

@@ -97,7 +97,7 @@ def test_memory_bytes_is_fixed_width_per_agent():
     for count in (400, 200, 200, 200):
         t.add(AgentType.HONEST, 0, prefix=f"p{count}_{len(t)}", count=count)
     width = sum(c.dtype.itemsize for c in AgentTable.declared_columns().values())
-    assert width == 73 and t.memory_bytes() == 1000 * width
+    assert width == 77 and t.memory_bytes() == 1000 * width
     assert t.capacity_nbytes() >= t.memory_bytes()
 
 

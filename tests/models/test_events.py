@@ -16,6 +16,7 @@ def test_block_reason_values_and_codes_as_logged():
         (9, "post_cooldown"),
         (10, "rate_limit_step"),
         (11, "token_bucket"),
+        (12, "rate_limit_tasks"),
     ]
     assert all(BlockReason.from_code(r.code) is r for r in BlockReason)
 

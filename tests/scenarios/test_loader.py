@@ -64,7 +64,7 @@ def test_errors_name_line_and_field(text, expected):
             "  initial_budget: -1",
             "s.yaml:4: environment.initial_budget: Input should be greater",
         ),
-        ("environment", "  initial_resources: 5", "s.yaml:4: environment.initial_resources: unknown field"),
+        ("environment", "  initial_resourcez: 5", "s.yaml:4: environment.initial_resourcez: unknown field"),
         (
             "reputation",
             "  rate_initiator: -0.1",

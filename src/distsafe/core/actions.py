@@ -32,6 +32,10 @@ def apply_rails(state: EngineState, arr: ActionArrays, contents: dict[int, str],
     free = reason == _NOT_BLOCKED
     votes_over = (act == VOTE) & (a.epoch_votes[active] >= lim.max_votes_per_epoch)
     reason[free & votes_over] = BlockReason.RATE_LIMIT_VOTES.code
+    if lim.max_tasks_per_epoch is not None:
+        free = reason == _NOT_BLOCKED
+        claims_over = (act == CLAIM) & (a.epoch_claims[active] >= lim.max_tasks_per_epoch)
+        reason[free & claims_over] = BlockReason.RATE_LIMIT_TASKS.code
     is_prop = act == PROPOSE
     free = reason == _NOT_BLOCKED
     props_over = is_prop & (a.epoch_interactions[active] >= lim.max_interactions_per_epoch)
@@ -189,6 +193,7 @@ def claim_tasks(state: EngineState, arr: ActionArrays) -> None:
     claimed, joined = state.env.tasks.claim(
         active[claim_pos], arr.target[claim_pos], arr.effort[claim_pos], arr.boost[claim_pos], state.env.time
     )
+    np.add.at(state.agents.epoch_claims, active[claim_pos[claimed | joined]], 1)
     if state.logs_feed_events:
         for j in claim_pos[claimed | joined].tolist():
             state.emit(EventType.TASK_CLAIMED, int(active[j]), {"task": task_id(int(arr.target[j]))})

@@ -16,6 +16,7 @@ gaming_cost = 0 the seed's payoff is unchanged; the defaults (1.0 and 0.5) and w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,21 @@ class PayoffConfig(ConfigModel):
     gaming_cost: float = Field(
         default=0.5, ge=0, description="cost of signal gaming b to the initiator: gaming_cost * b^2"
     )
+
+
+@dataclass(frozen=True)
+class PayoffBreakdown:
+    """One party's payoff term by term (the reference implementation's `PayoffBreakdown`):
+    total = surplus_share + transfer - governance_cost - externality_cost + reputation_bonus."""
+
+    expected_surplus: float  # S_soft = p * s_plus - (1 - p) * s_minus
+    expected_harm: float  # E_soft = (1 - p) * h
+    surplus_share: float  # theta * S_soft (initiator) or (1 - theta) * S_soft (counterparty)
+    transfer: float  # -tau for the initiator, +tau for the counterparty
+    governance_cost: float  # c_a or c_b
+    externality_cost: float  # rho_a * E_soft or rho_b * E_soft
+    reputation_bonus: float  # w_rep * r_a or w_rep * r_b
+    total: float
 
 
 class SoftPayoffEngine:
@@ -95,6 +111,52 @@ class SoftPayoffEngine:
 
     def total_welfare(self, interaction: SoftInteraction) -> float:
         return self.payoff_initiator(interaction) + self.payoff_counterparty(interaction)
+
+    def social_surplus(self, interaction: SoftInteraction) -> float:
+        """S_soft - E_soft: the joint surplus net of the full externality (the transfers cancel)."""
+        return float(self.expected_surplus(interaction.p) - self.expected_harm(interaction.p))
+
+    def break_even_p(self) -> float:
+        """p* = s_minus / (s_plus + s_minus), where S_soft = 0 (0.5 when both are 0)."""
+        c = self.config
+        den = c.s_plus + c.s_minus
+        return c.s_minus / den if den > 0 else 0.5
+
+    def social_break_even_p(self) -> float:
+        """p* = (s_minus + h) / (s_plus + s_minus + h), where S_soft - E_soft = 0 (0.5 when all are 0)."""
+        c = self.config
+        den = c.s_plus + c.s_minus + c.h
+        return (c.s_minus + c.h) / den if den > 0 else 0.5
+
+    def payoff_breakdown_initiator(self, interaction: SoftInteraction) -> PayoffBreakdown:
+        """The initiator's payoff term by term (`payoff_initiator` is its total)."""
+        return self._breakdown(interaction, initiator=True)
+
+    def payoff_breakdown_counterparty(self, interaction: SoftInteraction) -> PayoffBreakdown:
+        """The counterparty's payoff term by term (`payoff_counterparty` is its total)."""
+        return self._breakdown(interaction, initiator=False)
+
+    def _breakdown(self, interaction: SoftInteraction, initiator: bool) -> PayoffBreakdown:
+        c = self.config
+        s = float(self.expected_surplus(interaction.p))
+        e = float(self.expected_harm(interaction.p))
+        share = c.theta if initiator else 1.0 - c.theta
+        rho, cost, rep = (
+            (c.rho_a, interaction.c_a, interaction.r_a)
+            if initiator
+            else (c.rho_b, interaction.c_b, interaction.r_b)
+        )
+        total = self.payoff_initiator(interaction) if initiator else self.payoff_counterparty(interaction)
+        return PayoffBreakdown(
+            expected_surplus=s,
+            expected_harm=e,
+            surplus_share=share * s,
+            transfer=-interaction.tau if initiator else interaction.tau,
+            governance_cost=cost,
+            externality_cost=rho * e,
+            reputation_bonus=c.w_rep * rep,
+            total=total,
+        )
 
     def payoff_breakdown(self, interaction: SoftInteraction) -> dict[str, float]:
         c = self.config

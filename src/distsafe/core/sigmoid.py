@@ -60,6 +60,22 @@ def sigmoid_bounds(k: float = DEFAULT_K, bias: float = 0.0) -> tuple[float, floa
     return calibrated_sigmoid(-1.0, k, bias), calibrated_sigmoid(1.0, k, bias)
 
 
+def sigmoid_derivative(v_hat: float, k: float = DEFAULT_K, bias: float = 0.0) -> float:
+    """dp / dv_hat = k * p * (1 - p): how fast p moves with the proxy score (largest where p = 0.5)."""
+    p = calibrated_sigmoid(float(v_hat), k, bias)
+    return k * p * (1.0 - p)
+
+
+def effective_uncertainty_band(
+    k: float = DEFAULT_K, threshold: float = 0.1, bias: float = 0.0
+) -> tuple[float, float]:
+    """(v_min, v_max): the v_hat interval where |p - 0.5| < threshold (the inverse sigmoid of
+    0.5 -+ threshold); symmetric about 0 when bias = 0."""
+    if not 0.0 < threshold < 0.5:
+        raise ValueError(f"threshold must be in (0, 0.5), got {threshold}")
+    return inverse_sigmoid(0.5 - threshold, k, bias), inverse_sigmoid(0.5 + threshold, k, bias)
+
+
 def fit_sigmoid(
     v_hat: FloatArray, y: FloatArray, max_k: float = 100.0, max_iter: int = 100
 ) -> tuple[float, float]:

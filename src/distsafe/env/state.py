@@ -28,6 +28,9 @@ class RateLimits(ConfigModel):
     max_posts_per_epoch: int = Field(default=10, ge=0)
     max_votes_per_epoch: int = Field(default=20, ge=0)
     max_interactions_per_epoch: int = Field(default=20, ge=0)
+    #: task claims per agent per epoch (the reference implementation's `tasks_per_epoch`); None: no cap.
+    #: Left out of config dumps while unset, so runs without it keep their logs.
+    max_tasks_per_epoch: int | None = Field(default=None, ge=0, exclude_if=lambda v: v is None)
 
 
 class SafetyConfig(ConfigModel):

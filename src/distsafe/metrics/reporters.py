@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from distsafe.core.payoff import SoftPayoffEngine
+from distsafe.metrics.reference_api import MetricsSummary, ReferenceReporterNames  # noqa: F401  (the reference imports MetricsSummary from here)
 from distsafe.metrics.soft_metrics import InteractionsLike, SoftMetrics
 
 #: (label, soft key, hard key or None) rows of the report, in display order.
@@ -48,7 +49,7 @@ def _fmt(value: float | None, key: str = "") -> str:
     return f"{value:.4f}"
 
 
-class MetricsReporter:
+class MetricsReporter(ReferenceReporterNames):
     """Soft and hard metrics side by side: as a dict, a text table, or a `rich` table.
 
     The hard value of a metric applies the same formula to the hard label [p >= threshold]; metrics

@@ -42,6 +42,7 @@ from distsafe.metrics.batch_stats import (
     to_batch,
 )
 from distsafe.metrics.calibration import GroundTruthMetrics
+from distsafe.metrics.reference_api import ReferenceMetricNames
 from distsafe.models.agent import AgentType
 from distsafe.models.schema import RejectReason
 
@@ -120,7 +121,7 @@ ALL_KEYS: tuple[str, ...] = (
 )
 
 
-class SoftMetrics(GroundTruthMetrics):
+class SoftMetrics(GroundTruthMetrics, ReferenceMetricNames):
     """Soft (probability-weighted) and hard (thresholded) metrics of interaction batches.
 
     Every metric method accepts a `list[SoftInteraction]` or an `InteractionBatch`.
@@ -203,9 +204,12 @@ class SoftMetrics(GroundTruthMetrics):
             return NAN
         return max(s.sum_p2_acc / s.n_acc - (s.sum_p_acc / s.n_acc) ** 2, 0.0)
 
-    def uncertain_fraction(self, data: MetricInput) -> float:
-        """uncertain_fraction = P(lo < p < hi) with (lo, hi) = uncertain_band (default (0.3, 0.7))."""
+    def uncertain_fraction(self, data: MetricInput, band: float | None = None) -> float:
+        """uncertain_fraction = P(lo < p < hi) with (lo, hi) = uncertain_band (default (0.3, 0.7)), or
+        (0.5 - band, 0.5 + band) when `band` is given (the reference implementation's argument)."""
         s = self.stats(data)
+        if band is not None:
+            return div_or_nan(int(np.count_nonzero(np.abs(s.p - 0.5) < band)), s.n)
         return div_or_nan(s.n_uncertain, s.n)
 
     # ---- selection metrics -------------------------------------------------------------------------

@@ -138,6 +138,7 @@ class AgentTable(ColumnStore):
     # per-epoch counters (reset at each epoch start)
     epoch_posts: Column[np.int32] = Column(np.int32, 0, "posts this epoch")
     epoch_votes: Column[np.int32] = Column(np.int32, 0, "votes this epoch")
+    epoch_claims: Column[np.int32] = Column(np.int32, 0, "task claims this epoch")
     epoch_interactions: Column[np.int32] = Column(np.int32, 0, "interactions this epoch")
     epoch_actions: Column[np.int32] = Column(np.int32, 0, "actions this epoch")
     epoch_spend: Column[np.float64] = Column(np.float64, 0.0, "transfers paid this epoch")
@@ -193,6 +194,7 @@ class AgentTable(ColumnStore):
     def reset_epoch_counters(self) -> None:
         self.epoch_posts[:] = 0
         self.epoch_votes[:] = 0
+        self.epoch_claims[:] = 0
         self.epoch_interactions[:] = 0
         self.epoch_actions[:] = 0
         self.epoch_spend[:] = 0.0

@@ -87,6 +87,7 @@ class BlockReason(str, Enum):
     POST_COOLDOWN = "post_cooldown"
     RATE_LIMIT_STEP = "rate_limit_step"
     TOKEN_BUCKET = "token_bucket"
+    RATE_LIMIT_TASKS = "rate_limit_tasks"  # env.state.RateLimits.max_tasks_per_epoch
 
     @property
     def code(self) -> int:

@@ -256,9 +256,17 @@ def _format_errors(source: str, err: ValidationError, root: yaml.Node | None) ->
 
 
 def scenario_from_text(
-    text: str, source: str = "<scenario>", overrides: list[str] | None = None, limits: Limits | None = None
+    text: str,
+    source: str = "<scenario>",
+    overrides: list[str] | None = None,
+    limits: Limits | None = None,
+    lenient: bool = False,
 ) -> ScenarioSpec:
-    """Parse, validate and size-check a scenario. Every problem is a `ScenarioError` with one line."""
+    """Parse, validate and size-check a scenario. Every problem is a `ScenarioError` with one line.
+
+    The reference implementation's spellings are mapped first (`swarm_compat.translate`); a field of a
+    feature distsafe does not have is an error naming the feature, or, with `lenient`, dropped and listed
+    in the spec's `ignored_fields`."""
     caps = limits or Limits.current()
     try:
         root, data = _compose(text, caps)
@@ -271,6 +279,7 @@ def scenario_from_text(
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario must be a YAML mapping (scenario_id, agents, ...)")
     data = apply_overrides(data, overrides, caps)
+    data, ignored, no_ops = _from_reference(data, source, root, lenient)
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as e:
@@ -284,7 +293,33 @@ def scenario_from_text(
         line = _line_of(root, loc)
         raise ScenarioError(f"{source}:{line}: {'.'.join(str(p) for p in loc)}: {msg}" if line else
                             f"{source}: {'.'.join(str(p) for p in loc)}: {msg}")  # fmt: skip
+    if ignored or no_ops:
+        spec = spec.model_copy(update={"ignored_fields": ignored, "no_op_fields": no_ops})
     return spec
+
+
+def _from_reference(
+    data: dict[str, Any], source: str, root: yaml.Node | None, lenient: bool
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """`data` with the reference format's names mapped (scenarios.swarm_compat), the fields ignored under
+    `lenient` and the fields dropped as no-ops; ScenarioError naming the first missing feature otherwise."""
+    from distsafe.scenarios.swarm_compat import translate
+
+    try:
+        tr = translate(data)
+    except ValueError as e:
+        raise ScenarioError(f"{source}: {e}") from None
+    if tr.unsupported and not lenient:
+        first = tr.unsupported[0]
+        line = _line_of(root, first.path)
+        where = f"{source}:{line}" if line else source
+        n = len(tr.unsupported) - 1
+        more = f" (and {n} more field{'s' if n > 1 else ''} of missing features)" if n else ""
+        raise ScenarioError(
+            f"{where}: {first.dotted}: {first.feature} is not in distsafe "
+            f"(`distsafe run --lenient` ignores such fields){more}"
+        )
+    return tr.data, [f"{u.dotted} ({u.feature})" for u in tr.unsupported], tr.no_ops
 
 
 def check_run_size(
@@ -316,7 +351,7 @@ def check_run_size(
 
 
 def load_scenario(
-    path: str | Path, overrides: list[str] | None = None, limits: Limits | None = None
+    path: str | Path, overrides: list[str] | None = None, limits: Limits | None = None, lenient: bool = False
 ) -> ScenarioSpec:
     """Read and validate a scenario file (or the name of a shipped scenario)."""
     caps = limits or Limits.current()
@@ -333,7 +368,7 @@ def load_scenario(
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{p}: cannot read scenario ({str(e).splitlines()[0]})") from None
-    return scenario_from_text(text, str(p), overrides, caps)
+    return scenario_from_text(text, str(p), overrides, caps, lenient)
 
 
 # ---- the same reading and errors for the other YAML files a run is made of (sweep specs) ----------------

@@ -147,6 +147,10 @@ def write_run_folder(
     }
     if manifest["llm_usage"]:  # valid actions per run and per agent (`distsafe.llm.decisions`)
         manifest["llm_valid_actions"] = json_safe(run_valid_actions(manifest["llm_usage"]))
+    if result.spec.ignored_fields:
+        manifest["ignored_fields"] = list(result.spec.ignored_fields)
+    if result.spec.no_op_fields:
+        manifest["no_op_fields"] = list(result.spec.no_op_fields)
     if reason is not None:
         manifest["reason"] = reason
     if signature is not None:

@@ -131,6 +131,8 @@ class SuccessCriteria(SocialCriteria):
     max_honest_false_positive_rate: float | None = Field(default=None, ge=0, le=1)
     min_total_welfare: float | None = None
     min_honest_agent_payoff: float | None = None
+    #: the run's population is at least this (the reference implementation's `min_agents`)
+    min_agents: int | None = Field(default=None, ge=0)
 
     def evaluate(
         self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
@@ -180,6 +182,8 @@ class SuccessCriteria(SocialCriteria):
         if self.min_interactions is not None:
             check("min_interactions", float(summary["n_interactions"]), self.min_interactions, False)
         out.extend(self._security_criteria(summary, epoch_values))
+        if self.min_agents is not None:
+            check("min_agents", float(summary["n_agents"]), self.min_agents, False)
         if self.bad_actor_frozen is not None:
             # bad-actor types only (deceptive, adversarial, adaptive adversary): a frozen honest or
             # opportunistic agent does not count
@@ -256,6 +260,20 @@ class ScenarioSpec(ConfigModel):
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
     limits: ScenarioLimits = Field(default_factory=ScenarioLimits, exclude_if=lambda v: v == ScenarioLimits())
+    #: fields of the reference format's missing features that a `--lenient` load dropped (set by the loader,
+    #: never read from a file; written to the run's manifest)
+    ignored_fields: list[str] = Field(default_factory=list, exclude=True)
+    #: fields of the reference format that change nothing here (its `outputs:` paths, switched-off
+    #: features, success criteria it does not evaluate either); set by the loader, written to the manifest
+    no_op_fields: list[str] = Field(default_factory=list, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignored_not_from_file(cls, data: Any) -> Any:
+        for key in ("ignored_fields", "no_op_fields"):
+            if isinstance(data, dict) and key in data:
+                raise ValueError(f"{key} is set by the loader, not by a scenario file")
+        return data
 
     @model_validator(mode="before")
     @classmethod
