@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dashboard_helpers import chromium_path, cli_env, free_port
@@ -22,6 +23,21 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:  # pytest-
     if path is None:
         pytest.skip("no chromium on this machine: apt-get install -y chromium (.ci/run does)")
     return {**browser_type_launch_args, "executable_path": path, "args": ["--no-sandbox"]}
+
+
+@pytest.fixture()
+def page(browser_type_launch_args: dict) -> Iterator[Any]:
+    """A page in a chromium that lives for this test only. pytest-playwright's own `page` keeps one
+    Playwright (whose asyncio loop runs in the main thread) until the session ends, and every later test
+    that calls asyncio.run() then fails with "cannot be called from a running event loop"."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**browser_type_launch_args)
+        try:
+            yield browser.new_context().new_page()
+        finally:
+            browser.close()
 
 
 @pytest.fixture()
