@@ -129,11 +129,13 @@ def test_shipped_governance_sweep_plans():
     root = Path(__file__).resolve().parents[2]
     plan = make_plan(load_sweep_spec(root / "scenarios" / "sweeps" / "governance_12.yaml"))
     ids = [p.config_id for p in plan.points]
-    assert ids[0] == "baseline" and ids[-1] == "combined_high_adversarial" and len(ids) == 11
+    assert ids[0] == "baseline" and ids[-1] == "combined_high_adversarial" and len(ids) == 12
+    assert ids[4] == "transparency_ledger"  # the seed's 5th configuration
     assert plan.seeds == list(range(10))
     hi = plan.points[-1].resolved
     assert (hi["agents.0.count"], hi["agents.1.count"], hi["agents.2.count"]) == (1, 1, 3)
     assert hi["governance.circuit_breaker_enabled"] is True and hi["agents.0.role"] == "moderator"
+    assert hi["governance.transparency_enabled"] is True
     assert plan.points[0].resolved["governance.bandwidth_cap"] is None
 
 

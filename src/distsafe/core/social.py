@@ -143,7 +143,7 @@ def end_epoch_social(state: EngineState) -> dict[str, Any]:
         ctx = state.gov_context()
         lever.end_epoch(ctx, net.degree() if net is not None else None)
         state.flush_governance_events(ctx)
-        out.update(lever.epoch_metrics())
+        out.update(lever.section_metrics())
     pool = state.composite
     if isinstance(pool, CompositeTaskPool):
         out.update(section_metrics(pool, pool.epoch_completed, pool.epoch_subtasks))

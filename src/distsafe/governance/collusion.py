@@ -341,7 +341,11 @@ class CollusionLever(GovernanceLever):
         self.report = report
         return report
 
-    def epoch_metrics(self) -> dict[str, float]:
+    def section_metrics(self) -> dict[str, float]:
+        """The epoch record's collusion columns (`SECTION_METRICS["collusion"]`), taken once at the epoch's
+        end after detection (core.social), not through the levers' generic `epoch_metrics` hook, which the
+        orchestrator reads before the social parts' epoch end (and which would reset the epoch's penalty sum
+        before detection adds to it)."""
         r = self.report
         out = {
             "n_flagged_pairs": float(r.n_flagged_pairs),
