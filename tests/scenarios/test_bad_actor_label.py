@@ -29,7 +29,11 @@ def test_honest_and_opportunistic_under_strict_governance_freeze_no_bad_actor():
 
 
 def test_compare_counts_bad_actor_runs_only():
-    rows = compare_scenarios(["strict_governance"], seeds=2, overrides=NO_BAD_ACTORS)
+    # stakes off: with them a failed audit suspends the shirkers, who then propose less and are not frozen
+    # at every seed; this test needs runs where only non-bad agents are frozen (a labelling test)
+    rows = compare_scenarios(
+        ["strict_governance"], seeds=2, overrides=[*NO_BAD_ACTORS, "governance.staking_enabled=false"]
+    )
     assert rows[0].frozen_runs == 0 and rows[0].others_frozen_runs == 2
     table = comparison_markdown(rows, 2)
     assert "| Bad actor frozen (runs) | 0/2 |" in table and "| Other agent frozen (runs) | 2/2 |" in table
