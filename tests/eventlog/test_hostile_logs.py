@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from distsafe.eventlog import (
@@ -285,6 +285,7 @@ def apply(recs: list[dict[str, Any]], edits: list[tuple[str, int, str, Any]]) ->
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
+@example(edits=[("set", 7, "data", None)])  # found by hypothesis: an interaction whose data is null
 def test_random_resealed_mutations_raise_only_event_log_errors(real_log, tmp_path, edits):
     recs = records(real_log)
     apply(recs, edits)

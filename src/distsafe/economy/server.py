@@ -38,6 +38,7 @@ from distsafe.economy.engine import Engine
 from distsafe.economy.limits import MAX_TURN
 from distsafe.economy.records import InvariantError
 from distsafe.economy.store import Store
+from distsafe.textsafe import clean
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,7 +193,7 @@ class _FiniteJSONRequest(Request):
             where = _non_finite_at(data)
             if where is not None:
                 loc = ".".join(str(x) for x in where) or "body"
-                raise HTTPException(422, f"{loc}: Input should be a finite number")
+                raise HTTPException(422, clean(f"{loc}: Input should be a finite number", max_len=500))
             self._json = data
         return self._json
 
@@ -252,7 +253,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
         {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in errs[:20]
     ]
-    return (f"{loc}: {msg}" if loc else msg), detail
+    # one line: field names are the client's own keys and may hold newlines or control characters
+    return clean(f"{loc}: {msg}" if loc else msg, max_len=500), detail
 
 
 def create_app(

@@ -351,6 +351,9 @@ make_event = _event_factory()
 
 
 def record_event(rec: dict[str, Any]) -> Event:
+    data = rec.get("data", {})
+    if not isinstance(data, dict):  # a forged (resealed) log; every reader expects an object here
+        raise EventLogError(f"event {rec.get('seq')}: data is {type(data).__name__}, not an object")
     return make_event(
         rec["seq"],
         EventType(rec["type"]),
@@ -358,7 +361,7 @@ def record_event(rec: dict[str, Any]) -> Event:
         rec.get("epoch", 0),
         rec.get("step", 0),
         rec.get("agent"),
-        rec.get("data", {}),
+        data,
     )
 
 

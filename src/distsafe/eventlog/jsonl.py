@@ -168,7 +168,14 @@ class JsonlEventLog(EventLogBase):
                 epochs, steps, datas = [], [], []
             epochs.append(epoch)
             steps.append(rec.get("step", 0))
-            datas.append(rec.get("data", {}))
+            data = rec.get("data", {})
+            if not isinstance(data, dict):  # a forged (resealed) log: its data is not an object
+                raise EventLogError(
+                    f"{self.path}: line {lineno}: interaction data is {type(data).__name__}, not an object",
+                    line=lineno,
+                    seq=rec.get("seq"),
+                )
+            datas.append(data)
         if epochs:
             yield batch_from_records(epochs, steps, datas, index, names), list(names)
 
