@@ -206,8 +206,12 @@ class CollusionDetector:
             + np.clip(asym / max(c.collusion_quality_asymmetry_threshold, 1e-12), 0, 1)
         ) / 3.0
         freq_flag = analyzed & (f * (1.0 + s) / 2.0 >= c.collusion_score_threshold)
-        if freq_flag.any():  # frequency alone counts inside a group of at least three such agents
-            gate = np.maximum(gate, np.where(in_large_group(lo, hi, freq_flag, 3), f, 0.0))
+        # frequency alone counts inside a cohesive group: pairs whose both agents have at least two such
+        # pairs (a star of agents who all prefer one partner is not a ring), in a group of at least three
+        deg = per_agent_sum(freq_flag.astype(np.float64), freq_flag.astype(np.float64))
+        cohesive = freq_flag & (deg[lo] >= 2) & (deg[hi] >= 2)
+        if cohesive.any():
+            gate = np.maximum(gate, np.where(in_large_group(lo, hi, cohesive, 3), f, 0.0))
         score = np.where(analyzed, gate * (1.0 + s) / 2.0, 0.0)
         flag = analyzed & (score >= c.collusion_score_threshold)
         if c.collusion_min_group_size > 2 and flag.any():  # only pairs inside a large enough group count
