@@ -13,17 +13,26 @@ end the pairs' running sums are merged (one sort of the epoch's keys) and every 
                   chance. (The seed compares a pair's count with the population of pairs, uncorrected; that
                   flags agents who all seek the same reputable partner, neighbours in a small
                   neighbourhood, and a few percent of all pairs by chance: docs/collusion.md.)
+  harm z          ours, not the seed's (`collusion_signals.harm_z`, `group_harm_z`): per direction, the
+                  harmful interactions (p < 0.5) among those a started with b and b accepted, against the
+                  population's share of harmful work (binomial tail), the larger of the two directions,
+                  Bonferroni-corrected; pooled over cohesive groups of >= 3 agents, a pair takes the larger
+                  of its own and its group's z
   benefit corr.   Pearson correlation, over the pair's interactions, of a's payoff and b's payoff
   acceptance      the pair's share of accepted interactions
   quality asym.   |mean p inside the pair - mean p of the two agents' other interactions|
 
-  f = clip((z - T_freq) / T_freq, 0, 1)                          (0 below the threshold, 1 at twice it)
+  f = clip((z - T) / T, 0, 1), h = clip((z_h - T) / T, 0, 1)     (0 below the threshold, 1 at twice it)
+  gate = max(h, f * clip(z_h / T, 0, 1), f if the pair lies in a cohesive group of >= 3 agents joined by
+             pairs whose frequency alone scores above the threshold, each agent with >= 2 such pairs)
   s = mean(clip(corr / T_corr, 0, 1), clip(acc / T_acc, 0, 1), clip(asym / T_asym, 0, 1))
-  collusion_score = f * (1 + s) / 2
+  collusion_score = gate * (1 + s) / 2
 
-so a pair is suspicious only when it interacts far more often than chance says (frequency is the gate: the
-other three signals are high for honest pairs too, since both sides of a good interaction gain), and more
-so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`;
+so a pair is suspicious when its two sides accept each other's harmful work more than the population
+does, or seek each other out far more than chance with harm behind it or as part of a ring (frequency
+alone flags honest agents who are each other's favourite partner in a sparse network: docs/collusion.md;
+the other three signals are high for honest pairs too, since both sides of a good interaction gain), and
+more so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`;
 with `collusion_min_group_size` k > 2, only if its component of suspicious pairs has at least k agents (a
 ring rather than two agents who simply prefer each other).
 
