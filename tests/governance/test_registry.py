@@ -104,9 +104,9 @@ def test_the_two_orders():
             "staking",
             "circuit_breaker",
             "random_audit",
+            "collusion_penalty",
             "security",
             "transparency",
-            "collusion_penalty",
         ]
     )
 
