@@ -39,6 +39,14 @@ CTX = BindingContext(
         (GovernanceConfig(circuit_breaker_enabled=True, freeze_threshold_violations=101), "exceeds the run"),
         (GovernanceConfig(audit_enabled=True, audit_probability=0.0), "audit_probability is 0"),
         (GovernanceConfig(audit_enabled=True, audit_threshold_p=0.1), "cannot catch anyone"),
+        (
+            GovernanceConfig(collusion_detection_enabled=True, collusion_min_interactions=201),
+            "collusion_penalty cannot flag anyone",
+        ),
+        (
+            GovernanceConfig(collusion_detection_enabled=True, collusion_penalty_multiplier=0.0),
+            "collusion_penalty costs nothing",
+        ),
     ],
 )
 def test_each_check_warns(gov, needle):
@@ -52,6 +60,7 @@ def test_levers_that_can_bind_say_nothing():
         vote_normalization_enabled=True, max_vote_weight_per_agent=3.0,
         circuit_breaker_enabled=True, freeze_threshold_toxicity=0.6,
         audit_enabled=True, transaction_tax_rate=0.1,
+        collusion_detection_enabled=True, collusion_min_interactions=200,
     )  # fmt: skip
     assert lever_warnings(gov, CTX) == []
     # 10 votes at 1/sqrt(k) weigh 5.02: a cap of 5 binds, 5.1 cannot

@@ -68,3 +68,28 @@ def test_quick_evaluate_on_two_attacks():
     assert 0.0 <= r["avg_evasion_rate"] <= 1.0
     assert [x["attack"] for x in r["results"]] == ["threat_prompt_injection", "adaptive"]
     assert len(AttackLibrary.get_all_attacks()) == 13
+
+
+def test_collusion_flagged_events_score_the_collusion_detector():
+    ids = ["h1", "h2", "b1", "b2"]
+    codes = np.array([AgentType.HONEST.code] * 2 + [AgentType.ADAPTIVE_ADVERSARY.code] * 2)
+    w = RunWatcher(4, 3, h=1.0)
+    for agent in ("b1", "b2", "h1"):
+        w.append(
+            Event(event_type=EventType.COLLUSION_FLAGGED, epoch=2, agent_id=agent, payload={"risk": 0.5})
+        )
+    m = measure_run(1, ids, codes, w)
+    col = m.detectors["collusion"]
+    assert col["recall"] == 1.0 and abs(col["precision"] - 2 / 3) < 1e-12 and col["honest_fpr"] == 0.5
+    assert m.detectors[ANY]["recall"] == 1.0
+
+
+def test_scenario_with_the_collusion_lever_reports_its_detector():
+    from distsafe.redteam.evaluator import run_measured
+    from distsafe.scenarios import load_scenario
+
+    spec = load_scenario("adversarial_redteam", ["simulation.n_epochs=3"])
+    assert spec.governance.collusion_detection_enabled
+    m = run_measured(spec)
+    assert {"collusion", "circuit_breaker", "random_audit", ANY} <= set(m.detectors)
+    assert "security" not in m.detectors

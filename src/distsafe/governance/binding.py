@@ -117,6 +117,25 @@ def random_audit(g: GovernanceConfig, c: BindingContext) -> str | None:
     return None
 
 
+def collusion_penalty(g: GovernanceConfig, c: BindingContext) -> str | None:
+    """A pair interacts at most twice a step (each side starts at most one interaction), so a pair needs
+    `collusion_min_interactions` <= 2 x steps_per_epoch x n_epochs to be scored at all."""
+    most = 2 * c.steps_per_epoch * c.n_epochs
+    if g.collusion_min_interactions > most:
+        return (
+            "collusion_penalty cannot flag anyone: collusion_min_interactions "
+            f"({g.collusion_min_interactions}) is above the most a pair can have in the run ({most})"
+        )
+    if g.collusion_penalty_multiplier <= 0 or (
+        g.collusion_penalty_amount <= 0
+        and not (g.collusion_realtime_penalty and g.collusion_realtime_rate > 0)
+    ):
+        return (
+            "collusion_penalty costs nothing: its penalty multiplier or amount is 0 (and no realtime charge)"
+        )
+    return None
+
+
 def kill_switch_warning(enabled: bool, threshold: float, c: BindingContext) -> str | None:
     """The safety rail `safety.kill_switch_toxicity`: it fires when an epoch's toxicity exceeds it."""
     if enabled and threshold >= c.max_toxicity:

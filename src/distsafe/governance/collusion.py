@@ -13,17 +13,26 @@ end the pairs' running sums are merged (one sort of the epoch's keys) and every 
                   chance. (The seed compares a pair's count with the population of pairs, uncorrected; that
                   flags agents who all seek the same reputable partner, neighbours in a small
                   neighbourhood, and a few percent of all pairs by chance: docs/collusion.md.)
+  harm z          ours, not the seed's (`collusion_signals.harm_z`, `group_harm_z`): per direction, the
+                  harmful interactions (p < 0.5) among those a started with b and b accepted, against the
+                  population's share of harmful work (binomial tail), the larger of the two directions,
+                  Bonferroni-corrected; pooled over cohesive groups of >= 3 agents, a pair takes the larger
+                  of its own and its group's z
   benefit corr.   Pearson correlation, over the pair's interactions, of a's payoff and b's payoff
   acceptance      the pair's share of accepted interactions
   quality asym.   |mean p inside the pair - mean p of the two agents' other interactions|
 
-  f = clip((z - T_freq) / T_freq, 0, 1)                          (0 below the threshold, 1 at twice it)
+  f = clip((z - T) / T, 0, 1), h = clip((z_h - T) / T, 0, 1)     (0 below the threshold, 1 at twice it)
+  gate = max(h, f * clip(z_h / T, 0, 1), f if the pair lies in a cohesive group of >= 3 agents joined by
+             pairs whose frequency alone scores above the threshold, each agent with >= 2 such pairs)
   s = mean(clip(corr / T_corr, 0, 1), clip(acc / T_acc, 0, 1), clip(asym / T_asym, 0, 1))
-  collusion_score = f * (1 + s) / 2
+  collusion_score = gate * (1 + s) / 2
 
-so a pair is suspicious only when it interacts far more often than chance says (frequency is the gate: the
-other three signals are high for honest pairs too, since both sides of a good interaction gain), and more
-so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`;
+so a pair is suspicious when its two sides accept each other's harmful work more than the population
+does, or seek each other out far more than chance with harm behind it or as part of a ring (frequency
+alone flags honest agents who are each other's favourite partner in a sparse network: docs/collusion.md;
+the other three signals are high for honest pairs too, since both sides of a good interaction gain), and
+more so when the other signals agree. A pair is flagged at `collusion_score >= collusion_score_threshold`;
 with `collusion_min_group_size` k > 2, only if its component of suspicious pairs has at least k agents (a
 ring rather than two agents who simply prefer each other).
 
@@ -47,6 +56,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from distsafe.governance.collusion_signals import HARM_P, frequency_z, group_harm_z, harm_z, in_large_group
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
 from distsafe.models.agent_table import AgentTable
@@ -55,7 +65,7 @@ from distsafe.models.events import EventType
 
 _MASK = np.int64((1 << 32) - 1)
 #: pair sums kept per pair, in this order
-_SUMS = ("n", "acc", "pa", "pb", "pa2", "pb2", "pab", "p", "acc_lo")
+_SUMS = ("n", "acc", "pa", "pb", "pa2", "pb2", "pab", "p", "acc_lo", "bad", "bad_lo")
 
 
 @dataclass(frozen=True)
@@ -107,35 +117,6 @@ class CollusionReport:
         }  # fmt: skip
 
 
-def in_large_group(lo: np.ndarray, hi: np.ndarray, flag: np.ndarray, min_size: int) -> np.ndarray:
-    """True for the flagged pairs whose connected component of flagged pairs has >= min_size agents."""
-    fl, fh = lo[flag], hi[flag]
-    nodes, inv = np.unique(np.concatenate([fl, fh]), return_inverse=True)
-    k = nodes.shape[0]
-    g = sparse.coo_matrix((np.ones(fl.shape[0]), (inv[: fl.shape[0]], inv[fl.shape[0] :])), shape=(k, k))
-    _, label = csgraph.connected_components(g, directed=False)
-    size = np.bincount(label)
-    keep = np.zeros(flag.shape[0], dtype=bool)
-    keep[np.flatnonzero(flag)] = size[label[inv[: fl.shape[0]]]] >= min_size
-    return keep
-
-
-def frequency_z(
-    k_ab: np.ndarray, k_ba: np.ndarray, e_ab: np.ndarray, e_ba: np.ndarray, n_tests: int
-) -> np.ndarray:
-    """The pair's frequency signal: for each direction the Poisson tail P(X >= k | mean e) of its count,
-    the larger of the two (both sides must seek the other out), Bonferroni-corrected for the `n_tests`
-    pairs tested, as the normal quantile z = isf(min(1, n_tests * p)), clipped to [-40, 40]."""
-    from scipy import special
-
-    # P(X >= k) = P(X > k - 1) for X ~ Poisson(e): pdtrc(k - 1, e) (1 for k <= 0)
-    p_ab = np.where(k_ab > 0, special.pdtrc(np.maximum(k_ab - 1, 0), e_ab), 1.0)
-    p_ba = np.where(k_ba > 0, special.pdtrc(np.maximum(k_ba - 1, 0), e_ba), 1.0)
-    q = np.minimum(1.0, np.maximum(p_ab, p_ba) * n_tests)
-    z: np.ndarray = np.clip(-special.ndtri(q), -40.0, 40.0)  # the normal quantile with upper tail q
-    return z
-
-
 class CollusionDetector:
     """Pair sums over the run and the scoring above, vectorized over pairs."""
 
@@ -158,7 +139,22 @@ class CollusionDetector:
         pa = np.where(lo_first, batch.payoff_a, batch.payoff_b)  # the lower row's payoff
         pb = np.where(lo_first, batch.payoff_b, batch.payoff_a)
         acc = batch.accepted.astype(np.float64)
-        vals = np.stack([np.ones_like(pa), acc, pa, pb, pa * pa, pb * pb, pa * pb, batch.p, acc * lo_first])
+        bad = acc * (batch.p < HARM_P)
+        vals = np.stack(
+            [
+                np.ones_like(pa),
+                acc,
+                pa,
+                pb,
+                pa * pa,
+                pb * pb,
+                pa * pb,
+                batch.p,
+                acc * lo_first,
+                bad,
+                bad * lo_first,
+            ]
+        )
         self._pending.append(((np.minimum(a, b) << 32) | np.maximum(a, b), vals))
 
     def merge(self) -> None:
@@ -180,7 +176,7 @@ class CollusionDetector:
         self.flagged_keys, self.flagged_scores = np.zeros(0, dtype=np.int64), np.zeros(0)
         if self.keys.shape[0] == 0:
             return report
-        n, acc, pa, pb, pa2, pb2, pab, psum, acc_lo = self.sums
+        n, acc, pa, pb, pa2, pb2, pab, psum, acc_lo, bad, bad_lo = self.sums
         lo, hi = self.keys >> 32, self.keys & _MASK
 
         def per_agent_sum(w_lo: np.ndarray, w_hi: np.ndarray) -> np.ndarray:
@@ -195,7 +191,12 @@ class CollusionDetector:
         d = np.maximum(d.astype(np.float64), 1.0)
         e_lo, e_hi = np.maximum(started[lo] / d[lo], 1e-12), np.maximum(started[hi] / d[hi], 1e-12)
         analyzed = n >= c.collusion_min_interactions
-        z = frequency_z(acc_lo, acc - acc_lo, e_lo, e_hi, max(int(np.count_nonzero(analyzed)), 1))
+        n_tests = max(int(np.count_nonzero(analyzed)), 1)
+        z = frequency_z(acc_lo, acc - acc_lo, e_lo, e_hi, n_tests)
+        acc_total = float(acc.sum())
+        base = float(bad.sum()) / acc_total if acc_total > 0 else 0.0
+        zh = harm_z(bad_lo, bad - bad_lo, acc_lo, acc - acc_lo, base, n_tests)
+        zh = np.maximum(zh, group_harm_z(lo, hi, bad_lo, bad - bad_lo, acc_lo, acc - acc_lo, base, n_agents))
         var_a, var_b = pa2 / n - (pa / n) ** 2, pb2 / n - (pb / n) ** 2
         cov = pab / n - (pa / n) * (pb / n)
         den = np.sqrt(np.maximum(var_a, 0) * np.maximum(var_b, 0))
@@ -206,12 +207,21 @@ class CollusionDetector:
         asym = np.where(other_n > 0, np.abs(psum / n - np.divide(other_p, np.maximum(other_n, 1))), 0.0)
         thr = max(c.collusion_frequency_threshold, 1e-12)
         f = np.clip((z - thr) / thr, 0.0, 1.0)
+        h = np.clip((zh - thr) / thr, 0.0, 1.0)
+        gate = np.maximum(h, f * np.clip(zh / thr, 0.0, 1.0))  # frequency counts only with harm behind it
         s = (
             np.clip(corr / max(c.collusion_correlation_threshold, 1e-12), 0, 1)
             + np.clip(rate / max(c.collusion_acceptance_threshold, 1e-12), 0, 1)
             + np.clip(asym / max(c.collusion_quality_asymmetry_threshold, 1e-12), 0, 1)
         ) / 3.0
-        score = np.where(analyzed, f * (1.0 + s) / 2.0, 0.0)
+        freq_flag = analyzed & (f * (1.0 + s) / 2.0 >= c.collusion_score_threshold)
+        # frequency alone counts inside a cohesive group: pairs whose both agents have at least two such
+        # pairs (a star of agents who all prefer one partner is not a ring), in a group of at least three
+        deg = per_agent_sum(freq_flag.astype(np.float64), freq_flag.astype(np.float64))
+        cohesive = freq_flag & (deg[lo] >= 2) & (deg[hi] >= 2)
+        if cohesive.any():
+            gate = np.maximum(gate, np.where(in_large_group(lo, hi, cohesive, 3), f, 0.0))
+        score = np.where(analyzed, gate * (1.0 + s) / 2.0, 0.0)
         flag = analyzed & (score >= c.collusion_score_threshold)
         if c.collusion_min_group_size > 2 and flag.any():  # only pairs inside a large enough group count
             flag &= in_large_group(lo, hi, flag, c.collusion_min_group_size)
@@ -221,7 +231,6 @@ class CollusionDetector:
         fl, fh, fs = lo[flag], hi[flag], score[flag]
         np.maximum.at(self.risk, fl, fs)
         np.maximum.at(self.risk, fh, fs)
-        acc_total = float(acc.sum())
         report.ecosystem_collusion_risk = float((fs * acc[flag]).sum() / acc_total) if acc_total > 0 else 0.0
         ids = agents.ids
         flagged_rows = np.flatnonzero(self.risk > 0)
@@ -295,8 +304,17 @@ class CollusionLever(GovernanceLever):
         self.epoch_penalties = 0.0
         self.flag_events = 0
         self.ever_flagged = np.zeros(0, dtype=bool)
+        self._epoch_closed = False
+
+    def _open_epoch(self) -> None:
+        """The epoch's penalty count restarts with the first charge after the last epoch's end (the epoch's
+        metrics are read twice, by the engine's levers and by core.social after `end_epoch`)."""
+        if self._epoch_closed:
+            self.epoch_penalties = 0.0
+            self._epoch_closed = False
 
     def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
+        self._open_epoch()
         if not self.config.collusion_realtime_penalty or len(batch) == 0:
             return
         risk = self.detector.pair_risk(batch.initiator, batch.counterparty)
@@ -314,6 +332,7 @@ class CollusionLever(GovernanceLever):
     def end_epoch(self, ctx: GovernanceContext, reach: np.ndarray | None = None) -> CollusionReport:
         """Detect over the run so far, penalize the flagged agents, queue a `collusion_flagged` event per
         newly flagged or re-scored agent."""
+        self._open_epoch()
         c, agents = self.config, ctx.agents
         before = set(self.report.flagged_agents)
         report = self.detector.detect(agents, reach)
@@ -339,6 +358,7 @@ class CollusionLever(GovernanceLever):
         self.ever_flagged[rows] = True
         report.ever_flagged_agents = [agents.ids[int(r)] for r in np.flatnonzero(self.ever_flagged)]
         self.report = report
+        self._epoch_closed = True
         return report
 
     def section_metrics(self) -> dict[str, float]:
@@ -354,7 +374,6 @@ class CollusionLever(GovernanceLever):
             "ecosystem_collusion_risk": r.ecosystem_collusion_risk,
             "collusion_penalties": self.epoch_penalties,
         }
-        self.epoch_penalties = 0.0
         return out
 
     def stats(self) -> dict[str, float]:

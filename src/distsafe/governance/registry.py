@@ -131,6 +131,7 @@ LEVERS: tuple[RegisteredLever, ...] = (
         title="Collusion detection",
         switch="collusion_detection_enabled",
         lever=CollusionLever,
+        cannot_bind=binding.collusion_penalty,
         report=("collusion_flagged_agents", "collusion_penalty_total"),
     ),
 )

@@ -64,6 +64,7 @@ DETECTION_EVENTS = frozenset(
         EventType.SECURITY_THREAT.value,
         EventType.AGENT_QUARANTINED.value,
         EventType.SECURITY_PENALTY.value,
+        EventType.COLLUSION_FLAGGED.value,
     }
 )
 

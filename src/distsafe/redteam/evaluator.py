@@ -27,6 +27,7 @@ _LEVER_DETECTORS = {
     "security": ("security", "security_quarantine"),
     "circuit_breaker": ("circuit_breaker",),
     "random_audit": ("random_audit",),
+    "collusion_penalty": ("collusion",),
 }
 
 

@@ -36,6 +36,7 @@ DETECTORS: dict[str, frozenset[str]] = {
     "security_quarantine": frozenset({"agent_quarantined"}),
     "circuit_breaker": frozenset({"agent_frozen"}),
     "random_audit": frozenset({"audit"}),
+    "collusion": frozenset({"collusion_flagged"}),
 }
 ANY = "any_lever"
 #: the security lever's five detectors, each scored on its own
