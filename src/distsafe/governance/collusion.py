@@ -304,17 +304,8 @@ class CollusionLever(GovernanceLever):
         self.epoch_penalties = 0.0
         self.flag_events = 0
         self.ever_flagged = np.zeros(0, dtype=bool)
-        self._epoch_closed = False
-
-    def _open_epoch(self) -> None:
-        """The epoch's penalty count restarts with the first charge after the last epoch's end (the epoch's
-        metrics are read twice, by the engine's levers and by core.social after `end_epoch`)."""
-        if self._epoch_closed:
-            self.epoch_penalties = 0.0
-            self._epoch_closed = False
 
     def on_interactions(self, ctx: GovernanceContext, batch: InteractionBatch) -> None:
-        self._open_epoch()
         if not self.config.collusion_realtime_penalty or len(batch) == 0:
             return
         risk = self.detector.pair_risk(batch.initiator, batch.counterparty)
@@ -332,7 +323,6 @@ class CollusionLever(GovernanceLever):
     def end_epoch(self, ctx: GovernanceContext, reach: np.ndarray | None = None) -> CollusionReport:
         """Detect over the run so far, penalize the flagged agents, queue a `collusion_flagged` event per
         newly flagged or re-scored agent."""
-        self._open_epoch()
         c, agents = self.config, ctx.agents
         before = set(self.report.flagged_agents)
         report = self.detector.detect(agents, reach)
@@ -358,7 +348,6 @@ class CollusionLever(GovernanceLever):
         self.ever_flagged[rows] = True
         report.ever_flagged_agents = [agents.ids[int(r)] for r in np.flatnonzero(self.ever_flagged)]
         self.report = report
-        self._epoch_closed = True
         return report
 
     def section_metrics(self) -> dict[str, float]:
@@ -374,6 +363,7 @@ class CollusionLever(GovernanceLever):
             "ecosystem_collusion_risk": r.ecosystem_collusion_risk,
             "collusion_penalties": self.epoch_penalties,
         }
+        self.epoch_penalties = 0.0  # read once per epoch, at its end
         return out
 
     def stats(self) -> dict[str, float]:
