@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator
 
-from distsafe.agents.policies import PROPOSE, ActionArrays, Decision, GroupView, PolicyParams, ScriptedPolicy
+from distsafe.agents.attackers import AllyAcceptingPolicy
+from distsafe.agents.policies import PROPOSE, ActionArrays, Decision, GroupView, PolicyParams
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.models.agent import AgentType
-from distsafe.models.agent_table import AgentTable
 
 
 class AttackStrategy(str, Enum):
@@ -75,7 +75,7 @@ class AdaptiveParams(PolicyParams):
         return v
 
 
-class AdaptiveAdversaryPolicy(ScriptedPolicy):
+class AdaptiveAdversaryPolicy(AllyAcceptingPolicy):
     agent_type = AgentType.ADAPTIVE_ADVERSARY
     default_params = AdaptiveParams(
         learning_rate=0.1, temperature=1.0, p_interact=0.6, p_post=0.05, p_reply=0.05, p_vote=0.1,
@@ -159,20 +159,6 @@ class AdaptiveAdversaryPolicy(ScriptedPolicy):
             ok = to_ally & (pick != view.members[collude])
             out.target[collude[ok]] = pick[ok]
             out.effort[collude[ok]] = _GOOD
-        return out
-
-    def accept_batch(
-        self,
-        agents: AgentTable,
-        counterparties: np.ndarray,
-        initiators: np.ndarray,
-        tau: np.ndarray,
-        itype: np.ndarray,
-        group_rows: np.ndarray,
-        rng: np.random.Generator,
-    ) -> np.ndarray:
-        own = super().accept_batch(agents, counterparties, initiators, tau, itype, group_rows, rng)
-        out: np.ndarray = np.isin(initiators, group_rows) | own
         return out
 
     # ---- learning ----------------------------------------------------------------------------------------

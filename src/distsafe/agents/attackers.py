@@ -53,7 +53,26 @@ class AttackerParams(PolicyParams):
     misuse_rate: float = Field(default=2.0, ge=0, description="extra tool misuse flags per exfiltration")
 
 
-class AttackerPolicy(ScriptedPolicy):
+class AllyAcceptingPolicy(ScriptedPolicy):
+    """A threat group (attackers, adaptive adversaries) that accepts every proposal from its own members and
+    the others by the base rule."""
+
+    def accept_batch(
+        self,
+        agents: AgentTable,
+        counterparties: np.ndarray,
+        initiators: np.ndarray,
+        tau: np.ndarray,
+        itype: np.ndarray,
+        group_rows: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        own = super().accept_batch(agents, counterparties, initiators, tau, itype, group_rows, rng)
+        out: np.ndarray = np.isin(initiators, group_rows) | own
+        return out
+
+
+class AttackerPolicy(AllyAcceptingPolicy):
     agent_type = AgentType.ATTACKER
     default_params = AttackerParams(p_post=0.05, p_reply=0.05, p_vote=0.1, p_claim=0.05)
     params: AttackerParams
@@ -113,21 +132,6 @@ class AttackerPolicy(ScriptedPolicy):
         out = super().act_batch(view)
         if self.params.threat == "exfiltration":
             out.misuse = np.where(out.action == PROPOSE, self.params.misuse_rate, 0.0)
-        return out
-
-    def accept_batch(
-        self,
-        agents: AgentTable,
-        counterparties: np.ndarray,
-        initiators: np.ndarray,
-        tau: np.ndarray,
-        itype: np.ndarray,
-        group_rows: np.ndarray,
-        rng: np.random.Generator,
-    ) -> np.ndarray:
-        ally = np.isin(initiators, group_rows)
-        own = super().accept_batch(agents, counterparties, initiators, tau, itype, group_rows, rng)
-        out: np.ndarray = ally | own
         return out
 
 
