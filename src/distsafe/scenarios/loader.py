@@ -268,14 +268,7 @@ def scenario_from_text(
     feature distsafe does not have is an error naming the feature, or, with `lenient`, dropped and listed
     in the spec's `ignored_fields`."""
     caps = limits or Limits.current()
-    try:
-        root, data = _compose(text, caps)
-    except yaml.YAMLError as e:
-        mark, problem = _yaml_problem(e)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise ScenarioError(f"{where}: {problem}") from None
-    except (RecursionError, MemoryError):
-        raise ScenarioError(f"{source}: too large or too deeply nested to read") from None
+    root, data = read_yaml(text, source, caps)
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a scenario must be a YAML mapping (scenario_id, agents, ...)")
     data = apply_overrides(data, overrides, caps)
