@@ -39,6 +39,7 @@ from distsafe.agents.scripted import ScriptedAgent
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.dynamics import end_epoch_dynamics
 from distsafe.core.observables import ObservableGenerator
+from distsafe.core.parts.registry import build_components
 from distsafe.core.payoff import SoftPayoffEngine
 from distsafe.core.proxy import ProxyComputer
 from distsafe.core.social import (
@@ -117,6 +118,7 @@ class Orchestrator:
         self.interaction_sink: Callable[[InteractionBatch], None] | None = None
         if cfg.enable_composite_tasks or cfg.composite_task_config is not None:
             eng.composite = CompositeTaskPool(cfg.composite_task_config)
+        eng.components = build_components(cfg)  # seed 002/003 parts the config switches on
         #: capabilities given through `register_agent_capabilities` (agent id, names): in the log's header
         self.capability_record: list[dict[str, Any]] = []
 
@@ -392,6 +394,8 @@ class Orchestrator:
         self._open_log()
         a = self.agents
         self._start_social()
+        for comp in self.engine_state.components:
+            comp.start(self.engine_state)
         self.emit(EventType.SIMULATION_STARTED, payload={
             "agents": {t.value: int(np.count_nonzero(a.type_code == t.code)) for t in AgentType
                        if np.any(a.type_code == t.code)},
@@ -408,6 +412,8 @@ class Orchestrator:
         usage = self.get_llm_usage_stats()
         if usage:
             payload["llm_usage"] = usage
+        if self.engine_state.components:
+            payload["components"] = self.component_summaries()
         self.emit(EventType.SIMULATION_ENDED, payload=payload)
         if self.event_log is not None:
             self.event_log.close()
@@ -449,6 +455,8 @@ class Orchestrator:
         eng.emit(EventType.EPOCH_STARTED)
         epoch_tasks(eng, epoch)
         begin_epoch_social(eng)
+        for comp in eng.components:
+            comp.begin_epoch(eng)
 
     def _after_step(self, batch: InteractionBatch) -> None:
         eng = self.engine_state
@@ -464,10 +472,13 @@ class Orchestrator:
         eng = self.engine_state
         batch = eng.epoch_buffer.batch()
         revenue = eng.governance.settle_epoch(eng.gov_context())  # taxes and penalties go where configured
+        sections = end_epoch_social(eng)
+        for comp in eng.components:
+            sections.update(comp.end_epoch(eng, batch))
         m = measure_epoch(
             epoch, batch, eng.agents, eng.counts, self.metrics, self.config.metrics_to_track,
             vote_weight=eng.extra_columns.get("vote_weight"), revenue=revenue,
-            lever_metrics=eng.governance.epoch_metrics(), sections=end_epoch_social(eng),
+            lever_metrics=eng.governance.epoch_metrics(), sections=sections,
         )  # fmt: skip
         self._add_llm_epoch_metrics(m)
         self.epoch_metrics.append(m)
@@ -597,9 +608,23 @@ class Orchestrator:
         return collusion_rings(self.engine_state)
 
     # ---- results -------------------------------------------------------------------------------------------
+    def component_summaries(self) -> dict[str, dict[str, Any]]:
+        """Each component's totals so far (core.components), by name."""
+        return {c.name: c.summary() for c in self.engine_state.components}
+
+    def get_component(self, name: str) -> Any:
+        """The run's component `name` (core.components), e.g. "hfn"; KeyError if the run has none."""
+        for c in self.engine_state.components:
+            if c.name == name:
+                return c
+        have = ", ".join(c.name for c in self.engine_state.components) or "none"
+        raise KeyError(f"this run has no component {name!r} (it has: {have})")
+
     def summary(self) -> dict[str, Any]:
         """Totals over the run: what the CLI's final report shows."""
         out = run_summary(self.epoch_metrics, self.agents, self.governance.stats())
         if self.governance.levers:  # who governance named, against who the bad actors are
             out.update(detection_summary(self.agents, self.engine_state.extra_columns.get("detected_ever")))
+        if self.engine_state.components:
+            out["components"] = self.component_summaries()
         return out

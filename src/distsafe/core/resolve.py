@@ -10,6 +10,7 @@ import numpy as np
 
 from distsafe.agents.base import InteractionOutcome, InteractionProposal
 from distsafe.agents.policies import PROPOSE, REPLY, ActionArrays
+from distsafe.core.components import Component, ComponentWork, work_quality
 from distsafe.core.state import EngineState
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
@@ -54,8 +55,11 @@ class _Parts:
         return start
 
 
-def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBatch:
-    """Build, resolve and report the step's interactions; returns them as one batch."""
+def resolve_interactions(
+    state: EngineState, arr: ActionArrays, work: list[tuple[Component, ComponentWork]] | None = None
+) -> InteractionBatch:
+    """Build, resolve and report the step's interactions; returns them as one batch. `work`: the
+    interactions the run's components add (core.components), after everything else."""
     a, env, active = state.agents, state.env, state.active
     now = env.time
     act = arr.action
@@ -94,6 +98,22 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
             tasks.collab_effort[due][cr, cs], np.zeros(cr.size),
         )  # fmt: skip
 
+    # The components' interactions (core.components): each its own rows, after the engine's own.
+    comp_rows: list[tuple[Component, slice, bool]] = []
+    for comp, w in work or ():
+        n = len(w)
+        if n == 0:
+            continue
+        own_effort, own_boost = work_quality(state, w.initiator) if w.effort is None or w.boost is None else (
+            w.effort, w.boost)  # fmt: skip
+        start = parts.add(
+            np.asarray(w.initiator, dtype=np.int32), np.asarray(w.counterparty, dtype=np.int32),
+            np.full(n, w.itype.code), np.asarray(w.tau, dtype=np.float64),
+            np.asarray(w.effort if w.effort is not None else own_effort, dtype=np.float64),
+            np.asarray(w.boost if w.boost is not None else own_boost, dtype=np.float64),
+        )  # fmt: skip
+        comp_rows.append((comp, slice(start, start + n), w.agreed))
+
     init = np.concatenate(parts.init).astype(np.int32)
     m = init.shape[0]
     if m == 0:
@@ -109,6 +129,9 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
     )  # fmt: skip
 
     batch.accepted = accept(state, batch)
+    for _, own, agreed in comp_rows:  # agreed terms: only a frozen counterparty refuses
+        if agreed:
+            batch.accepted[own] = ~state.agents.frozen_mask(env.epoch)[batch.counterparty[own]]
     batch.reject_reason = reject_reasons(state, batch)
     if state.network is not None and prop.size:  # proposals to a non-neighbour are rejected
         far = ~state.network.has_edge(batch.initiator[: prop.size], batch.counterparty[: prop.size])
@@ -147,6 +170,8 @@ def resolve_interactions(state: EngineState, arr: ActionArrays) -> InteractionBa
                     EventType.TASK_COMPLETED, int(tasks.claimer[r]),
                     {"task": task_id(int(tasks.task_id[r])), "verified": bool(ok)},
                 )  # fmt: skip
+    for comp, own, _ in comp_rows:
+        comp.resolved(state, batch, own)
     notify_objects(state, batch)
     if state.event_log is not None:
         state.event_log.append_interactions(batch, a.ids, timestamp=float(now))

@@ -44,6 +44,14 @@ STREAMS: tuple[str, ...] = (
     "adversary",  # the adaptive adversaries' strategy draws (agents.adaptive_adversary)
     "network",  # env.network: random topologies and path-length sources
     "composite",  # env.composite_tasks: task spawning and subtask assignment
+    # the engine's components (core.components), one stream each, whether or not a run has them
+    "auction",
+    "mission",
+    "hfn",
+    "permeability",
+    "identity",
+    "market",
+    "motifs",
 )
 
 
@@ -109,6 +117,8 @@ class EngineState:
     network: AgentNetwork | None = None
     #: composite tasks (env.composite_tasks); None: not enabled
     composite: CompositeTaskPool | None = None
+    #: the run's components (`core.components.Component`, built by `core.parts.registry`), in order
+    components: list[Any] = field(default_factory=list)
     # ---- this step
     #: rows acting this step, in schedule order (frozen and governance-blocked agents removed)
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -117,7 +117,8 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     feed_actions(state, arr, contents)
     claim_tasks(state, arr)
     step_social(state)  # composite tasks (core.social)
-    batch = resolve_interactions(state, arr)
+    work = [(c, w) for c in state.components if (w := c.step(state)) is not None]
+    batch = resolve_interactions(state, arr, work)
     # The batch's first rows are this step's proposals, one per PROPOSE left after the rails.
     learn_from_step(state, batch, int(np.count_nonzero(arr.action == PROPOSE)))
     return batch
