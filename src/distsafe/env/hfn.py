@@ -450,8 +450,12 @@ class HFNEngine:
         return self.detector.get_crash_history()
 
     def get_order_book_depth(self) -> dict[str, float]:
-        return {"bids": self.bids.n, "asks": self.asks.n, "total_bid_volume": float(self.bids.qty.sum()) / SCALE,
-                "total_ask_volume": float(self.asks.qty.sum()) / SCALE}  # fmt: skip
+        return {
+            "bids": self.bids.n,
+            "asks": self.asks.n,
+            "total_bid_volume": float(self.bids.qty.sum()) / SCALE,
+            "total_ask_volume": float(self.asks.qty.sum()) / SCALE,
+        }
 
     def speed_advantage_gini(self) -> float:
         """Gini, over the agents that submitted bids or asks, of the share of their submitted quantity that
