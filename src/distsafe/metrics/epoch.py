@@ -59,6 +59,9 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
                   "complementarity_score", "knowledge_transfer", "composite_completion_rate",
                   "capability_concentration"),
+    # seed 003's order book (env.hfn, core.parts.hfn)
+    "hfn": ("hfn_trades", "hfn_volume", "hfn_price", "hfn_price_min", "hfn_crashes", "hfn_halted_ticks",
+            "hfn_speed_gini", "hfn_trade_p"),
 }  # fmt: skip
 
 

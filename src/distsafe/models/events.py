@@ -50,6 +50,10 @@ class EventType(str, Enum):
     SUBTASK_COMPLETED = "subtask_completed"
     COMPOSITE_TASK_COMPLETED = "composite_task_completed"
     COMPOSITE_TASK_EXPIRED = "composite_task_expired"
+    # seed 003's high-frequency negotiation (env.hfn, core.parts.hfn)
+    HFN_FLASH_CRASH = "hfn_flash_crash"
+    HFN_MARKET_HALTED = "hfn_market_halted"
+    HFN_MARKET_RESUMED = "hfn_market_resumed"
 
 
 #: the events a run's log can end with when the run did not finish
