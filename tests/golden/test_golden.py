@@ -50,6 +50,8 @@ SMALL = {
     "network_effects": ["simulation.n_epochs=4"],
     "collusion_detection": ["simulation.n_epochs=4"],
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
+    # seed 003's order book (env.hfn): two epochs hold the crash at tick 300 and the halt
+    "hfn_flash_crash": ["simulation.n_epochs=2", "success_criteria.min_epochs=2"],
 }
 
 

@@ -5,8 +5,10 @@ Strategies (one code per trading agent; every number below is a per-population s
 
   market_maker   quotes around an anchor A = w F + (1 - w) P (F the fundamental value, P the last price):
                  a bid at A (1 - spread) and an ask at A (1 + spread), replacing its previous quotes
-  value          trades toward F: bids at min(F, P (1 + aggression)) when P < F (1 - threshold), asks at
-                 max(F, P (1 - aggression)) when P > F (1 + threshold)
+  value          trades toward its own estimate of the value, V = F (1 + noise e) with e ~ N(0, 1) drawn
+                 anew each time it acts: when P < V (1 - threshold) it bids its limit V (1 - threshold),
+                 when P > V (1 + threshold) it asks V (1 + threshold); the dispersion of the
+                 estimates is what makes value traders trade with each other and with the market makers
   momentum       follows the last `lookback_ticks` return r: sells at P (1 - aggression) when r < -threshold,
                  buys at P (1 + aggression) when r > threshold
   fast_trader    a market maker with low latency and a tight spread, except from run tick `dump_tick` for
@@ -52,14 +54,16 @@ _CODES = {s: k for k, s in enumerate(HFNStrategy)}
 #: each strategy's settings when a population does not give them
 DEFAULTS: dict[HFNStrategy, dict[str, float]] = {
     HFNStrategy.MARKET_MAKER: {"latency_ms": 5.0, "activity": 0.5, "quantity": 1.0, "spread": 0.02},
-    HFNStrategy.VALUE: {"latency_ms": 8.0, "activity": 0.3, "quantity": 1.0, "threshold": 0.03},
+    HFNStrategy.VALUE: {"latency_ms": 8.0, "activity": 0.3, "quantity": 1.0, "threshold": 0.01},
     HFNStrategy.MOMENTUM: {"latency_ms": 3.0, "activity": 0.5, "quantity": 1.0, "threshold": 0.03},
     HFNStrategy.FAST_TRADER: {"latency_ms": 0.2, "activity": 1.0, "quantity": 2.0, "spread": 0.005},
     HFNStrategy.NONE: {},
 }
-_COMMON = {"latency_ms": 5.0, "activity": 0.5, "quantity": 1.0, "spread": 0.02, "anchor_weight": 0.5,
-           "threshold": 0.03, "lookback_ticks": 5, "aggression": 0.05, "order_rate": 5, "dump_tick": -1,
-           "dump_ticks": 20, "dump_fraction": 0.5, "dump_depth": 0.5}  # fmt: skip
+_COMMON: dict[str, float] = {
+    "latency_ms": 5.0, "activity": 0.5, "quantity": 1.0, "spread": 0.02, "anchor_weight": 0.5,
+    "threshold": 0.03, "noise": 0.03, "lookback_ticks": 5, "aggression": 0.05, "order_rate": 5,
+    "dump_tick": -1, "dump_ticks": 20, "dump_fraction": 0.5, "dump_depth": 0.5,
+}  # fmt: skip
 PARAMS = tuple(_COMMON)
 
 #: which agent types trade, and how, when no population entry names them
@@ -90,6 +94,7 @@ class HFNPopulation(ConfigModel):
     spread: float | None = Field(default=None, ge=0, lt=1)
     anchor_weight: float | None = Field(default=None, ge=0, le=1)
     threshold: float | None = Field(default=None, ge=0, lt=1)
+    noise: float | None = Field(default=None, ge=0, le=1)
     lookback_ticks: int | None = Field(default=None, ge=1, le=1000)
     aggression: float | None = Field(default=None, ge=0, lt=1)
     order_rate: int | None = Field(default=None, ge=1, le=1000)
@@ -156,10 +161,15 @@ class HFNTraders:
         ret = P / past - 1.0
         acts = (rng.random(n) < p["activity"]) & ~blocked & (code != _CODES[HFNStrategy.NONE])
         is_ = {s: code == _CODES[s] for s in HFNStrategy}
-        dumping = is_[HFNStrategy.FAST_TRADER] & (tick >= p["dump_tick"]) & (tick < p["dump_tick"] + p["dump_ticks"])
+        dumping = (
+            is_[HFNStrategy.FAST_TRADER]
+            & (tick >= p["dump_tick"])
+            & (tick < p["dump_tick"] + p["dump_ticks"])
+        )
         dumping &= p["dump_tick"] > 0
         th = p["threshold"]
-        val_on = is_[HFNStrategy.VALUE] & ((P < F * (1 - th)) | (P > F * (1 + th)))
+        V = F * np.maximum(1.0 + p["noise"] * rng.standard_normal(n), 1e-3)
+        val_on = is_[HFNStrategy.VALUE] & ((P < V * (1 - th)) | (P > V * (1 + th)))
         mom_on = is_[HFNStrategy.MOMENTUM] & (np.abs(ret) > th)
         quoting = is_[HFNStrategy.MARKET_MAKER] | (is_[HFNStrategy.FAST_TRADER] & ~dumping)
         acts &= quoting | val_on | mom_on | dumping
@@ -181,8 +191,9 @@ class HFNTraders:
         add(m, 1, q, anchor * (1 - p["spread"][r]), pos)
         add(m, -1, q, anchor * (1 + p["spread"][r]), pos)
         # value traders
-        add(val_on[r] & (P < F), 1, q, np.minimum(F, P * (1 + p["aggression"][r])), pos)
-        add(val_on[r] & (P > F), -1, q, np.maximum(F, P * (1 - p["aggression"][r])), pos)
+        v = V[r]
+        add(val_on[r] & (P < v), 1, q, v * (1 - th[r]), pos)
+        add(val_on[r] & (P > v), -1, q, v * (1 + th[r]), pos)
         # momentum traders
         add(mom_on[r] & (ret[r] < 0), -1, q, P * (1 - p["aggression"][r]), pos)
         add(mom_on[r] & (ret[r] > 0), 1, q, P * (1 + p["aggression"][r]), pos)
@@ -192,7 +203,13 @@ class HFNTraders:
             k = p["order_rate"][r[d]].astype(np.int64)
             rep = np.repeat(d, k)
             dq = np.repeat(free_i[d] * p["dump_fraction"][r[d]] / k, k)
-            add(np.ones(rep.size, dtype=bool), -1, dq, np.full(rep.size, P) * (1 - p["dump_depth"][r[rep]]), rep)
+            add(
+                np.ones(rep.size, dtype=bool),
+                -1,
+                dq,
+                np.full(rep.size, P) * (1 - p["dump_depth"][r[rep]]),
+                rep,
+            )
         self._send(eng, orders, who, free_c, free_i)
 
     def _send(

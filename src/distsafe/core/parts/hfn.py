@@ -90,7 +90,9 @@ class HFNComponent(Component):
             ep = self._epoch
             ep["halted"] += int(t.halted)
             if was_halted and not t.halted:
-                state.emit(EventType.HFN_MARKET_RESUMED, None, {"tick": t.tick_number, "price": t.market_price})
+                state.emit(
+                    EventType.HFN_MARKET_RESUMED, None, {"tick": t.tick_number, "price": t.market_price}
+                )
             f = eng.last_fills
             if f.n:
                 ep["trades"] += f.n
