@@ -245,8 +245,8 @@ def _book_and_clear(orders: list[tuple[int, int, int, int, float]], by_speed: bo
 @given(_orders, st.booleans())
 def test_clearing_conserves_cash_and_assets_exactly(orders: list, by_speed: bool) -> None:
     eng, snap = _book_and_clear(orders, by_speed)
-    assert int(eng.cash.sum()) == int(snap["cash"].sum())  # type: ignore[union-attr]
-    assert int(eng.inv.sum()) == int(snap["inv"].sum())  # type: ignore[union-attr]
+    assert int(eng.cash.sum()) == int(snap["cash"].sum())
+    assert int(eng.inv.sum()) == int(snap["inv"].sum())
     assert (eng.cash >= 0).all() and (eng.inv >= 0).all()
     assert (eng.cash >= eng.cash_held).all() and (eng.inv >= eng.inv_held).all()
 

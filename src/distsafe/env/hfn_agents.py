@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from distsafe.env.hfn import MAX_PRICE, SCALE, HFNConfig, HFNEngine
 from distsafe.models.agent import AgentType
@@ -134,11 +134,12 @@ class HFNRunConfig(HFNConfig):
     #: the strategy of each agent type no population entry names (absent types do not trade)
     by_type: dict[str, HFNStrategy] = Field(default_factory=lambda: dict(DEFAULT_BY_TYPE))
 
-    @model_validator(mode="after")
-    def _types(self) -> HFNRunConfig:
-        for t in self.by_type:
+    @field_validator("by_type")
+    @classmethod
+    def _types(cls, v: dict[str, HFNStrategy]) -> dict[str, HFNStrategy]:
+        for t in v:
             _known_type(t)
-        return self
+        return v
 
 
 class HFNTraders:

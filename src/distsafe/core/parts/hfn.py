@@ -41,6 +41,8 @@ class HFNComponent(Component):
         self.ticks: list[tuple[int, float, bool]] = []
         self._epoch: dict[str, Any] = {}
         self._p_sum, self._p_n = 0.0, 0
+        #: the run's interactions from fills, those accepted, and the cash their buyers paid (-tau)
+        self.interactions, self.accepted, self.cash_paid = 0, 0, 0.0
 
     def start(self, state: EngineState) -> None:
         cfg = self.cfg
@@ -125,6 +127,9 @@ class HFNComponent(Component):
 
     def resolved(self, state: EngineState, batch: InteractionBatch, rows: slice) -> None:
         acc = batch.accepted[rows]
+        self.interactions += int(acc.size)
+        self.accepted += int(acc.sum())
+        self.cash_paid += float(-batch.tau[rows].sum())
         if acc.any():
             self._p_sum += float(batch.p[rows][acc].sum())
             self._p_n += int(acc.sum())
@@ -161,6 +166,8 @@ class HFNComponent(Component):
             "halted_ticks": eng.halted_ticks,
             "speed_gini": eng.speed_advantage_gini(),
             "traders": int(self.rows.size),
+            "interactions": self.interactions,
+            "accepted": self.accepted,
             "fill_gini_by_agent": gini(eng.filled_qty.astype(np.float64)),
         }
 
