@@ -41,6 +41,8 @@ class HFNComponent(Component):
         self.ticks: list[tuple[int, float, bool]] = []
         self._epoch: dict[str, Any] = {}
         self._p_sum, self._p_n = 0.0, 0
+        #: (last tick of the step, mean p of its accepted fills, how many) per step with fills
+        self.step_p: list[tuple[int, float, int]] = []
         #: the run's interactions from fills, those accepted, and the cash their buyers paid (-tau)
         self.interactions, self.accepted, self.cash_paid = 0, 0, 0.0
 
@@ -131,8 +133,11 @@ class HFNComponent(Component):
         self.accepted += int(acc.sum())
         self.cash_paid += float(-batch.tau[rows].sum())
         if acc.any():
-            self._p_sum += float(batch.p[rows][acc].sum())
+            p = batch.p[rows][acc]
+            self._p_sum += float(p.sum())
             self._p_n += int(acc.sum())
+            tick = self.engine.current_tick if self.engine is not None else 0
+            self.step_p.append((tick, float(p.mean()), int(p.size)))
 
     def end_epoch(self, state: EngineState, batch: InteractionBatch) -> dict[str, float]:
         eng = self.engine
