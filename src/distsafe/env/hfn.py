@@ -121,7 +121,13 @@ class HFNTick:
 class HFNEngine:
     """The order book of one resource, its accounts, the clock, the detector and the circuit breaker."""
 
-    def __init__(self, config: HFNConfig | None = None, seed: int | None = None, resource: str = "") -> None:
+    def __init__(
+        self,
+        config: HFNConfig | None = None,
+        seed: int | np.random.Generator | None = None,
+        resource: str = "",
+    ) -> None:
+        """`seed`: an int, or a numpy Generator to draw the latency noise from (a run's `hfn` stream)."""
         self.config = config if config is not None else HFNConfig()
         c = self.config
         self.detector = FlashCrashDetector(c.price_drop_threshold, c.window_ticks, c.volume_spike_factor)

@@ -54,20 +54,17 @@ class HFNComponent(Component):
         entries = assign(cfg, ids, types)
         rows = np.array([r for r, e in enumerate(entries) if e is not None], dtype=np.int64)
         chosen = [e for e in entries if e is not None]
-        self.engine = HFNEngine(cfg, seed=None, resource=cfg.resource)
-        self.engine.rng = state.rngs["hfn"]
-        cash = np.array(
-            [e.cash if e.cash is not None else cfg.starting_cash for e in chosen], dtype=object
-        )  # None: the agent's resources
-        cash_f = np.array(
-            [float(a.resources[r]) if c is None else float(c) for r, c in zip(rows.tolist(), cash.tolist())],
-            dtype=np.float64,
+        self.engine = HFNEngine(cfg, seed=state.rngs["hfn"], resource=cfg.resource)
+        # each trader's cash: its population's, else the section's, else (starting_cash: null) its resources
+        res = a.resources[rows].tolist()
+        cash = [
+            e.cash if e.cash is not None else cfg.starting_cash if cfg.starting_cash is not None else r
+            for e, r in zip(chosen, res)
+        ]
+        inv = [e.inventory if e.inventory is not None else cfg.starting_inventory for e in chosen]
+        self.engine.register_agents(
+            [ids[r] for r in rows.tolist()], np.clip(np.asarray(cash, dtype=np.float64), 0.0, 1e9), inv
         )
-        inv = np.array(
-            [e.inventory if e.inventory is not None else cfg.starting_inventory for e in chosen],
-            dtype=np.float64,
-        )
-        self.engine.register_agents([ids[r] for r in rows.tolist()], np.clip(cash_f, 0.0, 1e9), inv)
         self.rows = rows
         self.traders = HFNTraders(cfg, chosen)
 
