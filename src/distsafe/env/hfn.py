@@ -244,12 +244,12 @@ class HFNEngine:
         # one agent's orders in call order: an order is admitted while the agent's rank of it is within the
         # rate limit and the running total of what its orders of that side reserve fits its free balance
         idx = np.arange(n)
-        by_agent = np.lexsort((idx, agent))
+        by_agent = np.argsort(agent, kind="stable")
         a_s = agent[by_agent]
         a_start = np.r_[True, a_s[1:] != a_s[:-1]]
         rank = np.empty(n, dtype=np.int64)
         rank[by_agent] = idx - np.repeat(np.flatnonzero(a_start), np.diff(np.r_[np.flatnonzero(a_start), n]))
-        order = np.lexsort((idx, ~bid, agent))
+        order = np.argsort(agent * 2 + (~bid), kind="stable")  # by agent, bids first, call order
         a_s, bid_s, need_s = agent[order], bid[order], need[order]
         grp_start = np.r_[True, (a_s[1:] != a_s[:-1]) | (bid_s[1:] != bid_s[:-1])]
         run = np.cumsum(need_s)

@@ -114,7 +114,8 @@ def clear_book(bids: Book, asks: Book, by_speed: bool) -> Fills:
     na = int(np.searchsorted(ap, bp[0], side="right"))  # asks at or below the best bid
     ob, oa, bp, ap = ob[:nb], oa[:na], bp[:nb], ap[:na]
     cb, ca = np.cumsum(bids.qty[ob]), np.cumsum(asks.qty[oa])
-    ends = np.union1d(cb, ca)
+    ends = np.sort(np.concatenate([cb, ca]), kind="stable")  # both sorted: the merge of breakpoints
+    ends = ends[np.concatenate([[True], ends[1:] != ends[:-1]])]
     starts = np.concatenate([[0], ends[:-1]])
     i = np.searchsorted(cb, starts, side="right")
     j = np.searchsorted(ca, starts, side="right")
