@@ -215,19 +215,27 @@ class MissionEconomy:
     def join_mission(self, agent_id: str, mission_id: str) -> bool:
         """Add a member; False when the mission is closed. ValueError on an unknown mission or a member
         joining twice. The mission becomes active at `min_participants` members."""
-        _agent("agent_id", agent_id)
+        return self.join_missions([agent_id], mission_id) == 1
+
+    def join_missions(self, agent_ids: Sequence[str], mission_id: str) -> int:
+        """Add many members at once (all checked first: nothing is half-applied); returns how many joined
+        (0 when the mission is closed)."""
         mission = self._get(mission_id)
-        if agent_id in mission.participants:
-            raise ValueError(f"agent {agent_id!r} is already a member of {mission_id}")
+        have = set(mission.participants)
+        for a in agent_ids:
+            _agent("agent_id", a)
+            if a in have:
+                raise ValueError(f"agent {a!r} is already a member of {mission_id}")
+            have.add(a)
         if mission.status not in OPEN:
-            return False
-        mission.participants.append(agent_id)
+            return 0
+        mission.participants.extend(agent_ids)
         if (
             mission.status == MissionStatus.PROPOSED
             and len(mission.participants) >= self.config.min_participants
         ):
             mission.status = MissionStatus.ACTIVE
-        return True
+        return len(agent_ids)
 
     def record_contribution(self, agent_id: str, mission_id: str, interaction: Any) -> bool:
         """Record one interaction (anything with `interaction_id`, `p`, `accepted`) as `agent_id`'s

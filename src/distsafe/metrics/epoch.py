@@ -59,6 +59,16 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
                   "complementarity_score", "knowledge_transfer", "composite_completion_rate",
                   "capability_concentration"),
+    # seed 003's Dworkin auction (core.parts.auction): the latest auction's results, this epoch's extra
+    # interactions from the action resource and the payments
+    "auction": ("auction_held", "auction_rounds", "auction_converged", "auction_envy_free",
+                "auction_envy_count", "auction_max_envy", "auction_gini", "auction_true_utility",
+                "auction_bad_actor_share", "auction_extra_interactions", "auction_extra_accepted",
+                "auction_payments"),
+    # seed 003's mission economy (core.parts.mission)
+    "mission": ("missions_active", "missions_proposed", "missions_succeeded", "missions_failed",
+                "mission_members", "mission_contributions", "mission_rewards_paid", "mission_public_funds",
+                "mission_score", "free_rider_index", "free_rider_reward_share"),
 }  # fmt: skip
 
 

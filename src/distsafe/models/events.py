@@ -50,6 +50,12 @@ class EventType(str, Enum):
     SUBTASK_COMPLETED = "subtask_completed"
     COMPOSITE_TASK_COMPLETED = "composite_task_completed"
     COMPOSITE_TASK_EXPIRED = "composite_task_expired"
+    # seed 003's Dworkin auction (core.parts.auction) and mission economy (core.parts.mission)
+    AUCTION_CLEARED = "auction_cleared"
+    MISSION_PROPOSED = "mission_proposed"
+    MISSION_JOINED = "mission_joined"
+    MISSION_EVALUATED = "mission_evaluated"
+    MISSION_REWARDED = "mission_rewarded"
 
 
 #: the events a run's log can end with when the run did not finish

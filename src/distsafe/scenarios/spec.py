@@ -28,8 +28,10 @@ from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -256,6 +258,10 @@ class ScenarioSpec(ConfigModel):
     #: seed 001's composite tasks (env.composite_tasks); on with this block or
     #: governance.composite_tasks_enabled
     composite_tasks: CompositeTaskConfig | None = None
+    #: seed 003's Dworkin auctions (env.auction_run); None: no auctions
+    auction: AuctionRunConfig | None = None
+    #: seed 003's mission economy (env.mission_run); None: no missions
+    missions: MissionRunConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
