@@ -50,6 +50,9 @@ SMALL = {
     "network_effects": ["simulation.n_epochs=4"],
     "collusion_detection": ["simulation.n_epochs=4"],
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
+    # seed 003's Dworkin auction and mission economy (core.parts.auction, core.parts.mission)
+    "dworkin_auction": ["simulation.n_epochs=3", "success_criteria.min_epochs=3"],
+    "mission_economy": ["simulation.n_epochs=4", "success_criteria.min_epochs=4"],
 }
 
 

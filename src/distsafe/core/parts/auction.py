@@ -36,7 +36,7 @@ class AuctionComponent(Component):
         self.cfg = cfg
         self.auction = DworkinAuction(cfg)
         self.steps = steps_per_epoch
-        self.resources = list(cfg.supply_per_agent)
+        self.resources = sorted(cfg.supply_per_agent)  # a canonical order: the log header sorts its keys
         self.k_action = self.resources.index(cfg.action_resource)
         self.supply_per_agent = np.array([cfg.supply_per_agent[r] for r in self.resources])
         #: strategy code by agent-type code
