@@ -14,9 +14,15 @@ The mechanism (the seed's five steps), vectorized with numpy over agents x resou
    evenly over the resources buys the supply (p_r = sum_i B_i / (R S_r)). The market has converged when
    every resource's |z_r| / S_r is below `convergence_tolerance` (the tolerance is relative to the
    supply, so that it does not depend on units), or its price is at the floor with supply left over;
-4. the demands at the final prices are scaled down per resource so that total demand <= supply;
-5. envy-freeness at the clearing prices: agent i envies j when j's bundle costs at most i's budget
-   (+ `envy_tolerance`) and i values it more than its own by more than `envy_tolerance`.
+4. the demands at the final prices are scaled down so that total demand <= supply, by one factor
+   s = min(1, min_r S_r / D_r) for every agent and resource (not per resource: a common factor keeps each
+   bundle the best one the agent could buy with s times its budget, which per-resource scaling breaks;
+   after convergence s >= 1 / (1 + convergence_tolerance), so at most that share of the supply is left);
+5. envy-freeness at the clearing prices: agent i envies j when j's bundle costs at most what i's scaled
+   budget s B_i buys and i values it more than its own by more than `envy_tolerance`. Since every
+   bundle is optimal for its owner's scaled budget (and within the scaled supply, which every bundle
+   respects), an allocation is envy-free at the bids up to float rounding, converged or not; the check is
+   kept, and `envy` measures envy at any other valuations (the engine: at the bidders' true values).
 
 The seed's dict API (`run_auction(bids, resources)` -> `AuctionResult`) wraps the array API
 (`clear(valuations, budgets, supply)` -> `Clearing`), which the engine's component (`core.parts.auction`)
@@ -136,8 +142,10 @@ class Clearing:
     max_excess: float
     envy_count: int
     max_envy: float
-    #: up to MAX_LISTED_VIOLATIONS (envious row, envied row, gap), largest blocks first found
+    #: up to MAX_LISTED_VIOLATIONS (envious row, envied row, gap), in row order
     violations: list[tuple[int, int, float]]
+    #: the common factor the demands were scaled by (step 4)
+    scale: float = 1.0
 
     @property
     def is_envy_free(self) -> bool:
@@ -241,7 +249,7 @@ class DworkinAuction:
         n, n_res = v.shape
         if n == 0:
             z = np.zeros((0, n_res))
-            return Clearing(s * 0 + 1.0, z, np.zeros(0), np.zeros(0), 0, True, 0.0, 0, 0.0, [])
+            return Clearing(s * 0 + 1.0, z, np.zeros(0), np.zeros(0), 0, True, 0.0, 0, 0.0, [], 1.0)
         cfg = self.config
         total_budget = float(b.sum())
         prices = np.full(n_res, PRICE_FLOOR) if total_budget <= 0 else np.maximum(
@@ -258,25 +266,35 @@ class DworkinAuction:
             prices = np.maximum(PRICE_FLOOR, prices * (1.0 + cfg.price_adjustment_rate * np.clip(rel, -1, 1)))
         demand = greedy_demand(v, b, prices, s)
         total = demand.sum(axis=0)
-        scale = np.where(total > s, s / np.where(total > 0, total, 1.0), 1.0)
-        alloc = np.minimum(demand * scale[None, :], s[None, :])
+        over = total > s
+        scale = float(np.min(s[over] / total[over])) if over.any() else 1.0
+        alloc = demand * scale
         utility = (v * alloc).sum(axis=1)
         spent = alloc @ prices
-        count, worst, listed = self._envy(v, b, alloc, utility, spent)
-        return Clearing(prices, alloc, spent, utility, rounds, converged, max_excess, count, worst, listed)
+        count, worst, listed = self.envy(v, b * scale, alloc, prices)
+        return Clearing(
+            prices, alloc, spent, utility, rounds, converged, max_excess, count, worst, listed, scale
+        )
 
-    def _envy(
-        self, v: np.ndarray, b: np.ndarray, alloc: np.ndarray, utility: np.ndarray, cost: np.ndarray
+    def envy(
+        self, values: np.ndarray, budgets: np.ndarray, alloc: np.ndarray, prices: np.ndarray
     ) -> tuple[int, float, list[tuple[int, int, float]]]:
-        """(violations, largest gap over affordable others (>= 0), the first violations listed)."""
+        """Envy at `values` (n x R): i envies j (j != i) when j's bundle costs at most `budgets[i]` (up to
+        float rounding) and v_i . x_j - v_i . x_i > envy_tolerance. Returns (violations, the largest gap
+        over the bundles each could afford (>= 0), the first MAX_LISTED_VIOLATIONS (i, j, gap))."""
         tol = self.config.envy_tolerance
+        v = np.asarray(values, dtype=np.float64)
+        b = np.asarray(budgets, dtype=np.float64)
         n = v.shape[0]
+        utility = (v * alloc).sum(axis=1)
+        cost = alloc @ prices
+        limit = b * (1.0 + 1e-9) + 1e-12  # float rounding only
         count, worst = 0, 0.0
         listed: list[tuple[int, int, float]] = []
         for lo in range(0, n, ENVY_BLOCK):
             hi = min(n, lo + ENVY_BLOCK)
             gap = v[lo:hi] @ alloc.T - utility[lo:hi, None]
-            ok = cost[None, :] <= b[lo:hi, None] + tol
+            ok = cost[None, :] <= limit[lo:hi, None]
             ok[np.arange(hi - lo), np.arange(lo, hi)] = False
             gap = np.where(ok, gap, -np.inf)
             worst = max(worst, float(gap.max(initial=0.0)))

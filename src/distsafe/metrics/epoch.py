@@ -61,8 +61,10 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "capability_concentration"),
     # seed 003's Dworkin auction (core.parts.auction): the latest auction's results, this epoch's extra
     # interactions from the action resource and the payments
-    "auction": ("auction_held", "auction_rounds", "auction_converged", "auction_envy_free",
-                "auction_envy_count", "auction_max_envy", "auction_gini", "auction_true_utility",
+    # (envy at the bids, which the mechanism makes envy-free, and at the bidders' true valuations)
+    "auction": ("auction_held", "auction_rounds", "auction_converged", "auction_scale", "auction_envy_free",
+                "auction_envy_count", "auction_true_envy_free", "auction_true_envy_count",
+                "auction_true_max_envy", "auction_gini", "auction_true_utility",
                 "auction_bad_actor_share", "auction_extra_interactions", "auction_extra_accepted",
                 "auction_payments"),
     # seed 003's mission economy (core.parts.mission)

@@ -18,6 +18,7 @@ from distsafe.core.config import OrchestratorConfig
 from distsafe.core.state import EngineState
 from distsafe.env.auction import DworkinAuction
 from distsafe.env.auction_run import AuctionRunConfig
+from distsafe.metrics.epoch import SECTION_METRICS
 from distsafe.models.agent import BAD_ACTOR_TYPES, AgentType
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
@@ -103,6 +104,7 @@ class AuctionComponent(Component):
         pay = np.minimum(c.spent * cfg.token_value, np.maximum(a.resources[rows], 0.0))
         a.resources[rows] += pay.sum() / rows.size - pay  # revenue back in equal shares: money conserved
         true_u = (true_v * c.allocation).sum(axis=1)
+        true_envy, true_max, _ = self.auction.envy(true_v, budgets * c.scale, c.allocation, c.prices)
         total_action = float(self.holding.sum())
         bad = np.isin(a.type_code[rows], _BAD_CODES)
         self.held = True
@@ -110,9 +112,12 @@ class AuctionComponent(Component):
         self.last = {
             "auction_rounds": float(c.rounds),
             "auction_converged": float(c.converged),
+            "auction_scale": c.scale,
             "auction_envy_free": float(c.is_envy_free),
             "auction_envy_count": float(c.envy_count),
-            "auction_max_envy": c.max_envy,
+            "auction_true_envy_free": float(true_envy == 0),
+            "auction_true_envy_count": float(true_envy),
+            "auction_true_max_envy": true_max,
             "auction_gini": self.auction.compute_gini_coefficient(c.utility),
             "auction_true_utility": float(true_u.sum()),
             "auction_bad_actor_share": float(c.allocation[bad, self.k_action].sum() / total_action)
@@ -126,7 +131,8 @@ class AuctionComponent(Component):
         t["payments"] += self.epoch_payments
         state.emit(EventType.AUCTION_CLEARED, payload={
             "bidders": int(rows.size), "rounds": c.rounds, "converged": c.converged,
-            "envy_free": c.is_envy_free, "envy_count": c.envy_count, "max_envy": round(c.max_envy, 9),
+            "envy_free": c.is_envy_free, "envy_count": c.envy_count, "true_envy_count": true_envy,
+            "scale": round(c.scale, 9),
             "prices": {r: round(float(c.prices[k]), 9) for k, r in enumerate(self.resources)},
             "gini": round(self.last["auction_gini"], 9), "payments": round(self.epoch_payments, 9),
         })  # fmt: skip
@@ -161,18 +167,8 @@ class AuctionComponent(Component):
             self.p_n[:n] += np.bincount(init, minlength=n)[:n]
         self.totals["extra_interactions"] += self.epoch_extra
         nan = float("nan")
-        out = {"auction_held": float(self.held)}
-        for key in (
-            "auction_rounds",
-            "auction_converged",
-            "auction_envy_free",
-            "auction_envy_count",
-            "auction_max_envy",
-            "auction_gini",
-            "auction_true_utility",
-            "auction_bad_actor_share",
-        ):
-            out[key] = self.last.get(key, nan)  # fmt: skip
+        out = {key: self.last.get(key, nan) for key in SECTION_METRICS["auction"]}  # the latest auction's
+        out["auction_held"] = float(self.held)
         out["auction_extra_interactions"] = float(self.epoch_extra)
         out["auction_extra_accepted"] = float(self.epoch_extra_accepted)
         out["auction_payments"] = self.epoch_payments
