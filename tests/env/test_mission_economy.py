@@ -27,8 +27,8 @@ def _economy(rule: str = "proportional", **kw) -> MissionEconomy:  # type: ignor
 
 
 def _mission(eco: MissionEconomy, objectives=None, members=("b", "c")):  # type: ignore[no-untyped-def]
-    m = eco.propose_mission("a", "m", objectives or [MissionObjective(target_metric="total_count", target_value=2)],
-                            50.0, 3, 0)  # fmt: skip
+    objectives = objectives or [MissionObjective(target_metric="total_count", target_value=2)]
+    m = eco.propose_mission("a", "m", objectives, 50.0, 3, 0)
     assert m is not None
     for who in members:
         assert eco.join_mission(who, m.mission_id)
@@ -37,8 +37,14 @@ def _mission(eco: MissionEconomy, objectives=None, members=("b", "c")):  # type:
 
 def test_lifecycle_and_objective_values() -> None:
     eco = _economy()
-    objs = [MissionObjective(target_metric=k, target_value=t) for k, t in
-            [("avg_p", 0.5), ("min_p", 0.5), ("total_count", 4), ("acceptance_rate", 0.5), ("total_welfare", 1)]]  # fmt: skip
+    targets = [
+        ("avg_p", 0.5),
+        ("min_p", 0.5),
+        ("total_count", 4),
+        ("acceptance_rate", 0.5),
+        ("total_welfare", 1),
+    ]
+    objs = [MissionObjective(target_metric=k, target_value=t) for k, t in targets]
     m = _mission(eco, objs)
     assert m.status == MissionStatus.ACTIVE and m.participants == ["a", "b", "c"]
     eco.record_contributions(
