@@ -46,7 +46,9 @@ class MissionComponent(Component):
                                        "free_rider_index": []}  # fmt: skip
 
     def start(self, state: EngineState) -> None:
-        self.economy.rng = state.rngs["mission"]  # the sampled Shapley values draw from the run's stream
+        # the sampled Shapley values draw from a child of the run's "mission" stream (spawning does not
+        # advance it), so the reward rule does not change who joins or works: runs differ only by the rule
+        self.economy.rng = state.rngs["mission"].spawn(1)[0]
 
     def _grow(self, n: int) -> None:
         if self.member_of.shape[0] < n:
