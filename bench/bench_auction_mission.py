@@ -38,7 +38,7 @@ from distsafe.scenarios import build_orchestrator, load_scenario
 
 TYPES = ("honest", "opportunistic", "deceptive", "adversarial")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-console = Console()
+console = Console(width=160)
 
 
 def population_auctions(
