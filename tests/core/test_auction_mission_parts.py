@@ -147,8 +147,14 @@ def test_scenario_with_both_replays_verified(tmp_path: Path) -> None:
     run_scenario(spec, out_dir=tmp_path / "run")
     res = verify_log(tmp_path / "run" / "events.jsonl")
     assert res.ok, res.message
-    header = json.loads((tmp_path / "run" / "events.jsonl").read_text().splitlines()[0])
+    lines = (tmp_path / "run" / "events.jsonl").read_text().splitlines()
+    header = json.loads(lines[0])
     assert header["config"]["auction_config"]["reputation_modulation"] is True
+    kinds = [json.loads(line).get("type") for line in lines[1:]]
+    assert kinds.count("auction_cleared") == 3  # one per epoch
+    assert "mission_proposed" in kinds and "mission_joined" in kinds
+    cleared = next(json.loads(line) for line in lines[1:] if '"auction_cleared"' in line)
+    assert cleared["data"]["envy_free"] is True and cleared["data"]["bidders"] == 11
 
 
 @pytest.mark.parametrize(
