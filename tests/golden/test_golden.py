@@ -52,6 +52,9 @@ SMALL = {
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
     # seed 003's order book (env.hfn): two epochs hold the crash at tick 300 and the halt
     "hfn_flash_crash": ["simulation.n_epochs=2", "success_criteria.min_epochs=2"],
+    # seed 003's Dworkin auction and mission economy (core.parts.auction, core.parts.mission)
+    "dworkin_auction": ["simulation.n_epochs=3", "success_criteria.min_epochs=3"],
+    "mission_economy": ["simulation.n_epochs=4", "success_criteria.min_epochs=4"],
 }
 
 

@@ -52,6 +52,9 @@ def _hand_copied(spec, log_path=None, log_format=None):
         enable_composite_tasks=gov.composite_tasks_enabled or spec.composite_tasks is not None,
         # seed 003's order book (issue 13)
         hfn_config=spec.hfn,
+        # seed 003's Dworkin auction and mission economy (issue 13)
+        auction_config=spec.auction,
+        mission_config=spec.missions,
     )
 
 

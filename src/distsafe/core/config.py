@@ -18,9 +18,11 @@ from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
+from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -99,6 +101,10 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: seed 003's high-frequency negotiation (env.hfn; a scenario's `hfn:` block); None: off
     hfn_config: HFNRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's Dworkin auctions (env.auction, core.parts.auction; a scenario's `auction:` block); None: off
+    auction_config: AuctionRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's mission economy (env.mission, core.parts.mission; a scenario's `missions:` block); None: off
+    mission_config: MissionRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -62,6 +62,18 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
     # seed 003's order book (env.hfn, core.parts.hfn)
     "hfn": ("hfn_trades", "hfn_volume", "hfn_price", "hfn_price_min", "hfn_crashes", "hfn_halted_ticks",
             "hfn_speed_gini", "hfn_trade_p"),
+    # seed 003's Dworkin auction (core.parts.auction): the latest auction's results, this epoch's extra
+    # interactions from the action resource and the payments
+    # (envy at the bids, which the mechanism makes envy-free, and at the bidders' true valuations)
+    "auction": ("auction_held", "auction_rounds", "auction_converged", "auction_scale", "auction_envy_free",
+                "auction_envy_count", "auction_true_envy_free", "auction_true_envy_count",
+                "auction_true_max_envy", "auction_gini", "auction_true_utility",
+                "auction_bad_actor_share", "auction_extra_interactions", "auction_extra_accepted",
+                "auction_payments"),
+    # seed 003's mission economy (core.parts.mission)
+    "mission": ("missions_active", "missions_proposed", "missions_succeeded", "missions_failed",
+                "mission_members", "mission_contributions", "mission_rewards_paid", "mission_public_funds",
+                "mission_score", "free_rider_index", "free_rider_reward_share"),
 }  # fmt: skip
 
 

@@ -54,6 +54,12 @@ class EventType(str, Enum):
     HFN_FLASH_CRASH = "hfn_flash_crash"
     HFN_MARKET_HALTED = "hfn_market_halted"
     HFN_MARKET_RESUMED = "hfn_market_resumed"
+    # seed 003's Dworkin auction (core.parts.auction) and mission economy (core.parts.mission)
+    AUCTION_CLEARED = "auction_cleared"
+    MISSION_PROPOSED = "mission_proposed"
+    MISSION_JOINED = "mission_joined"
+    MISSION_EVALUATED = "mission_evaluated"
+    MISSION_REWARDED = "mission_rewarded"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -43,6 +43,8 @@ SECTIONS: dict[str, str] = {
     "network": "network_config",
     "composite_tasks": "composite_task_config",
     "hfn": "hfn_config",
+    "auction": "auction_config",
+    "missions": "mission_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

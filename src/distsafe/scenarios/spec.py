@@ -28,15 +28,18 @@ from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
+from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
+from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
@@ -108,7 +111,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria, HFNCriteria):
+class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -200,6 +203,7 @@ class SuccessCriteria(SocialCriteria, HFNCriteria):
             )
         out.extend(self.evaluate_social(summary, epoch_values))
         out.extend(self.evaluate_hfn(summary, epoch_values))
+        out.extend(self.evaluate_auction_mission(summary, epoch_values))
         return out
 
     def _security_criteria(
@@ -261,6 +265,10 @@ class ScenarioSpec(ConfigModel):
     composite_tasks: CompositeTaskConfig | None = None
     #: seed 003's high-frequency negotiation (env.hfn): the order book and its traders; None: off
     hfn: HFNRunConfig | None = None
+    #: seed 003's Dworkin auctions (env.auction_run); None: no auctions
+    auction: AuctionRunConfig | None = None
+    #: seed 003's mission economy (env.mission_run); None: no missions
+    missions: MissionRunConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -8,10 +8,14 @@ from collections.abc import Callable
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.parts import hfn
+from distsafe.core.parts.auction import make_auction
+from distsafe.core.parts.mission import make_mission
 
 #: config -> the component, or None when the run does not switch it on
 FACTORIES: list[Callable[[OrchestratorConfig], Component | None]] = []
 FACTORIES.append(hfn.build)  # seed 003's order book (`hfn:`)
+FACTORIES.append(make_auction)  # seed 003's Dworkin auctions (`auction:`)
+FACTORIES.append(make_mission)  # seed 003's mission economy (`missions:`)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
