@@ -20,6 +20,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.market import MarketplaceConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -96,6 +97,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     #: `governance.composite_tasks_enabled`): on with either field set
     enable_composite_tasks: bool = Field(default=False, exclude_if=lambda v: v is False)
     composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 002's marketplace (env.market; a scenario's `marketplace:` block); None or enabled=False: off
+    market_config: MarketplaceConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -247,7 +247,7 @@ class Marketplace:
 
     def held(self) -> float:
         """Money the marketplace holds: open bounties' rewards and unsettled escrows."""
-        open_b = sum(b.amount for b in self.bounties.values() if b.status is BountyStatus.OPEN)
+        open_b = float(sum(b.amount for b in self.bounties.values() if b.status is BountyStatus.OPEN))
         return open_b + sum(
             e.amount for e in self.escrows.values() if e.status in (EscrowStatus.HELD, EscrowStatus.DISPUTED)
         )

@@ -59,6 +59,10 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
                   "complementarity_score", "knowledge_transfer", "composite_completion_rate",
                   "capability_concentration"),
+    # seed 002's marketplace (core.parts.market; docs/economies.md)
+    "market": ("bounties_posted", "bids_submitted", "bounties_filled", "bounties_expired", "escrow_released",
+               "disputes_filed", "disputes_resolved", "escrow_held", "avg_bounty", "market_fees",
+               "paid_for_bad_work", "withheld_from_workers"),
 }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.market import MarketplaceConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -256,6 +257,8 @@ class ScenarioSpec(ConfigModel):
     #: seed 001's composite tasks (env.composite_tasks); on with this block or
     #: governance.composite_tasks_enabled
     composite_tasks: CompositeTaskConfig | None = None
+    #: seed 002's marketplace (env.market: bounties, bids, escrow, disputes); the reference's name
+    marketplace: MarketplaceConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
+from distsafe.core.parts.market import market_component
 
 #: config -> the component, or None when the run does not switch it on
 FACTORIES: list[Callable[[OrchestratorConfig], Component | None]] = []
+FACTORIES.append(market_component)  # seed 002's marketplace (`marketplace:`)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
