@@ -155,7 +155,7 @@ def test_dispute_rules() -> None:
         (("bob", "", math.nan), "finite"),
     ):
         with pytest.raises(MarketError, match=msg):
-            m.file_dispute(e.escrow_id, *bad)  # type: ignore[arg-type]
+            m.file_dispute(e.escrow_id, *bad)
     d = m.file_dispute(e.escrow_id, "bob")
     with pytest.raises(MarketError, match="held"):
         m.file_dispute(e.escrow_id, "alice")

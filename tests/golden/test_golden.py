@@ -50,6 +50,8 @@ SMALL = {
     "network_effects": ["simulation.n_epochs=4"],
     "collusion_detection": ["simulation.n_epochs=4"],
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
+    # seed 002's marketplace (core.parts.market)
+    "marketplace": ["simulation.n_epochs=4"],
 }
 
 

@@ -37,6 +37,7 @@ from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios.market_criteria import MarketCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES: tuple[str, ...] = ("honest", "opportunistic", "deceptive", "adversarial")
@@ -107,7 +108,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria):
+class SuccessCriteria(SocialCriteria, MarketCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -198,6 +199,7 @@ class SuccessCriteria(SocialCriteria):
                 )
             )
         out.extend(self.evaluate_social(summary, epoch_values))
+        out.extend(self.evaluate_market(epoch_values))
         return out
 
     def _security_criteria(

@@ -266,7 +266,7 @@ class MarketComponent(Component):
         assert self.market is not None
         a, cfg = state.agents, self.config
         n = acting.shape[0]
-        u, r = rng.random(n), rng.random(n)
+        u, r = rng.random(size=(n,)), rng.random(size=(n,))
         count = state.agent_array("market_bounties", np.int32, 0)
         limit = state.env.rate_limits.bounties_per_epoch
         limit = DEFAULT_BOUNTIES_PER_EPOCH if limit is None else limit
@@ -291,7 +291,7 @@ class MarketComponent(Component):
         assert self.market is not None
         a, cfg = state.agents, self.config
         n = acting.shape[0]
-        u, pick, frac = rng.random(n), rng.random(n), rng.random(n)
+        u, pick, frac = (rng.random(size=(n,)) for _ in range(3))
         open_b = self.market.open_bounties()
         if not open_b:
             return
