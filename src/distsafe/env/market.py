@@ -230,6 +230,7 @@ class Marketplace:
         self.disputes: dict[str, Dispute] = {}
         self._bids_of: dict[str, list[str]] = {}
         self._dispute_of: dict[str, str] = {}  # escrow -> its dispute
+        self._open: dict[str, Bounty] = {}  # the open bounties, in posting order
         self.fees_collected = 0.0
         self._n = 0  # ids made by the marketplace (`next_id`)
 
@@ -247,7 +248,7 @@ class Marketplace:
 
     def held(self) -> float:
         """Money the marketplace holds: open bounties' rewards and unsettled escrows."""
-        open_b = float(sum(b.amount for b in self.bounties.values() if b.status is BountyStatus.OPEN))
+        open_b = float(sum(b.amount for b in self._open.values()))
         return open_b + sum(
             e.amount for e in self.escrows.values() if e.status in (EscrowStatus.HELD, EscrowStatus.DISPUTED)
         )
@@ -296,6 +297,7 @@ class Marketplace:
         self.ledger.add(bounty.poster_id, -amount)
         bounty.amount, bounty.status, bounty.created_epoch = amount, BountyStatus.OPEN, self.epoch
         self.bounties[bounty.bounty_id] = bounty
+        self._open[bounty.bounty_id] = bounty
         self._bids_of[bounty.bounty_id] = []
 
     def submit_bid(self, bid: Bid) -> None:
@@ -345,6 +347,7 @@ class Marketplace:
         self.ledger.add(b.poster_id, b.amount - bid.proposed_amount)
         self.escrows[escrow.escrow_id] = escrow
         b.status, b.escrow_id = BountyStatus.AWARDED, escrow.escrow_id
+        del self._open[bounty_id]
         bid.status = BidStatus.ACCEPTED
         for other in self._bids_of[bounty_id]:
             if self.bids[other].status is BidStatus.PENDING:
@@ -435,9 +438,10 @@ class Marketplace:
         self.set_epoch(epoch)
         if not self.config.auto_expire_bounties:
             return []
-        out = [b for b in self.bounties.values() if b.status is BountyStatus.OPEN and b.deadline <= epoch]
+        out = [b for b in self._open.values() if b.deadline <= epoch]
         for b in out:
             b.status = BountyStatus.EXPIRED
+            del self._open[b.bounty_id]
             self.ledger.add(b.poster_id, b.amount)
             for i in self._bids_of[b.bounty_id]:
                 if self.bids[i].status is BidStatus.PENDING:
@@ -447,9 +451,7 @@ class Marketplace:
     # --- views ---------------------------------------------------------------------------------------
     def open_bounties(self) -> list[Bounty]:
         """Bounties taking bids now (open, deadline not reached), in posting order."""
-        return [
-            b for b in self.bounties.values() if b.status is BountyStatus.OPEN and self.epoch < b.deadline
-        ]
+        return [b for b in self._open.values() if self.epoch < b.deadline]
 
     def pending_bids(self, bounty_id: str) -> list[Bid]:
         return [self.bids[i] for i in self._bids_of[self._bounty(bounty_id).bounty_id]

@@ -88,6 +88,11 @@ TYPE_BEHAVIOUR: dict[AgentType, Behaviour] = {
     AgentType.ATTACKER: _ADVERSARIAL,
 }
 _NONE = Behaviour(posts=False, bids=False)
+#: by AgentType code: the behaviour, and whether the type posts / bids (for vectorized filters)
+_BY_CODE: dict[int, Behaviour] = {t.code: TYPE_BEHAVIOUR.get(t, _NONE) for t in AgentType}
+_CODES = max(_BY_CODE) + 1
+_POSTS = np.array([_BY_CODE.get(c, _NONE).posts for c in range(_CODES)])
+_BIDS = np.array([_BY_CODE.get(c, _NONE).bids for c in range(_CODES)])
 
 
 class AgentLedger:
@@ -95,15 +100,19 @@ class AgentLedger:
 
     def __init__(self, agents: AgentTable) -> None:
         self.agents = agents
+        self._rows: dict[str, int] = {}  # rows looked up so far (an agent's row never changes)
 
     def row(self, agent_id: str) -> int:
-        i = self.agents.ids.index_of(agent_id)
+        i = self._rows.get(agent_id)
         if i is None:
-            raise KeyError(agent_id)
+            i = self.agents.ids.index_of(agent_id)
+            if i is None:
+                raise KeyError(agent_id)
+            self._rows[agent_id] = i
         return i
 
     def has(self, agent_id: str) -> bool:
-        return self.agents.ids.index_of(agent_id) is not None
+        return agent_id in self._rows or self.agents.ids.index_of(agent_id) is not None
 
     def balance(self, agent_id: str) -> float:
         return float(self.agents.resources[self.row(agent_id)])
@@ -130,6 +139,8 @@ class MarketComponent(Component):
         self._awarded: list[tuple[str, int, int]] = []  # escrow, worker row, poster row: to deliver
         self._delivering: list[_Delivery] = []
         self._bid_step: dict[str, int] = {}  # bounty -> global step of its first bid
+        self._poster: dict[str, int] = {}  # bounty -> its poster's row
+        self._bidder: dict[str, int] = {}  # bid -> its bidder's row
         self._tick = 0
         self._m: dict[str, float] = {}
         self._totals: dict[str, float] = {k: 0.0 for k in SECTION_METRICS["market"]}
@@ -242,20 +253,20 @@ class MarketComponent(Component):
         a = state.agents
         for bounty_id, first in list(self._bid_step.items()):
             b = self.market.bounties[bounty_id]
-            poster = self._row(b.poster_id)
+            poster = self._poster[bounty_id]
             if first >= self._tick or frozen[poster]:
                 continue
             bids = self.market.pending_bids(bounty_id)
             if not bids:
                 continue
             price = np.array([x.proposed_amount for x in bids])
-            rows = np.array([self._row(x.bidder_id) for x in bids], dtype=np.int64)
+            rows = np.array([self._bidder[x.bid_id] for x in bids], dtype=np.int64)
             w = self.config.reputation_weight if self._behaviour(a, poster).by_reputation else 0.0
             score = (b.amount - price) / b.amount + w * np.tanh(a.reputation[rows])
             best = bids[int(np.argmax(score))]
             e = self.market.accept_bid(bounty_id, best.bid_id)
             del self._bid_step[bounty_id]
-            self._awarded.append((e.escrow_id, self._row(e.to_agent), poster))
+            self._awarded.append((e.escrow_id, self._bidder[best.bid_id], poster))
             self._add("bounties_filled", 1)
             state.emit(EventType.BID_ACCEPTED, poster, {
                 "bounty": bounty_id, "bid": best.bid_id, "worker": e.to_agent, "escrow": e.escrow_id,
@@ -270,11 +281,11 @@ class MarketComponent(Component):
         count = state.agent_array("market_bounties", np.int32, 0)
         limit = state.env.rate_limits.bounties_per_epoch
         limit = DEFAULT_BOUNTIES_PER_EPOCH if limit is None else limit
-        for j in np.flatnonzero(u < cfg.post_probability).tolist():
+        # each acting row appears once in a step: the filters hold for the whole loop
+        ok = (u < cfg.post_probability) & _POSTS[a.type_code[acting]] & (count[acting] < limit)
+        for j in np.flatnonzero(ok).tolist():
             row = int(acting[j])
-            beh = self._behaviour(a, row)
-            if not beh.posts or count[row] >= limit:
-                continue
+            beh = _BY_CODE[int(a.type_code[row])]
             lo, hi = cfg.reward_min * beh.reward_scale, cfg.reward_max * beh.reward_scale
             reward = max(lo + (hi - lo) * float(r[j]), cfg.min_bounty_amount)
             if reward <= 0 or a.resources[row] < reward:
@@ -283,6 +294,7 @@ class MarketComponent(Component):
             deadline = state.env.epoch + (beh.deadline or cfg.bid_deadline_epochs)
             self.market.post_bounty(Bounty(n_id, f"{n_id}_task", reward, a.ids[row], deadline))
             count[row] += 1
+            self._poster[n_id] = row
             self._add("bounties_posted", 1)
             self._add("reward_sum", reward)
             state.emit(EventType.BOUNTY_POSTED, row, {"bounty": n_id, "amount": reward, "deadline": deadline})
@@ -296,23 +308,22 @@ class MarketComponent(Component):
         if not open_b:
             return
         reward = np.array([b.amount for b in open_b])
-        by_reward = np.argsort(-reward, kind="stable")
+        by_reward = np.argsort(-reward, kind="stable").tolist()
+        own: dict[int, list[int]] = {}  # poster row -> positions of its bounties in open_b (ascending)
+        for k, b in enumerate(open_b):
+            own.setdefault(self._poster[b.bounty_id], []).append(k)
         count = state.agent_array("market_bids", np.int32, 0)
         limit = state.env.rate_limits.bids_per_epoch
         limit = DEFAULT_BIDS_PER_EPOCH if limit is None else limit
-        for j in np.flatnonzero(u < cfg.bid_probability).tolist():
+        ok = (u < cfg.bid_probability) & _BIDS[a.type_code[acting]] & (count[acting] < limit)
+        for j in np.flatnonzero(ok).tolist():
             row = int(acting[j])
-            beh = self._behaviour(a, row)
-            if not beh.bids or count[row] >= limit:
-                continue
+            beh = _BY_CODE[int(a.type_code[row])]
             me = a.ids[row]
-            choices = [
-                k for k in (by_reward if beh.highest else range(len(open_b))) if open_b[k].poster_id != me
-            ]
-            if not choices:
+            mine = own.get(row, [])
+            if len(mine) == len(open_b):
                 continue
-            k = int(choices[0] if beh.highest else choices[int(pick[j] * len(choices))])
-            b = open_b[k]
+            b = open_b[self._target(by_reward, mine, float(pick[j]), beh.highest, len(open_b))]
             pending = self.market.pending_bids(b.bounty_id)
             if len(pending) >= cfg.max_bids_per_bounty or any(x.bidder_id == me for x in pending):
                 continue
@@ -320,6 +331,7 @@ class MarketComponent(Component):
             bid = Bid(self.market.next_id("bid"), b.bounty_id, me, price)
             self.market.submit_bid(bid)
             count[row] += 1
+            self._bidder[bid.bid_id] = row
             self._bid_step.setdefault(b.bounty_id, self._tick)
             self._add("bids_submitted", 1)
             state.emit(
@@ -327,6 +339,20 @@ class MarketComponent(Component):
             )
 
     # --- helpers -------------------------------------------------------------------------------------
+    @staticmethod
+    def _target(by_reward: list[int], mine: list[int], pick: float, highest: bool, n: int) -> int:
+        """The open bounty a bidder bids on, never one of its own (`mine`, ascending positions): the
+        highest reward, or the int(pick x m)-th of the m others in posting order."""
+        if highest:
+            return next(k for k in by_reward if k not in mine)
+        k = int(pick * (n - len(mine)))
+        for o in mine:  # the k-th position that is not one of mine
+            if o <= k:
+                k += 1
+            else:
+                break
+        return k
+
     def _dispute(self, state: EngineState, escrow_id: str, by: int, reason: str, p: float | None) -> None:
         assert self.market is not None
         d = self.market.file_dispute(escrow_id, state.agents.ids[by], reason, quality=p)
