@@ -55,6 +55,8 @@ SMALL = {
     # seed 003's Dworkin auction and mission economy (core.parts.auction, core.parts.mission)
     "dworkin_auction": ["simulation.n_epochs=3", "success_criteria.min_epochs=3"],
     "mission_economy": ["simulation.n_epochs=4", "success_criteria.min_epochs=4"],
+    # seed 002's marketplace (core.parts.market)
+    "marketplace": ["simulation.n_epochs=4"],
 }
 
 

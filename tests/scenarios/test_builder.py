@@ -55,6 +55,8 @@ def _hand_copied(spec, log_path=None, log_format=None):
         # seed 003's Dworkin auction and mission economy (issue 13)
         auction_config=spec.auction,
         mission_config=spec.missions,
+        # seed 002's marketplace (issue 13)
+        market_config=spec.marketplace,
     )
 
 

@@ -22,6 +22,7 @@ from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
+from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
@@ -105,6 +106,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     auction_config: AuctionRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: seed 003's mission economy (env.mission, core.parts.mission; a scenario's `missions:` block); None: off
     mission_config: MissionRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 002's marketplace (env.market; a scenario's `marketplace:` block); None or enabled=False: off
+    market_config: MarketplaceConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

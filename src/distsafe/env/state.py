@@ -31,6 +31,11 @@ class RateLimits(ConfigModel):
     #: task claims per agent per epoch (the reference implementation's `tasks_per_epoch`); None: no cap.
     #: Left out of config dumps while unset, so runs without it keep their logs.
     max_tasks_per_epoch: int | None = Field(default=None, ge=0, exclude_if=lambda v: v is None)
+    #: the marketplace (env.market, core.parts.market): bounties posted and bids submitted per agent per
+    #: epoch (the reference implementation's names); None: the reference's defaults, 3 and 5. Left out of
+    #: config dumps while unset.
+    bounties_per_epoch: int | None = Field(default=None, ge=0, exclude_if=lambda v: v is None)
+    bids_per_epoch: int | None = Field(default=None, ge=0, exclude_if=lambda v: v is None)
 
 
 class SafetyConfig(ConfigModel):

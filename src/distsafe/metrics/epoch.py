@@ -74,6 +74,10 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
     "mission": ("missions_active", "missions_proposed", "missions_succeeded", "missions_failed",
                 "mission_members", "mission_contributions", "mission_rewards_paid", "mission_public_funds",
                 "mission_score", "free_rider_index", "free_rider_reward_share"),
+    # seed 002's marketplace (core.parts.market; docs/economies.md)
+    "market": ("bounties_posted", "bids_submitted", "bounties_filled", "bounties_expired", "escrow_released",
+               "disputes_filed", "disputes_resolved", "escrow_held", "avg_bounty", "market_fees",
+               "paid_for_bad_work", "withheld_from_workers"),
 }  # fmt: skip
 
 

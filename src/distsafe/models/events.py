@@ -60,6 +60,14 @@ class EventType(str, Enum):
     MISSION_JOINED = "mission_joined"
     MISSION_EVALUATED = "mission_evaluated"
     MISSION_REWARDED = "mission_rewarded"
+    # seed 002's marketplace (env.market, core.parts.market)
+    BOUNTY_POSTED = "bounty_posted"
+    BID_SUBMITTED = "bid_submitted"
+    BID_ACCEPTED = "bid_accepted"
+    ESCROW_RELEASED = "escrow_released"
+    DISPUTE_FILED = "dispute_filed"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    BOUNTY_EXPIRED = "bounty_expired"
 
 
 #: the events a run's log can end with when the run did not finish

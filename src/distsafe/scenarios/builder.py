@@ -45,6 +45,7 @@ SECTIONS: dict[str, str] = {
     "hfn": "hfn_config",
     "auction": "auction_config",
     "missions": "mission_config",
+    "marketplace": "market_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

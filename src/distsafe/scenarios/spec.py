@@ -32,6 +32,7 @@ from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
+from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
@@ -41,6 +42,7 @@ from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
 from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
+from distsafe.scenarios.market_criteria import MarketCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES: tuple[str, ...] = ("honest", "opportunistic", "deceptive", "adversarial")
@@ -111,7 +113,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria):
+class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -204,6 +206,7 @@ class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria):
         out.extend(self.evaluate_social(summary, epoch_values))
         out.extend(self.evaluate_hfn(summary, epoch_values))
         out.extend(self.evaluate_auction_mission(summary, epoch_values))
+        out.extend(self.evaluate_market(epoch_values))
         return out
 
     def _security_criteria(
@@ -269,6 +272,8 @@ class ScenarioSpec(ConfigModel):
     auction: AuctionRunConfig | None = None
     #: seed 003's mission economy (env.mission_run); None: no missions
     missions: MissionRunConfig | None = None
+    #: seed 002's marketplace (env.market: bounties, bids, escrow, disputes); the reference's name
+    marketplace: MarketplaceConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

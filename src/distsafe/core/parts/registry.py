@@ -9,6 +9,7 @@ from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.parts import hfn
 from distsafe.core.parts.auction import make_auction
+from distsafe.core.parts.market import market_component
 from distsafe.core.parts.mission import make_mission
 
 #: config -> the component, or None when the run does not switch it on
@@ -16,6 +17,7 @@ FACTORIES: list[Callable[[OrchestratorConfig], Component | None]] = []
 FACTORIES.append(hfn.build)  # seed 003's order book (`hfn:`)
 FACTORIES.append(make_auction)  # seed 003's Dworkin auctions (`auction:`)
 FACTORIES.append(make_mission)  # seed 003's mission economy (`missions:`)
+FACTORIES.append(market_component)  # seed 002's marketplace (`marketplace:`)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
