@@ -20,6 +20,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -96,6 +97,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     #: `governance.composite_tasks_enabled`): on with either field set
     enable_composite_tasks: bool = Field(default=False, exclude_if=lambda v: v is False)
     composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 002's Moltbook motifs (env.motifs; a scenario's `motifs:` block); None: off
+    motif_config: MotifConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -30,12 +30,14 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
 from distsafe.env.feed import FeedConfig
+from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios.motif_criteria import MotifCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES: tuple[str, ...] = ("honest", "opportunistic", "deceptive", "adversarial")
@@ -106,7 +108,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria):
+class SuccessCriteria(SocialCriteria, MotifCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -197,6 +199,7 @@ class SuccessCriteria(SocialCriteria):
                 )
             )
         out.extend(self.evaluate_social(summary, epoch_values))
+        out.extend(self.evaluate_motifs(epoch_values))
         return out
 
     def _security_criteria(
@@ -256,6 +259,8 @@ class ScenarioSpec(ConfigModel):
     #: seed 001's composite tasks (env.composite_tasks); on with this block or
     #: governance.composite_tasks_enabled
     composite_tasks: CompositeTaskConfig | None = None
+    #: seed 002's Moltbook motifs (env.motifs, docs/motifs.md); None: off
+    motifs: MotifConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
