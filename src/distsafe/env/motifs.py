@@ -18,9 +18,11 @@ the post it read, its parent the node behind that post, a seed node a first tell
 
 Behaviour by role (the agent type decides the role, `ROLE_OF`):
 
-    conformist  (honest, moderator, llm, custom)  takes up what it reads with probability `conformity`;
-                votes up what it agrees with, down what it does not
-    bandwagon   (opportunistic)  takes up the tag with the most visibility among what it reads
+    conformist  (honest, moderator, llm, custom)  takes up what it reads with probability
+                `conformity` x the post's quality (its author's effort: careless or harmful work convinces
+                less); votes up what it agrees with, down what it does not
+    bandwagon   (opportunistic)  takes up the tag of the most visible tagged post (the feed's ranking)
+    (a meme's backers, named in `backers`, are committed to it: they never change their mind either)
     mimic       (deceptive)  echoes the post it read (its reply carries that tag) without taking it up;
                 votes up whatever it reads (ingratiation)
     zealot      (adversarial, adaptive adversary, attacker)  never changes its mind; posts its own tag,
@@ -145,6 +147,8 @@ class MotifWorld:
         n = self.roles.shape[0]
         self.rng = rng
         self.belief = np.full(n, -1, dtype=np.int64)  # tag held (-1: none)
+        #: agents that never change their mind: the zealots, and a meme's backers
+        self.committed = self.roles == ZEALOT
         self.stance = np.zeros(n)  # meta_discourse
         self.agent_node = np.full(n, -1, dtype=np.int64)
         self.post_tag, self.post_node = _Grow(-1, np.int64), _Grow(-1, np.int64)
@@ -184,10 +188,11 @@ class MotifWorld:
             for meme, rows in sorted(backed.items()):
                 for r in rows:
                     self.add_node(int(r), meme, -1)
+                    self.committed[int(r)] = True
         elif c.kind is MotifKind.META_DISCOURSE:
             self.stance = rng.uniform(-1.0, 1.0, n)
             self.stance[zealots] = np.where(np.arange(zealots.size) % 2 == 0, -1.0, 1.0)
-            for t in range(len(POSITIONS)):
+            for _ in POSITIONS:
                 self.new_tag()
             for r, pos in enumerate(self.position(self.stance).tolist()):
                 self.add_node(r, int(pos), -1)
@@ -201,9 +206,9 @@ class MotifWorld:
 
     # ---- one step -----------------------------------------------------------------------------------
     def read(self, visible: np.ndarray, n_actors: int) -> np.ndarray:
-        """The post each actor reads: one of the tagged visible posts (best first), with weight 1/rank; -1
-        when none is tagged."""
-        tagged = visible[self.post_tag.get(visible) >= 0]
+        """The position in `visible` of the post each actor reads: one of the tagged visible posts (best
+        first), with weight 1/rank among them; -1 when none is tagged."""
+        tagged = np.flatnonzero(self.post_tag.get(visible) >= 0)
         if tagged.size == 0 or n_actors == 0:
             return np.full(n_actors, -1, dtype=np.int64)
         w = 1.0 / np.arange(1, tagged.size + 1)
@@ -211,13 +216,18 @@ class MotifWorld:
         pick = np.searchsorted(cum, self.rng.random(n_actors), side="right")
         return tagged[np.minimum(pick, tagged.size - 1)]
 
-    def plan(self, actors: np.ndarray, visible: np.ndarray, visible_score: np.ndarray) -> Plan:
-        """What each actor does: reads, maybe takes up what it read (`new_adoptions`), and acts."""
+    def plan(
+        self, actors: np.ndarray, visible: np.ndarray, visible_score: np.ndarray, visible_quality: np.ndarray
+    ) -> Plan:
+        """What each actor does: reads one of the `visible` posts (ids, best first, with their ranking
+        score and quality), maybe takes up what it read (`new_adoptions`), and acts."""
         c, rng = self.config, self.rng
         k = actors.shape[0]
         role = self.roles[actors]
-        src = self.read(visible, k)
-        has = src >= 0
+        at = self.read(visible, k)
+        has = at >= 0
+        src = np.where(has, visible[np.maximum(at, 0)], -1) if visible.size else np.full(k, -1, np.int64)
+        quality = np.where(has, visible_quality[np.maximum(at, 0)], 0.0) if visible.size else np.zeros(k)
         u = rng.random(k)
         act = np.where(u < c.p_post, ACT_POST, np.where(u < c.p_post + c.p_reply, ACT_REPLY,
                        np.where(u < c.p_post + c.p_reply + c.p_vote, ACT_VOTE, NO_ACT)))  # fmt: skip
@@ -227,7 +237,7 @@ class MotifWorld:
         if c.kind is MotifKind.META_DISCOURSE:
             self._persuade(actors, role, src, has)
         else:
-            self._adopt(actors, role, src, src_tag, has, visible, visible_score, act)
+            self._adopt(actors, role, src, src_tag, has, visible, visible_score, quality)
         tag = self.belief[actors].copy()
         node = self.agent_node[actors].copy()
         mimic = (role == MIMIC) & has & (act == ACT_REPLY)  # echoes what it read
@@ -246,28 +256,25 @@ class MotifWorld:
 
     def _adopt(
         self, actors: np.ndarray, role: np.ndarray, src: np.ndarray, src_tag: np.ndarray, has: np.ndarray,
-        visible: np.ndarray, visible_score: np.ndarray, act: np.ndarray,
+        visible: np.ndarray, visible_score: np.ndarray, quality: np.ndarray,
     ) -> None:  # fmt: skip
         c, rng = self.config, self.rng
         k = actors.shape[0]
         take = src_tag.copy()
         source = src.copy()
         popular = role == BANDWAGON
-        if popular.any():  # the tag with the most visibility among the tagged posts read
+        if popular.any():  # the tag of the most visible tagged post (the feed's ranking: votes count)
             vt = self.post_tag.get(visible)
-            ok = vt >= 0
-            if ok.any():
-                score = visible_score[ok] - visible_score[ok].min() + 1.0
-                best = np.bincount(vt[ok], weights=score).argmax()
-                take[popular] = best
-                first = visible[ok][vt[ok] == best][0]
-                source[popular] = first
+            ok = np.flatnonzero(vt >= 0)
+            if ok.size:
+                top = ok[np.argmax(visible_score[ok])]
+                take[popular], source[popular] = vt[top], visible[top]
         willing = np.select(
             [role == CONFORMIST, role == BANDWAGON],
-            [rng.random(k) < c.conformity, rng.random(k) < 0.9],
+            [rng.random(k) < c.conformity * quality, rng.random(k) < 0.9],
             False,
         )
-        change = has & willing & (take >= 0) & (take != self.belief[actors])
+        change = has & willing & ~self.committed[actors] & (take >= 0) & (take != self.belief[actors])
         for j in np.flatnonzero(change).tolist():
             a, t, s = int(actors[j]), int(take[j]), int(source[j])
             variant = c.kind is MotifKind.MYTH_MAKING and bool(rng.random() < c.variation)

@@ -15,6 +15,7 @@ communities and modularity are epoch fields beside the motif's own (`SECTION_MET
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,7 @@ class MotifsComponent(Component):
                 a.epoch_posts[actors] < lim.max_posts_per_epoch, a.epoch_votes[actors] < lim.max_votes_per_epoch,
             )  # fmt: skip
         else:
-            plan = world.plan(actors, visible, score)
+            plan = world.plan(actors, visible, score, feed.quality[top].astype(np.float64))
             act, target, vote = plan.act, plan.target, plan.vote
             tags, nodes = plan.tag, plan.node
             own = world.stance[actors]
@@ -122,6 +123,7 @@ class MotifsComponent(Component):
         acted = arr.action[pos]
         made = np.concatenate([np.flatnonzero(acted == POST), np.flatnonzero(acted == REPLY)])
         ids = np.arange(first, feed.next_id, dtype=np.int64)
+        self.epoch_posts += int(ids.size)
         if self.constitution is not None:
             is_prop = rules[made] >= 0
             self.constitution.add_proposals(ids[is_prop], rules[made][is_prop])
@@ -132,7 +134,6 @@ class MotifsComponent(Component):
                 )
         else:
             world.record_posts(ids, tags[made], nodes[made], stances[made])
-            self.epoch_posts += int(ids.size)
             self._note_votes(state, actors[acted == VOTE], target[acted == VOTE], vote[acted == VOTE])
             for a, t, s, node, variant in world.new_adoptions:
                 self._emit_adoption(state, a, t, s, node, variant)
@@ -151,7 +152,6 @@ class MotifsComponent(Component):
             for r, net in self.constitution.tally():
                 self._enforce(state, r, net)
             out["rules_proposed"] = float(self.constitution.proposed)
-            out["motif_posts"] = float(self.constitution.proposed)
             out["rules_adopted"] = float(self.constitution.adopted.sum())
             out["rule_compliance"] = self.constitution.compliance()
         else:
@@ -175,7 +175,8 @@ class MotifsComponent(Component):
         if self.constitution is not None:
             out["rules"] = self.adopted_rules
             out["compliance"] = self.constitution.compliance()
-        return out
+        # the summary goes into the log's last event: JSON has no nan (an undefined measure is null)
+        return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in out.items()}
 
     # ---- helpers ------------------------------------------------------------------------------------
     def _emit_adoption(
@@ -252,6 +253,8 @@ class MotifsComponent(Component):
         dst = [np.asarray(batch.counterparty, dtype=np.int64)[acc]] + [e[1] for e in self.edges]
         s, d = np.concatenate(src), np.concatenate(dst)
         labels = community.label_propagation(n, s, d)
+        if community.modularity(n, s, d, labels) < 0:  # a bad synchronous split: one community is better
+            labels = np.zeros(n, dtype=np.int64)
         linked = np.zeros(n, dtype=bool)
         linked[s[s != d]] = linked[d[s != d]] = True
         return {
