@@ -50,6 +50,12 @@ SMALL = {
     "network_effects": ["simulation.n_epochs=4"],
     "collusion_detection": ["simulation.n_epochs=4"],
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
+    # seed 002's Moltbook motifs (docs/motifs.md)
+    "myth_making": ["simulation.n_epochs=4"],
+    "meme_warfare": ["simulation.n_epochs=4"],
+    "meta_discourse": ["simulation.n_epochs=4"],
+    "norm_drafting": ["simulation.n_epochs=4"],
+    "adversarial_attack": ["simulation.n_epochs=4"],
 }
 
 
