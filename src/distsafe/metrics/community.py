@@ -173,7 +173,9 @@ def polarization(x: np.ndarray) -> float:
     i = np.arange(n)
     # sum_{i<j} (v_j - v_i) = sum_j v_j (2j - n + 1)
     pair_sum = float(np.sum(v * (2 * i - n + 1)))
-    return 2.0 * pair_sum / (n * n) if not math.isnan(pair_sum) else float("nan")
+    if math.isnan(pair_sum):
+        return float("nan")
+    return min(1.0, max(0.0, 2.0 * pair_sum / (n * n)))  # clipped: rounding of equal stances
 
 
 def consensus(x: np.ndarray, width: float = 0.25) -> float:
