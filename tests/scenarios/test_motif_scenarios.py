@@ -16,7 +16,7 @@ from distsafe.scenarios.runner import run_scenario
 SEEDS = (0, 1, 2)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _epochs(name: str, seed: int, overrides: tuple[str, ...] = ()) -> list[dict]:
     spec = load_scenario(
         f"scenarios/{name}.yaml", [f"simulation.seed={seed}", "simulation.n_epochs=6", *overrides]
@@ -32,8 +32,10 @@ def _polarized(ep: list[dict], seed: int) -> bool:
     """Stances moved (position shifts) and ended more polarized, less in consensus, than the control's."""
     ctl = _epochs("meta_discourse", seed, CONTROL)[-1]
     moved = sum(e["motif_adoptions"] for e in ep) > 0
-    return moved and ep[-1]["stance_polarization"] > ctl["stance_polarization"] and (
-        ep[-1]["stance_consensus"] < ctl["stance_consensus"]
+    return (
+        moved
+        and ep[-1]["stance_polarization"] > ctl["stance_polarization"]
+        and (ep[-1]["stance_consensus"] < ctl["stance_consensus"])
     )
 
 
@@ -46,7 +48,9 @@ MOTIFS = {
     # the polarizers and backfire keep the debate apart: more polarized than without them (CONTROL)
     "meta_discourse": _polarized,
     # rules are adopted and then broken by the flooders (the rails block the acts)
-    "norm_drafting": lambda ep, seed: ep[-1]["rules_adopted"] >= 1 and sum(e["rule_violations"] for e in ep) > 0,
+    "norm_drafting": lambda ep, seed: (
+        ep[-1]["rules_adopted"] >= 1 and sum(e["rule_violations"] for e in ep) > 0
+    ),
 }
 
 
