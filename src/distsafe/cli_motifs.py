@@ -22,7 +22,9 @@ def _f(v: float) -> str:
 
 
 def motifs(
-    logs: list[Path] = typer.Argument(..., help="event logs of motif runs (events.jsonl or events.parquet.d)"),
+    logs: list[Path] = typer.Argument(
+        ..., help="event logs of motif runs (events.jsonl or events.parquet.d)"
+    ),
     plot: Path | None = typer.Option(None, "--plot", help="write the cascade size distribution (PNG)"),
     json_out: Path | None = typer.Option(None, "--json", help="write each log's summary and families"),
 ) -> None:
@@ -51,7 +53,9 @@ def motifs(
         for col in ("family", "seeds", "adoptions", "R0", "max cascade"):
             fam.add_column(col, justify="right")
         for f, v in runs[0].by_family().items():
-            fam.add_row(str(f), str(int(v["seeds"])), str(int(v["nodes"])), _f(v["r0"]), str(int(v["max_cascade"])))
+            fam.add_row(
+                str(f), str(int(v["seeds"])), str(int(v["nodes"])), _f(v["r0"]), str(int(v["max_cascade"]))
+            )
         console.print(fam)
     if plot is not None:
         out = cascade_size_figure([r.cascade_sizes for r in runs if r.kind != "constitution"], plot)

@@ -79,7 +79,8 @@ def motif_diffusion(path: str | os.PathLike[str]) -> MotifDiffusion:
                 nodes[int(p["node"])] = (int(p["parent"]), int(p["family"]))
                 kind = str(p["motif"])
             except (KeyError, TypeError, ValueError):
-                raise EventLogError(f"{path}: event {e.seq}: a meme_adopted event without node/parent/family")
+                msg = f"{path}: event {e.seq}: a meme_adopted event without node/parent/family"
+                raise EventLogError(msg) from None
         elif e.event_type is EventType.RULE_PROPOSED:
             out.rules_proposed += 1
             kind = "constitution"
@@ -106,7 +107,9 @@ def cascade_size_figure(sizes: Sequence[np.ndarray], path: str | os.PathLike[str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pooled = np.concatenate([np.asarray(s, dtype=np.int64) for s in sizes]) if sizes else np.zeros(0, np.int64)
+    pooled = (
+        np.concatenate([np.asarray(s, dtype=np.int64) for s in sizes]) if sizes else np.zeros(0, np.int64)
+    )
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     if pooled.size:
         xs = np.sort(np.unique(pooled))

@@ -75,9 +75,9 @@ class Constitution:
         rule = np.full(k, -1, dtype=np.int64)
         props = np.array([p for p in visible.tolist() if p in self.open], dtype=np.int64)
         u = rng.random(k)
-        pick = rng.integers(0, max(1, props.size), k)
+        pick = np.asarray(rng.integers(0, max(1, props.size), k), dtype=np.int64)
         open_rules = np.flatnonzero(~self.adopted)
-        which = rng.integers(0, max(1, open_rules.size), k)
+        which = np.asarray(rng.integers(0, max(1, open_rules.size), k), dtype=np.int64)
         flooder = (role == MIMIC) | (role == ZEALOT)
         # flooders: a post (no rule) with p_flood, else a vote on a proposal
         flood = flooder & (u < self.p_flood)

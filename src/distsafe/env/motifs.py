@@ -13,8 +13,8 @@ what they post, reply and vote in return. One motif per run (`MotifConfig.kind`)
 
 The carrier is the feed: a motif post, reply or vote is a feed action like any other (rails, ranking,
 reputation, the log); this module keeps what the feed does not know, the tag each post carries (a myth,
-a meme, a stance) and the adoption forest (metrics.community): node i is an agent taking up tag t from
-the post it read, its parent the node behind that post, a seed node a first telling.
+a meme, a stance) and the adoption forest (`forest()`, measured by metrics.community): node i is an agent
+taking up tag t from the post it read, its parent the node behind that post, a seed node a first telling.
 
 Behaviour by role (the agent type decides the role, `ROLE_OF`):
 
@@ -40,7 +40,6 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from distsafe.env.constitution import RuleSpec
-from distsafe.metrics import community
 from distsafe.models.agent import AgentType
 from distsafe.models.config_base import ConfigModel
 
@@ -116,7 +115,8 @@ class _Grow:
     """An int64 or float64 array indexed by post id that grows as ids come."""
 
     def __init__(self, fill: float, dtype: type) -> None:
-        self.fill, self.a = fill, np.full(256, fill, dtype=dtype)
+        self.fill = fill
+        self.a: np.ndarray = np.full(256, fill, dtype=dtype)
 
     def ensure(self, n: int) -> None:
         if n > self.a.shape[0]:
@@ -190,7 +190,7 @@ class MotifWorld:
                     self.add_node(int(r), meme, -1)
                     self.committed[int(r)] = True
         elif c.kind is MotifKind.META_DISCOURSE:
-            self.stance = rng.uniform(-1.0, 1.0, n)
+            self.stance = np.asarray(rng.uniform(-1.0, 1.0, n), dtype=np.float64)
             self.stance[zealots] = np.where(np.arange(zealots.size) % 2 == 0, -1.0, 1.0)
             for _ in POSITIONS:
                 self.new_tag()
@@ -335,29 +335,6 @@ class MotifWorld:
         fam = np.asarray(self.family, dtype=np.int64)
         held = self.belief[self.belief >= 0]
         return np.bincount(fam[held], minlength=len(self.family)) if fam.size else np.zeros(0, np.int64)
-
-    def measures(self) -> dict[str, float]:
-        n = self.roles.shape[0]
-        counts = self.held_counts()
-        parent = self.forest()
-        sizes = community.cascade_sizes(parent)
-        nan = float("nan")
-        meta = self.config.kind is MotifKind.META_DISCOURSE
-        zealot_tags = {int(self.family[t]) for t in self.belief[self.roles == ZEALOT].tolist() if t >= 0}
-        return {
-            "dominant_share": float(counts.max()) / n if counts.size and n else 0.0,
-            "narrative_entropy": community.shannon_entropy(counts) if counts.sum() else nan,
-            "n_narratives": float(np.count_nonzero(counts)),
-            "meme_r0": community.r0(parent),
-            "meme_mean_offspring": community.mean_offspring(parent),
-            "max_cascade": float(sizes.max()) if sizes.size else 0.0,
-            "n_cascades": float(sizes.size),
-            "stance_polarization": community.polarization(self.stance) if meta else nan,
-            "stance_consensus": community.consensus(self.stance) if meta else nan,
-            "adversary_meme_share": (
-                float(sum(int(counts[t]) for t in zealot_tags)) / n if zealot_tags and n and not meta else 0.0
-            ),
-        }
 
     def shares(self) -> dict[int, float]:
         """Each family's (meme's, myth's, position's) share of the agents."""

@@ -137,7 +137,7 @@ def cascade_sizes(parent: np.ndarray) -> np.ndarray:
     if p.size == 0:
         return np.zeros(0, dtype=np.int64)
     size = np.bincount(roots_of(p), minlength=p.shape[0])
-    return size[p == -1].astype(np.int64)
+    return np.asarray(size[p == -1], dtype=np.int64)
 
 
 def r0(parent: np.ndarray) -> float:
@@ -175,7 +175,7 @@ def polarization(x: np.ndarray) -> float:
     pair_sum = float(np.sum(v * (2 * i - n + 1)))
     if math.isnan(pair_sum):
         return float("nan")
-    return min(1.0, max(0.0, 2.0 * pair_sum / (n * n)))  # clipped: rounding of equal stances
+    return float(min(1.0, max(0.0, 2.0 * pair_sum / (n * n))))  # clipped: rounding of equal stances
 
 
 def consensus(x: np.ndarray, width: float = 0.25) -> float:

@@ -32,6 +32,7 @@ from distsafe.env.motifs import (
     ACT_VOTE,
     MIMIC,
     ROLE_OF,
+    ZEALOT,
     MotifConfig,
     MotifKind,
     MotifWorld,
@@ -77,8 +78,8 @@ class MotifsComponent(Component):
                 if meme is not None:
                     backed.setdefault(meme, []).append(row)
         self.world.seed(backed)
-        for node, (a, t) in enumerate(zip(self.world.node_agent, self.world.node_tag)):
-            self._emit_adoption(state, a, t, -1, node, False)
+        for node, (row, tag) in enumerate(zip(self.world.node_agent, self.world.node_tag)):
+            self._emit_adoption(state, row, tag, -1, node, False)
         if c.kind is MotifKind.CONSTITUTION:
             self.constitution = Constitution(c.rules, c.quorum, c.p_flood, roles)
         self.seen = state.env.feed.next_id
@@ -99,10 +100,11 @@ class MotifsComponent(Component):
         if self.constitution is not None:
             self._update_net_votes(state)
             lim, a = state.env.rate_limits, state.agents
+            posts_left = a.epoch_posts[actors] < lim.max_posts_per_epoch
+            votes_left = a.epoch_votes[actors] < lim.max_votes_per_epoch
             act, target, vote, rules = self.constitution.plan(
-                actors, visible, rng, self.config.p_post,
-                a.epoch_posts[actors] < lim.max_posts_per_epoch, a.epoch_votes[actors] < lim.max_votes_per_epoch,
-            )  # fmt: skip
+                actors, visible, rng, self.config.p_post, posts_left, votes_left
+            )
         else:
             plan = world.plan(actors, visible, score, feed.quality[top].astype(np.float64))
             act, target, vote = plan.act, plan.target, plan.vote
@@ -135,8 +137,8 @@ class MotifsComponent(Component):
         else:
             world.record_posts(ids, tags[made], nodes[made], stances[made])
             self._note_votes(state, actors[acted == VOTE], target[acted == VOTE], vote[acted == VOTE])
-            for a, t, s, node, variant in world.new_adoptions:
-                self._emit_adoption(state, a, t, s, node, variant)
+            for row, tag, src, node, variant in world.new_adoptions:
+                self._emit_adoption(state, row, tag, src, node, variant)
             self.epoch_adoptions += len(world.new_adoptions)
         self._note_replies(state)
         return None
@@ -144,7 +146,7 @@ class MotifsComponent(Component):
     def end_epoch(self, state: EngineState, batch: InteractionBatch) -> dict[str, float]:
         assert self.world is not None
         out: dict[str, float] = dict.fromkeys(_FIELDS, float("nan"))
-        out.update(self.world.measures())
+        out.update(world_measures(self.world))
         out["motif_posts"] = float(self.epoch_posts)
         out["motif_adoptions"] = float(self.epoch_adoptions)
         if self.constitution is not None:
@@ -265,6 +267,33 @@ class MotifsComponent(Component):
 
 #: the component's epoch fields, in order
 _FIELDS = SECTION_METRICS["motifs"]
+
+
+def world_measures(world: MotifWorld) -> dict[str, float]:
+    """The motif's epoch fields from its world (formulas in docs/motifs.md): the dominant family's share of
+    all agents, the entropy (bits) of the families held, the forest's R0, mean offspring and cascades, the
+    stances' polarization and consensus (meta_discourse), the share of agents holding a zealot's family."""
+    n = world.roles.shape[0]
+    counts = world.held_counts()
+    parent = world.forest()
+    sizes = community.cascade_sizes(parent)
+    nan = float("nan")
+    meta = world.config.kind is MotifKind.META_DISCOURSE
+    zealot_tags = {int(world.family[t]) for t in world.belief[world.roles == ZEALOT].tolist() if t >= 0}
+    return {
+        "dominant_share": float(counts.max()) / n if counts.size and n else 0.0,
+        "narrative_entropy": community.shannon_entropy(counts) if counts.sum() else nan,
+        "n_narratives": float(np.count_nonzero(counts)),
+        "meme_r0": community.r0(parent),
+        "meme_mean_offspring": community.mean_offspring(parent) if parent.size else nan,
+        "max_cascade": float(sizes.max()) if sizes.size else 0.0,
+        "n_cascades": float(sizes.size),
+        "stance_polarization": community.polarization(world.stance) if meta else nan,
+        "stance_consensus": community.consensus(world.stance) if meta else nan,
+        "adversary_meme_share": (
+            float(sum(int(counts[t]) for t in zealot_tags)) / n if zealot_tags and n and not meta else 0.0
+        ),
+    }
 
 
 def build(config: OrchestratorConfig) -> MotifsComponent | None:
