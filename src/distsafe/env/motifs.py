@@ -22,11 +22,12 @@ Behaviour by role (the agent type decides the role, `ROLE_OF`):
                 `conformity` x the post's quality (its author's effort: careless or harmful work convinces
                 less); votes up what it agrees with, down what it does not
     bandwagon   (opportunistic)  takes up the tag of the most visible tagged post (the feed's ranking)
-    (a meme's backers, named in `backers`, are committed to it: they never change their mind either)
     mimic       (deceptive)  echoes the post it read (its reply carries that tag) without taking it up;
                 votes up whatever it reads (ingratiation)
     zealot      (adversarial, adaptive adversary, attacker)  never changes its mind; posts its own tag,
                 replies to rivals with it, upvotes its tag and downvotes rivals (the amplifier)
+
+A meme's backers (named by id prefix in `backers`) are committed to it: they never change their mind either.
 
 Everything is vectorized over the step's actors: one draw per actor from the run's "motifs" stream.
 """
