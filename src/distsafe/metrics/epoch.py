@@ -60,10 +60,10 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "complementarity_score", "knowledge_transfer", "composite_completion_rate",
                   "capability_concentration"),
     # seed 002's Moltbook motifs (env.motifs, core.parts.motifs; docs/motifs.md)
-    "motifs": ("motif_posts", "motif_adoptions", "dominant_share", "narrative_entropy", "n_narratives", "meme_r0",
-               "meme_mean_offspring", "max_cascade", "n_cascades", "stance_polarization", "stance_consensus",
-               "adversary_meme_share", "rules_proposed", "rules_adopted", "rule_violations", "rule_compliance",
-               "n_communities", "modularity"),
+    "motifs": ("motif_posts", "motif_adoptions", "dominant_share", "narrative_entropy", "n_narratives",
+               "meme_r0", "meme_mean_offspring", "max_cascade", "n_cascades", "stance_polarization",
+               "stance_consensus", "adversary_meme_share", "rules_proposed", "rules_adopted",
+               "rule_violations", "rule_compliance", "n_communities", "modularity"),
 }  # fmt: skip
 
 
