@@ -34,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from distsafe.cli_detection import detection as _detection_command
+from distsafe.cli_motifs import motifs as _motifs_command
 from distsafe.experiments.cli import sweep_app
 from distsafe.textsafe import markup
 
@@ -574,6 +575,7 @@ def _mount_economy() -> None:
 
 _mount_economy()
 app.command(name="detection")(_detection_command)
+app.command(name="motifs")(_motifs_command)  # seed 002's motif diffusion from a log (docs/motifs.md)
 
 
 def _mount_redteam() -> None:

@@ -57,6 +57,12 @@ SMALL = {
     "mission_economy": ["simulation.n_epochs=4", "success_criteria.min_epochs=4"],
     # seed 002's marketplace (core.parts.market)
     "marketplace": ["simulation.n_epochs=4"],
+    # seed 002's Moltbook motifs (docs/motifs.md)
+    "myth_making": ["simulation.n_epochs=4"],
+    "meme_warfare": ["simulation.n_epochs=4"],
+    "meta_discourse": ["simulation.n_epochs=4"],
+    "norm_drafting": ["simulation.n_epochs=4"],
+    "adversarial_attack": ["simulation.n_epochs=4"],
 }
 
 

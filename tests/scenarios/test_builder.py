@@ -57,6 +57,8 @@ def _hand_copied(spec, log_path=None, log_format=None):
         mission_config=spec.missions,
         # seed 002's marketplace (issue 13)
         market_config=spec.marketplace,
+        # seed 002's Moltbook motifs (issue 13)
+        motif_config=spec.motifs,
     )
 
 

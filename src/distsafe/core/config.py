@@ -24,6 +24,7 @@ from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
 from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
+from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -108,6 +109,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     mission_config: MissionRunConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: seed 002's marketplace (env.market; a scenario's `marketplace:` block); None or enabled=False: off
     market_config: MarketplaceConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 002's Moltbook motifs (env.motifs; a scenario's `motifs:` block); None: off
+    motif_config: MotifConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

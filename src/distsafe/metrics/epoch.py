@@ -78,6 +78,11 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
     "market": ("bounties_posted", "bids_submitted", "bounties_filled", "bounties_expired", "escrow_released",
                "disputes_filed", "disputes_resolved", "escrow_held", "avg_bounty", "market_fees",
                "paid_for_bad_work", "withheld_from_workers"),
+    # seed 002's Moltbook motifs (env.motifs, core.parts.motifs; docs/motifs.md)
+    "motifs": ("motif_posts", "motif_adoptions", "dominant_share", "narrative_entropy", "n_narratives",
+               "meme_r0", "meme_mean_offspring", "max_cascade", "n_cascades", "stance_polarization",
+               "stance_consensus", "adversary_meme_share", "rules_proposed", "rules_adopted",
+               "rule_violations", "rule_compliance", "n_communities", "modularity"),
 }  # fmt: skip
 
 

@@ -68,6 +68,12 @@ class EventType(str, Enum):
     DISPUTE_FILED = "dispute_filed"
     DISPUTE_RESOLVED = "dispute_resolved"
     BOUNTY_EXPIRED = "bounty_expired"
+    # seed 002's Moltbook motifs (env.motifs, env.constitution): an agent takes up a meme, myth or
+    # position (a node of the adoption forest); a rule proposed, adopted (it becomes a rate limit), broken
+    MEME_ADOPTED = "meme_adopted"
+    RULE_PROPOSED = "rule_proposed"
+    RULE_ADOPTED = "rule_adopted"
+    RULE_VIOLATED = "rule_violated"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -46,6 +46,7 @@ SECTIONS: dict[str, str] = {
     "auction": "auction_config",
     "missions": "mission_config",
     "marketplace": "market_config",
+    "motifs": "motif_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

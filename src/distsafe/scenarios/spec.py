@@ -34,6 +34,7 @@ from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
 from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
+from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
@@ -43,6 +44,7 @@ from distsafe.models.config_base import ConfigModel
 from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
 from distsafe.scenarios.market_criteria import MarketCriteria
+from distsafe.scenarios.motif_criteria import MotifCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES: tuple[str, ...] = ("honest", "opportunistic", "deceptive", "adversarial")
@@ -113,7 +115,7 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria):
+class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria, MotifCriteria):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -207,6 +209,7 @@ class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, Marke
         out.extend(self.evaluate_hfn(summary, epoch_values))
         out.extend(self.evaluate_auction_mission(summary, epoch_values))
         out.extend(self.evaluate_market(epoch_values))
+        out.extend(self.evaluate_motifs(epoch_values))
         return out
 
     def _security_criteria(
@@ -274,6 +277,8 @@ class ScenarioSpec(ConfigModel):
     missions: MissionRunConfig | None = None
     #: seed 002's marketplace (env.market: bounties, bids, escrow, disputes); the reference's name
     marketplace: MarketplaceConfig | None = None
+    #: seed 002's Moltbook motifs (env.motifs, docs/motifs.md); None: off
+    motifs: MotifConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)
