@@ -1,26 +1,31 @@
-"""The sandbox boundary as a semi-permeable membrane (seed 003 "Permeability Model"), vectorized over a batch
-of interactions.
+"""The sandbox boundary as a semi-permeable membrane (seed 003 "Permeability Model"), vectorized over a
+batch of interactions.
 
-    effective permeability   adaptive: base * clip(1 - threat * threat_sensitivity, 0, 1) * (0.5 + 0.5 trust),
-                             clipped to [0, 1]; not adaptive: base
+    effective permeability   adaptive: base * clip(1 - threat * threat_sensitivity, 0, 1)
+                             * (0.5 + 0.5 trust), clipped to [0, 1]; not adaptive: base
     crossing                 each accepted interaction is a flow; it crosses the boundary with probability
-                             perm ** (2 / (1 + p)): perm for p = 1, perm^2 for p = 0 (low-quality flows are
-                             scrutinized more); a flow that crosses arrives with quality p (1 - information_decay)
+                             perm ** (2 / (1 + p)): perm for p = 1, perm^2 for p = 0 (low-quality flows
+                             are scrutinized more); a flow that crosses arrives with quality
+                             p (1 - information_decay)
     contagion                a flow carries harm out with probability contagion_rate * (1 - p) * perm
     spillover                a contagious flow that crosses is a spillover: external harm
-                             (1 - p) * spillover_amplification; a contagious flow that does not cross is blocked
-    containment              blocked / (spillovers + blocked) over the model's life (1 when nothing was at stake)
-    optimal permeability     the grid value perm = i / n_samples maximizing the expected value of the flows
-                             that cross, sum p (1 - decay) cross(perm, p), minus external_harm_weight times the
-                             expected external harm, sum contagion(perm, p) cross(perm, p) (1 - p) amplification
-                             (the smallest such perm on ties)
+                             (1 - p) * spillover_amplification; a contagious flow that does not cross is
+                             blocked
+    containment              blocked / (spillovers + blocked) over the model's life (1 when nothing was
+                             at stake)
+    optimal permeability     the grid value perm = i / n_samples maximizing the expected value of the
+                             flows that cross, sum p (1 - decay) cross(perm, p), minus
+                             external_harm_weight times the expected external harm,
+                             sum contagion(perm, p) cross(perm, p) (1 - p) amplification (the smallest
+                             such perm on ties)
 
-So permeability 0 lets nothing cross and nothing spill, and permeability 1 lets every flow cross (no spillover
-is blocked). Where this differs from the reference implementation: it lets a flow cross with probability
-perm * (0.5 + 0.5 p), so that even a fully open boundary blocks up to half of the flows; we keep its value at
-p = 1 and at perm = 0 but open fully at perm = 1. Its optimal-permeability search values flows at p * perm and
-harm without the crossing; ours uses the same expected crossing in both terms. Each batch draws two uniforms per
-interaction (contagion, crossing) from the model's generator, whatever the outcome, so the draws are fixed.
+So permeability 0 lets nothing cross and nothing spill, and permeability 1 lets every flow cross (no
+spillover is blocked). Where this differs from the reference implementation: it lets a flow cross with
+probability perm * (0.5 + 0.5 p), so that even a fully open boundary blocks up to half of the flows; we keep
+its value at p = 1 and at perm = 0 but open fully at perm = 1. Its optimal-permeability search values flows
+at p * perm and harm without the crossing; ours uses the same expected crossing in both terms. Each batch
+draws two uniforms per interaction (contagion, crossing) from the model's generator, whatever the outcome,
+so the draws are fixed.
 """
 
 from __future__ import annotations
@@ -51,6 +56,14 @@ class PermeabilityConfig(ConfigModel):
     spillover_amplification: float = Field(default=1.5, ge=0)
     adaptive: bool = True
     threat_sensitivity: float = Field(default=1.0, ge=0)
+
+
+class PermeabilityEngineConfig(PermeabilityConfig):
+    """A scenario's `permeability:` block: the seed's settings plus the engine's threat estimate
+    (`core.parts.permeability`): threat = an exponential moving average of each step's toxicity (mean
+    1 - p of its accepted interactions) with weight `threat_smoothing`."""
+
+    threat_smoothing: float = Field(default=0.3, gt=0, le=1)
 
 
 @dataclass
@@ -141,7 +154,9 @@ class PermeabilityModel:
         return out
 
     # ---- batches -------------------------------------------------------------------------------------------
-    def spill(self, p: FloatArray, accepted: npt.NDArray[np.bool_], permeability: Any = None) -> SpilloverBatch:
+    def spill(
+        self, p: FloatArray, accepted: npt.NDArray[np.bool_], permeability: Any = None
+    ) -> SpilloverBatch:
         """The boundary for one batch (arrays of one length); `permeability` a scalar or one per interaction
         (default: the state's effective permeability). Only accepted interactions are flows. Updates the
         state's totals."""
@@ -207,7 +222,12 @@ class PermeabilityModel:
             cross = self.crossing_probability(perm, q)
             benefit = float((q * (1.0 - self.config.information_decay) * cross).sum())
             harm = float(
-                (self.contagion_probability(q, perm) * cross * (1.0 - q) * self.config.spillover_amplification).sum()
+                (
+                    self.contagion_probability(q, perm)
+                    * cross
+                    * (1.0 - q)
+                    * self.config.spillover_amplification
+                ).sum()
             )
             score = benefit - external_harm_weight * harm
             if score > best_score + 1e-12:

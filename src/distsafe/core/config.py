@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
+from distsafe.boundaries.permeability import PermeabilityEngineConfig
 from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
@@ -29,6 +30,7 @@ from distsafe.metrics.epoch import (
     check_metric_names,
 )
 from distsafe.models.config_base import ConfigModel
+from distsafe.models.identity import IdentityEngineConfig
 
 
 class SimulationConfig(ConfigModel):
@@ -96,6 +98,10 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     #: `governance.composite_tasks_enabled`): on with either field set
     enable_composite_tasks: bool = Field(default=False, exclude_if=lambda v: v is False)
     composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's identity and trust infrastructure (models.identity; core.parts.identity): None: off
+    identity_config: IdentityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's permeability model (boundaries.permeability; core.parts.permeability): None: off
+    permeability_config: PermeabilityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

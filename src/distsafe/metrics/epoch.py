@@ -59,6 +59,11 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "avg_coordination_score", "avg_synergy_score", "information_flow", "specialization_index",
                   "complementarity_score", "knowledge_transfer", "composite_completion_rate",
                   "capability_concentration"),
+    "identity": ("identities", "identities_refused", "credentials_issued", "avg_trust_score",
+                 "avg_trust_sybil", "pop_verification_rate", "sybil_clusters_found", "sybil_precision",
+                 "sybil_recall"),
+    "permeability": ("effective_permeability", "threat_level", "flows_crossed", "spillovers",
+                     "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
 }  # fmt: skip
 
 

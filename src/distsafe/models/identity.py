@@ -101,7 +101,9 @@ class AgentIdentity:
 
 def trust_score(pop: Any, valid_credentials: Any) -> Any:
     """The seed's trust score, elementwise over arrays (or for one agent)."""
-    score = 0.3 + 0.2 * np.asarray(pop, dtype=np.float64) + np.minimum(0.5, 0.1 * np.asarray(valid_credentials))
+    score = (
+        0.3 + 0.2 * np.asarray(pop, dtype=np.float64) + np.minimum(0.5, 0.1 * np.asarray(valid_credentials))
+    )
     out = np.minimum(1.0, score)
     return float(out) if out.ndim == 0 else out
 
@@ -119,6 +121,57 @@ class IdentityConfig(ConfigModel):
     behavioral_similarity_threshold: float = Field(default=0.8, ge=0, le=1)
 
 
+class IdentityEngineConfig(IdentityConfig):
+    """A scenario's `identity:` block: the seed's settings plus how the engine runs them
+    (`core.parts.identity`)."""
+
+    #: a reputation credential is issued every this many epochs (at the epoch's start, from epoch K on)
+    credential_every: int = Field(default=5, ge=1)
+    #: ... to every identity whose reputation is at least this
+    credential_min_reputation: float = 0.0
+    #: share of entities whose person passed proof of personhood (their first identity carries it; a
+    #: Sybil's further identities never do)
+    pop_share: float = Field(default=1.0, ge=0, le=1)
+
+
+class InteractionPatterns:
+    """Who interacted with whom, as counts: each interaction counts once for each side under the other.
+    `add` queues (O(interactions)); `matrix` merges into a sparse agents x agents matrix."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        self._matrix = sparse.csr_matrix((0, 0), dtype=np.float64)
+
+    def add(self, initiator: npt.NDArray[np.integer], counterparty: npt.NDArray[np.integer]) -> None:
+        if len(initiator):
+            self._pending.append((np.asarray(initiator, np.int64), np.asarray(counterparty, np.int64)))
+
+    def matrix(self, n_agents: int) -> sparse.csr_matrix:
+        n = max(n_agents, self._matrix.shape[0])
+        if self._pending:
+            n = max(n, 1 + max(int(max(a.max(), b.max())) for a, b in self._pending))
+        if self._matrix.shape[0] != n:
+            coo = self._matrix.tocoo()
+            self._matrix = sparse.csr_matrix((coo.data, (coo.row, coo.col)), shape=(n, n))
+        if self._pending:
+            a = np.concatenate([x for x, _ in self._pending])
+            b = np.concatenate([y for _, y in self._pending])
+            self._pending.clear()
+            add = sparse.coo_matrix(
+                (np.ones(2 * a.shape[0]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+            )
+            self._matrix = (self._matrix + add.tocsr()).tocsr()
+        return self._matrix
+
+    def clear_rows(self, rows: npt.NDArray[np.integer], n_agents: int) -> None:
+        """Forget these agents' interactions (new agents in old rows), as agents and as counterparties."""
+        coo = self.matrix(n_agents).tocoo()
+        gone = np.zeros(coo.shape[0], dtype=bool)
+        gone[np.asarray(rows, dtype=np.int64)] = True
+        keep = ~(gone[coo.row] | gone[coo.col])
+        self._matrix = sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=coo.shape)
+
+
 class CredentialIssuer:
     """System-level credential issuance and verification."""
 
@@ -127,7 +180,12 @@ class CredentialIssuer:
         self.issued: dict[str, VerifiableCredential] = {}
 
     def issue_credential(
-        self, subject_id: str, claim_type: str, claim_value: Any, current_epoch: int, issuer_id: str = "system"
+        self,
+        subject_id: str,
+        claim_type: str,
+        claim_value: Any,
+        current_epoch: int,
+        issuer_id: str = "system",
     ) -> VerifiableCredential:
         cred = VerifiableCredential(
             credential_id=f"cred_{len(self.issued)}", issuer_id=issuer_id, subject_id=subject_id,
@@ -236,7 +294,9 @@ def behavioral_similarity(pattern_a: dict[str, int], pattern_b: dict[str, int]) 
     shared = keys_a & keys_b
     jaccard = len(shared) / len(keys_a | keys_b)
     dot = sum(float(pattern_a[k]) * float(pattern_b[k]) for k in shared)
-    norm = math.sqrt(sum(float(pattern_a[k]) ** 2 for k in keys_a) * sum(float(pattern_b[k]) ** 2 for k in keys_b))
+    norm = math.sqrt(
+        sum(float(pattern_a[k]) ** 2 for k in keys_a) * sum(float(pattern_b[k]) ** 2 for k in keys_b)
+    )
     return (jaccard + dot / norm) / 2.0
 
 
@@ -247,7 +307,9 @@ def patterns_matrix(patterns: dict[str, dict[str, int]], ids: list[str]) -> spar
     for i, a in enumerate(ids):
         for cp, n in patterns.get(a, {}).items():
             if not math.isfinite(float(n)) or n < 0:
-                raise ValueError(f"interaction count of {a!r} with {cp!r} must be a finite count >= 0, not {n!r}")
+                raise ValueError(
+                    f"interaction count of {a!r} with {cp!r} must be a finite count >= 0, not {n!r}"
+                )
             if n > 0:
                 r.append(i)
                 c.append(cols.setdefault(cp, len(cols)))
@@ -268,9 +330,7 @@ def _candidates(binary: sparse.csr_matrix, t_jaccard: float) -> tuple[np.ndarray
     keep_len = np.clip(size - np.ceil(t_jaccard * size - 1e-9).astype(np.int64) + 1, 1, size)
     keep = pos < np.repeat(keep_len, size)
     sel = order[keep]
-    prefix = sparse.csr_matrix(
-        (np.ones(sel.shape[0]), (rows[sel], binary.indices[sel])), shape=binary.shape
-    )
+    prefix = sparse.csr_matrix((np.ones(sel.shape[0]), (rows[sel], binary.indices[sel])), shape=binary.shape)
     shared = sparse.triu(prefix @ prefix.T, k=1).tocoo()
     i, j = shared.row.astype(np.int64), shared.col.astype(np.int64)
     if t_jaccard > 0:

@@ -42,6 +42,8 @@ SECTIONS: dict[str, str] = {
     "dynamics": "dynamics_config",
     "network": "network_config",
     "composite_tasks": "composite_task_config",
+    "identity": "identity_config",
+    "permeability": "permeability_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

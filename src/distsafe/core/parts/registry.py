@@ -7,9 +7,12 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
+from distsafe.core.parts import identity, permeability
 
 #: config -> the component, or None when the run does not switch it on
 FACTORIES: list[Callable[[OrchestratorConfig], Component | None]] = []
+FACTORIES.append(identity.build)  # seed 003's identities (before permeability, which reads trust scores)
+FACTORIES.append(permeability.build)  # seed 003's sandbox boundary
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
