@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -195,9 +196,14 @@ class IdentityComponent(Component):
             "credentials_issued": self.issued_total,
             "pop_verification_rate": self.registry.pop_verification_rate(),
             "sybil_clusters": [sorted(cl) for cl in self.registry.sybil_clusters[:50]],
-            "sybil_precision": self.last.get("sybil_precision", float("nan")),
-            "sybil_recall": self.last.get("sybil_recall", float("nan")),
+            # None while undefined (no agent flagged / no Sybil): the summary goes into the log as JSON
+            "sybil_precision": _defined(self.last.get("sybil_precision")),
+            "sybil_recall": _defined(self.last.get("sybil_recall")),
         }
+
+
+def _defined(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
 
 
 def build(config: OrchestratorConfig) -> Component | None:
