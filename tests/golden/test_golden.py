@@ -50,6 +50,9 @@ SMALL = {
     "network_effects": ["simulation.n_epochs=4"],
     "collusion_detection": ["simulation.n_epochs=4"],
     "emergent_capabilities": ["simulation.n_epochs=4", "simulation.steps_per_epoch=8"],
+    # seed 003's identity and permeability
+    "sybil_attack": ["simulation.n_epochs=3", "agents.0.count=30"],
+    "permeability": ["simulation.n_epochs=3"],
 }
 
 
