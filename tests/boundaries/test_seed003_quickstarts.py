@@ -54,4 +54,4 @@ def test_identity_quick_start_runs(capsys: pytest.CaptureFixture[str]) -> None:
     ns: dict[str, object] = {}
     exec(compile(lever, "seed003-sybil-lever", "exec"), ns)  # noqa: S102
     cfg = ns["gov_config"]
-    assert getattr(cfg, "sybil_detection_enabled") is True and getattr(cfg, "sybil_max_cluster_size") == 3
+    assert cfg.sybil_detection_enabled is True and cfg.sybil_max_cluster_size == 3

@@ -136,7 +136,9 @@ def test_fast_pairs_match_on_a_larger_random_input() -> None:
     x = sparse.csr_matrix((rng.integers(1, 4, rows.shape[0]).astype(float), (rows, cols)), shape=(n, 40))
     x = x[np.r_[np.arange(10), 12, 12, np.arange(12, n)]].tocsr()  # rows 10, 11, 12: three identical patterns
     i, j, s = similarity_pairs(x, 0.7)
-    pats = {f"a{r}": {f"c{c}": float(v) for c, v in zip(x[r].indices, x[r].data, strict=True)} for r in range(n)}
+    pats = {
+        f"a{r}": {f"c{c}": float(v) for c, v in zip(x[r].indices, x[r].data, strict=True)} for r in range(n)
+    }
     want = {
         (a, b) for a, b in itertools.combinations(range(n), 2)
         if behavioral_similarity(pats[f"a{a}"], pats[f"a{b}"]) >= 0.7 - SIM_EPS
