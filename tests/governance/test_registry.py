@@ -31,6 +31,7 @@ ON = {
     "security_enabled": "true",
     "transparency_enabled": "true",
     "collusion_detection_enabled": "true",
+    "sybil_detection_enabled": "true",
 }
 
 
@@ -52,7 +53,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 10
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 11
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
