@@ -78,6 +78,7 @@ def test_off_values_are_the_defaults():
         "transparency": False,
         "security": False,
         "collusion_penalty": False,
+        "sybil_detection": False,
     }
 
 
@@ -93,6 +94,7 @@ def test_the_two_orders():
         "transparency",
         "security",
         "collusion_penalty",
+        "sybil_detection",
     ]
     assert (
         lever_names()
@@ -108,6 +110,7 @@ def test_the_two_orders():
             "collusion_penalty",
             "security",
             "transparency",
+            "sybil_detection",
         ]
     )
 
