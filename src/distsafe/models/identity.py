@@ -25,10 +25,12 @@ counterparties, which is 0.56, not 1, for the Quick Start's two identical patter
 clusters greedily in dict order; connected components do not depend on the order.)
 
 The detector scales: patterns are a sparse agents x counterparties matrix and only candidate pairs are
-scored, never all N^2. Since cos <= 1, sim >= t needs J >= 2t - 1; candidates are the pairs that share a
-counterparty in their Jaccard prefixes (the prefix filter of all-pairs similarity search: counterparties
-ordered rarest first, a set of size s keeps its first s - ceil(t_J s) + 1; two sets with J >= t_J share
-one of them), filtered by size (t_J <= |C_a| / |C_b| <= 1 / t_J), then scored exactly. For t <= 0.5 the
+scored, never all N^2. Since cos <= 1, sim >= t needs J >= 2t - 1; candidates are the pairs whose Jaccard
+prefixes share a counterparty (the prefix filter of all-pairs similarity search, AllPairs' probing and
+indexing prefixes: counterparties ordered rarest first, the larger set keeps its first s - ceil(t_J s) + 1,
+the smaller its first s - ceil(2 t_J / (1 + t_J) s) + 1; two sets with J >= t_J share one of them),
+filtered by size (t_J <= |C_a| / |C_b| <= 1 / t_J) and by the overlap their prefixes must share, then
+scored exactly. For t <= 0.5 the
 prefix is the whole set: the candidates are the pairs with any shared counterparty. `behavioral_similarity`
 is the definition on two dicts; tests check the fast detector against it pair by pair.
 """
@@ -317,8 +319,25 @@ def patterns_matrix(patterns: dict[str, dict[str, int]], ids: list[str]) -> spar
     return sparse.csr_matrix((v, (r, c)), shape=(len(ids), max(len(cols), 1)), dtype=np.float64)
 
 
+#: rows of the probing side multiplied per block in candidate generation (bounds its memory)
+_ROW_BLOCK = 8192
+
+
+def _prefix_matrix(
+    binary: sparse.csr_matrix, order: np.ndarray, rows: np.ndarray, size: np.ndarray, length: np.ndarray
+) -> sparse.csr_matrix:
+    """Each row's first `length` counterparties in the global order (rarest first)."""
+    pos = np.arange(rows.shape[0]) - np.repeat(binary.indptr[:-1], size)
+    sel = order[pos < np.repeat(length, size)]
+    return sparse.csr_matrix((np.ones(sel.shape[0]), (rows[sel], binary.indices[sel])), shape=binary.shape)
+
+
 def _candidates(binary: sparse.csr_matrix, t_jaccard: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) that share a counterparty in their Jaccard prefixes (module docstring)."""
+    """Pairs (i < j) that can reach Jaccard t_J (module docstring): of each pair, the larger set (by size,
+    then row) probes with its prefix of s - ceil(t_J s) + 1 counterparties the smaller one's index prefix of
+    s - ceil(2 t_J / (1 + t_J) s) + 1 (AllPairs' two prefixes: with |y| <= |x|, J >= t_J needs an overlap
+    alpha >= t_J |x| and alpha >= 2 t_J / (1 + t_J) |y|, so the rarest shared counterparty lies in both);
+    then the size and overlap filters. Done in blocks of probing rows."""
     n = binary.shape[0]
     size = np.diff(binary.indptr)
     col_freq = np.asarray(binary.sum(axis=0)).ravel()
@@ -326,25 +345,37 @@ def _candidates(binary: sparse.csr_matrix, t_jaccard: float) -> tuple[np.ndarray
     rank[np.lexsort((np.arange(col_freq.shape[0]), col_freq))] = np.arange(col_freq.shape[0])
     rows = np.repeat(np.arange(n), size)
     order = np.lexsort((rank[binary.indices], rows))  # each row's counterparties, rarest first
-    pos = np.arange(rows.shape[0]) - np.repeat(binary.indptr[:-1], size)
-    keep_len = np.clip(size - np.ceil(t_jaccard * size - 1e-9).astype(np.int64) + 1, 1, size)
-    keep = pos < np.repeat(keep_len, size)
-    sel = order[keep]
-    prefix = sparse.csr_matrix((np.ones(sel.shape[0]), (rows[sel], binary.indices[sel])), shape=binary.shape)
-    shared = sparse.triu(prefix @ prefix.T, k=1).tocoo()
-    i, j = shared.row.astype(np.int64), shared.col.astype(np.int64)
-    if t_jaccard > 0:
-        si, sj = size[i].astype(np.float64), size[j].astype(np.float64)
-        # size filter: |C_a| / |C_b| >= t_J
-        ok = np.minimum(si, sj) >= t_jaccard * np.maximum(si, sj) - 1e-9
-        # overlap filter: J >= t_J needs alpha = ceil(t_J / (1 + t_J) (s_a + s_b)) shared counterparties;
-        # a's prefix then holds at least keep_len_a - (s_a - alpha) of them, the smallest in the global
-        # order, which are the same for b: the prefixes share at least the smaller of the two counts
-        alpha = np.ceil(t_jaccard / (1.0 + t_jaccard) * (si + sj) - 1e-9)
-        need = np.minimum(keep_len[i] - (si - alpha), keep_len[j] - (sj - alpha))
-        ok &= shared.data >= need
-        i, j = i[ok], j[ok]
-    return i, j
+
+    def prefix_len(frac: float) -> np.ndarray:
+        out: np.ndarray = np.clip(
+            size - np.ceil(frac * size - 1e-9).astype(np.int64) + 1, 1, np.maximum(size, 1)
+        )
+        return out
+
+    probe_len = prefix_len(t_jaccard)
+    index_len = prefix_len(2.0 * t_jaccard / (1.0 + t_jaccard))
+    probe = _prefix_matrix(binary, order, rows, size, probe_len)
+    index_t = _prefix_matrix(binary, order, rows, size, index_len).T.tocsr()
+    out_i, out_j = [], []
+    for start in range(0, n, _ROW_BLOCK):
+        block = (probe[start : start + _ROW_BLOCK] @ index_t).tocoo()
+        x = block.row.astype(np.int64) + start  # the probing (larger) side
+        y = block.col.astype(np.int64)  # the indexed (smaller) side
+        shared = block.data
+        ok = (size[y] < size[x]) | ((size[y] == size[x]) & (y < x))
+        if t_jaccard > 0:
+            sx, sy = size[x].astype(np.float64), size[y].astype(np.float64)
+            ok &= sy >= t_jaccard * sx - 1e-9  # size filter: |C_y| / |C_x| >= t_J
+            # overlap filter: J >= t_J needs alpha = ceil(t_J / (1 + t_J) (s_x + s_y)) shared counterparties;
+            # x's probe prefix then holds at least probe_len_x - (s_x - alpha) of them and y's index prefix
+            # index_len_y - (s_y - alpha), the rarest in both cases: the prefixes share the smaller count
+            alpha = np.ceil(t_jaccard / (1.0 + t_jaccard) * (sx + sy) - 1e-9)
+            ok &= shared >= np.minimum(probe_len[x] - (sx - alpha), index_len[y] - (sy - alpha))
+        out_i.append(np.minimum(x[ok], y[ok]))
+        out_j.append(np.maximum(x[ok], y[ok]))
+    if not out_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
 
 
 def similarity_pairs(
@@ -363,8 +394,10 @@ def similarity_pairs(
     out_i, out_j, out_s = [], [], []
     for s in range(0, ci.shape[0], _BLOCK):
         i, j = ci[s : s + _BLOCK], cj[s : s + _BLOCK]
-        inter = np.asarray(binary[i].multiply(binary[j]).sum(axis=1)).ravel()
-        dot = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
+        prod = sparse.csr_matrix(x[i].multiply(x[j]))  # counts > 0: one entry per shared counterparty
+        prod.eliminate_zeros()
+        inter = np.diff(prod.indptr).astype(np.float64)
+        dot = np.asarray(prod.sum(axis=1)).ravel()
         jac = inter / np.maximum(size[i] + size[j] - inter, 1.0)
         cos = dot / np.maximum(norm[i] * norm[j], 1e-300)
         sim = (jac + cos) / 2.0
