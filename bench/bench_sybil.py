@@ -8,7 +8,7 @@ Patterns: each agent interacts `--degree` times with counterparties drawn with a
 weights 1 / rank^0.5, as reputable agents attract more partners), each interaction counted for both sides
 (as the lever records them); 1% of the agents, drawn among the least popular 4% (new identities attract few
 partners), are Sybil identities in entities of 5 that each hit the same 3 victims and each other
-(`agents.sybil`'s behaviour) and do nothing else. Prints per size: candidate pairs scored, median wall
+(`agents.sybil`'s behaviour) and do nothing else; no honest agent seeks them out. Prints per size: candidate pairs scored, median wall
 and CPU time, peak traced memory (tracemalloc: numpy's and scipy's buffers), clusters found, precision and
 recall against the planted entities.
 """
@@ -52,8 +52,10 @@ def patterns(n: int, degree: int, seed: int) -> tuple[sparse.csr_matrix, np.ndar
             for o in members[members != m]:
                 extra_a.append(m)
                 extra_b.append(o)
-    # a Sybil identity does only its entity's work: drop its background interactions
-    keep = entity[a] < 0
+    # a Sybil identity does only its entity's work, and nobody else seeks it out (the engine's agents pick
+    # the most reputable of their candidates; a Sybil's reputation stays low): no background interaction
+    # starts at or goes to a Sybil
+    keep = (entity[a] < 0) & (entity[b] < 0)
     a = np.concatenate([a[keep], np.array(extra_a, dtype=np.int64)])
     b = np.concatenate([b[keep], np.array(extra_b, dtype=np.int64)])
     ok = a != b

@@ -120,7 +120,7 @@ def _exact_clusters(p: dict[str, dict[str, int]], t: float) -> set[frozenset[str
     return {frozenset(ids[r] for r in linked if comp[r] == c) for c in {comp[r] for r in linked}}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(p=patterns, t=st.one_of(st.sampled_from([0.0, 0.5, 0.6, 0.8, 0.9, 1.0]), st.floats(0, 1)))
 def test_fast_detector_equals_the_definition(p: dict[str, dict[str, int]], t: float) -> None:
     reg = IdentityRegistry(IdentityConfig(behavioral_similarity_threshold=t))

@@ -52,7 +52,7 @@ from distsafe.models.config_base import ConfigModel
 #: slack on the threshold, so that the fast and the exact scores (summed in different orders) agree
 SIM_EPS = 1e-9
 #: candidate pairs scored per block (bounds the memory of the scoring)
-_BLOCK = 1 << 20
+_BLOCK = 1 << 17
 
 
 @dataclass
