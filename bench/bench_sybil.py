@@ -8,9 +8,9 @@ Patterns: each agent interacts `--degree` times with counterparties drawn with a
 weights 1 / rank^0.5, as reputable agents attract more partners), each interaction counted for both sides
 (as the lever records them); 1% of the agents, drawn among the least popular 4% (new identities attract few
 partners), are Sybil identities in entities of 5 that each hit the same 3 victims and each other
-(`agents.sybil`'s behaviour) and do nothing else; no honest agent seeks them out. Prints per size: candidate pairs scored, median wall
-and CPU time, peak traced memory (tracemalloc: numpy's and scipy's buffers), clusters found, precision and
-recall against the planted entities.
+(`agents.sybil`'s behaviour) and do nothing else; no honest agent seeks them out. Prints per size and
+threshold: candidate pairs scored, median wall and CPU time, peak traced memory (tracemalloc: numpy's and
+scipy's buffers), clusters found, precision and recall against the planted entities.
 """
 
 from __future__ import annotations
