@@ -50,6 +50,9 @@ def _hand_copied(spec, log_path=None, log_format=None):
         network_config=spec.network,
         composite_task_config=spec.composite_tasks,
         enable_composite_tasks=gov.composite_tasks_enabled or spec.composite_tasks is not None,
+        # seed 003's identity and permeability components (issue 13)
+        identity_config=spec.identity,
+        permeability_config=spec.permeability,
     )
 
 
