@@ -120,8 +120,17 @@ class IdentityComponent(Component):
         return "proof_of_personhood_required" if not pop else "duplicate"
 
     # ---- epochs --------------------------------------------------------------------------------------------
+    def _cover(self, n: int) -> None:
+        """Agents that entered after the start (population dynamics) have no identity: rows up to n."""
+        k = self.has_identity.shape[0]
+        if k < n:
+            self.has_identity = np.concatenate([self.has_identity, np.zeros(n - k, dtype=bool)])
+            self.sybil = np.concatenate([self.sybil, np.zeros(n - k, dtype=bool)])
+            self.by_row += [None] * (n - k)
+
     def begin_epoch(self, state: EngineState) -> None:
         c, agents, epoch = self.config, state.agents, state.env.epoch
+        self._cover(len(agents))
         self.issued_epoch = 0
         if epoch > 0 and epoch % c.credential_every == 0:
             rows = np.flatnonzero(
@@ -156,11 +165,13 @@ class IdentityComponent(Component):
         return out
 
     def _write_trust(self, state: EngineState) -> None:
+        self._cover(len(state.agents))
         col = state.agent_array("trust_score", np.float64, 0.0)
         col[:] = self.trust(state)
 
     def end_epoch(self, state: EngineState, batch: InteractionBatch) -> dict[str, float]:
         c, n = self.config, len(state.agents)
+        self._cover(n)
         self.patterns.add(batch.initiator, batch.counterparty)
         trust = state.agent_array("trust_score", np.float64, 0.0)
         has = self.has_identity[:n]
