@@ -63,6 +63,9 @@ SMALL = {
     "meta_discourse": ["simulation.n_epochs=4"],
     "norm_drafting": ["simulation.n_epochs=4"],
     "adversarial_attack": ["simulation.n_epochs=4"],
+    # seed 003's identity and permeability
+    "sybil_attack": ["simulation.n_epochs=3", "agents.0.count=30"],
+    "permeability": ["simulation.n_epochs=3"],
 }
 
 

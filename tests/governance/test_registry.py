@@ -31,6 +31,7 @@ ON = {
     "security_enabled": "true",
     "transparency_enabled": "true",
     "collusion_detection_enabled": "true",
+    "sybil_detection_enabled": "true",
 }
 
 
@@ -52,7 +53,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 10
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 11
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -77,6 +78,7 @@ def test_off_values_are_the_defaults():
         "transparency": False,
         "security": False,
         "collusion_penalty": False,
+        "sybil_detection": False,
     }
 
 
@@ -92,6 +94,7 @@ def test_the_two_orders():
         "transparency",
         "security",
         "collusion_penalty",
+        "sybil_detection",
     ]
     assert (
         lever_names()
@@ -107,6 +110,7 @@ def test_the_two_orders():
             "collusion_penalty",
             "security",
             "transparency",
+            "sybil_detection",
         ]
     )
 

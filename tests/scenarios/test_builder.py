@@ -59,6 +59,9 @@ def _hand_copied(spec, log_path=None, log_format=None):
         market_config=spec.marketplace,
         # seed 002's Moltbook motifs (issue 13)
         motif_config=spec.motifs,
+        # seed 003's identity and permeability components (issue 13)
+        identity_config=spec.identity,
+        permeability_config=spec.permeability,
     )
 
 

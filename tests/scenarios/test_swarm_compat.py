@@ -111,7 +111,7 @@ def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> N
     assert any(i.startswith("agents.0.params.system_prompt (the Claude Code agent bridge)") for i in ignored)
     assert any(i.startswith("agents.1.llm.memori (Memori memory") for i in ignored)
     assert any(i.startswith("agents.2.strategy (social dilemma") for i in ignored)
-    assert any(i.startswith("governance.sybil_detection_enabled (Sybil detection)") for i in ignored)
+    assert any(i.startswith("governance.self_evolution_enabled (self-evolution") for i in ignored)
     assert any(i.startswith("metrics_to_track.1 (") and "boundary_crossings" in i for i in ignored)
     # criteria the reference's CLI does not evaluate are no-ops; those it does, missing here, are ignored
     assert "success_criteria.min_welfare (the reference does not evaluate it either)" in spec.no_op_fields
@@ -168,11 +168,11 @@ def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
             "drift_detection:\n  enabled: false\n  window_size: 5\n"
-            "governance:\n  sybil_detection_enabled: false\n  sybil_max_cluster_size: 2\n"
+            "governance:\n  self_evolution_enabled: false\n  self_evolution_max_tools: 2\n"
         )
     )
     assert "drift_detection (enabled: false)" in spec.no_op_fields
-    assert "governance.sybil_max_cluster_size (switched off)" in spec.no_op_fields
+    assert "governance.self_evolution_max_tools (switched off)" in spec.no_op_fields
 
 
 def test_unknown_non_reference_field_keeps_the_spec_error() -> None:

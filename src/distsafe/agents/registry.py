@@ -22,6 +22,7 @@ from distsafe.agents.honest import HonestAgent, HonestPolicy
 from distsafe.agents.moderator import ModeratorAgent, ModeratorPolicy
 from distsafe.agents.opportunistic import OpportunisticAgent, OpportunisticPolicy
 from distsafe.agents.policies import ScriptedPolicy
+from distsafe.agents.sybil import SybilAgent, SybilPolicy
 from distsafe.models.agent import AgentType
 
 SCRIPTED_POLICIES: dict[str, type[ScriptedPolicy]] = {
@@ -32,6 +33,7 @@ SCRIPTED_POLICIES: dict[str, type[ScriptedPolicy]] = {
     "attacker": AttackerPolicy,
     "adaptive_adversary": AdaptiveAdversaryPolicy,
     "moderator": ModeratorPolicy,
+    "sybil": SybilPolicy,
 }
 
 SCRIPTED_AGENTS: dict[str, type[BaseAgent]] = {
@@ -42,6 +44,7 @@ SCRIPTED_AGENTS: dict[str, type[BaseAgent]] = {
     "attacker": AttackerAgent,
     "adaptive_adversary": AdaptiveAdversary,
     "moderator": ModeratorAgent,
+    "sybil": SybilAgent,
 }
 
 

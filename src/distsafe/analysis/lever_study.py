@@ -63,6 +63,8 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
         "governance.collusion_detection_enabled=true",
         "governance.collusion_penalty_multiplier=1.5",
     ),
+    # seed 003's Sybil detection at the seed's settings (docs/governance.md)
+    "sybil_detection": ("governance.sybil_detection_enabled=true",),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
+from distsafe.boundaries.permeability import PermeabilityEngineConfig
 from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
@@ -34,6 +35,7 @@ from distsafe.metrics.epoch import (
     check_metric_names,
 )
 from distsafe.models.config_base import ConfigModel
+from distsafe.models.identity import IdentityEngineConfig
 
 
 class SimulationConfig(ConfigModel):
@@ -111,6 +113,10 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     market_config: MarketplaceConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: seed 002's Moltbook motifs (env.motifs; a scenario's `motifs:` block); None: off
     motif_config: MotifConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's identity and trust infrastructure (models.identity; core.parts.identity): None: off
+    identity_config: IdentityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: seed 003's permeability model (boundaries.permeability; core.parts.permeability): None: off
+    permeability_config: PermeabilityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

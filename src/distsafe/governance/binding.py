@@ -136,6 +136,23 @@ def collusion_penalty(g: GovernanceConfig, c: BindingContext) -> str | None:
     return None
 
 
+def sybil_detection(g: GovernanceConfig, c: BindingContext) -> str | None:
+    """Detection runs at each epoch's start over the interactions before it: a run of one epoch never
+    detects anyone; a penalty multiplier of 0 with no block and no realtime charge costs nothing."""
+    if c.n_epochs < 2:
+        return (
+            "sybil_detection cannot bind: it detects at each epoch's start from the epochs before, and the "
+            "run has one epoch"
+        )
+    if g.sybil_penalty_multiplier <= 0 and not (g.sybil_realtime_penalty and g.sybil_realtime_rate > 0):
+        large = g.sybil_max_cluster_size
+        return (
+            "sybil_detection costs a flagged agent nothing: sybil_penalty_multiplier is 0 and no realtime "
+            f"charge; it only blocks members of clusters larger than {large}"
+        )
+    return None
+
+
 def kill_switch_warning(enabled: bool, threshold: float, c: BindingContext) -> str | None:
     """The safety rail `safety.kill_switch_toxicity`: it fires when an epoch's toxicity exceeds it."""
     if enabled and threshold >= c.max_toxicity:

@@ -111,6 +111,17 @@ class GovernanceConfig(ConfigModel):
     transparency_enabled: bool = _added(False)
     transparency_bonus_rate: float = _added(0.1, ge=0)
     transparency_threshold_p: float = _added(0.5, ge=0, le=1)
+    # Sybil detection (seed 003 "Identity and Trust Infrastructure"; governance.identity_lever): interaction
+    # patterns clustered by behavioural similarity (models.identity) at each epoch start; members of a
+    # cluster lose 0.1 x multiplier reputation and 1 x multiplier resources per epoch, members of clusters
+    # larger than sybil_max_cluster_size may not act; realtime: interactions between flagged agents cost
+    # both sides sybil_realtime_rate
+    sybil_detection_enabled: bool = _added(False)
+    sybil_similarity_threshold: float = _added(0.8, ge=0, le=1)
+    sybil_penalty_multiplier: float = _added(1.0, ge=0)
+    sybil_realtime_penalty: bool = _added(False)
+    sybil_realtime_rate: float = _added(0.1, ge=0)
+    sybil_max_cluster_size: int = _added(3, ge=1)
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.config import GovernanceConfig
+from distsafe.governance.identity_lever import RESOURCE_PENALTY, SybilDetectionLever
 from distsafe.governance.incentives import IncentiveView
 from distsafe.governance.levers import GovernanceContext, GovernanceLever
 from distsafe.governance.registry import build_levers
@@ -147,6 +148,13 @@ class GovernanceEngine:
             kw.update(reputation_decay=c.reputation_decay_rate)
         if "bandwidth_cap" in on:
             kw.update(bandwidth_cap=int(c.bandwidth_cap or 0))
+        sybil = self.get_lever("sybil_detection")
+        if isinstance(sybil, SybilDetectionLever):
+            kw.update(
+                sybil_flagged=sybil.labels >= 0,
+                sybil_pair_rate=c.sybil_realtime_rate if c.sybil_realtime_penalty else 0.0,
+                sybil_epoch_penalty=RESOURCE_PENALTY * c.sybil_penalty_multiplier,
+            )
         return IncentiveView(**kw)  # type: ignore[arg-type]
 
     def stats(self) -> dict[str, float]:

@@ -59,6 +59,13 @@ class IncentiveView:
     reputation_decay: float = 1.0
     # bandwidth cap: at most this many actions per agent per epoch (0: no cap)
     bandwidth_cap: int = 0
+    # Sybil detection (governance.identity_lever): per agent row, whether it is in a Sybil cluster this
+    # epoch (empty when the lever is off); an accepted interaction between two flagged agents costs each
+    # side `sybil_pair_rate` (0: no realtime charge); a flagged agent also loses `sybil_epoch_penalty`
+    # resources at each epoch start while its pattern stays in a cluster
+    sybil_flagged: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    sybil_pair_rate: float = 0.0
+    sybil_epoch_penalty: float = 0.0
     # the run's clock, for the value of future activity
     steps_per_epoch: int = 1
     epochs_left: int = 1
@@ -109,6 +116,14 @@ class IncentiveView:
         over &= seen + 1 >= self.breaker_min_seen
         left = np.maximum(self.violations_to_freeze - self._pad(self.violations, rows, 0), 1)[:, None]
         return np.where(over, 1.0 / left, 0.0)
+
+    def sybil_pair_cost(self, rows: npt.NDArray[np.integer], partners: npt.NDArray[np.integer]) -> np.ndarray:
+        """What each side of an accepted interaction rows[i] -> partners[i] pays the Sybil lever's realtime
+        charge (0 unless both are flagged)."""
+        if self.sybil_pair_rate <= 0 or self.sybil_flagged.shape[0] == 0:
+            return np.zeros(np.shape(rows))
+        both = self._pad(self.sybil_flagged, rows, False) & self._pad(self.sybil_flagged, partners, False)
+        return np.where(both, self.sybil_pair_rate, 0.0)
 
     @staticmethod
     def _pad(col: np.ndarray, rows: npt.NDArray[np.integer], fill: float) -> np.ndarray:

@@ -19,6 +19,7 @@ from distsafe.governance.audits import RandomAuditLever
 from distsafe.governance.circuit_breaker import CircuitBreakerLever
 from distsafe.governance.collusion import CollusionLever
 from distsafe.governance.config import GovernanceConfig
+from distsafe.governance.identity_lever import SybilDetectionLever
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
 from distsafe.governance.security import SecurityLever
@@ -133,6 +134,14 @@ LEVERS: tuple[RegisteredLever, ...] = (
         lever=CollusionLever,
         cannot_bind=binding.collusion_penalty,
         report=("collusion_flagged_agents", "collusion_penalty_total"),
+    ),
+    RegisteredLever(
+        name="sybil_detection",
+        title="Sybil detection",
+        switch="sybil_detection_enabled",
+        lever=SybilDetectionLever,
+        cannot_bind=binding.sybil_detection,
+        report=("sybil_clusters", "sybil_flagged_agents", "sybil_blocked_actions", "sybil_penalty_total"),
     ),
 )
 

@@ -83,6 +83,11 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                "meme_r0", "meme_mean_offspring", "max_cascade", "n_cascades", "stance_polarization",
                "stance_consensus", "adversary_meme_share", "rules_proposed", "rules_adopted",
                "rule_violations", "rule_compliance", "n_communities", "modularity"),
+    "identity": ("identities", "identities_refused", "credentials_issued", "avg_trust_score",
+                 "avg_trust_sybil", "pop_verification_rate", "sybil_clusters_found", "sybil_precision",
+                 "sybil_recall"),
+    "permeability": ("effective_permeability", "threat_level", "flows_crossed", "spillovers",
+                     "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ class AgentType(str, Enum):
     # added after the others: the codes above keep their values
     ATTACKER = "attacker"
     MODERATOR = "moderator"
+    SYBIL = "sybil"
 
     @property
     def code(self) -> int:
@@ -33,7 +34,13 @@ _AGENT_CODES = {t: i for i, t in enumerate(_AGENTS_BY_CODE)}
 
 #: Types whose members are counted as "bad actors" in reports (payoff of bad actors, frozen bad actors).
 BAD_ACTOR_TYPES = frozenset(
-    {AgentType.DECEPTIVE, AgentType.ADVERSARIAL, AgentType.ADAPTIVE_ADVERSARY, AgentType.ATTACKER}
+    {
+        AgentType.DECEPTIVE,
+        AgentType.ADVERSARIAL,
+        AgentType.ADAPTIVE_ADVERSARY,
+        AgentType.ATTACKER,
+        AgentType.SYBIL,
+    }
 )
 
 

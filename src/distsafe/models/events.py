@@ -74,6 +74,11 @@ class EventType(str, Enum):
     RULE_PROPOSED = "rule_proposed"
     RULE_ADOPTED = "rule_adopted"
     RULE_VIOLATED = "rule_violated"
+    # identity and trust (seed 003): identities made (or refused) at the run's start and credentials issued
+    # (core.parts.identity), agents found in a Sybil cluster (governance.identity_lever)
+    IDENTITY_CREATED = "identity_created"
+    CREDENTIAL_ISSUED = "credential_issued"
+    SYBIL_DETECTED = "sybil_detected"
 
 
 #: the events a run's log can end with when the run did not finish
@@ -89,6 +94,7 @@ DETECTION_EVENTS = frozenset(
         EventType.AGENT_QUARANTINED.value,
         EventType.SECURITY_PENALTY.value,
         EventType.COLLUSION_FLAGGED.value,
+        EventType.SYBIL_DETECTED.value,
     }
 )
 

@@ -47,6 +47,8 @@ SECTIONS: dict[str, str] = {
     "missions": "mission_config",
     "marketplace": "market_config",
     "motifs": "motif_config",
+    "identity": "identity_config",
+    "permeability": "permeability_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

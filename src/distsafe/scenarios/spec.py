@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from distsafe.agents.llm.config import LLMConfig
+from distsafe.boundaries.permeability import PermeabilityEngineConfig
 from distsafe.core.config import EnvironmentConfig, ReputationConfig, SimulationConfig
 from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import ScenarioLimits
@@ -41,14 +42,17 @@ from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
+from distsafe.models.identity import IdentityEngineConfig
 from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
+from distsafe.scenarios.identity_criteria import IdentityCriteria
 from distsafe.scenarios.market_criteria import MarketCriteria
 from distsafe.scenarios.motif_criteria import MotifCriteria
 from distsafe.scenarios.social_criteria import SocialCriteria
 
 SCRIPTED_TYPES: tuple[str, ...] = ("honest", "opportunistic", "deceptive", "adversarial")
 SCRIPTED_TYPES += ("attacker", "adaptive_adversary", "moderator")  # security and red-teaming (seed 001/002)
+SCRIPTED_TYPES += ("sybil",)  # seed 003: an entity running several identities (agents/sybil.py)
 AGENT_TYPES = SCRIPTED_TYPES + ("llm",)
 ROLES = ("planner", "worker", "verifier", "poster", "moderator")
 
@@ -115,7 +119,9 @@ class SimulationSpec(SimulationConfig):
     log_format: Literal["jsonl", "parquet"] = "jsonl"
 
 
-class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria, MotifCriteria):
+class SuccessCriteria(
+    SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria, MotifCriteria, IdentityCriteria
+):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
     model_config = ConfigDict(extra="forbid")
@@ -210,6 +216,7 @@ class SuccessCriteria(SocialCriteria, HFNCriteria, AuctionMissionCriteria, Marke
         out.extend(self.evaluate_auction_mission(summary, epoch_values))
         out.extend(self.evaluate_market(epoch_values))
         out.extend(self.evaluate_motifs(epoch_values))
+        out.extend(self.evaluate_identity(summary, epoch_values))
         return out
 
     def _security_criteria(
@@ -279,6 +286,10 @@ class ScenarioSpec(ConfigModel):
     marketplace: MarketplaceConfig | None = None
     #: seed 002's Moltbook motifs (env.motifs, docs/motifs.md); None: off
     motifs: MotifConfig | None = None
+    #: seed 003's identity and trust infrastructure (core.parts.identity); None: off
+    identity: IdentityEngineConfig | None = None
+    #: seed 003's permeability model (core.parts.permeability); None: off
+    permeability: PermeabilityEngineConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

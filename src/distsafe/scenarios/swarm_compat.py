@@ -136,7 +136,6 @@ FEATURES: dict[str, str] = {
     "governance.refinery_": "the refinery quality gate",
     "governance.resample_": "the resample protocol",
     "governance.self_evolution_": "self-evolution governance",
-    "governance.sybil_": "Sybil detection",
     "governance.collusion_": "collusion detection",
     "governance.security_": "the security lever",
     "governance.composite_tasks_": "composite tasks",

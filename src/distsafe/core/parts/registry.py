@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
-from distsafe.core.parts import hfn, motifs
+from distsafe.core.parts import hfn, identity, motifs, permeability
 from distsafe.core.parts.auction import make_auction
 from distsafe.core.parts.market import market_component
 from distsafe.core.parts.mission import make_mission
@@ -19,6 +19,8 @@ FACTORIES.append(make_auction)  # seed 003's Dworkin auctions (`auction:`)
 FACTORIES.append(make_mission)  # seed 003's mission economy (`missions:`)
 FACTORIES.append(market_component)  # seed 002's marketplace (`marketplace:`)
 FACTORIES.append(motifs.build)  # seed 002's Moltbook motifs (core.parts.motifs)
+FACTORIES.append(identity.build)  # seed 003's identities (before permeability, which reads trust scores)
+FACTORIES.append(permeability.build)  # seed 003's sandbox boundary
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:

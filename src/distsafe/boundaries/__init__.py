@@ -1,0 +1,1 @@
+"""Sandbox boundaries (seed 003): the permeability model (`boundaries.permeability`)."""
