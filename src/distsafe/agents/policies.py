@@ -149,6 +149,16 @@ class PolicyParams(ConfigModel):
     accept_threshold: float = Field(
         default=0.0, description="accept when the expected value is at least this"
     )
+    # ---- the reference implementation's acceptance rule (its HonestAgent; docs/from-swarm.md) ----
+    acceptance_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="set: accept by trust instead of expected value, when trust_weight x (estimated quality "
+        "of the initiator) + (1 - trust_weight) x 0.5 is at least this (-0.1 for collaborations, +0.1 for "
+        "trades); None: off",
+    )
+    trust_weight: float = Field(default=0.3, ge=0, le=1, description="weight of trust in that score")
     prosocial: float = Field(
         default=0.0, ge=0, le=1, description="weight on the partner's payoff (1: joint surplus)"
     )
@@ -169,6 +179,23 @@ class PolicyParams(ConfigModel):
     collusion_preference: float = Field(
         default=0.0, ge=0, le=1, description="share of a ring member's proposals that go to the ring"
     )
+
+
+_COLLABORATION, _TRADE = InteractionType.COLLABORATION.code, InteractionType.TRADE.code
+
+
+def trust_threshold_accepts(
+    trust: np.ndarray, itype: np.ndarray, threshold: float, trust_weight: float
+) -> np.ndarray:
+    """The reference implementation's acceptance rule (swarm/agents/honest.py `accept_interaction`): accept
+    when trust_weight * trust + (1 - trust_weight) * 0.5 >= threshold, the threshold lowered by 0.1 for a
+    collaboration and raised by 0.1 for a trade. There `trust` is the agent's own running average of the p
+    of its past interactions with that initiator; here it is the estimate of the initiator's quality from
+    its public reputation (`agents.incentives.quality_estimate`), which is built from the same p's."""
+    bar = threshold + np.where(itype == _COLLABORATION, -0.1, np.where(itype == _TRADE, 0.1, 0.0))
+    score = trust_weight * trust + (1.0 - trust_weight) * 0.5
+    out: np.ndarray = score >= bar - 1e-12
+    return out
 
 
 class ScriptedPolicy:
@@ -276,6 +303,11 @@ class ScriptedPolicy:
         the counterparty's side of the tax (and `prosocial` x the initiator's side), is at least
         `accept_threshold`. With prosocial = 1 this is the plan's "accept if E[S] > 0"."""
         rep = agents.reputation[initiators]
+        if self.params.acceptance_threshold is not None:  # the reference's rule, instead of this one
+            q = quality_estimate(self.market_model(), rep, self.params.rep_scale)
+            return trust_threshold_accepts(
+                q, itype, self.params.acceptance_threshold, self.params.trust_weight
+            )
         ok: np.ndarray = (rep >= self.params.min_partner_reputation) & (
             self.offer_value(rep, tau) >= self.params.accept_threshold
         )

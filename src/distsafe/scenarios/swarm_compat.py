@@ -140,8 +140,6 @@ FEATURES: dict[str, str] = {
     "agents.params.budget_": "the Claude Code agent bridge",
     "agents.params.default_task": "the live SWE agent bridge",
     "agents.params.role": "the AgentLab agent roles",
-    "agents.params.acceptance_threshold": "acceptance by a p threshold (distsafe's agents accept by "
-    "expected payoff: params.accept_threshold)",
     "agents.params.": "a knob of the reference's agent classes that distsafe's policies do not have",
     "success_criteria.": "a success criterion distsafe does not measure",
     "outputs.graph_memory_path": "graph memory",
