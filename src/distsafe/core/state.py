@@ -52,6 +52,7 @@ STREAMS: tuple[str, ...] = (
     "identity",
     "market",
     "motifs",
+    "observation_noise",  # core.observation_noise: what agents see of each other's reputation
 )
 
 

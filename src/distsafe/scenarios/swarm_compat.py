@@ -131,7 +131,6 @@ FEATURES: dict[str, str] = {
     "rate_limits.bids_per_epoch": "the bounty marketplace (bounties, bids, escrow, disputes)",
     "rate_limits.bounties_per_epoch": "the bounty marketplace (bounties, bids, escrow, disputes)",
     "simulation.max_actions_per_step": "a cap on actions per step",
-    "simulation.observation_noise_": "observation noise",
     "agents.capabilities": "composite-task capabilities",
     "agents.llm.memori": "Memori memory for LLM agents",
     "agents.params.system_prompt": "the Claude Code agent bridge",
