@@ -47,8 +47,8 @@ class SimulationConfig(ConfigModel):
     max_concurrent_llm: int = Field(default=8, ge=1)
     #: observation noise (core/observation_noise.py): the probability that an agent's reputation as the
     #: others see it is noised at a decision, and the noise's standard deviation (either 0: off)
-    observation_noise_probability: float = Field(default=0.0, ge=0, le=1)
-    observation_noise_std: float = Field(default=0.0, ge=0)
+    observation_noise_probability: float = Field(default=0.0, ge=0, le=1, exclude_if=lambda v: v == 0)
+    observation_noise_std: float = Field(default=0.0, ge=0, exclude_if=lambda v: v == 0)
 
 
 class EnvironmentConfig(ConfigModel):
