@@ -19,6 +19,7 @@ from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
+from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.network import NetworkConfig
 from distsafe.env.state import RateLimits, SafetyConfig
@@ -100,6 +101,10 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     #: `governance.composite_tasks_enabled`): on with either field set
     enable_composite_tasks: bool = Field(default=False, exclude_if=lambda v: v is False)
     composite_task_config: CompositeTaskConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: dynamic toxicity (env.dynamic_toxicity; a scenario's `dynamic_toxicity:` block); None: off
+    dynamic_toxicity_config: DynamicToxicityConfig | None = Field(
+        default=None, exclude_if=lambda v: v is None
+    )
 
     log_path: Path | None = None
     log_events: bool = False

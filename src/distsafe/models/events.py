@@ -50,6 +50,8 @@ class EventType(str, Enum):
     SUBTASK_COMPLETED = "subtask_completed"
     COMPOSITE_TASK_COMPLETED = "composite_task_completed"
     COMPOSITE_TASK_EXPIRED = "composite_task_expired"
+    # dynamic toxicity (env.dynamic_toxicity): one event per mechanism and epoch where it acts
+    DYNAMIC_TOXICITY = "dynamic_toxicity"
 
 
 #: the events a run's log can end with when the run did not finish

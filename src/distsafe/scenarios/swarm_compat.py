@@ -109,7 +109,6 @@ FEATURES: dict[str, str] = {
     "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
     "contracts": "contract markets (fair division, truthful auctions)",
     "spawn": "recursive agent spawning",
-    "dynamic_toxicity": "dynamic toxicity (proxy drift, trust erosion, quality contagion)",
     "moltbook": "the Moltbook platform",
     "marketplace": "the bounty marketplace (bounties, bids, escrow, disputes)",
     "network": "network topology",

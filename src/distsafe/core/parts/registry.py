@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
+from distsafe.core.parts import dynamic_toxicity
 
 #: config -> the component, or None when the run does not switch it on
 FACTORIES: list[Callable[[OrchestratorConfig], Component | None]] = []
+FACTORIES.append(dynamic_toxicity.build)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
