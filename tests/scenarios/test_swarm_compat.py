@@ -114,7 +114,7 @@ def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> N
     assert any(i.startswith("rate_limits.bids_per_epoch (the bounty marketplace") for i in ignored)
     # criteria the reference's CLI does not evaluate are no-ops; those it does, missing here, are ignored
     assert "success_criteria.min_welfare (the reference does not evaluate it either)" in spec.no_op_fields
-    assert any(i.startswith("success_criteria.min_net_social_welfare (") for i in ignored)
+    assert any(i.startswith("success_criteria.min_separation_quality (") for i in ignored)
     result = run_scenario(spec, tmp_path / "run")
     assert len(result.metrics) == 1
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
