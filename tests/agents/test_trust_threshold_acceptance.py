@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distsafe.agents.policies import trust_threshold_accepts
+from distsafe.agents.incentives import trust_threshold_accepts
 from distsafe.agents.registry import policy_for
 from distsafe.models.agent import AgentType
 from distsafe.models.agent_table import AgentTable

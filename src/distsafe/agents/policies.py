@@ -7,6 +7,9 @@ from expected payoffs under them (`agents.incentives`, docs/agents.md). Acceptan
 in `accept_batch` from public information only (initiator reputation, offered transfer, whether the
 initiator is an ally). The engine draws each interaction's hidden outcome from the initiator's `effort` and
 the observable signals from `effort` and `signal_boost`; it never reads a policy's type.
+
+Length (over ~400 lines): `ScriptedPolicy` is one class (the hooks every scripted type overrides: decide,
+act, accept, partner choice); the formulas it uses are in `agents.incentives`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from distsafe.agents.incentives import (
     partner_value,
     quality_estimate,
     risk_costs,
+    trust_threshold_accepts,
 )
 from distsafe.agents.learning import VariantLearner
 from distsafe.governance.incentives import NO_LEVERS, IncentiveView
@@ -179,23 +183,6 @@ class PolicyParams(ConfigModel):
     collusion_preference: float = Field(
         default=0.0, ge=0, le=1, description="share of a ring member's proposals that go to the ring"
     )
-
-
-_COLLABORATION, _TRADE = InteractionType.COLLABORATION.code, InteractionType.TRADE.code
-
-
-def trust_threshold_accepts(
-    trust: np.ndarray, itype: np.ndarray, threshold: float, trust_weight: float
-) -> np.ndarray:
-    """The reference implementation's acceptance rule (swarm/agents/honest.py `accept_interaction`): accept
-    when trust_weight * trust + (1 - trust_weight) * 0.5 >= threshold, the threshold lowered by 0.1 for a
-    collaboration and raised by 0.1 for a trade. There `trust` is the agent's own running average of the p
-    of its past interactions with that initiator; here it is the estimate of the initiator's quality from
-    its public reputation (`agents.incentives.quality_estimate`), which is built from the same p's."""
-    bar = threshold + np.where(itype == _COLLABORATION, -0.1, np.where(itype == _TRADE, 0.1, 0.0))
-    score = trust_weight * trust + (1.0 - trust_weight) * 0.5
-    out: np.ndarray = score >= bar - 1e-12
-    return out
 
 
 class ScriptedPolicy:
