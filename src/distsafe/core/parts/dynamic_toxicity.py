@@ -46,6 +46,9 @@ class DynamicToxicity(Component):
         self.k0, self.b0 = float(state.proxy.sigmoid_k), float(state.proxy.sigmoid_bias)
         self._share_bias(state)
 
+    def begin_epoch(self, state: EngineState) -> None:
+        self._share_bias(state)  # agents added at the last epoch's end get their (zero) entries
+
     def _share_bias(self, state: EngineState) -> None:
         """The contagion bias, one entry per agent row, handed to the scripted policies that decide."""
         if "quality_contagion" not in self.on:
