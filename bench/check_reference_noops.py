@@ -97,9 +97,7 @@ def main() -> None:
             n_all += 1
             n_same += bool(same)
             print(f"{p.name:40s} {'.'.join(map(str, path)):55s} {'same' if same else 'DIFFERENT'}")
-    print(
-        f"\n{n_same} of {n_all} fields: the reference's run is the same without them"
-    )
+    print(f"\n{n_same} of {n_all} fields: the reference's run is the same without them")
 
 
 if __name__ == "__main__":
