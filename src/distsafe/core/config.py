@@ -50,6 +50,9 @@ class SimulationConfig(ConfigModel):
     #: others see it is noised at a decision, and the noise's standard deviation (either 0: off)
     observation_noise_probability: float = Field(default=0.0, ge=0, le=1, exclude_if=lambda v: v == 0)
     observation_noise_std: float = Field(default=0.0, ge=0, exclude_if=lambda v: v == 0)
+    #: at most this many agents act per step: the first ones of the schedule that may act (the
+    #: reference implementation's cap, core.turns.begin_step); None: no cap
+    max_actions_per_step: int | None = Field(default=None, ge=1, exclude_if=lambda v: v is None)
 
 
 class EnvironmentConfig(ConfigModel):

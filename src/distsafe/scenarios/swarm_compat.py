@@ -129,7 +129,6 @@ FEATURES: dict[str, str] = {
     "governance.composite_tasks_": "composite tasks",
     "rate_limits.bids_per_epoch": "the bounty marketplace (bounties, bids, escrow, disputes)",
     "rate_limits.bounties_per_epoch": "the bounty marketplace (bounties, bids, escrow, disputes)",
-    "simulation.max_actions_per_step": "a cap on actions per step",
     "agents.capabilities": "composite-task capabilities",
     "agents.llm.memori": "Memori memory for LLM agents",
     "agents.params.system_prompt": "the Claude Code agent bridge",
