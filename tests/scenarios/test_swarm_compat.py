@@ -106,20 +106,68 @@ def test_missing_features_strict_names_the_feature_with_its_line() -> None:
 def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> None:
     spec = load_scenario(HERE / "missing_features.yaml", lenient=True)
     ignored = spec.ignored_fields
-    for section in ("perturbations", "docker", "contracts", "spawn", "prime_intellect", "bridge_config"):
+    for section in ("perturbations", "contracts", "spawn", "moltbook"):
         assert any(i.startswith(f"{section} (") for i in ignored), section
-    assert any(i.startswith("agents.0.params.system_prompt (the Claude Code agent bridge)") for i in ignored)
-    assert any(i.startswith("agents.1.llm.memori (Memori memory") for i in ignored)
-    assert any(i.startswith("agents.2.strategy (social dilemma") for i in ignored)
-    assert any(i.startswith("governance.self_evolution_enabled (self-evolution") for i in ignored)
-    assert any(i.startswith("metrics_to_track.1 (") and "boundary_crossings" in i for i in ignored)
+    assert any(i.startswith("agents.0.llm.memori (Memori memory") for i in ignored)
+    assert any(i.startswith("agents.1.params.free_ride_probability (a knob") for i in ignored)
     # criteria the reference's CLI does not evaluate are no-ops; those it does, missing here, are ignored
     assert "success_criteria.min_welfare (the reference does not evaluate it either)" in spec.no_op_fields
-    assert any(i.startswith("success_criteria.min_net_social_welfare (") for i in ignored)
+    assert any(i.startswith("success_criteria.min_separation_quality (") for i in ignored)
     result = run_scenario(spec, tmp_path / "run")
     assert len(result.metrics) == 1
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["ignored_fields"] == ignored
+
+
+def test_fields_the_reference_never_reads_are_no_ops_with_the_reason(tmp_path: Path) -> None:
+    """REFERENCE_IGNORED / REFERENCE_AGENT_KEYS: strict load, each field listed as a no-op with its reason."""
+    spec = load_scenario(HERE / "reference_ignored.yaml")
+    assert spec.ignored_fields == []
+    no_ops = spec.no_op_fields
+    why = "ignored by the reference's runner too: "
+    for section in (
+        "bridge_config",
+        "docker",
+        "prime_intellect",
+        "boundaries",
+        "dilemma",
+        "horizon_eval",
+        "domain",
+    ):
+        assert any(n.startswith(f"{section} ({why}") for n in no_ops), section
+    for section in ("community", "seed_personas", "thread_generation", "multiverse", "whatif_injections"):
+        assert f"{section} ({why}read only by its examples/social_simulacra_study.py)" in no_ops
+    assert any(
+        n.startswith(f"governance.adaptive_controller_enabled ({why}its loader's parse_gov") for n in no_ops
+    )
+    assert any(n.startswith(f"governance.refinery_p_threshold ({why}") for n in no_ops)
+    assert any(n.startswith(f"governance.diversity_rho_max ({why}") for n in no_ops)
+    assert any(n.startswith(f"metrics_to_track.1 ({why}") and "boundary_crossings" in n for n in no_ops)
+    assert any(n.startswith(f"agents.1.id ({why}its create_agents never reads it") for n in no_ops)
+    assert any(n.startswith(f"agents.1.strategy ({why}read only by its evo_game") for n in no_ops)
+    for key in (
+        "system_prompt",
+        "allowed_tools",
+        "model",
+        "budget_tool_calls",
+        "role",
+        "clearance",
+        "default_task",
+    ):
+        assert f"agents.0.params.{key} ({why}its honest agent class never reads config.{key})" in no_ops
+    assert len(run_scenario(spec, tmp_path / "run").metrics) == 1
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["no_op_fields"] == no_ops and "ignored_fields" not in manifest
+
+
+def test_a_knob_its_class_does_not_read_is_a_no_op_and_one_it_reads_is_not() -> None:
+    """The same key is a no-op on a class of the reference that never reads it, and an error (until mapped)
+    on the class that does: `acceptance_threshold` is read by its HonestAgent only."""
+    cfg = "    config:\n      trust_building_phase: 3\n"
+    spec = scenario_from_text(f"scenario_id: t\nagents:\n  - type: honest\n    count: 2\n{cfg}")
+    assert any(n.startswith("agents.0.params.trust_building_phase (ignored") for n in spec.no_op_fields)
+    with pytest.raises(ScenarioError, match="agents.0.params.trust_building_phase"):
+        scenario_from_text(f"scenario_id: t\nagents:\n  - type: deceptive\n    count: 2\n{cfg}")
 
 
 def test_cli_strict_exit_2_one_line_and_lenient_warning(
@@ -167,11 +215,11 @@ def test_a_setting_given_twice_is_an_error() -> None:
 def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
-            "drift_detection:\n  enabled: false\n  window_size: 5\n"
+            "spawn:\n  enabled: false\n  max_depth: 5\n"
             "governance:\n  self_evolution_enabled: false\n  self_evolution_max_tools: 2\n"
         )
     )
-    assert "drift_detection (enabled: false)" in spec.no_op_fields
+    assert "spawn (enabled: false)" in spec.no_op_fields
     assert "governance.self_evolution_max_tools (switched off)" in spec.no_op_fields
 
 
@@ -196,7 +244,7 @@ def test_feature_of_longest_prefix() -> None:
     assert feature_of(("governance", "rbac_enabled")) == FEATURES["governance.rbac_"]
     assert feature_of(("agents", "params", "system_prompt")) == FEATURES["agents.params.system_prompt"]
     assert feature_of(("agents", "params", "whatever")) == FEATURES["agents.params."]
-    assert feature_of(("docker",)) == FEATURES["docker"]
+    assert feature_of(("spawn",)) == FEATURES["spawn"]
 
 
 @settings(max_examples=60, deadline=None)
@@ -212,11 +260,15 @@ def test_sequential_probabilities_make_a_valid_mix(post: float, interact: float,
     }
     params = translate(data).data["agents"][0]["params"]
     assert params["p_post"] == pytest.approx(post)
-    assert params["p_interact"] == pytest.approx((1 - post) * interact)
-    mix = sum(params.get(k, 0.0) for k in ("p_post", "p_interact", "p_reply", "p_vote", "p_claim"))
-    assert mix <= 1 + 1e-9
     from distsafe.agents.registry import policy_for
 
+    if kind == "honest":  # the only one of these classes of the reference that reads interact_probability
+        assert params["p_interact"] == pytest.approx((1 - post) * interact)
+    else:  # a no-op there: the policy's own p_interact, within what post leaves
+        default = policy_for(kind, {}, None).params.p_interact
+        assert params["p_interact"] == pytest.approx(min(default, 1 - post))
+    mix = sum(params.get(k, 0.0) for k in ("p_post", "p_interact", "p_reply", "p_vote", "p_claim"))
+    assert mix <= 1 + 1e-9
     policy_for(kind, params, None)  # a valid policy
 
 
@@ -256,6 +308,11 @@ def test_unknown_metric_and_switched_off_non_reference_block_stay_errors() -> No
         scenario_from_text(_text("metrics_to_track: [toxicty_rate]\n"))
     with pytest.raises(ScenarioError, match="gouvernance: unknown field"):
         scenario_from_text(_text("gouvernance:\n  enabled: false\n"))
-    spec = scenario_from_text(_text("metrics_to_track: [influence_gini, leakage_events]\n"), lenient=True)
+    # the reference's own metric names that distsafe lacks: its loader never reads metrics_to_track (no-op)
+    spec = scenario_from_text(_text("metrics_to_track: [influence_gini, leakage_events]\n"))
     assert spec.metrics_to_track == ["influence_gini"]
-    assert spec.ignored_fields == ["metrics_to_track.1 (a metric distsafe does not measure (leakage_events))"]
+    assert spec.ignored_fields == []
+    assert spec.no_op_fields == [
+        "metrics_to_track.1 (ignored by the reference's runner too: its loader never reads metrics_to_track "
+        "(leakage_events))"
+    ]

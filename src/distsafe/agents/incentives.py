@@ -34,6 +34,7 @@ from distsafe.core.observables import ObservableGenerator
 from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyComputer
 from distsafe.governance.incentives import IncentiveView
+from distsafe.models.interaction import InteractionType
 
 F64 = npt.NDArray[np.float64]
 
@@ -226,4 +227,21 @@ def logit_choice(utility: F64, temperature: float, u: F64) -> npt.NDArray[np.int
 def quality_estimate(m: MarketModel, reputation: F64, rep_scale: float) -> F64:
     """A counterparty's estimate of an initiator's quality from its public reputation."""
     out: F64 = np.clip(m.prior_quality + 0.5 * np.tanh(reputation / rep_scale), 0.01, 0.99)
+    return out
+
+
+_COLLABORATION, _TRADE = InteractionType.COLLABORATION.code, InteractionType.TRADE.code
+
+
+def trust_threshold_accepts(
+    trust: np.ndarray, itype: np.ndarray, threshold: float, trust_weight: float
+) -> np.ndarray:
+    """The reference implementation's acceptance rule (swarm/agents/honest.py `accept_interaction`): accept
+    when trust_weight * trust + (1 - trust_weight) * 0.5 >= threshold, the threshold lowered by 0.1 for a
+    collaboration and raised by 0.1 for a trade. There `trust` is the agent's own running average of the p
+    of its past interactions with that initiator; here it is the estimate of the initiator's quality from
+    its public reputation (`agents.incentives.quality_estimate`), which is built from the same p's."""
+    bar = threshold + np.where(itype == _COLLABORATION, -0.1, np.where(itype == _TRADE, 0.1, 0.0))
+    score = trust_weight * trust + (1.0 - trust_weight) * 0.5
+    out: np.ndarray = score >= bar - 1e-12
     return out

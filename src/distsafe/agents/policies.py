@@ -7,6 +7,9 @@ from expected payoffs under them (`agents.incentives`, docs/agents.md). Acceptan
 in `accept_batch` from public information only (initiator reputation, offered transfer, whether the
 initiator is an ally). The engine draws each interaction's hidden outcome from the initiator's `effort` and
 the observable signals from `effort` and `signal_boost`; it never reads a policy's type.
+
+Length (over ~400 lines): `ScriptedPolicy` is one class (the hooks every scripted type overrides: decide,
+act, accept, partner choice); the formulas it uses are in `agents.incentives`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from distsafe.agents.incentives import (
     partner_value,
     quality_estimate,
     risk_costs,
+    trust_threshold_accepts,
 )
 from distsafe.agents.learning import VariantLearner
 from distsafe.governance.incentives import NO_LEVERS, IncentiveView
@@ -149,6 +153,16 @@ class PolicyParams(ConfigModel):
     accept_threshold: float = Field(
         default=0.0, description="accept when the expected value is at least this"
     )
+    # ---- the reference implementation's acceptance rule (its HonestAgent; docs/from-swarm.md) ----
+    acceptance_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="set: accept by trust instead of expected value, when trust_weight x (estimated quality "
+        "of the initiator) + (1 - trust_weight) x 0.5 is at least this (-0.1 for collaborations, +0.1 for "
+        "trades); None: off",
+    )
+    trust_weight: float = Field(default=0.3, ge=0, le=1, description="weight of trust in that score")
     prosocial: float = Field(
         default=0.0, ge=0, le=1, description="weight on the partner's payoff (1: joint surplus)"
     )
@@ -182,6 +196,9 @@ class ScriptedPolicy:
     #: the rows of this policy's collusion ring (`params.collusion_group`), sorted; set by the engine at
     #: the run's start. Ring members always accept each other (`core.resolve.accept`).
     ring_rows: np.ndarray | None = None
+    #: per agent row, a shift of its estimate of the quality of those who propose to it (dynamic
+    #: toxicity's quality contagion, env.dynamic_toxicity; set by the engine); None: no shift
+    trust_bias: np.ndarray | None = None
 
     def __init__(self, params: PolicyParams | dict[str, Any] | None = None, roles: list[str] | None = None):
         base = self.default_params.model_dump()
@@ -276,15 +293,32 @@ class ScriptedPolicy:
         the counterparty's side of the tax (and `prosocial` x the initiator's side), is at least
         `accept_threshold`. With prosocial = 1 this is the plan's "accept if E[S] > 0"."""
         rep = agents.reputation[initiators]
+        bias = None if self.trust_bias is None else self.trust_bias[counterparties]
+        if self.params.acceptance_threshold is not None:  # the reference's rule, instead of this one
+            q = self.estimated_quality(rep, bias)
+            return trust_threshold_accepts(
+                q, itype, self.params.acceptance_threshold, self.params.trust_weight
+            )
         ok: np.ndarray = (rep >= self.params.min_partner_reputation) & (
-            self.offer_value(rep, tau) >= self.params.accept_threshold
+            self.offer_value(rep, tau, bias) >= self.params.accept_threshold
         )
         return ok
 
-    def offer_value(self, reputation: np.ndarray, tau: np.ndarray) -> np.ndarray:
-        """Expected value to this counterparty of offers from initiators of this reputation."""
+    def estimated_quality(self, reputation: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        """The quality an agent expects of a partner of this reputation, shifted by its own `bias`."""
+        q = quality_estimate(self.market_model(), reputation, self.params.rep_scale)
+        if bias is None:
+            return q
+        out: np.ndarray = np.clip(q + bias, 0.01, 0.99)
+        return out
+
+    def offer_value(
+        self, reputation: np.ndarray, tau: np.ndarray, bias: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Expected value to this counterparty of offers from initiators of this reputation (`bias`: its
+        shift of the quality estimate: dynamic toxicity's quality contagion)."""
         m, inc, p = self.market_model(), self.incentives, self.params
-        q = quality_estimate(m, reputation, p.rep_scale)
+        q = self.estimated_quality(reputation, bias)
         own = partner_value(m, inc, q, tau)
         if p.prosocial > 0:
             c = m.payoff

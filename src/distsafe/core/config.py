@@ -21,6 +21,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
+from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
 from distsafe.env.market import MarketplaceConfig
@@ -52,6 +53,13 @@ class SimulationConfig(ConfigModel):
     observation_peers: int = Field(default=10, ge=1)
     #: LLM agents: how many of their calls run at once
     max_concurrent_llm: int = Field(default=8, ge=1)
+    #: observation noise (core/observation_noise.py): the probability that an agent's reputation as the
+    #: others see it is noised at a decision, and the noise's standard deviation (either 0: off)
+    observation_noise_probability: float = Field(default=0.0, ge=0, le=1, exclude_if=lambda v: v == 0)
+    observation_noise_std: float = Field(default=0.0, ge=0, exclude_if=lambda v: v == 0)
+    #: at most this many agents act per step: the first ones of the schedule that may act (the
+    #: reference implementation's cap, core.turns.begin_step); None: no cap
+    max_actions_per_step: int | None = Field(default=None, ge=1, exclude_if=lambda v: v is None)
 
 
 class EnvironmentConfig(ConfigModel):
@@ -117,6 +125,10 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     identity_config: IdentityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: seed 003's permeability model (boundaries.permeability; core.parts.permeability): None: off
     permeability_config: PermeabilityEngineConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: dynamic toxicity (env.dynamic_toxicity; a scenario's `dynamic_toxicity:` block); None: off
+    dynamic_toxicity_config: DynamicToxicityConfig | None = Field(
+        default=None, exclude_if=lambda v: v is None
+    )
 
     log_path: Path | None = None
     log_events: bool = False

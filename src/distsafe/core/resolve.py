@@ -11,6 +11,7 @@ import numpy as np
 from distsafe.agents.base import InteractionOutcome, InteractionProposal
 from distsafe.agents.policies import PROPOSE, REPLY, ActionArrays
 from distsafe.core.components import Component, ComponentWork, work_quality
+from distsafe.core.observation_noise import observed_reputation
 from distsafe.core.state import EngineState
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
@@ -128,7 +129,8 @@ def resolve_interactions(
         tau=np.concatenate(parts.tau).astype(np.float64),
     )  # fmt: skip
 
-    batch.accepted = accept(state, batch)
+    with observed_reputation(state):  # as they see it (observation noise, if any)
+        batch.accepted = accept(state, batch)
     for _, own, agreed in comp_rows:  # agreed terms: only a frozen counterparty refuses
         if agreed:
             batch.accepted[own] = ~state.agents.frozen_mask(env.epoch)[batch.counterparty[own]]

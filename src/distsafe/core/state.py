@@ -52,6 +52,8 @@ STREAMS: tuple[str, ...] = (
     "identity",
     "market",
     "motifs",
+    "observation_noise",  # core.observation_noise: what agents see of each other's reputation
+    "dynamic_toxicity",  # core.parts.dynamic_toxicity: honest agents' exits (trust erosion)
 )
 
 

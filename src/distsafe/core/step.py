@@ -17,6 +17,7 @@ from distsafe.agents.base import Action
 from distsafe.agents.policies import NOOP, PROPOSE, ActionArrays, GroupView, ScriptedPolicy
 from distsafe.core.actions import apply_rails, claim_tasks, feed_actions
 from distsafe.core.dynamics import learn_from_step
+from distsafe.core.observation_noise import observed_reputation
 from distsafe.core.resolve import resolve_interactions
 from distsafe.core.social import step_social
 from distsafe.core.state import EngineState
@@ -104,7 +105,8 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     """Everything after the decisions of the object agents (`decisions`, by row): the scripted groups
     decide, the rails block, feed actions and task claims apply, the interactions resolve."""
     active = state.active
-    arr = group_actions(state)
+    with observed_reputation(state):  # the agents decide on what they see (observation noise, if any)
+        arr = group_actions(state)
     contents: dict[int, str] = {}
     invalid = np.zeros(active.shape[0], dtype=bool)
     if decisions:

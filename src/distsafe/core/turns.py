@@ -60,6 +60,10 @@ def begin_step(state: EngineState) -> None:
     order = schedule(state)
     order = order[~state.agents.frozen_mask(state.env.epoch)[order]]
     ok = state.governance.can_act(state.gov_context(), order)
+    cap = state.config.max_actions_per_step
+    if cap is not None and int(np.count_nonzero(ok)) > cap:  # the schedule stops at the cap-th that may act
+        seen = (np.cumsum(ok) - ok) < cap
+        order, ok = order[seen], ok[seen]
     if not ok.all():
         block(state, order[~ok], BlockReason.GOVERNANCE)
     state.active = order[ok]

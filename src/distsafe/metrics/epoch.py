@@ -44,6 +44,9 @@ _BAD_CODES = sorted(t.code for t in BAD_ACTOR_TYPES)
 #: it all; nan in an epoch without votes.
 OPTIONAL_METRICS: dict[str, str] = {
     "influence_gini": "Gini over agents of the vote weight each cast this epoch",
+    # the reference implementation's net social welfare (its SoftMetrics.welfare_metrics): the private
+    # surplus minus the externality, sum over accepted of S_soft - E_soft = p s+ - (1 - p)(s- + h)
+    "net_social_welfare": "sum over accepted interactions of p s_plus - (1 - p)(s_minus + h)",
 }
 
 
@@ -88,6 +91,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                  "sybil_recall"),
     "permeability": ("effective_permeability", "threat_level", "flows_crossed", "spillovers",
                      "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
+    "dynamic_toxicity": ("dt_sigmoid_k", "dt_cumulative_toxicity", "dt_rolling_toxicity", "dt_honest_exits",
+                         "dt_bias_mean"),
 }  # fmt: skip
 
 
@@ -106,6 +111,13 @@ def check_metric_names(names: list[str]) -> list[str]:
         if name not in known:
             raise ValueError(f"unknown metric {name!r}; known: {', '.join(known)}")
     return names
+
+
+def net_social_welfare(soft: SoftMetrics, batch: InteractionBatch) -> float:
+    """`OPTIONAL_METRICS["net_social_welfare"]`: sum over accepted of S_soft - E_soft (0 when none)."""
+    p = np.asarray(batch.p, dtype=np.float64)[np.asarray(batch.accepted, dtype=bool)]
+    eng = soft.payoff_engine
+    return float(np.sum(eng.expected_surplus(p) - eng.expected_harm(p)))
 
 
 def influence_gini(vote_weight: np.ndarray | None) -> float:
@@ -288,6 +300,8 @@ def measure_epoch(
         values[f"share_{t}"] = share
     if "influence_gini" in extra:
         values["influence_gini"] = influence_gini(vote_weight)
+    if "net_social_welfare" in extra:
+        values["net_social_welfare"] = net_social_welfare(soft, batch)
     values.update(lever_metrics or {})  # levers' own metrics (e.g. security), only in runs that use them
     # the metrics of the parts a run switched on (network, collusion detection, composite tasks), last,
     # so runs without them keep their columns

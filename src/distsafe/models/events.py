@@ -79,6 +79,8 @@ class EventType(str, Enum):
     IDENTITY_CREATED = "identity_created"
     CREDENTIAL_ISSUED = "credential_issued"
     SYBIL_DETECTED = "sybil_detected"
+    # dynamic toxicity (env.dynamic_toxicity): one event per mechanism and epoch where it acts
+    DYNAMIC_TOXICITY = "dynamic_toxicity"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -49,6 +49,7 @@ SECTIONS: dict[str, str] = {
     "motifs": "motif_config",
     "identity": "identity_config",
     "permeability": "permeability_config",
+    "dynamic_toxicity": "dynamic_toxicity_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level
@@ -71,6 +72,11 @@ def orchestrator_config(
     fields.update({engine_field: getattr(spec, block) for block, engine_field in SECTIONS.items()})
     fields["governance_config"] = spec.governance if enabled_levers(spec.governance) else None
     fields["metrics_to_track"] = list(spec.metrics_to_track)
+    if (
+        spec.success_criteria.min_net_social_welfare is not None
+        and "net_social_welfare" not in fields["metrics_to_track"]
+    ):  # the criterion's metric is measured only when asked for
+        fields["metrics_to_track"].append("net_social_welfare")
     fields["enable_composite_tasks"] = (
         spec.governance.composite_tasks_enabled or spec.composite_tasks is not None
     )

@@ -31,6 +31,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
+from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
 from distsafe.env.market import MarketplaceConfig
@@ -145,6 +146,9 @@ class SuccessCriteria(
     min_detection_rate: float | None = Field(default=None, ge=0, le=1)
     max_honest_false_positive_rate: float | None = Field(default=None, ge=0, le=1)
     min_total_welfare: float | None = None
+    #: mean over the epochs of the net social welfare (metrics.epoch OPTIONAL_METRICS; the reference's
+    #: criterion of the same name), tracked automatically when this is set
+    min_net_social_welfare: float | None = None
     min_honest_agent_payoff: float | None = None
     #: the run's population is at least this (the reference implementation's `min_agents`)
     min_agents: int | None = Field(default=None, ge=0)
@@ -230,6 +234,10 @@ class SuccessCriteria(
             vals = [float(v[key]) for v in epoch_values if key in v]
             return max(vals) if vals else nan
 
+        def mean(key: str) -> float:
+            vals = [float(v[key]) for v in epoch_values if key in v]
+            return sum(vals) / len(vals) if vals else nan
+
         rows: list[tuple[str, float | None, float, bool]] = [
             ("max_ecosystem_threat_level", self.max_ecosystem_threat_level, peak("ecosystem_threat_level"),
              True),
@@ -240,6 +248,7 @@ class SuccessCriteria(
             ("max_honest_false_positive_rate", self.max_honest_false_positive_rate,
              float(summary.get("honest_false_positive_rate", nan)), True),
             ("min_total_welfare", self.min_total_welfare, float(summary.get("total_welfare", nan)), False),
+            ("min_net_social_welfare", self.min_net_social_welfare, mean("net_social_welfare"), False),
             ("min_honest_agent_payoff", self.min_honest_agent_payoff, float(got("payoff_honest", nan)),
              False),
         ]  # fmt: skip
@@ -290,6 +299,8 @@ class ScenarioSpec(ConfigModel):
     identity: IdentityEngineConfig | None = None
     #: seed 003's permeability model (core.parts.permeability); None: off
     permeability: PermeabilityEngineConfig | None = None
+    #: dynamic toxicity (env.dynamic_toxicity; the reference implementation's section); None: off
+    dynamic_toxicity: DynamicToxicityConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -12,13 +12,16 @@ Three outcomes for a reference field:
   `agents[].name` -> `id_prefix`, `agents[].config` -> `params`, ...), or accepted as it is because
   distsafe's model already has the same name (network, collusion, security, staking: whichever of those
   this build has, looked up in the models at run time, not in a list here);
-* **no-op**: says where the reference writes its files (`outputs`) or switches off a feature
-  (`enabled: false`, `<lever>_enabled: false`): dropped, noted in the result, changes nothing;
+* **no-op**: says where the reference writes its files (`outputs`), switches off a feature
+  (`enabled: false`, `<lever>_enabled: false`), or is a field the reference's own runner never reads
+  (`REFERENCE_IGNORED`, `REFERENCE_AGENT_KEYS`: checked in its source, file named per entry): dropped, noted
+  in the result (the run's manifest, `no_op_fields`, with the reason), changes nothing, as there;
 * **unsupported**: a feature distsafe does not have. The loader reports it as one line naming the feature
   (`Unsupported.feature`), exit 2; with `lenient`, the field is dropped and listed (one warning, and the
   run's manifest, `ignored_fields`).
 
-Length (over ~400 lines): the tables (renames, missing features by field prefix) are a third of it; the
+Length (over ~400 lines): the tables (renames, missing features by field prefix, fields the reference
+ignores, with where that was checked) are close to half of it; the
 walk over the sections is one function per kind of section, kept together so that the mapping is in one
 place.
 """
@@ -100,27 +103,13 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
     ("rate_limits", "interactions_per_step"): ("safety", "max_interactions_per_step"),
 }
 
-#: top-level sections and field-name prefixes of features distsafe does not have -> the feature's name
+#: top-level sections and field-name prefixes of features distsafe does not have -> the feature's name (a
+#: field the reference's runner never reads is in REFERENCE_IGNORED instead: a no-op, not a missing feature)
 FEATURES: dict[str, str] = {
     "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
-    "docker": "Docker sandboxes for agents",
     "contracts": "contract markets (fair division, truthful auctions)",
     "spawn": "recursive agent spawning",
-    "prime_intellect": "the Prime Intellect RL environment bridge",
-    "bridge_config": "the research-agent bridges (AgentLab, AI Scientist)",
-    "dynamic_toxicity": "dynamic toxicity (proxy drift, trust erosion, quality contagion)",
-    "domain": "domain plug-ins (the LabOS tool-maker domain)",
-    "dilemma": "social dilemma games (commons, prisoner's dilemma)",
-    "thread_generation": "Social Simulacra thread generation",
-    "community": "Social Simulacra thread generation",
-    "seed_personas": "Social Simulacra thread generation",
-    "multiverse": "Social Simulacra thread generation",
-    "whatif_injections": "Social Simulacra thread generation",
-    "persona_expansion": "Social Simulacra thread generation",
-    "horizon_eval": "horizon evaluation",
     "moltbook": "the Moltbook platform",
-    "drift_detection": "behavioural drift detection",
-    "boundaries": "information boundaries",
     "network": "network topology",
     "composite_tasks": "composite tasks",
     "memory_tiers": "tiered agent memory",
@@ -128,24 +117,15 @@ FEATURES: dict[str, str] = {
     "sweep": "parameter sweeps inside a scenario file (distsafe runs sweeps with `distsafe sweep`)",
     "seeds": "several seeds in one scenario file (distsafe: `--seed` per run, `distsafe compare --seeds`)",
     # governance levers, by field-name prefix
-    "governance.adaptive_controller_": "the adaptive governance controller",
-    "governance.diversity_": "the diversity-as-defence lever",
     "governance.memory_": "memory provenance and memory write limits",
     "governance.moltbook_": "Moltbook rate limits",
     "governance.rbac_": "role-based access control",
-    "governance.refinery_": "the refinery quality gate",
     "governance.resample_": "the resample protocol",
     "governance.self_evolution_": "self-evolution governance",
     "governance.collusion_": "collusion detection",
     "governance.security_": "the security lever",
     "governance.composite_tasks_": "composite tasks",
-    "governance.penalty_multiplier": "domain penalties (the LabOS tool-maker domain)",
-    "governance.toxicity_threshold": "a governance toxicity threshold that no reference lever reads",
-    "simulation.max_actions_per_step": "a cap on actions per step",
-    "simulation.observation_noise_": "observation noise",
-    "agents.strategy": "social dilemma games (commons, prisoner's dilemma)",
     "agents.capabilities": "composite-task capabilities",
-    "agents.id": "fixed agent ids (distsafe names agents <id_prefix>_<n>)",
     "agents.llm.memori": "Memori memory for LLM agents",
     "agents.params.system_prompt": "the Claude Code agent bridge",
     "agents.params.allowed_tools": "the Claude Code agent bridge",
@@ -153,13 +133,86 @@ FEATURES: dict[str, str] = {
     "agents.params.budget_": "the Claude Code agent bridge",
     "agents.params.default_task": "the live SWE agent bridge",
     "agents.params.role": "the AgentLab agent roles",
-    "agents.params.acceptance_threshold": "acceptance by a p threshold (distsafe's agents accept by "
-    "expected payoff: params.accept_threshold)",
     "agents.params.": "a knob of the reference's agent classes that distsafe's policies do not have",
     "success_criteria.": "a success criterion distsafe does not measure",
-    "metrics_to_track": "a metric distsafe does not measure",
     "outputs.graph_memory_path": "graph memory",
 }
+
+#: fields of the reference's files that its own runner (`swarm run`) never reads, so they change nothing there
+#: either: a no-op here too, listed with the reason. Checked in swarm-safety 1.9.0's source: `swarm run` is
+#: swarm/__main__.py `cmd_run` (then `_check_criteria`), which calls swarm/scenarios/loader.py `load_scenario`
+#: (reads only the sections it passes to its parse_* functions, by explicit key), `build_orchestrator` and
+#: `create_agents`; each key was also grepped over the whole repository (`git grep` of the key as a dict
+#: key), and the reference was run with and without it (same metrics, 2 epochs, seed 7; docs/from-swarm.md).
+#: Keys as in FEATURES (a section, or a field-name prefix); value: who reads it, if anything does.
+_NOT_PARSED = "its loader's parse_governance_config does not read it (the lever stays off)"
+REFERENCE_IGNORED: dict[str, str] = {
+    "bridge_config": "no code of the reference reads it (its Claude Code script builds its own BridgeConfig)",
+    "docker": "no code of the reference reads it (its Docker pool takes its own config)",
+    "prime_intellect": "no code of the reference reads it (its pi_bridge_* scripts set it up in code)",
+    "boundaries": "no code of the reference reads it",
+    "drift_detection": "no code of the reference reads it",
+    "dilemma": "no code of the reference reads it (its social dilemma example builds its games in code)",
+    "horizon_eval": "read only by its examples/run_horizon_eval_study.py",
+    "domain": "read only by its examples/run_labos_toolmaker_spike.py",
+    "community": "read only by its examples/social_simulacra_study.py",
+    "seed_personas": "read only by its examples/social_simulacra_study.py",
+    "persona_expansion": "read only by its examples/social_simulacra_study.py",
+    "thread_generation": "read only by its examples/social_simulacra_study.py",
+    "whatif_injections": "read only by its examples/social_simulacra_study.py",
+    "multiverse": "read only by its examples/social_simulacra_study.py",
+    "metrics_to_track": "its loader never reads metrics_to_track",
+    # governance keys that scenarios/loader.py parse_governance_config does not pass on (it reads each lever
+    # by name; GovernanceConfig keeps its default, off): set only by its examples in code
+    "governance.adaptive_controller_": _NOT_PARSED,
+    "governance.diversity_": _NOT_PARSED,
+    "governance.refinery_": _NOT_PARSED,
+    "governance.toxicity_threshold": "its loader's parse_governance_config does not read it",
+    "governance.penalty_multiplier": "its loader's parse_governance_config does not read it",
+    # agent entries: loader.py create_agents reads type, count, name, config, llm (and strategy only for an
+    # `evo_game:` section, which distsafe does not have: such a file stops there)
+    "agents.id": "its create_agents never reads it (agents are named <type>_<n> there)",
+    "agents.strategy": "read only by its evo_game handler, which needs an evo_game section",
+}
+
+#: the `config` keys each scripted agent class of the reference reads (swarm/agents/<type>.py, `__init__`:
+#: `self.config.get(...)`; its BaseAgent reads none, and nothing else in the package reads an agent's
+#: config). Another key on an agent of that type is a no-op (REFERENCE_IGNORED's rule).
+REFERENCE_AGENT_KEYS: dict[str, frozenset[str]] = {
+    "honest": frozenset(
+        {
+            "acceptance_threshold",
+            "trust_weight",
+            "post_probability",
+            "vote_probability",
+            "interact_probability",
+        }
+    ),
+    "opportunistic": frozenset(
+        {
+            "payoff_threshold",
+            "risk_tolerance",
+            "post_probability",
+            "vote_probability",
+            "free_ride_probability",
+        }
+    ),
+    "deceptive": frozenset(
+        {"trust_building_phase", "exploitation_threshold", "facade_probability", "post_probability"}
+    ),
+    "adversarial": frozenset(
+        {
+            "aggression_level",
+            "coordination_enabled",
+            "target_honest",
+            "post_probability",
+            "attack_probability",
+        }
+    ),
+    "adaptive_adversary": frozenset({"learning_rate", "exploration_rate", "heat_threshold"}),
+}
+
+IGNORED_BY_REFERENCE = "ignored by the reference's runner too"
 
 #: sections that only say where the reference writes its files: distsafe writes its run folder (`--out`)
 NO_OP_SECTIONS = ("outputs",)
@@ -187,18 +240,29 @@ class Translation:
     renamed: list[str] = field(default_factory=list)
 
 
-def feature_of(path: tuple[str | int, ...]) -> str:
-    """The name of the missing feature a field path belongs to (longest matching prefix in FEATURES)."""
-    names = [str(p) for p in path if not isinstance(p, int)]
-    dotted = ".".join(names)
+def _longest(table: dict[str, str], path: tuple[str | int, ...]) -> str | None:
+    """The value of `table`'s longest key that is a prefix of `path` (list indices left out)."""
+    dotted = ".".join(str(p) for p in path if not isinstance(p, int))
     best = ""
-    for key in FEATURES:
+    for key in table:
         if (dotted == key or dotted.startswith(key)) and len(key) > len(best):
             if key.endswith(("_", ".")) or dotted == key or dotted.startswith(key + "."):
                 best = key
-    if best:
-        return FEATURES[best]
-    return "a field of the reference implementation that distsafe does not have"
+    return table[best] if best else None
+
+
+def feature_of(path: tuple[str | int, ...]) -> str:
+    """The name of the missing feature a field path belongs to (longest matching prefix in FEATURES)."""
+    return _longest(FEATURES, path) or "a field of the reference implementation that distsafe does not have"
+
+
+def ignored_by_reference(path: tuple[str | int, ...]) -> str | None:
+    """Why the reference's own runner ignores the field at `path` (REFERENCE_IGNORED), or None."""
+    return _longest(REFERENCE_IGNORED, path)
+
+
+def _no_op(path: tuple[str | int, ...], why: str, out: Translation) -> None:
+    out.no_ops.append(f"{'.'.join(str(p) for p in path)} ({IGNORED_BY_REFERENCE}: {why})")
 
 
 def _known(model: type[BaseModel]) -> set[str]:
@@ -272,6 +336,9 @@ def translate(data: dict[str, Any]) -> Translation:
         if key in FEATURES and isinstance(value, dict) and _switched_off(value, "enabled"):
             out.no_ops.append(f"{key} (enabled: false)")
             continue
+        if (why := ignored_by_reference((key,))) is not None:
+            _no_op((key,), why, out)
+            continue
         if key in FEATURES:
             out.unsupported.append(Unsupported((key,), feature_of((key,))))
         else:
@@ -301,9 +368,7 @@ def translate(data: dict[str, Any]) -> Translation:
         keep = []
         for i, m in enumerate(d["metrics_to_track"]):
             if isinstance(m, str) and m in REFERENCE_METRICS and m not in known_metrics:
-                out.unsupported.append(
-                    Unsupported(("metrics_to_track", i), f"{feature_of(('metrics_to_track',))} ({m})")
-                )
+                _no_op(("metrics_to_track", i), f"{REFERENCE_IGNORED['metrics_to_track']} ({m})", out)
             else:
                 keep.append(m)
         d["metrics_to_track"] = keep
@@ -328,6 +393,8 @@ def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Trans
             result[k] = v
         elif feature_of((sec, k)) in off:
             out.no_ops.append(f"{sec}.{k} (switched off)")
+        elif (why := ignored_by_reference((sec, k))) is not None:
+            _no_op((sec, k), why, out)
         elif sec == "success_criteria" and k not in REFERENCE_CRITERIA:
             result[k] = v  # not a reference criterion: the spec names it as an unknown field
         elif sec == "success_criteria" and k not in REFERENCE_EVALUATED_CRITERIA:
@@ -380,7 +447,10 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
     a = _rename(entry, RENAMES["agent"], f"agents.{index}", out)
     generic = feature_of(("\0",))
     for k in list(a):
-        if k not in _known(AgentSpec) and feature_of(("agents", k)) != generic:
+        if k not in _known(AgentSpec) and (why := ignored_by_reference(("agents", k))) is not None:
+            _no_op(("agents", index, k), why, out)
+            del a[k]
+        elif k not in _known(AgentSpec) and feature_of(("agents", k)) != generic:
             out.unsupported.append(Unsupported(("agents", index, k), feature_of(("agents", k))))
             del a[k]
     if isinstance(a.get("llm"), dict):
@@ -408,6 +478,11 @@ def _params(kind: Any, params: dict[str, Any], index: int, out: Translation) -> 
     p = dict(params)
     if kind not in SCRIPTED_TYPES:
         return p
+    reads = REFERENCE_AGENT_KEYS.get(str(kind))
+    if reads is not None:  # keys its agent class never reads change nothing there: none here either
+        for k in [k for k in p if k not in reads]:
+            _no_op(("agents", index, "params", k), f"its {kind} agent class never reads config.{k}", out)
+            del p[k]
     if any(k in p for k in SEQUENTIAL_PROBABILITIES):
         p = _action_mix(str(kind), p, index, out)
     kept: dict[str, Any] = {}
@@ -439,7 +514,8 @@ def _action_mix(kind: str, params: dict[str, Any], index: int, out: Translation)
             raise ValueError(f"agents.{index}.config.{name} and params.p_post/p_interact; give one")
     defaults = policy_for(kind, {}, None).params
     post = float(pp) if pp is not None else float(defaults.p_post)
-    interact = (1.0 - post) * float(ip) if ip is not None else float(defaults.p_interact)
+    # without interact_probability (a class that does not read it): the policy's own, within what is left
+    interact = (1.0 - post) * float(ip) if ip is not None else min(float(defaults.p_interact), 1.0 - post)
     p["p_post"], p["p_interact"] = post, interact
     rest = {k: float(p.get(k, getattr(defaults, k))) for k in ("p_reply", "p_vote", "p_claim")}
     room = max(0.0, 1.0 - post - interact)
