@@ -219,3 +219,22 @@ def test_reference_format_file_runs_strict_with_violations_events_and_replay(tmp
         )
     assert any(e["data"]["high_stakes"] > 0 for e in rbac)
     assert verify_log(tmp_path / "run" / "events.jsonl").ok
+
+
+def test_agents_that_enter_later_get_their_roles(make_ctx, make_batch):
+    from distsafe.models.agent import AgentType
+    from distsafe.models.agent_table import AgentTable
+
+    table = AgentTable()
+    table.add(AgentType.HONEST, 0, prefix="worker", count=1)
+    lever = RBACLever(_config(rbac_agent_roles={"worker": ["worker"], "poster": ["poster"]}))
+    ctx = make_ctx(table)
+    ctx.row_actions = np.array([CODE["propose_interaction"]])
+    lever.on_interactions(ctx, make_batch(initiator=[0], counterparty=[0]))
+    table.add(AgentType.HONEST, 0, prefix="poster", count=1)  # entered after the first check
+    ctx.row_actions = np.array([CODE["propose_interaction"], CODE["reply"]])
+    b = make_batch(initiator=[1, 1], counterparty=[0, 0])
+    lever.on_interactions(ctx, b)
+    assert np.allclose(b.c_a, [0.5, 0.0])  # a poster may reply, not propose
+    lever.reset_agents(ctx, np.array([0, 1]))
+    assert lever.permitted.shape == (2,) and lever.clearance.tolist() == [0, 0]

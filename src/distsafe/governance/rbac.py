@@ -54,22 +54,33 @@ class RBACLever(GovernanceLever):
         self.penalty_total = 0.0
         self.epoch_violations = 0
 
+    def _lookup(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Permitted-action masks and clearances of these agent ids."""
+        roles = prefix_lookup(ids, self.config.rbac_agent_roles)
+        perm = [
+            sum_bits([self.role_bits.get(r, 0) for r in rs]) if isinstance(rs, tuple) else 0 for rs in roles
+        ]
+        clear = [
+            c if isinstance(c, int) else 0 for c in prefix_lookup(ids, self.config.rbac_security_clearances)
+        ]
+        return np.asarray(perm, dtype=np.int64), np.asarray(clear, dtype=np.int64)
+
     def _agent_rows(self, ctx: GovernanceContext) -> None:
         """Roles and clearances of the agent rows not yet seen (agents that entered since)."""
         ids = ctx.agents.ids
         done = self.permitted.shape[0]
         if done >= len(ids):
             return
-        new = [ids[i] for i in range(done, len(ids))]
-        roles = prefix_lookup(new, self.config.rbac_agent_roles)
-        perm = [
-            sum_bits([self.role_bits.get(r, 0) for r in rs]) if isinstance(rs, tuple) else 0 for rs in roles
-        ]
-        clear = [
-            c if isinstance(c, int) else 0 for c in prefix_lookup(new, self.config.rbac_security_clearances)
-        ]
-        self.permitted = np.concatenate([self.permitted, np.asarray(perm, dtype=np.int64)])
-        self.clearance = np.concatenate([self.clearance, np.asarray(clear, dtype=np.int64)])
+        perm, clear = self._lookup([ids[i] for i in range(done, len(ids))])
+        self.permitted = np.concatenate([self.permitted, perm])
+        self.clearance = np.concatenate([self.clearance, clear])
+
+    def reset_agents(self, ctx: GovernanceContext, rows: np.ndarray) -> None:
+        """Rows taken by new agents: their roles and clearances are looked up again from their ids."""
+        self._agent_rows(ctx)
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size:
+            self.permitted[rows], self.clearance[rows] = self._lookup([ctx.agents.ids[int(r)] for r in rows])
 
     def on_epoch_start(self, ctx: GovernanceContext) -> None:
         self.epoch_violations = 0
