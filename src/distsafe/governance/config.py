@@ -152,7 +152,7 @@ class GovernanceConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _rbac_names(self) -> GovernanceConfig:
-        """RBAC's action names are the reference's (`governance.rbac_actions.ACTIONS`); clearances are >= 0."""
+        """RBAC action names are the reference's (`governance.rbac_actions.ACTIONS`); clearances >= 0."""
         lists = {"rbac_high_stakes_actions": self.rbac_high_stakes_actions}
         lists.update({f"rbac_role_action_map.{r}": a for r, a in self.rbac_role_action_map.items()})
         for name, actions in lists.items():
