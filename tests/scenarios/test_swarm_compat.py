@@ -241,7 +241,7 @@ def test_duplicate_types_get_one_prefix_per_entry() -> None:
 
 
 def test_feature_of_longest_prefix() -> None:
-    assert feature_of(("governance", "rbac_enabled")) == FEATURES["governance.rbac_"]
+    assert feature_of(("governance", "memory_provenance_enabled")) == FEATURES["governance.memory_"]
     assert feature_of(("agents", "params", "system_prompt")) == FEATURES["agents.params.system_prompt"]
     assert feature_of(("agents", "params", "whatever")) == FEATURES["agents.params."]
     assert feature_of(("spawn",)) == FEATURES["spawn"]

@@ -65,6 +65,9 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     # seed 003's Sybil detection at the seed's settings (docs/governance.md)
     "sybil_detection": ("governance.sybil_detection_enabled=true",),
+    # the reference's RBAC lever at its defaults, as its scenario files run it: no agent has a role, so every
+    # interaction is a violation (docs/governance.md, "Role-based access control")
+    "rbac": ("governance.rbac_enabled=true",),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

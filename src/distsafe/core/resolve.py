@@ -13,6 +13,7 @@ from distsafe.agents.policies import PROPOSE, REPLY, ActionArrays
 from distsafe.core.components import Component, ComponentWork, work_quality
 from distsafe.core.observation_noise import observed_reputation
 from distsafe.core.state import EngineState
+from distsafe.governance.rbac_actions import CODE as ACTION_CODE
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
 from distsafe.models.ids import interaction_id, task_id
@@ -99,6 +100,7 @@ def resolve_interactions(
             tasks.collab_effort[due][cr, cs], np.zeros(cr.size),
         )  # fmt: skip
 
+    n_engine = parts.n  # proposals, then replies, then finished tasks' and collaborators' work
     # The components' interactions (core.components): each its own rows, after the engine's own.
     comp_rows: list[tuple[Component, slice, bool]] = []
     for comp, w in work or ():
@@ -154,6 +156,7 @@ def resolve_interactions(
     batch.r_a = np.where(batch.accepted, cfg.reputation_rate_initiator * quality, 0.0)
     batch.r_b = np.where(batch.accepted, cfg.reputation_rate_counterparty * quality, 0.0)
     ctx = state.gov_context()
+    ctx.row_actions = row_actions(m, prop.size, prop.size + rep.size, n_engine)
     state.governance.on_interactions(ctx, batch)
     state.payoff_engine.apply_to_batch(batch)
     state.governance.after_payoffs(ctx, batch)
@@ -179,6 +182,16 @@ def resolve_interactions(
         state.event_log.append_interactions(batch, a.ids, timestamp=float(now))
     state.flush_governance_events(ctx)
     return batch
+
+
+def row_actions(m: int, n_prop: int, reply_end: int, task_end: int) -> np.ndarray:
+    """The action that made each of the step's `m` rows, as role-based access control checks it
+    (`governance.rbac_actions.CODE`): proposals and the components' rows propose an interaction, replies
+    reply, a finished task's and its collaborators' rows submit work."""
+    out = np.full(m, ACTION_CODE["propose_interaction"], dtype=np.int64)
+    out[n_prop:reply_end] = ACTION_CODE["reply"]
+    out[reply_end:task_end] = ACTION_CODE["submit_output"]
+    return out
 
 
 def accept(state: EngineState, batch: InteractionBatch) -> np.ndarray:

@@ -36,8 +36,12 @@ def one_line_error(exc: BaseException) -> str:
 
 
 def lever_fields() -> dict[str, Any]:
-    """The lever settings a run can set from the dashboard: GovernanceConfig's fields and their defaults."""
-    return {name: f.default for name, f in GovernanceConfig.model_fields.items()}
+    """The lever settings a run can set from the dashboard: GovernanceConfig's scalar fields and their
+    defaults (lists and maps, such as RBAC's roles, are set in the scenario file)."""
+    scalar = (type(None), bool, int, float, str)
+    return {
+        name: f.default for name, f in GovernanceConfig.model_fields.items() if isinstance(f.default, scalar)
+    }
 
 
 def as_text(v: Any) -> str:

@@ -153,6 +153,17 @@ def sybil_detection(g: GovernanceConfig, c: BindingContext) -> str | None:
     return None
 
 
+def rbac(g: GovernanceConfig, c: BindingContext) -> str | None:
+    """A violation costs rbac_violation_penalty and moves reputation by rbac_violation_reputation_penalty
+    (times the high-stakes multiplier): with both 0 it changes nothing."""
+    if g.rbac_violation_penalty == 0 and g.rbac_violation_reputation_penalty == 0:
+        return (
+            "rbac costs a violation nothing: rbac_violation_penalty and "
+            "rbac_violation_reputation_penalty are 0"
+        )
+    return None
+
+
 def kill_switch_warning(enabled: bool, threshold: float, c: BindingContext) -> str | None:
     """The safety rail `safety.kill_switch_toxicity`: it fires when an epoch's toxicity exceeds it."""
     if enabled and threshold >= c.max_toxicity:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
+from distsafe.governance.rbac_actions import unknown_actions
 from distsafe.models.config_base import ConfigModel
 
 
@@ -122,6 +123,21 @@ class GovernanceConfig(ConfigModel):
     sybil_realtime_penalty: bool = _added(False)
     sybil_realtime_rate: float = _added(0.1, ge=0)
     sybil_max_cluster_size: int = _added(3, ge=1)
+    # Role-based access control (the reference's RBAC lever; governance.rbac): each interaction's action must
+    # be permitted by one of its initiator's roles, and a high-stakes action needs the clearance; a violation
+    # costs the initiator rbac_violation_penalty and moves its reputation by
+    # rbac_violation_reputation_penalty (both x rbac_high_stakes_penalty_multiplier when high-stakes).
+    # Roles and clearances per agent id prefix (none: permitted nothing, clearance 0; the reference's runner
+    # gives every agent none)
+    rbac_enabled: bool = _added(False)
+    rbac_violation_penalty: float = _added(0.5, ge=0)
+    rbac_violation_reputation_penalty: float = _added(-0.2)
+    rbac_high_stakes_actions: tuple[str, ...] = _added(())
+    rbac_security_clearance_required: int = _added(2, ge=0)
+    rbac_high_stakes_penalty_multiplier: float = _added(2.0, ge=0)
+    rbac_role_action_map: dict[str, tuple[str, ...]] = Field(default_factory=dict, exclude_if=lambda v: not v)
+    rbac_agent_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict, exclude_if=lambda v: not v)
+    rbac_security_clearances: dict[str, int] = Field(default_factory=dict, exclude_if=lambda v: not v)
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -133,6 +149,22 @@ class GovernanceConfig(ConfigModel):
             if name in data and data[name] == default:
                 del data[name]
         return data
+
+    @model_validator(mode="after")
+    def _rbac_names(self) -> GovernanceConfig:
+        """RBAC action names are the reference's (`governance.rbac_actions.ACTIONS`); clearances >= 0."""
+        lists = {"rbac_high_stakes_actions": self.rbac_high_stakes_actions}
+        lists.update({f"rbac_role_action_map.{r}": a for r, a in self.rbac_role_action_map.items()})
+        for name, actions in lists.items():
+            bad = unknown_actions(actions)
+            if bad:
+                raise ValueError(
+                    f"{name}: unknown action {bad[0]!r} (the reference's action names, e.g. post_bounty)"
+                )
+        for key, level in self.rbac_security_clearances.items():
+            if level < 0:
+                raise ValueError(f"rbac_security_clearances.{key}: must be >= 0, not {level}")
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -35,6 +35,9 @@ class GovernanceContext:
     #: this step's findings: index arrays into the step's batch of interactions a lever found at fault
     #: (a failed audit), in the order found; read by `on_findings`
     findings: list[np.ndarray] = field(default_factory=list)
+    #: per row of the step's batch: the code of the action that made it (`governance.rbac_actions.CODE`:
+    #: a proposal, a reply, submitted work), set by the engine before `on_interactions`; None: not known
+    row_actions: np.ndarray | None = None
 
 
 class GovernanceLever:

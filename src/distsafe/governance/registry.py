@@ -21,6 +21,7 @@ from distsafe.governance.collusion import CollusionLever
 from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.identity_lever import SybilDetectionLever
 from distsafe.governance.levers import GovernanceLever
+from distsafe.governance.rbac import RBACLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
 from distsafe.governance.security import SecurityLever
 from distsafe.governance.taxes import TransactionTaxLever
@@ -142,6 +143,14 @@ LEVERS: tuple[RegisteredLever, ...] = (
         lever=SybilDetectionLever,
         cannot_bind=binding.sybil_detection,
         report=("sybil_clusters", "sybil_flagged_agents", "sybil_blocked_actions", "sybil_penalty_total"),
+    ),
+    RegisteredLever(
+        name="rbac",
+        title="Role-based access control",
+        switch="rbac_enabled",
+        lever=RBACLever,
+        cannot_bind=binding.rbac,
+        report=("rbac_violations", "rbac_high_stakes_violations", "rbac_penalty_total"),
     ),
 )
 

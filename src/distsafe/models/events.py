@@ -81,6 +81,8 @@ class EventType(str, Enum):
     SYBIL_DETECTED = "sybil_detected"
     # dynamic toxicity (env.dynamic_toxicity): one event per mechanism and epoch where it acts
     DYNAMIC_TOXICITY = "dynamic_toxicity"
+    # role-based access control (governance.rbac): one event per violating initiator and step
+    RBAC_VIOLATION = "rbac_violation"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -119,7 +119,6 @@ FEATURES: dict[str, str] = {
     # governance levers, by field-name prefix
     "governance.memory_": "memory provenance and memory write limits",
     "governance.moltbook_": "Moltbook rate limits",
-    "governance.rbac_": "role-based access control",
     "governance.resample_": "the resample protocol",
     "governance.self_evolution_": "self-evolution governance",
     "governance.collusion_": "collusion detection",
