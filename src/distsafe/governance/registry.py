@@ -22,6 +22,7 @@ from distsafe.governance.config import GovernanceConfig
 from distsafe.governance.identity_lever import SybilDetectionLever
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
+from distsafe.governance.resample import ResampleLever
 from distsafe.governance.security import SecurityLever
 from distsafe.governance.taxes import TransactionTaxLever
 from distsafe.governance.transparency import TransparencyLever
@@ -142,6 +143,14 @@ LEVERS: tuple[RegisteredLever, ...] = (
         lever=SybilDetectionLever,
         cannot_bind=binding.sybil_detection,
         report=("sybil_clusters", "sybil_flagged_agents", "sybil_blocked_actions", "sybil_penalty_total"),
+    ),
+    # the resample protocol (the reference's `resample_*`): settles on the step's proposals before payoffs
+    RegisteredLever(
+        name="resample",
+        title="Resample protocol",
+        switch="resample_enabled",
+        lever=ResampleLever,
+        report=("resampled_actions", "resample_blocked", "resample_incriminated", "resample_compute_cost"),
     ),
 )
 

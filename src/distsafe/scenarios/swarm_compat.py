@@ -120,7 +120,6 @@ FEATURES: dict[str, str] = {
     "governance.memory_": "memory provenance and memory write limits",
     "governance.moltbook_": "Moltbook rate limits",
     "governance.rbac_": "role-based access control",
-    "governance.resample_": "the resample protocol",
     "governance.self_evolution_": "self-evolution governance",
     "governance.collusion_": "collusion detection",
     "governance.security_": "the security lever",
