@@ -32,6 +32,7 @@ ON = {
     "transparency_enabled": "true",
     "collusion_detection_enabled": "true",
     "sybil_detection_enabled": "true",
+    "resample_enabled": "true",
 }
 
 
@@ -53,7 +54,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 11
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 12
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -79,6 +80,7 @@ def test_off_values_are_the_defaults():
         "security": False,
         "collusion_penalty": False,
         "sybil_detection": False,
+        "resample": False,
     }
 
 
@@ -95,6 +97,7 @@ def test_the_two_orders():
         "security",
         "collusion_penalty",
         "sybil_detection",
+        "resample",
     ]
     assert (
         lever_names()
@@ -111,6 +114,7 @@ def test_the_two_orders():
             "security",
             "transparency",
             "sybil_detection",
+            "resample",
         ]
     )
 

@@ -166,3 +166,9 @@ def test_off_by_default() -> None:
     result = run_scenario(load_scenario("baseline", ["simulation.n_epochs=1"]))
     assert result.orchestrator.governance.get_lever("resample") is None
     assert "resample_enabled" not in GovernanceConfig().model_dump()
+
+
+def test_conformance() -> None:
+    from distsafe.testing.conformance import check_lever
+
+    check_lever(lambda: _lever(resample_suspicion_threshold=0.4, resample_trajectory_analysis=True))

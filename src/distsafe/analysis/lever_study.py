@@ -65,6 +65,8 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     # seed 003's Sybil detection at the seed's settings (docs/governance.md)
     "sybil_detection": ("governance.sybil_detection_enabled=true",),
+    # the reference's resample protocol (Ctrl-Z) at the reference's defaults (docs/governance.md)
+    "resample": ("governance.resample_enabled=true",),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.
