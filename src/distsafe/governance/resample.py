@@ -126,6 +126,7 @@ class ResampleLever(GovernanceLever):
         self._grow(len(ctx.agents))
         rec = self.records
         rec.flagged[:] = False
+        rec.pending[:] = False  # a resample settles within its step
         rec.flagged[rows] = self.suspicion(ctx, rows) >= self.threshold
         rec.proxy[rows] = p_proxy(ctx.agents.reputation[rows])
 
