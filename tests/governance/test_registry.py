@@ -33,6 +33,7 @@ ON = {
     "collusion_detection_enabled": "true",
     "sybil_detection_enabled": "true",
     "rbac_enabled": "true",
+    "resample_enabled": "true",
 }
 
 
@@ -54,7 +55,7 @@ def _old_rules(c: GovernanceConfig) -> set[str]:
 
 
 def test_registry_entries_are_consistent():
-    assert len({e.name for e in LEVERS}) == len(LEVERS) == 12
+    assert len({e.name for e in LEVERS}) == len(LEVERS) == 13
     assert set(ON) == {e.switch for e in LEVERS}
     every = GovernanceConfig(**{switch: yaml.safe_load(value) for switch, value in ON.items()})
     for e in LEVERS:
@@ -81,6 +82,7 @@ def test_off_values_are_the_defaults():
         "collusion_penalty": False,
         "sybil_detection": False,
         "rbac": False,
+        "resample": False,
     }
 
 
@@ -98,6 +100,7 @@ def test_the_two_orders():
         "collusion_penalty",
         "sybil_detection",
         "rbac",
+        "resample",
     ]
     assert (
         lever_names()
@@ -115,6 +118,7 @@ def test_the_two_orders():
             "transparency",
             "sybil_detection",
             "rbac",
+            "resample",
         ]
     )
 

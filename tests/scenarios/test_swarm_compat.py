@@ -216,11 +216,11 @@ def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
             "spawn:\n  enabled: false\n  max_depth: 5\n"
-            "governance:\n  self_evolution_enabled: false\n  self_evolution_max_tools: 2\n"
+            "governance:\n  moltbook_rate_limit_enabled: false\n  moltbook_post_cooldown_steps: 2\n"
         )
     )
     assert "spawn (enabled: false)" in spec.no_op_fields
-    assert "governance.self_evolution_max_tools (switched off)" in spec.no_op_fields
+    assert "governance.moltbook_post_cooldown_steps (switched off)" in spec.no_op_fields
 
 
 def test_unknown_non_reference_field_keeps_the_spec_error() -> None:

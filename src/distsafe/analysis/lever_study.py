@@ -68,6 +68,8 @@ LEVER_SETTINGS: dict[str, tuple[str, ...]] = {
     # the reference's RBAC lever at its defaults, as its scenario files run it: no agent has a role, so every
     # interaction is a violation (docs/governance.md, "Role-based access control")
     "rbac": ("governance.rbac_enabled=true",),
+    # the reference's resample protocol (Ctrl-Z) at the reference's defaults (docs/governance.md)
+    "resample": ("governance.resample_enabled=true",),
 }
 
 #: The seed scenarios, run at the same seeds and paired with the base for reference.

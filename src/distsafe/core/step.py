@@ -18,6 +18,7 @@ from distsafe.agents.policies import NOOP, PROPOSE, ActionArrays, GroupView, Scr
 from distsafe.core.actions import apply_rails, claim_tasks, feed_actions
 from distsafe.core.dynamics import learn_from_step
 from distsafe.core.observation_noise import observed_reputation
+from distsafe.core.resample import after_rails, monitor, resample_group
 from distsafe.core.resolve import resolve_interactions
 from distsafe.core.social import step_social
 from distsafe.core.state import EngineState
@@ -89,6 +90,7 @@ def group_actions(state: EngineState) -> ActionArrays:
             neighbours=neighbours,
         )  # fmt: skip
         res = g.policy.act_batch(view)
+        res = resample_group(state, g.policy, view, res)  # the resample protocol, if on
         rows: np.ndarray | slice = pos
         if int(pos[-1]) - int(pos[0]) + 1 == pos.size:  # a contiguous run (round-robin turns): copy
             rows = slice(int(pos[0]), int(pos[-1]) + 1)
@@ -105,6 +107,7 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
     """Everything after the decisions of the object agents (`decisions`, by row): the scripted groups
     decide, the rails block, feed actions and task claims apply, the interactions resolve."""
     active = state.active
+    monitor(state)  # the resample protocol's monitor (if on) sees true reputations
     with observed_reputation(state):  # the agents decide on what they see (observation noise, if any)
         arr = group_actions(state)
     contents: dict[int, str] = {}
@@ -115,6 +118,7 @@ def run_step(state: EngineState, decisions: dict[int, Action]) -> InteractionBat
             j = pos_of[r]
             invalid[j] = not write_object_action(state, action, arr, j, contents)
     apply_rails(state, arr, contents, invalid)
+    after_rails(state, arr)
     state.agents.epoch_actions[active[arr.action != NOOP]] += 1
     feed_actions(state, arr, contents)
     claim_tasks(state, arr)

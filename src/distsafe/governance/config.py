@@ -139,6 +139,22 @@ class GovernanceConfig(ConfigModel):
     rbac_agent_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict, exclude_if=lambda v: not v)
     rbac_security_clearances: dict[str, int] = Field(default_factory=dict, exclude_if=lambda v: not v)
 
+    # Resample protocol (Ctrl-Z, Bhatt et al. 2025; the reference's `resample_*`): before an agent acts, its
+    # suspicion 1 - clip(0.5 + reputation / 2) (+ up to 0.2 for a falling trend of the p of its last
+    # `resample_trajectory_window` initiations) at or over the threshold draws `resample_n_samples` more
+    # actions; the majority action is played. Its proposal then costs compute_cost per sample, adds evidence
+    # (fraction of suspicious samples * (1 - p)), lowers reputation; evidence over the incrimination
+    # threshold freezes the agent for the rest of the run. Evidence decays each epoch.
+    resample_enabled: bool = _added(False)
+    resample_suspicion_threshold: float = _added(0.6, ge=0, le=1)
+    resample_n_samples: int = _added(3, ge=1)
+    resample_trajectory_analysis: bool = _added(False)
+    resample_trajectory_window: int = _added(5, ge=2)
+    resample_incrimination_threshold: float = _added(2.0, gt=0)
+    resample_compute_cost: float = _added(0.01, ge=0)
+    resample_evidence_decay: float = _added(0.9, ge=0, le=1)
+    resample_evidence_rep_weight: float = _added(0.5, ge=0)
+
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Settings added after the first event-log version are written only when they differ from their

@@ -23,6 +23,7 @@ from distsafe.governance.identity_lever import SybilDetectionLever
 from distsafe.governance.levers import GovernanceLever
 from distsafe.governance.rbac import RBACLever
 from distsafe.governance.reputation import ReputationDecayLever, VoteNormalizationLever
+from distsafe.governance.resample import ResampleLever
 from distsafe.governance.security import SecurityLever
 from distsafe.governance.taxes import TransactionTaxLever
 from distsafe.governance.transparency import TransparencyLever
@@ -151,6 +152,14 @@ LEVERS: tuple[RegisteredLever, ...] = (
         lever=RBACLever,
         cannot_bind=binding.rbac,
         report=("rbac_violations", "rbac_high_stakes_violations", "rbac_penalty_total"),
+    ),
+    # the resample protocol (the reference's `resample_*`): settles on the step's proposals before payoffs
+    RegisteredLever(
+        name="resample",
+        title="Resample protocol",
+        switch="resample_enabled",
+        lever=ResampleLever,
+        report=("resampled_actions", "resample_blocked", "resample_incriminated", "resample_compute_cost"),
     ),
 )
 

@@ -83,6 +83,8 @@ class EventType(str, Enum):
     DYNAMIC_TOXICITY = "dynamic_toxicity"
     # role-based access control (governance.rbac): one event per violating initiator and step
     RBAC_VIOLATION = "rbac_violation"
+    # the resample protocol (governance.resample, core.resample): a flagged agent's action resampled
+    ACTION_RESAMPLED = "action_resampled"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -28,6 +28,7 @@ place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,8 +120,6 @@ FEATURES: dict[str, str] = {
     # governance levers, by field-name prefix
     "governance.memory_": "memory provenance and memory write limits",
     "governance.moltbook_": "Moltbook rate limits",
-    "governance.resample_": "the resample protocol",
-    "governance.self_evolution_": "self-evolution governance",
     "governance.collusion_": "collusion detection",
     "governance.security_": "the security lever",
     "governance.composite_tasks_": "composite tasks",
@@ -168,6 +167,10 @@ REFERENCE_IGNORED: dict[str, str] = {
     "governance.refinery_": _NOT_PARSED,
     "governance.toxicity_threshold": "its loader's parse_governance_config does not read it",
     "governance.penalty_multiplier": "its loader's parse_governance_config does not read it",
+    # parsed into its GovernanceConfig, but read only by its LiveSWE bridge (swarm/bridges/live_swe/policy.py
+    # SelfEvolutionPolicy, bridge.py), which `swarm run` never builds: its governance engine has no such lever
+    # and its scripted agents create no tools (its run of live_swe_self_evolution.yaml is the same without)
+    "governance.self_evolution_": "read only by its LiveSWE bridge, which its runner never builds",
     # agent entries: loader.py create_agents reads type, count, name, config, llm (and strategy only for an
     # `evo_game:` section, which distsafe does not have: such a file stops there)
     "agents.id": "its create_agents never reads it (agents are named <type>_<n> there)",
@@ -209,6 +212,16 @@ REFERENCE_AGENT_KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "adaptive_adversary": frozenset({"learning_rate", "exploration_rate", "heat_threshold"}),
+}
+
+#: bounds the reference's GovernanceConfig checks (swarm/governance/config.py `_validate`) on fields its run
+#: parses but never uses: a value outside them stops the reference's load, so it stops here too
+REFERENCE_IGNORED_BOUNDS: dict[str, tuple[float, float]] = {
+    "governance.self_evolution_max_growth_rate": (0.0, math.inf),
+    "governance.self_evolution_max_tools": (1.0, math.inf),
+    "governance.self_evolution_divergence_threshold": (0.0, 1.0),
+    "governance.self_evolution_tool_risk_threshold": (0.0, 1.0),
+    "governance.self_evolution_growth_freeze_duration": (1.0, math.inf),
 }
 
 IGNORED_BY_REFERENCE = "ignored by the reference's runner too"
@@ -260,7 +273,15 @@ def ignored_by_reference(path: tuple[str | int, ...]) -> str | None:
     return _longest(REFERENCE_IGNORED, path)
 
 
-def _no_op(path: tuple[str | int, ...], why: str, out: Translation) -> None:
+def _no_op(path: tuple[str | int, ...], why: str, out: Translation, value: Any = None) -> None:
+    dotted = ".".join(str(p) for p in path if not isinstance(p, int))
+    if dotted in REFERENCE_IGNORED_BOUNDS and value is not None:
+        lo, hi = REFERENCE_IGNORED_BOUNDS[dotted]
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not ok or not lo <= value <= hi:
+            raise ValueError(
+                f"{dotted}: must be a number in [{lo:g}, {hi:g}], not {value!r} (as in the reference)"
+            )
     out.no_ops.append(f"{'.'.join(str(p) for p in path)} ({IGNORED_BY_REFERENCE}: {why})")
 
 
@@ -393,7 +414,7 @@ def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Trans
         elif feature_of((sec, k)) in off:
             out.no_ops.append(f"{sec}.{k} (switched off)")
         elif (why := ignored_by_reference((sec, k))) is not None:
-            _no_op((sec, k), why, out)
+            _no_op((sec, k), why, out, v)
         elif sec == "success_criteria" and k not in REFERENCE_CRITERIA:
             result[k] = v  # not a reference criterion: the spec names it as an unknown field
         elif sec == "success_criteria" and k not in REFERENCE_EVALUATED_CRITERIA:
