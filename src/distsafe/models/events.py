@@ -81,6 +81,10 @@ class EventType(str, Enum):
     SYBIL_DETECTED = "sybil_detected"
     # dynamic toxicity (env.dynamic_toxicity): one event per mechanism and epoch where it acts
     DYNAMIC_TOXICITY = "dynamic_toxicity"
+    # contract markets (env.contracts, core.parts.contracts): each epoch's signing stage and its screening
+    # metrics
+    CONTRACT_SIGNING = "contract_signing"
+    CONTRACT_METRICS = "contract_metrics"
 
 
 #: the events a run's log can end with when the run did not finish
