@@ -5,6 +5,9 @@ and motifs), each driven by the engine at fixed points of the loop.
     begin_epoch(state)                  each epoch's start, after governance's epoch hooks and new tasks
     step(state) -> ComponentWork|None   each step, after the agents' actions and before resolution: the
                                         interactions this component adds to the step's batch
+    before_payoffs(state, batch)        the same step, every interaction of the batch labelled (p, r_a,
+                                        r_b set), before governance's costs and the payoffs: a component
+                                        that changes the terms of all interactions (contract markets)
     resolved(state, batch, rows)        the same step, after its interactions were labelled and paid:
                                         `rows` is the slice of the step's batch that are its own
     end_epoch(state, batch) -> dict     each epoch's end: its metrics for the epoch record
@@ -68,6 +71,9 @@ class Component:
         return None
 
     def step(self, state: EngineState) -> ComponentWork | None:
+        return None
+
+    def before_payoffs(self, state: EngineState, batch: InteractionBatch) -> None:
         return None
 
     def resolved(self, state: EngineState, batch: InteractionBatch, rows: slice) -> None:

@@ -155,6 +155,8 @@ def resolve_interactions(
     quality = 2.0 * batch.p - 1.0
     batch.r_a = np.where(batch.accepted, cfg.reputation_rate_initiator * quality, 0.0)
     batch.r_b = np.where(batch.accepted, cfg.reputation_rate_counterparty * quality, 0.0)
+    for comp in state.components:  # terms set on every interaction (core.components `before_payoffs`)
+        comp.before_payoffs(state, batch)
     ctx = state.gov_context()
     ctx.row_actions = row_actions(m, prop.size, prop.size + rep.size, n_engine)
     state.governance.on_interactions(ctx, batch)

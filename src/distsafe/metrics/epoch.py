@@ -93,6 +93,11 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                      "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
     "dynamic_toxicity": ("dt_sigmoid_k", "dt_cumulative_toxicity", "dt_rolling_toxicity", "dt_honest_exits",
                          "dt_bias_mean"),
+    # contract markets (env.contracts, core.parts.contracts; the reference's `contracts:`)
+    "contracts": ("contract_separation_quality", "contract_infiltration_rate", "contract_welfare_delta",
+                  "contract_attack_displacement", "contract_welfare_truthful", "contract_welfare_fair",
+                  "contract_welfare_default", "contract_truthful_agents", "contract_fair_agents",
+                  "contract_default_agents", "contract_audits", "contract_audit_penalty"),
 }  # fmt: skip
 
 

@@ -85,6 +85,10 @@ class EventType(str, Enum):
     RBAC_VIOLATION = "rbac_violation"
     # the resample protocol (governance.resample, core.resample): a flagged agent's action resampled
     ACTION_RESAMPLED = "action_resampled"
+    # contract markets (env.contracts, core.parts.contracts): each epoch's signing stage and its screening
+    # metrics
+    CONTRACT_SIGNING = "contract_signing"
+    CONTRACT_METRICS = "contract_metrics"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -31,6 +31,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
+from distsafe.env.contracts import ContractsConfig
 from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
@@ -44,6 +45,7 @@ from distsafe.governance.config import GovernanceConfig
 from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
 from distsafe.models.identity import IdentityEngineConfig
+from distsafe.scenarios.contract_criteria import ContractCriteria
 from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
 from distsafe.scenarios.identity_criteria import IdentityCriteria
@@ -121,7 +123,13 @@ class SimulationSpec(SimulationConfig):
 
 
 class SuccessCriteria(
-    SocialCriteria, HFNCriteria, AuctionMissionCriteria, MarketCriteria, MotifCriteria, IdentityCriteria
+    SocialCriteria,
+    HFNCriteria,
+    AuctionMissionCriteria,
+    MarketCriteria,
+    MotifCriteria,
+    IdentityCriteria,
+    ContractCriteria,
 ):
     """Thresholds over the run's results; each set one is checked and printed as PASS or FAIL."""
 
@@ -221,6 +229,7 @@ class SuccessCriteria(
         out.extend(self.evaluate_market(epoch_values))
         out.extend(self.evaluate_motifs(epoch_values))
         out.extend(self.evaluate_identity(summary, epoch_values))
+        out.extend(self.evaluate_contracts(epoch_values))
         return out
 
     def _security_criteria(
@@ -301,6 +310,8 @@ class ScenarioSpec(ConfigModel):
     permeability: PermeabilityEngineConfig | None = None
     #: dynamic toxicity (env.dynamic_toxicity; the reference implementation's section); None: off
     dynamic_toxicity: DynamicToxicityConfig | None = None
+    #: contract markets (env.contracts; the reference implementation's section); None: off
+    contracts: ContractsConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -108,7 +108,6 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
 #: field the reference's runner never reads is in REFERENCE_IGNORED instead: a no-op, not a missing feature)
 FEATURES: dict[str, str] = {
     "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
-    "contracts": "contract markets (fair division, truthful auctions)",
     "spawn": "recursive agent spawning",
     "moltbook": "the Moltbook platform",
     "network": "network topology",
