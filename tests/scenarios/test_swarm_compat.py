@@ -109,7 +109,6 @@ def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> N
     for section in ("perturbations", "spawn", "moltbook"):
         assert any(i.startswith(f"{section} (") for i in ignored), section
     assert any(i.startswith("agents.0.llm.memori (Memori memory") for i in ignored)
-    assert any(i.startswith("agents.1.params.free_ride_probability (a knob") for i in ignored)
     # criteria the reference's CLI does not evaluate are no-ops (those it does all exist here: the contract
     # criteria are tested in tests/env/test_contract_market.py)
     assert "success_criteria.min_welfare (the reference does not evaluate it either)" in spec.no_op_fields
@@ -162,12 +161,18 @@ def test_fields_the_reference_never_reads_are_no_ops_with_the_reason(tmp_path: P
 
 def test_a_knob_its_class_does_not_read_is_a_no_op_and_one_it_reads_is_not() -> None:
     """The same key is a no-op on a class of the reference that never reads it, and an error (until mapped)
-    on the class that does: `acceptance_threshold` is read by its HonestAgent only."""
+    on the class that does: `aggression_level` is read by its AdversarialAgent only, `trust_building_phase`
+    by its DeceptiveAgent only (mapped: the deceptive policy's param)."""
+    cfg = "    config:\n      aggression_level: 0.5\n"
+    spec = scenario_from_text(f"scenario_id: t\nagents:\n  - type: honest\n    count: 2\n{cfg}")
+    assert any(n.startswith("agents.0.params.aggression_level (ignored") for n in spec.no_op_fields)
+    with pytest.raises(ScenarioError, match="agents.0.params.aggression_level"):
+        scenario_from_text(f"scenario_id: t\nagents:\n  - type: adversarial\n    count: 2\n{cfg}")
     cfg = "    config:\n      trust_building_phase: 3\n"
     spec = scenario_from_text(f"scenario_id: t\nagents:\n  - type: honest\n    count: 2\n{cfg}")
     assert any(n.startswith("agents.0.params.trust_building_phase (ignored") for n in spec.no_op_fields)
-    with pytest.raises(ScenarioError, match="agents.0.params.trust_building_phase"):
-        scenario_from_text(f"scenario_id: t\nagents:\n  - type: deceptive\n    count: 2\n{cfg}")
+    spec = scenario_from_text(f"scenario_id: t\nagents:\n  - type: deceptive\n    count: 2\n{cfg}")
+    assert spec.agents[0].params["trust_building_phase"] == 3
 
 
 def test_cli_strict_exit_2_one_line_and_lenient_warning(

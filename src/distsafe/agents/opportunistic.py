@@ -8,7 +8,13 @@ force (its side of the tax, the audit's probability x penalty, the value of repu
 acceptance, its own freeze and stake risk): P(k) = exp(U_k / temperature) / sum_j exp(U_j / temperature).
 It proposes only when the chosen variant's expected payoff is positive. The fixed `effort` and
 `signal_boost` knobs of the other types are not its own: setting them is an error naming the grid to set.
-With `learning_rate` > 0 the values are learned from realized payoffs (agents.learning)."""
+With `learning_rate` > 0 the values are learned from realized payoffs (agents.learning).
+
+The reference implementation's `risk_tolerance` (swarm/agents/opportunistic.py `accept_interaction`), off
+unless set: acceptance by the record with the initiator instead of expected value. An offer that pays it
+(tau > 0) is accepted; otherwise, if it has interacted with the initiator before (either side, accepted or
+not), it accepts when their mean p exceeds 0.5; with an unknown initiator, with probability
+`risk_tolerance`."""
 
 from __future__ import annotations
 
@@ -16,14 +22,19 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from distsafe.agents.incentives import logit_choice, risk_costs
+from distsafe.agents.pair_memory import PairMemory
 from distsafe.agents.policies import Decision, GroupView, PolicyParams, ScriptedPolicy
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.models.agent import AgentType
+from distsafe.models.agent_table import AgentTable
 
 
 class OpportunisticParams(PolicyParams):
     effort_levels: tuple[float, ...] = Field(default=(0.2, 0.4, 0.6, 0.8, 1.0), min_length=1)
     boost_levels: tuple[float, ...] = Field(default=(0.0, 0.2, 0.5), min_length=1)
+    risk_tolerance: float | None = Field(
+        default=None, ge=0, le=1, description="the reference's acceptance of unknown initiators; None: off"
+    )
 
     @model_validator(mode="after")
     def _chosen_not_fixed(self) -> OpportunisticParams:
@@ -42,6 +53,43 @@ class OpportunisticPolicy(ScriptedPolicy):
     agent_type = AgentType.OPPORTUNISTIC
     default_params = OpportunisticParams(tau=0.0, price=0.8, p_claim=0.15, min_partner_reputation=-1.0)
     params: OpportunisticParams
+    #: per partner: interactions with it and the sum of their p (with `risk_tolerance` set)
+    memory: PairMemory | None = None
+
+    def remembers_partners(self) -> bool:
+        return self.params.risk_tolerance is not None
+
+    def pair_memory(self) -> PairMemory:
+        if self.memory is None:
+            self.memory = PairMemory(("n", "p"))
+        return self.memory
+
+    def observe_outcomes(
+        self, own: np.ndarray, other: np.ndarray, p: np.ndarray, accepted: np.ndarray
+    ) -> None:
+        self.pair_memory().add(own, other, n=np.ones(own.shape[0]), p=p)
+
+    def accept_batch(
+        self,
+        agents: AgentTable,
+        counterparties: np.ndarray,
+        initiators: np.ndarray,
+        tau: np.ndarray,
+        itype: np.ndarray,
+        group_rows: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """With `risk_tolerance`: accept an offer that pays (tau > 0); else by the mean p of past
+        interactions with the initiator (> 0.5), or with probability `risk_tolerance` if there are none."""
+        tol = self.params.risk_tolerance
+        if tol is None:
+            return super().accept_batch(agents, counterparties, initiators, tau, itype, group_rows, rng)
+        mem = self.pair_memory()
+        n = mem.get(counterparties, initiators, "n")
+        mean_p = mem.get(counterparties, initiators, "p") / np.maximum(n, 1.0)
+        gamble = rng.random(counterparties.shape[0]) < tol
+        out: np.ndarray = (tau > 0) | np.where(n > 0, mean_p > 0.5, gamble)
+        return out
 
     def n_variants(self) -> int:
         return len(self.params.effort_levels) * len(self.params.boost_levels)

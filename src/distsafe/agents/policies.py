@@ -233,6 +233,16 @@ class ScriptedPolicy:
             self.market = MarketModel()
         return self.market
 
+    def remembers_partners(self) -> bool:
+        """True when the policy keeps per-partner records (`observe_outcomes` is then called each step)."""
+        return False
+
+    def observe_outcomes(
+        self, own: np.ndarray, other: np.ndarray, p: np.ndarray, accepted: np.ndarray
+    ) -> None:
+        """This step's interactions of the group's members (`own`, either side) with `other`: their p and
+        whether they were accepted. The default remembers nothing."""
+
     def n_variants(self) -> int:
         """How many strategy variants the policy chooses among (0: none; nothing to learn)."""
         return 0

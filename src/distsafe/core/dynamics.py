@@ -44,7 +44,9 @@ class DynamicsConfig(BaseModel):
 
 
 def learn_from_step(state: EngineState, batch: InteractionBatch, n_proposals: int) -> None:
-    """Credit this step's proposals (the batch's first `n_proposals` rows) to the learners."""
+    """Credit this step's proposals (the batch's first `n_proposals` rows) to the learners; policies that
+    remember their partners see the step's interactions first (`remember_partners`)."""
+    remember_partners(state, batch)
     if n_proposals == 0:
         return
     learners = [g for g in state.groups if g.policy is not None and g.policy.learner is not None]
@@ -57,6 +59,23 @@ def learn_from_step(state: EngineState, batch: InteractionBatch, n_proposals: in
         mine = gid == g.gid
         if mine.any():
             g.policy.learner.record(init[mine], pay[mine])  # type: ignore[union-attr]
+
+
+def remember_partners(state: EngineState, batch: InteractionBatch) -> None:
+    """Each policy that keeps per-partner records (`ScriptedPolicy.remembers_partners`) sees the step's
+    interactions its members took part in, from either side: the partner, p and whether it was accepted."""
+    groups = [g for g in state.groups if g.policy is not None and g.policy.remembers_partners()]
+    if not groups or len(batch) == 0:
+        return
+    init, cp = batch.initiator, batch.counterparty
+    gi, gc = state.agents.group[init], state.agents.group[cp]
+    for g in groups:
+        a, b = gi == g.gid, gc == g.gid
+        own = np.concatenate([init[a], cp[b]])
+        other = np.concatenate([cp[a], init[b]])
+        p = np.concatenate([batch.p[a], batch.p[b]])
+        acc = np.concatenate([batch.accepted[a], batch.accepted[b]])
+        g.policy.observe_outcomes(own, other, p, acc)  # type: ignore[union-attr]
 
 
 def type_shares(state: EngineState) -> dict[str, float]:

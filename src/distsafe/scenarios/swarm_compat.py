@@ -176,6 +176,16 @@ REFERENCE_IGNORED: dict[str, str] = {
     "agents.strategy": "read only by its evo_game handler, which needs an evo_game section",
 }
 
+#: `config` keys an agent class of the reference reads into an attribute that changes nothing in a run
+#: (checked in swarm-safety 1.9.0's source, where that attribute is used): a no-op here too
+REFERENCE_AGENT_NO_EFFECT: dict[tuple[str, str], str] = {
+    ("opportunistic", "payoff_threshold"): "its OpportunisticAgent stores config.payoff_threshold and never "
+    "uses it",
+    ("opportunistic", "free_ride_probability"): "its OpportunisticAgent uses config.free_ride_probability "
+    "only to choose between two texts of a task output, and nothing reads that text (swarm/env/tasks.py "
+    "submit_output stores it; no task output is ever scored)",
+}
+
 #: the `config` keys each scripted agent class of the reference reads (swarm/agents/<type>.py, `__init__`:
 #: `self.config.get(...)`; its BaseAgent reads none, and nothing else in the package reads an agent's
 #: config). Another key on an agent of that type is a no-op (REFERENCE_IGNORED's rule).
@@ -502,6 +512,9 @@ def _params(kind: Any, params: dict[str, Any], index: int, out: Translation) -> 
         for k in [k for k in p if k not in reads]:
             _no_op(("agents", index, "params", k), f"its {kind} agent class never reads config.{k}", out)
             del p[k]
+    for k in [k for k in p if (str(kind), k) in REFERENCE_AGENT_NO_EFFECT]:
+        _no_op(("agents", index, "params", k), REFERENCE_AGENT_NO_EFFECT[(str(kind), k)], out)
+        del p[k]
     if any(k in p for k in SEQUENTIAL_PROBABILITIES):
         p = _action_mix(str(kind), p, index, out)
     kept: dict[str, Any] = {}
