@@ -106,7 +106,7 @@ def test_missing_features_strict_names_the_feature_with_its_line() -> None:
 def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> None:
     spec = load_scenario(HERE / "missing_features.yaml", lenient=True)
     ignored = spec.ignored_fields
-    for section in ("perturbations", "contracts", "spawn", "moltbook"):
+    for section in ("perturbations", "contracts", "moltbook"):
         assert any(i.startswith(f"{section} (") for i in ignored), section
     assert any(i.startswith("agents.0.llm.memori (Memori memory") for i in ignored)
     assert any(i.startswith("agents.1.params.free_ride_probability (a knob") for i in ignored)
@@ -215,11 +215,11 @@ def test_a_setting_given_twice_is_an_error() -> None:
 def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
-            "spawn:\n  enabled: false\n  max_depth: 5\n"
+            "contracts:\n  enabled: false\n  fair_division: 5\n"
             "governance:\n  self_evolution_enabled: false\n  self_evolution_max_tools: 2\n"
         )
     )
-    assert "spawn (enabled: false)" in spec.no_op_fields
+    assert "contracts (enabled: false)" in spec.no_op_fields
     assert "governance.self_evolution_max_tools (switched off)" in spec.no_op_fields
 
 
@@ -244,7 +244,7 @@ def test_feature_of_longest_prefix() -> None:
     assert feature_of(("governance", "rbac_enabled")) == FEATURES["governance.rbac_"]
     assert feature_of(("agents", "params", "system_prompt")) == FEATURES["agents.params.system_prompt"]
     assert feature_of(("agents", "params", "whatever")) == FEATURES["agents.params."]
-    assert feature_of(("spawn",)) == FEATURES["spawn"]
+    assert feature_of(("contracts",)) == FEATURES["contracts"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -93,6 +93,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                      "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
     "dynamic_toxicity": ("dt_sigmoid_k", "dt_cumulative_toxicity", "dt_rolling_toxicity", "dt_honest_exits",
                          "dt_bias_mean"),
+    # recursive spawning (env.spawn, core.parts.spawn)
+    "spawn": ("spawn_total", "spawn_max_depth", "spawn_eligible"),
 }  # fmt: skip
 
 

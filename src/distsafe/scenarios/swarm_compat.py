@@ -108,7 +108,6 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
 FEATURES: dict[str, str] = {
     "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
     "contracts": "contract markets (fair division, truthful auctions)",
-    "spawn": "recursive agent spawning",
     "moltbook": "the Moltbook platform",
     "network": "network topology",
     "composite_tasks": "composite tasks",
