@@ -174,6 +174,17 @@ REFERENCE_IGNORED: dict[str, str] = {
     "agents.strategy": "read only by its evo_game handler, which needs an evo_game section",
 }
 
+#: the reference's LLM providers whose calls never go through Memori (swarm/agents/llm_agent.py: only
+#: `_get_anthropic_client` and `_get_openai_client`, used by its anthropic and openai providers, call
+#: `MemoriMiddleware.wrap_client`; openrouter, groq, together, deepseek and llama_cpp build a fresh OpenAI
+#: client per call, ollama posts with httpx, google uses genai: never wrapped, and `apply_memory_decay`
+#: returns at once when nothing was wrapped). `llm.memori` on such an agent is a no-op there, and here. Not
+#: distsafe's dry_run (the reference has none; Memori would change what its prompts say).
+MEMORI_UNWRAPPED_PROVIDERS = frozenset(
+    {"openrouter", "groq", "together", "deepseek", "llama_cpp", "ollama", "google"}
+)
+MEMORI_UNWRAPPED = "the reference wraps only its anthropic and openai clients with Memori"
+
 #: the `config` keys each scripted agent class of the reference reads (swarm/agents/<type>.py, `__init__`:
 #: `self.config.get(...)`; its BaseAgent reads none, and nothing else in the package reads an agent's
 #: config). Another key on an agent of that type is a no-op (REFERENCE_IGNORED's rule).
@@ -457,6 +468,12 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
         memori = llm.get("memori")
         if isinstance(memori, dict) and _switched_off(memori, "enabled"):
             out.no_ops.append(f"agents.{index}.llm.memori (enabled: false)")
+            llm.pop("memori")
+        elif (
+            isinstance(memori, dict)
+            and str(llm.get("provider", "anthropic")).strip().lower() in MEMORI_UNWRAPPED_PROVIDERS
+        ):
+            out.no_ops.append(f"agents.{index}.llm.memori ({MEMORI_UNWRAPPED})")
             llm.pop("memori")
         elif "memori" in llm:
             out.unsupported.append(
