@@ -106,7 +106,7 @@ def test_missing_features_strict_names_the_feature_with_its_line() -> None:
 def test_missing_features_lenient_runs_and_lists_each_field(tmp_path: Path) -> None:
     spec = load_scenario(HERE / "missing_features.yaml", lenient=True)
     ignored = spec.ignored_fields
-    for section in ("perturbations", "spawn", "moltbook"):
+    for section in ("perturbations", "moltbook"):
         assert any(i.startswith(f"{section} (") for i in ignored), section
     assert any(i.startswith("agents.0.llm.memori (Memori memory") for i in ignored)
     # criteria the reference's CLI does not evaluate are no-ops (those it does all exist here: the contract
@@ -220,11 +220,11 @@ def test_a_setting_given_twice_is_an_error() -> None:
 def test_switched_off_features_are_no_ops() -> None:
     spec = scenario_from_text(
         _text(
-            "spawn:\n  enabled: false\n  max_depth: 5\n"
+            "moltbook:\n  enabled: false\n  initial_posts: 5\n"
             "governance:\n  moltbook_rate_limit_enabled: false\n  moltbook_post_cooldown_steps: 2\n"
         )
     )
-    assert "spawn (enabled: false)" in spec.no_op_fields
+    assert "moltbook (enabled: false)" in spec.no_op_fields
     assert "governance.moltbook_post_cooldown_steps (switched off)" in spec.no_op_fields
 
 
@@ -249,7 +249,7 @@ def test_feature_of_longest_prefix() -> None:
     assert feature_of(("governance", "memory_provenance_enabled")) == FEATURES["governance.memory_"]
     assert feature_of(("agents", "params", "system_prompt")) == FEATURES["agents.params.system_prompt"]
     assert feature_of(("agents", "params", "whatever")) == FEATURES["agents.params."]
-    assert feature_of(("spawn",)) == FEATURES["spawn"]
+    assert feature_of(("moltbook",)) == FEATURES["moltbook"]
 
 
 @settings(max_examples=60, deadline=None)

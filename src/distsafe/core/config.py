@@ -29,6 +29,7 @@ from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
+from distsafe.env.spawn import SpawnConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
@@ -132,6 +133,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     )
     #: contract markets (env.contracts; a scenario's `contracts:` block, the reference's); None: off
     contracts_config: ContractsConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: recursive spawning (env.spawn; a scenario's `spawn:` block, the reference's); None: off
+    spawn_config: SpawnConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -98,6 +98,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "contract_attack_displacement", "contract_welfare_truthful", "contract_welfare_fair",
                   "contract_welfare_default", "contract_truthful_agents", "contract_fair_agents",
                   "contract_default_agents", "contract_audits", "contract_audit_penalty"),
+    # recursive spawning (env.spawn, core.parts.spawn)
+    "spawn": ("spawn_total", "spawn_max_depth", "spawn_eligible"),
 }  # fmt: skip
 
 

@@ -51,6 +51,7 @@ SECTIONS: dict[str, str] = {
     "permeability": "permeability_config",
     "dynamic_toxicity": "dynamic_toxicity_config",
     "contracts": "contracts_config",
+    "spawn": "spawn_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

@@ -39,6 +39,7 @@ from distsafe.env.market import MarketplaceConfig
 from distsafe.env.mission_run import MissionRunConfig
 from distsafe.env.motifs import MotifConfig
 from distsafe.env.network import NetworkConfig
+from distsafe.env.spawn import SpawnConfig
 from distsafe.env.state import RateLimits, SafetyConfig
 from distsafe.env.tasks import TaskConfig
 from distsafe.governance.config import GovernanceConfig
@@ -312,6 +313,8 @@ class ScenarioSpec(ConfigModel):
     dynamic_toxicity: DynamicToxicityConfig | None = None
     #: contract markets (env.contracts; the reference implementation's section); None: off
     contracts: ContractsConfig | None = None
+    #: recursive spawning (env.spawn; the reference implementation's section); None: off
+    spawn: SpawnConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

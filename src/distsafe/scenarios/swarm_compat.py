@@ -108,7 +108,6 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
 #: field the reference's runner never reads is in REFERENCE_IGNORED instead: a no-op, not a missing feature)
 FEATURES: dict[str, str] = {
     "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
-    "spawn": "recursive agent spawning",
     "moltbook": "the Moltbook platform",
     "network": "network topology",
     "composite_tasks": "composite tasks",
@@ -185,6 +184,16 @@ REFERENCE_AGENT_NO_EFFECT: dict[tuple[str, str], str] = {
     "only to choose between two texts of a task output, and nothing reads that text (swarm/env/tasks.py "
     "submit_output stores it; no task output is ever scored)",
 }
+#: the reference's LLM providers whose calls never go through Memori (swarm/agents/llm_agent.py: only
+#: `_get_anthropic_client` and `_get_openai_client`, used by its anthropic and openai providers, call
+#: `MemoriMiddleware.wrap_client`; openrouter, groq, together, deepseek and llama_cpp build a fresh OpenAI
+#: client per call, ollama posts with httpx, google uses genai: never wrapped, and `apply_memory_decay`
+#: returns at once when nothing was wrapped). `llm.memori` on such an agent is a no-op there, and here. Not
+#: distsafe's dry_run (the reference has none; Memori would change what its prompts say).
+MEMORI_UNWRAPPED_PROVIDERS = frozenset(
+    {"openrouter", "groq", "together", "deepseek", "llama_cpp", "ollama", "google"}
+)
+MEMORI_UNWRAPPED = "the reference wraps only its anthropic and openai clients with Memori"
 
 #: the `config` keys each scripted agent class of the reference reads (swarm/agents/<type>.py, `__init__`:
 #: `self.config.get(...)`; its BaseAgent reads none, and nothing else in the package reads an agent's
@@ -487,6 +496,12 @@ def _agent(entry: Any, index: int, out: Translation) -> Any:
         memori = llm.get("memori")
         if isinstance(memori, dict) and _switched_off(memori, "enabled"):
             out.no_ops.append(f"agents.{index}.llm.memori (enabled: false)")
+            llm.pop("memori")
+        elif (
+            isinstance(memori, dict)
+            and str(llm.get("provider", "anthropic")).strip().lower() in MEMORI_UNWRAPPED_PROVIDERS
+        ):
+            out.no_ops.append(f"agents.{index}.llm.memori ({MEMORI_UNWRAPPED})")
             llm.pop("memori")
         elif "memori" in llm:
             out.unsupported.append(
