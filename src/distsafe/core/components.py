@@ -3,6 +3,7 @@ and motifs), each driven by the engine at fixed points of the loop.
 
     start(state)                        the run starts (after the population and the network exist)
     begin_epoch(state)                  each epoch's start, after governance's epoch hooks and new tasks
+    may_act(state, order) -> order      each step's start: the scheduled rows it lets act (agent dropout)
     step(state) -> ComponentWork|None   each step, after the agents' actions and before resolution: the
                                         interactions this component adds to the step's batch
     resolved(state, batch, rows)        the same step, after its interactions were labelled and paid:
@@ -66,6 +67,10 @@ class Component:
 
     def begin_epoch(self, state: EngineState) -> None:
         return None
+
+    def may_act(self, state: EngineState, order: np.ndarray) -> np.ndarray:
+        """The rows of this step's schedule (`order`, not frozen) that this component lets act."""
+        return order
 
     def step(self, state: EngineState) -> ComponentWork | None:
         return None

@@ -21,6 +21,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
+from distsafe.core.perturbation import PerturbationConfig
 from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
@@ -129,6 +130,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     dynamic_toxicity_config: DynamicToxicityConfig | None = Field(
         default=None, exclude_if=lambda v: v is None
     )
+    #: the reference's perturbations (core.perturbation; a scenario's `perturbations:` block); None: off
+    perturbation_config: PerturbationConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -54,6 +54,7 @@ STREAMS: tuple[str, ...] = (
     "motifs",
     "observation_noise",  # core.observation_noise: what agents see of each other's reputation
     "dynamic_toxicity",  # core.parts.dynamic_toxicity: honest agents' exits (trust erosion)
+    "perturbations",  # core.parts.perturbations: dropouts and partitions (without the section's own seed)
 )
 
 

@@ -93,6 +93,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                      "spillovers_blocked", "external_harm", "cumulative_external_harm", "containment_rate"),
     "dynamic_toxicity": ("dt_sigmoid_k", "dt_cumulative_toxicity", "dt_rolling_toxicity", "dt_honest_exits",
                          "dt_bias_mean"),
+    "perturbations": ("perturb_new_dropouts", "perturb_dropped_agent_steps", "perturb_partition_active",
+                      "perturb_shocks_active"),
 }  # fmt: skip
 
 

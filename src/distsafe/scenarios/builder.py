@@ -50,6 +50,7 @@ SECTIONS: dict[str, str] = {
     "identity": "identity_config",
     "permeability": "permeability_config",
     "dynamic_toxicity": "dynamic_toxicity_config",
+    "perturbations": "perturbation_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

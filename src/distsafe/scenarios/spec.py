@@ -31,6 +31,7 @@ from distsafe.core.payoff import PayoffConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
+from distsafe.core.perturbation import PerturbationConfig
 from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig
@@ -301,6 +302,8 @@ class ScenarioSpec(ConfigModel):
     permeability: PermeabilityEngineConfig | None = None
     #: dynamic toxicity (env.dynamic_toxicity; the reference implementation's section); None: off
     dynamic_toxicity: DynamicToxicityConfig | None = None
+    #: the reference's perturbations (core.perturbation: dropout, partitions, parameter shocks); None: off
+    perturbations: PerturbationConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

@@ -106,7 +106,6 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
 #: top-level sections and field-name prefixes of features distsafe does not have -> the feature's name (a
 #: field the reference's runner never reads is in REFERENCE_IGNORED instead: a no-op, not a missing feature)
 FEATURES: dict[str, str] = {
-    "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
     "contracts": "contract markets (fair division, truthful auctions)",
     "spawn": "recursive agent spawning",
     "moltbook": "the Moltbook platform",
@@ -372,10 +371,26 @@ def translate(data: dict[str, Any]) -> Translation:
             else:
                 keep.append(m)
         d["metrics_to_track"] = keep
+    _signal_corruption(d, out)
     if isinstance(d.get("agents"), list):
         d["agents"] = _unique_prefixes([_agent(a, i, out) for i, a in enumerate(d["agents"])], out)
     out.data = d
     return out
+
+
+#: why `perturbations.signal_corruption` changes nothing (kept in the section, so that it is still validated)
+SIGNAL_CORRUPTION_NO_OP = (
+    "its PerturbationEngine.perturb_observables (swarm/core/perturbation.py) is called nowhere in the "
+    "reference, so the corruption never reaches an observable"
+)
+
+
+def _signal_corruption(d: dict[str, Any], out: Translation) -> None:
+    """Note `perturbations.signal_corruption` (switched on) as a no-op of the reference."""
+    pert = d.get("perturbations")
+    sc = pert.get("signal_corruption") if isinstance(pert, dict) else None
+    if isinstance(sc, dict) and sc.get("enabled") is True:
+        _no_op(("perturbations", "signal_corruption"), SIGNAL_CORRUPTION_NO_OP, out)
 
 
 def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Translation) -> dict[str, Any]:

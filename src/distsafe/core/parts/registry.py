@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
-from distsafe.core.parts import dynamic_toxicity, hfn, identity, motifs, permeability
+from distsafe.core.parts import dynamic_toxicity, hfn, identity, motifs, permeability, perturbations
 from distsafe.core.parts.auction import make_auction
 from distsafe.core.parts.market import market_component
 from distsafe.core.parts.mission import make_mission
@@ -22,6 +22,7 @@ FACTORIES.append(motifs.build)  # seed 002's Moltbook motifs (core.parts.motifs)
 FACTORIES.append(identity.build)  # seed 003's identities (before permeability, which reads trust scores)
 FACTORIES.append(permeability.build)  # seed 003's sandbox boundary
 FACTORIES.append(dynamic_toxicity.build)
+FACTORIES.append(perturbations.build)  # the reference's perturbations (core.parts.perturbations)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
