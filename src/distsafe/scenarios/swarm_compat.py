@@ -371,7 +371,7 @@ def translate(data: dict[str, Any]) -> Translation:
             else:
                 keep.append(m)
         d["metrics_to_track"] = keep
-    _signal_corruption(d, out)
+    _perturbations(d, out)
     if isinstance(d.get("agents"), list):
         d["agents"] = _unique_prefixes([_agent(a, i, out) for i, a in enumerate(d["agents"])], out)
     out.data = d
@@ -385,12 +385,38 @@ SIGNAL_CORRUPTION_NO_OP = (
 )
 
 
-def _signal_corruption(d: dict[str, Any], out: Translation) -> None:
-    """Note `perturbations.signal_corruption` (switched on) as a no-op of the reference."""
+def _perturbations(d: dict[str, Any], out: Translation) -> None:
+    """`perturbations`: signal_corruption (switched on) noted as a no-op of the reference; each parameter
+    shock's `params` are governance settings, so they take the governance section's renames, and one of a
+    lever distsafe lacks (not a GovernanceConfig field, named in FEATURES) is unsupported like the lever."""
     pert = d.get("perturbations")
-    sc = pert.get("signal_corruption") if isinstance(pert, dict) else None
+    if not isinstance(pert, dict):
+        return
+    sc = pert.get("signal_corruption")
     if isinstance(sc, dict) and sc.get("enabled") is True:
         _no_op(("perturbations", "signal_corruption"), SIGNAL_CORRUPTION_NO_OP, out)
+    ps = pert.get("parameter_shocks")
+    shocks = ps.get("shocks") if isinstance(ps, dict) else None
+    if not isinstance(shocks, list):
+        return
+    known = _governance_known()
+    new_shocks: list[Any] = []
+    for i, shock in enumerate(shocks):
+        params = shock.get("params") if isinstance(shock, dict) else None
+        if not isinstance(params, dict):
+            new_shocks.append(shock)
+            continue
+        where = f"perturbations.parameter_shocks.shocks.{i}.params"
+        kept = {}
+        for k, v in _rename(params, RENAMES["governance"], where, out).items():
+            path: tuple[str | int, ...] = ("perturbations", "parameter_shocks", "shocks", i, "params", k)
+            feature = _longest(FEATURES, ("governance", k))
+            if k not in known and feature is not None:
+                out.unsupported.append(Unsupported(path, feature))
+            else:
+                kept[k] = v
+        new_shocks.append({**shock, "params": kept})
+    d["perturbations"] = {**pert, "parameter_shocks": {**ps, "shocks": new_shocks}}
 
 
 def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Translation) -> dict[str, Any]:
