@@ -182,3 +182,21 @@ def test_own_seed_fixes_the_perturbation_draws(tmp_path: Path) -> None:
 
     first = dropouts(3)
     assert first and first == dropouts(4)
+
+
+def test_an_agent_out_does_not_act() -> None:
+    """Everyone out for every step (probability 1, one step, nobody exempt): nobody acts."""
+    base = (
+        "scenario_id: t\nagents:\n  - type: honest\n    count: 3\n  - type: opportunistic\n    count: 3\n"
+        "simulation: {n_epochs: 2, steps_per_epoch: 4, seed: 5}\n"
+    )
+    off = run_scenario(scenario_from_text(base))
+    assert sum(m.n_interactions for m in off.metrics) > 0
+    on = run_scenario(
+        scenario_from_text(
+            base + "perturbations:\n  agent_dropout: {enabled: true, probability_per_step: 1.0, "
+            "min_duration_steps: 1, max_duration_steps: 1}\n"
+        )
+    )
+    assert sum(m.n_interactions for m in on.metrics) == 0
+    assert on.orchestrator.get_component("perturbations").summary()["dropped_agent_steps"] == 2 * 4 * 6

@@ -396,9 +396,9 @@ def _perturbations(d: dict[str, Any], out: Translation) -> None:
     if isinstance(sc, dict) and sc.get("enabled") is True:
         _no_op(("perturbations", "signal_corruption"), SIGNAL_CORRUPTION_NO_OP, out)
     ps = pert.get("parameter_shocks")
-    shocks = ps.get("shocks") if isinstance(ps, dict) else None
-    if not isinstance(shocks, list):
+    if not isinstance(ps, dict) or not isinstance(ps.get("shocks"), list):
         return
+    shocks = ps["shocks"]
     known = _governance_known()
     new_shocks: list[Any] = []
     for i, shock in enumerate(shocks):
