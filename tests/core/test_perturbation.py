@@ -102,11 +102,15 @@ def test_partition_modes() -> None:
         ),
         (
             "parameter_shocks: {enabled: true, shocks: [{trigger: condition, when: toxicity_rate > 0.5}]}",
-            "trigger",
+            "condition-triggered perturbations is not in distsafe",
         ),
         ("signal_corruption: {enabled: true, mode: scramble}", "mode"),
         ("signal_corruption: {enabled: true, targets: [vibes]}", "unknown observable 'vibes'"),
-        ("resource_shock: {enabled: true}", "resource_shock"),
+        ("resource_shock: {enabled: true}", "resource_shock: resource shocks is not in distsafe"),
+        (
+            "network_partition: {enabled: true, trigger: condition, at_epoch: 2}",
+            "condition-triggered perturbations",
+        ),
         ("seed: .nan", "seed"),
     ],
 )

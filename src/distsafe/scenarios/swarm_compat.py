@@ -135,6 +135,7 @@ FEATURES: dict[str, str] = {
     "agents.params.": "a knob of the reference's agent classes that distsafe's policies do not have",
     "success_criteria.": "a success criterion distsafe does not measure",
     "outputs.graph_memory_path": "graph memory",
+    "perturbations.resource_shock": "resource shocks",
 }
 
 #: fields of the reference's files that its own runner (`swarm run`) never reads, so they change nothing there
@@ -385,6 +386,9 @@ SIGNAL_CORRUPTION_NO_OP = (
 )
 
 
+CONDITION = "condition-triggered perturbations"
+
+
 def _perturbations(d: dict[str, Any], out: Translation) -> None:
     """`perturbations`: signal_corruption (switched on) noted as a no-op of the reference; each parameter
     shock's `params` are governance settings, so they take the governance section's renames, and one of a
@@ -392,6 +396,21 @@ def _perturbations(d: dict[str, Any], out: Translation) -> None:
     pert = d.get("perturbations")
     if not isinstance(pert, dict):
         return
+    pert = dict(pert)
+    rs = pert.get("resource_shock")
+    if isinstance(rs, dict) and _switched_off(rs, "enabled"):
+        out.no_ops.append("perturbations.resource_shock (enabled: false)")
+        del pert["resource_shock"]
+    elif "resource_shock" in pert:
+        out.unsupported.append(
+            Unsupported(("perturbations", "resource_shock"), feature_of(("perturbations", "resource_shock")))
+        )
+        del pert["resource_shock"]
+    part = pert.get("network_partition")
+    if isinstance(part, dict) and part.get("trigger") == "condition":  # (lenient: the partition is off)
+        out.unsupported.append(Unsupported(("perturbations", "network_partition", "trigger"), CONDITION))
+        pert["network_partition"] = {**part, "enabled": False, "trigger": "epoch"}
+    d["perturbations"] = pert
     sc = pert.get("signal_corruption")
     if isinstance(sc, dict) and sc.get("enabled") is True:
         _no_op(("perturbations", "signal_corruption"), SIGNAL_CORRUPTION_NO_OP, out)
@@ -402,6 +421,12 @@ def _perturbations(d: dict[str, Any], out: Translation) -> None:
     known = _governance_known()
     new_shocks: list[Any] = []
     for i, shock in enumerate(shocks):
+        if isinstance(shock, dict) and (shock.get("trigger") == "condition" or "when" in shock):
+            key = "trigger" if shock.get("trigger") == "condition" else "when"
+            out.unsupported.append(
+                Unsupported(("perturbations", "parameter_shocks", "shocks", i, key), CONDITION)
+            )
+            continue  # (lenient: the shock is dropped)
         params = shock.get("params") if isinstance(shock, dict) else None
         if not isinstance(params, dict):
             new_shocks.append(shock)
