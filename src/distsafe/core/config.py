@@ -18,10 +18,10 @@ from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
+from distsafe.core.perturbation import PerturbationConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
-from distsafe.core.perturbation import PerturbationConfig
 from distsafe.env.dynamic_toxicity import DynamicToxicityConfig
 from distsafe.env.feed import FeedConfig
 from distsafe.env.hfn_agents import HFNRunConfig

@@ -81,7 +81,7 @@ class EventType(str, Enum):
     SYBIL_DETECTED = "sybil_detected"
     # dynamic toxicity (env.dynamic_toxicity): one event per mechanism and epoch where it acts
     DYNAMIC_TOXICITY = "dynamic_toxicity"
-    # perturbations (core.parts.perturbations): a shock, its revert, a partition, its heal, agents dropping out
+    # perturbations (core.parts.perturbations): a shock, its revert, a partition, its heal, dropouts
     PERTURBATION = "perturbation"
 
 
