@@ -3,6 +3,7 @@ and motifs), each driven by the engine at fixed points of the loop.
 
     start(state)                        the run starts (after the population and the network exist)
     begin_epoch(state)                  each epoch's start, after governance's epoch hooks and new tasks
+    may_act(state, order) -> order      each step's start: the scheduled rows it lets act (agent dropout)
     step(state) -> ComponentWork|None   each step, after the agents' actions and before resolution: the
                                         interactions this component adds to the step's batch
     before_payoffs(state, batch)        the same step, every interaction of the batch labelled (p, r_a,
@@ -69,6 +70,10 @@ class Component:
 
     def begin_epoch(self, state: EngineState) -> None:
         return None
+
+    def may_act(self, state: EngineState, order: np.ndarray) -> np.ndarray:
+        """The rows of this step's schedule (`order`, not frozen) that this component lets act."""
+        return order
 
     def step(self, state: EngineState) -> ComponentWork | None:
         return None

@@ -18,6 +18,7 @@ from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import Limits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
+from distsafe.core.perturbation import PerturbationConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CompositeTaskConfig
@@ -135,6 +136,8 @@ class OrchestratorConfig(SimulationConfig, EnvironmentConfig, ReputationConfig):
     contracts_config: ContractsConfig | None = Field(default=None, exclude_if=lambda v: v is None)
     #: recursive spawning (env.spawn; a scenario's `spawn:` block, the reference's); None: off
     spawn_config: SpawnConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: the reference's perturbations (core.perturbation; a scenario's `perturbations:` block); None: off
+    perturbation_config: PerturbationConfig | None = Field(default=None, exclude_if=lambda v: v is None)
 
     log_path: Path | None = None
     log_events: bool = False

@@ -55,6 +55,7 @@ STREAMS: tuple[str, ...] = (
     "observation_noise",  # core.observation_noise: what agents see of each other's reputation
     "dynamic_toxicity",  # core.parts.dynamic_toxicity: honest agents' exits (trust erosion)
     "contracts",  # core.parts.contracts: contract signing noise and audits
+    "perturbations",  # core.parts.perturbations: dropouts and partitions (without the section's own seed)
 )
 
 

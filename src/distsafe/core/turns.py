@@ -59,6 +59,8 @@ def begin_step(state: EngineState) -> None:
     """Fix the acting rows: the schedule without frozen agents and those governance stops."""
     order = schedule(state)
     order = order[~state.agents.frozen_mask(state.env.epoch)[order]]
+    for comp in state.components:  # a component may keep agents out (core.parts.perturbations: dropout)
+        order = comp.may_act(state, order)
     ok = state.governance.can_act(state.gov_context(), order)
     cap = state.config.max_actions_per_step
     if cap is not None and int(np.count_nonzero(ok)) > cap:  # the schedule stops at the cap-th that may act

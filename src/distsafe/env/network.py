@@ -298,6 +298,26 @@ class AgentNetwork:
         self.total_disconnected += int(disconnected.size)
         return {"removed": removed, "n_pruned": n_pruned, "disconnected": disconnected}
 
+    def remove(self, drop: np.ndarray) -> np.ndarray:
+        """Remove the edges where the bool mask `drop` (over the current edges) is set; returns their keys."""
+        removed = self.key[drop]
+        if removed.size:
+            self.key, self.weight = self.key[~drop], self.weight[~drop]
+            self._csr = None
+        return removed
+
+    def restore(self, keys: np.ndarray, weights: np.ndarray) -> int:
+        """Put back the edges `keys` with `weights` (an edge still there takes the given weight, as the
+        reference's add_edge does); returns how many edges were missing."""
+        missing = ~np.isin(keys, self.key)
+        merged = np.concatenate([self.key, keys])
+        w = np.concatenate([self.weight, weights])
+        # the given weights win: keep the last occurrence of each key
+        rev_keys, rev_idx = np.unique(merged[::-1], return_index=True)
+        self.key, self.weight = rev_keys, w[::-1][rev_idx]
+        self._csr = None
+        return int(np.count_nonzero(missing))
+
     # ---- the seed's API ----------------------------------------------------------------------------------
     def connected_components(self) -> list[set[str]]:
         """The connected components as sets of agent ids, largest first."""

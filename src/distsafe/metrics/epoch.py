@@ -100,6 +100,8 @@ SECTION_METRICS: dict[str, tuple[str, ...]] = {
                   "contract_default_agents", "contract_audits", "contract_audit_penalty"),
     # recursive spawning (env.spawn, core.parts.spawn)
     "spawn": ("spawn_total", "spawn_max_depth", "spawn_eligible"),
+    "perturbations": ("perturb_new_dropouts", "perturb_dropped_agent_steps", "perturb_partition_active",
+                      "perturb_shocks_active"),
 }  # fmt: skip
 
 

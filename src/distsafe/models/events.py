@@ -89,6 +89,8 @@ class EventType(str, Enum):
     # metrics
     CONTRACT_SIGNING = "contract_signing"
     CONTRACT_METRICS = "contract_metrics"
+    # perturbations (core.parts.perturbations): a shock, its revert, a partition, its heal, dropouts
+    PERTURBATION = "perturbation"
 
 
 #: the events a run's log can end with when the run did not finish

@@ -52,6 +52,7 @@ SECTIONS: dict[str, str] = {
     "dynamic_toxicity": "dynamic_toxicity_config",
     "contracts": "contracts_config",
     "spawn": "spawn_config",
+    "perturbations": "perturbation_config",
 }
 
 #: scenario block -> the model whose fields it contributes to OrchestratorConfig's top level

@@ -28,6 +28,7 @@ from distsafe.core.dynamics import DynamicsConfig
 from distsafe.core.limits import ScenarioLimits
 from distsafe.core.observables import ObservableConfig
 from distsafe.core.payoff import PayoffConfig
+from distsafe.core.perturbation import PerturbationConfig
 from distsafe.core.proxy import ProxyConfig
 from distsafe.env.auction_run import AuctionRunConfig
 from distsafe.env.composite_tasks import CapabilityType, CompositeTaskConfig
@@ -315,6 +316,8 @@ class ScenarioSpec(ConfigModel):
     contracts: ContractsConfig | None = None
     #: recursive spawning (env.spawn; the reference implementation's section); None: off
     spawn: SpawnConfig | None = None
+    #: the reference's perturbations (core.perturbation: dropout, partitions, parameter shocks); None: off
+    perturbations: PerturbationConfig | None = None
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     metrics_to_track: list[str] = Field(default_factory=list)
     #: run caps this scenario lowers for itself (distsafe.core.limits; a scenario cannot raise them)

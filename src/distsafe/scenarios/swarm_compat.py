@@ -107,7 +107,6 @@ MOVES: dict[tuple[str, str], tuple[str, str]] = {
 #: top-level sections and field-name prefixes of features distsafe does not have -> the feature's name (a
 #: field the reference's runner never reads is in REFERENCE_IGNORED instead: a no-op, not a missing feature)
 FEATURES: dict[str, str] = {
-    "perturbations": "perturbations (agent dropout, network partitions, parameter shocks, signal corruption)",
     "moltbook": "the Moltbook platform",
     "network": "network topology",
     "composite_tasks": "composite tasks",
@@ -132,6 +131,7 @@ FEATURES: dict[str, str] = {
     "agents.params.": "a knob of the reference's agent classes that distsafe's policies do not have",
     "success_criteria.": "a success criterion distsafe does not measure",
     "outputs.graph_memory_path": "graph memory",
+    "perturbations.resource_shock": "resource shocks",
 }
 
 #: fields of the reference's files that its own runner (`swarm run`) never reads, so they change nothing there
@@ -410,10 +410,76 @@ def translate(data: dict[str, Any]) -> Translation:
             else:
                 keep.append(m)
         d["metrics_to_track"] = keep
+    _perturbations(d, out)
     if isinstance(d.get("agents"), list):
         d["agents"] = _unique_prefixes([_agent(a, i, out) for i, a in enumerate(d["agents"])], out)
     out.data = d
     return out
+
+
+#: why `perturbations.signal_corruption` changes nothing (kept in the section, so that it is still validated)
+SIGNAL_CORRUPTION_NO_OP = (
+    "its PerturbationEngine.perturb_observables (swarm/core/perturbation.py) is called nowhere in the "
+    "reference, so the corruption never reaches an observable"
+)
+
+
+CONDITION = "condition-triggered perturbations"
+
+
+def _perturbations(d: dict[str, Any], out: Translation) -> None:
+    """`perturbations`: signal_corruption (switched on) noted as a no-op of the reference; each parameter
+    shock's `params` are governance settings, so they take the governance section's renames, and one of a
+    lever distsafe lacks (not a GovernanceConfig field, named in FEATURES) is unsupported like the lever."""
+    pert = d.get("perturbations")
+    if not isinstance(pert, dict):
+        return
+    pert = dict(pert)
+    rs = pert.get("resource_shock")
+    if isinstance(rs, dict) and _switched_off(rs, "enabled"):
+        out.no_ops.append("perturbations.resource_shock (enabled: false)")
+        del pert["resource_shock"]
+    elif "resource_shock" in pert:
+        out.unsupported.append(
+            Unsupported(("perturbations", "resource_shock"), feature_of(("perturbations", "resource_shock")))
+        )
+        del pert["resource_shock"]
+    part = pert.get("network_partition")
+    if isinstance(part, dict) and part.get("trigger") == "condition":  # (lenient: the partition is off)
+        out.unsupported.append(Unsupported(("perturbations", "network_partition", "trigger"), CONDITION))
+        pert["network_partition"] = {**part, "enabled": False, "trigger": "epoch"}
+    d["perturbations"] = pert
+    sc = pert.get("signal_corruption")
+    if isinstance(sc, dict) and sc.get("enabled") is True:
+        _no_op(("perturbations", "signal_corruption"), SIGNAL_CORRUPTION_NO_OP, out)
+    ps = pert.get("parameter_shocks")
+    if not isinstance(ps, dict) or not isinstance(ps.get("shocks"), list):
+        return
+    shocks = ps["shocks"]
+    known = _governance_known()
+    new_shocks: list[Any] = []
+    for i, shock in enumerate(shocks):
+        if isinstance(shock, dict) and (shock.get("trigger") == "condition" or "when" in shock):
+            key = "trigger" if shock.get("trigger") == "condition" else "when"
+            out.unsupported.append(
+                Unsupported(("perturbations", "parameter_shocks", "shocks", i, key), CONDITION)
+            )
+            continue  # (lenient: the shock is dropped)
+        params = shock.get("params") if isinstance(shock, dict) else None
+        if not isinstance(params, dict):
+            new_shocks.append(shock)
+            continue
+        where = f"perturbations.parameter_shocks.shocks.{i}.params"
+        kept = {}
+        for k, v in _rename(params, RENAMES["governance"], where, out).items():
+            path: tuple[str | int, ...] = ("perturbations", "parameter_shocks", "shocks", i, "params", k)
+            feature = _longest(FEATURES, ("governance", k))
+            if k not in known and feature is not None:
+                out.unsupported.append(Unsupported(path, feature))
+            else:
+                kept[k] = v
+        new_shocks.append({**shock, "params": kept})
+    d["perturbations"] = {**pert, "parameter_shocks": {**ps, "shocks": new_shocks}}
 
 
 def _drop_unknown(section: dict[str, Any], known: set[str], sec: str, out: Translation) -> dict[str, Any]:

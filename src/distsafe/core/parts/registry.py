@@ -7,7 +7,16 @@ from collections.abc import Callable
 
 from distsafe.core.components import Component
 from distsafe.core.config import OrchestratorConfig
-from distsafe.core.parts import contracts, dynamic_toxicity, hfn, identity, motifs, permeability, spawn
+from distsafe.core.parts import (
+    contracts,
+    dynamic_toxicity,
+    hfn,
+    identity,
+    motifs,
+    permeability,
+    perturbations,
+    spawn,
+)
 from distsafe.core.parts.auction import make_auction
 from distsafe.core.parts.market import market_component
 from distsafe.core.parts.mission import make_mission
@@ -24,6 +33,7 @@ FACTORIES.append(permeability.build)  # seed 003's sandbox boundary
 FACTORIES.append(dynamic_toxicity.build)
 FACTORIES.append(contracts.build)  # the reference's contract markets (`contracts:`)
 FACTORIES.append(spawn.build)  # the reference's recursive spawning (`spawn:`)
+FACTORIES.append(perturbations.build)  # the reference's perturbations (core.parts.perturbations)
 
 
 def build_components(config: OrchestratorConfig) -> list[Component]:
