@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios.criteria_rows import Results
 
 
 class AuctionMissionCriteria(ConfigModel):
@@ -29,7 +30,8 @@ class AuctionMissionCriteria(ConfigModel):
         self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
     ) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each auction or mission criterion that is set."""
-        out: list[tuple[str, bool, str]] = []
+        out = Results()
+        check = out.check
         nan = float("nan")
         held = [v for v in epoch_values if float(v.get("auction_held") or 0) == 1.0]
 
@@ -40,12 +42,6 @@ class AuctionMissionCriteria(ConfigModel):
         def total(key: str) -> float:
             vals = [float(v[key]) for v in epoch_values if key in v]
             return sum(vals) if vals else nan
-
-        def check(name: str, value: float, bound: float | None, upper: bool) -> None:
-            if bound is None:
-                return
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
 
         check(
             "min_auction_envy_free_rate",

@@ -13,12 +13,13 @@ over the epoch records: the identity component's and the Sybil lever's fields, t
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios import criteria_rows
+from distsafe.scenarios.criteria_rows import Results
 
 
 class IdentityCriteria(ConfigModel):
@@ -34,16 +35,14 @@ class IdentityCriteria(ConfigModel):
         self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
     ) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each identity or permeability criterion that is set."""
-        out: list[tuple[str, bool, str]] = []
         last = epoch_values[-1] if epoch_values else {}
         nan = float("nan")
 
         def final(key: str) -> float:
-            v = last.get(key)
-            return nan if v is None else float(v)
+            return criteria_rows.final(epoch_values, key)
 
         def total(key: str) -> float:
-            return float(sum(float(v.get(key) or 0.0) for v in epoch_values))
+            return criteria_rows.total(epoch_values, key)
 
         def peak(key: str) -> float:
             vals = [float(v[key]) for v in epoch_values if key in v]
@@ -61,9 +60,4 @@ class IdentityCriteria(ConfigModel):
             ("min_boundary_containment", self.min_boundary_containment, containment, False),
             ("min_flows_crossed", self.min_flows_crossed, total("flows_crossed"), False),
         ]  # fmt: skip
-        for name, bound, value, upper in rows:
-            if bound is None:
-                continue
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
-        return out
+        return Results.of(rows)

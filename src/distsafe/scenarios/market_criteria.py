@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios import criteria_rows
+from distsafe.scenarios.criteria_rows import Results
 
 
 class MarketCriteria(ConfigModel):
@@ -22,16 +24,11 @@ class MarketCriteria(ConfigModel):
 
     def evaluate_market(self, epoch_values: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each marketplace criterion that is set."""
-        out: list[tuple[str, bool, str]] = []
+        out = Results()
+        check = out.check
 
         def total(key: str) -> float:
-            return float(sum(float(v.get(key) or 0.0) for v in epoch_values))
-
-        def check(name: str, value: float, bound: float | None, upper: bool) -> None:
-            if bound is None:
-                return
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
+            return criteria_rows.total(epoch_values, key)
 
         filled = total("bounties_filled")
         check("min_bounties_filled", filled, self.min_bounties_filled, False)

@@ -9,12 +9,13 @@ is the largest value of any epoch (the adversaries' meme share at its height).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios import criteria_rows
+from distsafe.scenarios.criteria_rows import Results
 
 
 class MotifCriteria(ConfigModel):
@@ -34,15 +35,12 @@ class MotifCriteria(ConfigModel):
 
     def evaluate_motifs(self, epoch_values: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each motif criterion that is set."""
-        out: list[tuple[str, bool, str]] = []
-        last = epoch_values[-1] if epoch_values else {}
 
         def final(key: str) -> float:
-            v = last.get(key)
-            return float("nan") if v is None else float(v)
+            return criteria_rows.final(epoch_values, key)
 
         def total(key: str) -> float:
-            return float(sum(float(v.get(key) or 0.0) for v in epoch_values))
+            return criteria_rows.total(epoch_values, key)
 
         def peak(key: str) -> float:
             vals = [float(v[key]) for v in epoch_values if v.get(key) is not None]
@@ -63,9 +61,4 @@ class MotifCriteria(ConfigModel):
             ("min_rule_compliance", self.min_rule_compliance, final("rule_compliance"), False),
             ("min_modularity", self.min_modularity, final("modularity"), False),
         ]
-        for name, bound, value, upper in rows:
-            if bound is None:
-                continue
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
-        return out
+        return Results.of(rows)

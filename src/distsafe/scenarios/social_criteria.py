@@ -9,12 +9,13 @@ scores are cumulative over the run (env.composite_tasks), so their final value i
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from distsafe.models.config_base import ConfigModel
+from distsafe.scenarios import criteria_rows
+from distsafe.scenarios.criteria_rows import Results
 
 if TYPE_CHECKING:
     from distsafe.scenarios.spec import ScenarioSpec
@@ -39,21 +40,14 @@ class SocialCriteria(ConfigModel):
         self, summary: dict[str, Any], epoch_values: list[dict[str, Any]]
     ) -> list[tuple[str, bool, str]]:
         """[(criterion, passed, detail)] for each social criterion that is set."""
-        out: list[tuple[str, bool, str]] = []
-        last = epoch_values[-1] if epoch_values else {}
+        out = Results()
+        check = out.check
 
         def final(key: str) -> float:
-            v = last.get(key)
-            return float("nan") if v is None else float(v)
+            return criteria_rows.final(epoch_values, key)
 
         def total(key: str) -> float:
-            return float(sum(float(v.get(key) or 0.0) for v in epoch_values))
-
-        def check(name: str, value: float, bound: float | None, upper: bool) -> None:
-            if bound is None:
-                return
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
+            return criteria_rows.total(epoch_values, key)
 
         check("min_connected_components", final("n_components"), self.min_connected_components, False)
         check("max_connected_components", final("n_components"), self.max_connected_components, True)

@@ -48,6 +48,7 @@ from distsafe.metrics.epoch import check_metric_names
 from distsafe.models.config_base import ConfigModel
 from distsafe.models.identity import IdentityEngineConfig
 from distsafe.scenarios.contract_criteria import ContractCriteria
+from distsafe.scenarios.criteria_rows import Results
 from distsafe.scenarios.economy_criteria import AuctionMissionCriteria
 from distsafe.scenarios.hfn_criteria import HFNCriteria
 from distsafe.scenarios.identity_criteria import IdentityCriteria
@@ -263,13 +264,7 @@ class SuccessCriteria(
             ("min_honest_agent_payoff", self.min_honest_agent_payoff, float(got("payoff_honest", nan)),
              False),
         ]  # fmt: skip
-        out = []
-        for name, bound, value, upper in rows:
-            if bound is None:
-                continue
-            ok = (not math.isnan(value)) and (value <= bound if upper else value >= bound)
-            out.append((name, ok, f"{value:.4g} {'<=' if upper else '>='} {bound:g}"))
-        return out
+        return Results.of(rows)
 
 
 class ScenarioSpec(ConfigModel):
