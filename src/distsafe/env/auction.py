@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from pydantic import ConfigDict, Field
 
+from distsafe.env.fairness import gini_coefficient
 from distsafe.models.config_base import ConfigModel
 
 #: the lowest price tatonnement sets (a resource nobody wants ends there)
@@ -178,18 +179,6 @@ class AuctionResult:
             "total_utility": self.total_utility,
             "converged": self.converged,
         }
-
-
-def gini_coefficient(values: Any) -> float:
-    """Gini of non-negative values: sum_i (2i - n - 1) x_(i) / (n sum x) over ascending x; 0 for an
-    empty or all-zero input (0 = perfect equality, 1 = one holds everything)."""
-    x = np.sort(np.asarray(values, dtype=np.float64).ravel())
-    n = x.shape[0]
-    total = float(x.sum())
-    if n == 0 or total <= 0:
-        return 0.0
-    ranks = 2.0 * np.arange(1, n + 1) - n - 1
-    return float(np.dot(ranks, x) / (n * total))
 
 
 def greedy_demand(

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 from pydantic import ConfigDict, Field
 
-from distsafe.env.hfn_book import Book, Fills, clear_book, gini
+from distsafe.env.fairness import gini_coefficient as gini
+from distsafe.env.hfn_book import Book, Fills, clear_book
 from distsafe.env.hfn_crash import FlashCrashDetector, FlashCrashEvent
 from distsafe.models.config_base import ConfigModel
 

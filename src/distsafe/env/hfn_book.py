@@ -137,12 +137,3 @@ def clear_book(bids: Book, asks: Book, by_speed: bool) -> Fills:
     bids.keep(bids.qty > 0)
     asks.keep(asks.qty > 0)
     return fills
-
-
-def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative `values` (0: all equal; 0 when they sum to 0)."""
-    x = np.sort(np.asarray(values, dtype=np.float64))
-    n, total = x.shape[0], float(x.sum())
-    if n == 0 or total <= 0:
-        return 0.0
-    return float(np.dot(2 * np.arange(1, n + 1) - n - 1, x) / (n * total))

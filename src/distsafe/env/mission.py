@@ -42,7 +42,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field
 
-from distsafe.env.auction import gini_coefficient
+from distsafe.env.fairness import gini_coefficient
 from distsafe.env.mission_value import (
     OBJECTIVE_METRICS,
     MemberStats,

@@ -19,9 +19,9 @@ import numpy as np
 from distsafe.core.components import Component, ComponentWork
 from distsafe.core.config import OrchestratorConfig
 from distsafe.core.state import EngineState
+from distsafe.env.fairness import gini_coefficient as gini
 from distsafe.env.hfn import SCALE, HFNEngine
 from distsafe.env.hfn_agents import HFNRunConfig, HFNTraders, assign
-from distsafe.env.hfn_book import gini
 from distsafe.models.agent import AgentType
 from distsafe.models.columns import InteractionBatch
 from distsafe.models.events import EventType
