@@ -72,7 +72,20 @@ class AllyAcceptingPolicy(ScriptedPolicy):
         return out
 
 
-class AttackerPolicy(AllyAcceptingPolicy):
+class CommittedThreatPolicy(AllyAcceptingPolicy):
+    """A threat group that always acts, at its params' effort, gaming, trade share and price: its members
+    attack whatever the levers make it cost (attackers, Sybil identities)."""
+
+    def decide(self, view: GroupView) -> Decision:
+        n = view.members.shape[0]
+        p = self.params
+        return Decision(
+            effort=np.full(n, p.effort), boost=np.full(n, p.signal_boost), participate=np.ones(n, dtype=bool),
+            trade_fraction=np.full(n, p.trade_fraction), price=np.full(n, p.price),
+        )  # fmt: skip
+
+
+class AttackerPolicy(CommittedThreatPolicy):
     agent_type = AgentType.ATTACKER
     default_params = AttackerParams(p_post=0.05, p_reply=0.05, p_vote=0.1, p_claim=0.05)
     params: AttackerParams
@@ -89,14 +102,6 @@ class AttackerPolicy(AllyAcceptingPolicy):
         super().__init__(knobs, roles)
         #: manipulation: each member's victim (agent row), -1 until chosen
         self.victim = np.zeros(0, dtype=np.int64)
-
-    def decide(self, view: GroupView) -> Decision:
-        n = view.members.shape[0]
-        p = self.params
-        return Decision(
-            effort=np.full(n, p.effort), boost=np.full(n, p.signal_boost), participate=np.ones(n, dtype=bool),
-            trade_fraction=np.full(n, p.trade_fraction), price=np.full(n, p.price),
-        )  # fmt: skip
 
     def choose_partners(self, view: GroupView, who: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         threat = self.params.threat

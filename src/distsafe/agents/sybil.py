@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from distsafe.agents.attackers import AllyAcceptingPolicy
-from distsafe.agents.policies import PROPOSE, ActionArrays, Decision, GroupView, PolicyParams
+from distsafe.agents.attackers import CommittedThreatPolicy
+from distsafe.agents.policies import PROPOSE, ActionArrays, GroupView, PolicyParams
 from distsafe.agents.scripted import ScriptedAgent
 from distsafe.models.agent import AgentType
 from distsafe.models.schema import InteractionType
@@ -39,7 +39,7 @@ class SybilParams(PolicyParams):
     boost_effort: float = Field(default=0.95, ge=0, le=1, description="effort of the work between identities")
 
 
-class SybilPolicy(AllyAcceptingPolicy):
+class SybilPolicy(CommittedThreatPolicy):
     agent_type = AgentType.SYBIL
     default_params = SybilParams(
         effort=0.1, signal_boost=0.3, p_interact=0.7, trade_fraction=1.0, price=0.6, p_post=0.05,
@@ -58,14 +58,6 @@ class SybilPolicy(AllyAcceptingPolicy):
     def entity_of(rows: np.ndarray, group_rows: np.ndarray, identities: int) -> np.ndarray:
         """Each row's entity: its position among the group's rows (sorted) // identities."""
         return np.searchsorted(np.sort(group_rows), rows) // max(identities, 1)
-
-    def decide(self, view: GroupView) -> Decision:
-        n = view.members.shape[0]
-        p = self.params
-        return Decision(
-            effort=np.full(n, p.effort), boost=np.full(n, p.signal_boost), participate=np.ones(n, dtype=bool),
-            trade_fraction=np.full(n, p.trade_fraction), price=np.full(n, p.price),
-        )  # fmt: skip
 
     def _victims_of(self, view: GroupView, entities: np.ndarray) -> np.ndarray:
         p = self.params
